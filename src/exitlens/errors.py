@@ -1,0 +1,56 @@
+"""Errors with stable codes.
+
+Every failure a user can meet carries a short, stable ``code`` (documented in
+README, safe to grep for in scripts) and a plain-language message. The CLI prints
+``error[code] where: message`` and never a traceback; library users can catch
+:class:`ExitlensError` or one of its subclasses.
+"""
+
+from __future__ import annotations
+
+
+class ExitlensError(Exception):
+    """Base class: a problem the user can understand and act on."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, where: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.where = where
+
+    def __str__(self) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        return f"error[{self.code}] {prefix}{self.message}"
+
+
+class ConfigError(ExitlensError):
+    """The configuration file or an option is invalid."""
+
+    code = "config_invalid"
+
+
+class StoreError(ExitlensError):
+    """The database cannot be opened, migrated or written."""
+
+    code = "store_error"
+
+
+class IngestError(ExitlensError):
+    """One input file could not be turned into a document.
+
+    Codes (stable): ``not_found``, ``unreadable``, ``empty_file``, ``too_large``,
+    ``binary_data``, ``decode_failed``, ``unsupported_type``, ``corrupt_pdf``,
+    ``encrypted_pdf``, ``corrupt_docx``, ``corrupt_html``, ``no_text``,
+    ``bad_jsonl``, ``bad_manifest``.
+    """
+
+    code = "ingest_failed"
+
+
+class NotFoundError(ExitlensError):
+    """A document, person or other record asked for does not exist."""
+
+    code = "not_found"

@@ -1,0 +1,89 @@
+"""The reading/coding pipeline: named stages run in order over batches of documents.
+
+A stage is any object with a ``name`` and a ``process(readings, context)`` method
+that fills in parts of :class:`~exitlens.model.DocumentReading` in place. Stages
+are looked up in the ``stages`` registry (entry point group ``exitlens.stages``),
+so a plugin adds a stage by declaring an entry point and naming it in the
+configuration — no core code changes. Stages receive whole batches so that model
+calls (spaCy ``nlp.pipe``, embedding) can be batched; a stage that works per
+document just loops.
+
+Expensive shared resources (the spaCy pipeline, the embedding model) live on the
+:class:`PipelineContext` and are loaded once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from .config import Settings
+from .model import Document, DocumentReading
+from .registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """One step of the pipeline."""
+
+    name: str
+
+    def process(self, readings: Sequence[DocumentReading], context: PipelineContext) -> None:
+        """Fill in ``readings`` in place."""
+
+
+StageFactory = Callable[[], Stage]
+stages: Registry[StageFactory] = Registry("stages")
+
+
+class PipelineContext:
+    """Settings plus lazily created, process-wide shared resources."""
+
+    _shared: dict[tuple[str, str], Any] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def resource(self, name: str, key: str, factory: Callable[[], Any]) -> Any:
+        """Return the resource ``name`` built for ``key`` (e.g. a model path), building it once."""
+        with self._lock:
+            cache_key = (name, key)
+            if cache_key not in self._shared:
+                log.info("loading %s (%s)", name, key)
+                self._shared[cache_key] = factory()
+            return self._shared[cache_key]
+
+
+class Pipeline:
+    """An ordered list of stages plus the context they share."""
+
+    def __init__(self, stage_names: Sequence[str], settings: Settings):
+        self.settings = settings
+        self.context = PipelineContext(settings)
+        self.stage_names = list(stage_names)
+        self.stages: list[Stage] = [stages.get(name)() for name in self.stage_names]
+
+    def run_batch(self, documents: Sequence[Document]) -> list[DocumentReading]:
+        readings = [DocumentReading(document=doc) for doc in documents]
+        for stage in self.stages:
+            stage.process(readings, self.context)
+        for reading in readings:
+            reading.scratch.clear()
+        return readings
+
+    def run(self, documents: Iterable[Document], batch_size: int | None = None) -> Iterator[DocumentReading]:
+        """Yield one reading per document, in input order, processing in batches."""
+        size = batch_size or self.settings.reading.batch_size
+        batch: list[Document] = []
+        for doc in documents:
+            batch.append(doc)
+            if len(batch) >= size:
+                yield from self.run_batch(batch)
+                batch = []
+        if batch:
+            yield from self.run_batch(batch)

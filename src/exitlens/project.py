@@ -1,0 +1,338 @@
+"""``exitlens.Project``: the one Python API the CLI, the web app and notebooks share.
+
+>>> from exitlens import Project
+>>> with Project.open("corpus.db") as project:
+...     report = project.ingest(["testimonies/"])
+...     for doc in project.documents():
+...         print(doc.id, doc.title)
+
+Every method that changes data appends to the ``events`` table (the audit trail).
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from .analysis import (
+    analysis_counts,
+    analysis_fingerprint,
+    load_reading,
+    pending_document_ids,
+    store_reading,
+)
+from .config import Settings, load_settings, resolve_db_url
+from .errors import ExitlensError, NotFoundError
+from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
+from .model import Document, DocumentReading
+from .pipeline import Pipeline
+from .records import reading_record
+from .store import Database
+from .store.schema import DocumentLinkRow, DocumentRow, EventRow, SourceRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DocumentSummary:
+    """A document's provenance without its text (for listings)."""
+
+    id: int
+    title: str | None
+    outlet: str | None
+    author: str | None
+    published: str | None
+    kind: str
+    fmt: str
+    url: str | None
+    source_path: str | None
+    n_chars: int
+    text_sha256: str
+    n_sources: int
+    near_duplicates: list[int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class AnalyzeReport:
+    fingerprint: str
+    analysed: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    defectors: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint, "analysed": len(self.analysed),
+                "defectors": self.defectors,
+                "failed": [{"document_id": d, "error": e} for d, e in self.failed]}
+
+
+@dataclass
+class SearchHit:
+    document_id: int
+    title: str | None
+    snippet: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _row_to_document(row: DocumentRow) -> Document:
+    return Document(
+        id=row.id, text=row.text, text_sha256=row.text_sha256, title=row.title, author=row.author,
+        outlet=row.outlet, url=row.url, source_path=row.source_path, published=row.published,
+        kind=row.kind, fmt=row.fmt, language=row.language, meta=dict(row.meta or {}),
+    )
+
+
+class Project:
+    """A corpus database plus the settings every stage runs with."""
+
+    def __init__(self, db: Database, settings: Settings, actor: str | None = None):
+        self.db = db
+        self.settings = settings
+        self.actor = actor or _default_actor()
+        self._pipeline: Pipeline | None = None
+
+    @classmethod
+    def open(cls, url: str | None = None, *, settings: Settings | str | Path | None = None,
+             actor: str | None = None) -> Project:
+        """Open (creating and migrating if needed) the database at ``url``.
+
+        ``url`` may be a file path (SQLite), a SQLAlchemy URL, or None for
+        ``$EXITLENS_DB`` / ``./exitlens.db``. ``settings`` may be a Settings object
+        or a path to a YAML config file.
+        """
+        if not isinstance(settings, Settings):
+            settings = load_settings(settings)
+        return cls(Database(resolve_db_url(url)), settings, actor)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ ingest
+    def ingest(self, paths: Iterable[str | Path],
+               on_planned: Callable[[int], None] | None = None,
+               on_file: Callable[[list[FileOutcome]], None] | None = None) -> IngestReport:
+        """Add files and folders; see :mod:`exitlens.ingest.runner` for the guarantees."""
+        planned, early = plan_inputs(paths)
+        if on_planned:
+            on_planned(len(planned))
+        report = IngestReport(outcomes=list(early))
+        report.outcomes.extend(IngestRunner(self).run(planned, on_file))
+        with self.db.session() as session:
+            session.add(EventRow(actor=self.actor, action="ingest.run", entity="corpus",
+                                 payload={k: v for k, v in report.as_dict().items()
+                                          if k != "outcomes"}))
+        return report
+
+    # ------------------------------------------------------------ documents
+    def documents(self, *, limit: int | None = None, offset: int = 0) -> list[DocumentSummary]:
+        with self.db.session() as session:
+            n_sources = (select(SourceRow.document_id, func.count().label("n"))
+                         .group_by(SourceRow.document_id).subquery())
+            query = (select(DocumentRow.id, DocumentRow.title, DocumentRow.outlet,
+                            DocumentRow.author, DocumentRow.published, DocumentRow.kind,
+                            DocumentRow.fmt, DocumentRow.url, DocumentRow.source_path,
+                            DocumentRow.n_chars, DocumentRow.text_sha256, n_sources.c.n)
+                     .outerjoin(n_sources, n_sources.c.document_id == DocumentRow.id)
+                     .order_by(DocumentRow.id).offset(offset))
+            if limit is not None:
+                query = query.limit(limit)
+            rows = session.execute(query).all()
+            links = self._near_duplicate_map(session)
+        return [DocumentSummary(*row[:11], n_sources=row[11] or 0,
+                                near_duplicates=sorted(links.get(row[0], set())))
+                for row in rows]
+
+    @staticmethod
+    def _near_duplicate_map(session: Any) -> dict[int, set[int]]:
+        out: dict[int, set[int]] = {}
+        for a, b in session.execute(select(DocumentLinkRow.document_id, DocumentLinkRow.other_id)
+                                    .where(DocumentLinkRow.relation == "near_duplicate")):
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+        return out
+
+    def document(self, document_id: int) -> Document:
+        with self.db.session() as session:
+            row = session.get(DocumentRow, document_id)
+            if row is None:
+                raise NotFoundError(f"no document with id {document_id}")
+            return _row_to_document(row)
+
+    def iter_documents(self, ids: Sequence[int] | None = None) -> Iterable[Document]:
+        """Full documents (with text), one at a time, in id order."""
+        with self.db.session() as session:
+            query = select(DocumentRow).order_by(DocumentRow.id)
+            if ids is not None:
+                query = query.where(DocumentRow.id.in_(list(ids)))
+            for row in session.scalars(query):
+                yield _row_to_document(row)
+
+    def count_documents(self) -> int:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(DocumentRow)) or 0
+
+    def summary(self) -> dict[str, Any]:
+        """Corpus overview: counts by format and kind, characters, near-duplicate pairs."""
+        with self.db.session() as session:
+            by_fmt = dict(session.execute(select(DocumentRow.fmt, func.count())
+                                          .group_by(DocumentRow.fmt)).all())
+            by_kind = dict(session.execute(select(DocumentRow.kind, func.count())
+                                           .group_by(DocumentRow.kind)).all())
+            chars = session.scalar(select(func.coalesce(func.sum(DocumentRow.n_chars), 0)))
+            n_docs = session.scalar(select(func.count()).select_from(DocumentRow)) or 0
+            n_sources = session.scalar(select(func.count()).select_from(SourceRow)) or 0
+            n_links = session.scalar(select(func.count()).select_from(DocumentLinkRow)
+                                     .where(DocumentLinkRow.relation == "near_duplicate")) or 0
+        return {"documents": n_docs, "sources": n_sources, "characters": int(chars or 0),
+                "by_format": by_fmt, "by_kind": by_kind, "near_duplicate_pairs": n_links}
+
+    # ------------------------------------------------------------ search
+    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+        """Full-text search over titles and texts (SQLite FTS5 or PostgreSQL tsvector)."""
+        if not query.strip():
+            return []
+        with self.db.session() as session:
+            if self.db.dialect == "sqlite":
+                rows = session.execute(text(
+                    "SELECT d.id, d.title, snippet(documents_fts, 1, '[', ']', '…', 12), "
+                    "bm25(documents_fts) FROM documents_fts JOIN documents d "
+                    "ON d.id = documents_fts.rowid WHERE documents_fts MATCH :q "
+                    "ORDER BY bm25(documents_fts) LIMIT :n"),
+                    {"q": _fts5_query(query), "n": limit}).all()
+                return [SearchHit(r[0], r[1], r[2], -float(r[3])) for r in rows]
+            from .store.migrations.fulltext import PG_TSVECTOR
+
+            rows = session.execute(text(
+                f"SELECT id, title, ts_headline('english', left(text, 200000), q, "
+                f"'StartSel=[,StopSel=],MaxWords=24,MinWords=8'), ts_rank({PG_TSVECTOR}, q) "
+                f"FROM documents, websearch_to_tsquery('english', :q) q "
+                f"WHERE {PG_TSVECTOR} @@ q ORDER BY 4 DESC LIMIT :n"),
+                {"q": query, "n": limit}).all()
+            return [SearchHit(r[0], r[1], r[2], float(r[3])) for r in rows]
+
+    # ------------------------------------------------------------ analysis
+    def pipeline(self) -> Pipeline:
+        """The configured reading (and, when installed, coding) pipeline; built once."""
+        if self._pipeline is None:
+            self._pipeline = Pipeline(self.settings.reading.stages, self.settings)
+        return self._pipeline
+
+    def analyze(self, *, limit: int | None = None,
+                on_planned: Callable[[int], None] | None = None,
+                on_document: Callable[[int], None] | None = None) -> AnalyzeReport:
+        """Run the pipeline over every document not yet analysed with the current settings.
+
+        Each document's results commit atomically; a killed run resumes where it stopped.
+        A document that makes the pipeline fail is reported and skipped, not fatal.
+        """
+        fingerprint = analysis_fingerprint(self.settings)
+        with self.db.session() as session:
+            pending = pending_document_ids(session, fingerprint)
+        if limit is not None:
+            pending = pending[:limit]
+        if on_planned:
+            on_planned(len(pending))
+        report = AnalyzeReport(fingerprint=fingerprint)
+        pipeline = self.pipeline()
+        batch_size = self.settings.reading.batch_size
+        for i in range(0, len(pending), batch_size):
+            docs = list(self.iter_documents(pending[i : i + batch_size]))
+            for reading in self._read_isolating_failures(pipeline, docs, report):
+                with self.db.session() as session:
+                    store_reading(session, reading, fingerprint, pipeline.stage_names, self.actor)
+                report.analysed.append(reading.document.id or 0)
+                report.defectors += len(reading.defectors())
+                if on_document:
+                    on_document(reading.document.id or 0)
+        return report
+
+    @staticmethod
+    def _read_isolating_failures(pipeline: Pipeline, docs: list[Document],
+                                 report: AnalyzeReport) -> list[DocumentReading]:
+        try:
+            return pipeline.run_batch(docs)
+        except ExitlensError:
+            raise
+        except Exception:
+            readings = []
+            for doc in docs:  # find the culprit; the others still get analysed
+                try:
+                    readings.extend(pipeline.run_batch([doc]))
+                except ExitlensError:
+                    raise
+                except Exception as exc:
+                    log.warning("pipeline failed on document %s: %s", doc.id, type(exc).__name__)
+                    report.failed.append((doc.id or 0, f"{type(exc).__name__}: {exc}"))
+            return readings
+
+    def reading(self, document_id: int) -> DocumentReading | None:
+        """The stored results of the current analysis of one document."""
+        document = self.document(document_id)
+        with self.db.session() as session:
+            return load_reading(session, document)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """SPEC §3 records of every analysed document (its current analysis)."""
+        for document in self.iter_documents():
+            with self.db.session() as session:
+                reading = load_reading(session, document)
+            if reading is not None:
+                yield reading_record(reading, document.source_path or f"document:{document.id}")
+
+    def analysis_status(self) -> dict[str, Any]:
+        with self.db.session() as session:
+            return analysis_counts(session, analysis_fingerprint(self.settings))
+
+    # ------------------------------------------------------------ audit trail
+    def events(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        with self.db.session() as session:
+            rows = session.scalars(select(EventRow).order_by(EventRow.id.desc()).limit(limit)).all()
+            return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+                     "entity": e.entity, "entity_id": e.entity_id, "payload": e.payload}
+                    for e in rows]
+
+
+_FTS_TOKEN = re.compile(r'"[^"]*"|\S+')
+
+
+def _fts5_query(query: str) -> str:
+    """Make user input safe for FTS5: quote every term, keep OR/NOT/AND and "phrases"."""
+    parts = []
+    for tok in _FTS_TOKEN.findall(query):
+        if tok in ("OR", "AND", "NOT"):
+            parts.append(tok)
+        elif tok.startswith('"') and tok.endswith('"') and len(tok) > 1:
+            parts.append('"' + tok[1:-1].replace('"', "") + '"')
+        else:
+            star = tok.endswith("*")
+            core = tok.rstrip("*").replace('"', "")
+            if core:
+                parts.append(f'"{core}"' + ("*" if star else ""))
+    return " ".join(parts) or '""'
+
+
+def _default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
