@@ -52,7 +52,8 @@ config_app = typer.Typer(cls=_ExitlensGroup, help="Show and check the configurat
                          no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-out = Console(soft_wrap=True, highlight=False)
+# Piped output gets a wide fixed width so tables are not squeezed into 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False)
 
 

@@ -15,6 +15,9 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# datasketch ≥ 2 refuses stored hash values without the scheme that made them; every
+# signature exitlens stores is made (and read back) with this one.
+MINHASH_SCHEME = "affine32"
 
 
 def shingles(text: str, size: int) -> set[bytes]:
@@ -35,7 +38,7 @@ class NearDuplicateIndex:
         self._sigs: dict[int, MinHash] = {}
 
     def signature(self, text: str) -> MinHash:
-        mh = MinHash(num_perm=self.num_perm, seed=1)
+        mh = MinHash(num_perm=self.num_perm, seed=1, scheme=MINHASH_SCHEME)
         sh = shingles(text, self.shingle_words)
         if sh:
             mh.update_batch(list(sh))
@@ -49,7 +52,7 @@ class NearDuplicateIndex:
         values = np.frombuffer(blob, dtype=np.uint64)
         if len(values) != self.num_perm:
             return None  # made with other settings; skipped
-        return MinHash(num_perm=self.num_perm, seed=1, hashvalues=values)
+        return MinHash(num_perm=self.num_perm, seed=1, hashvalues=values, scheme=MINHASH_SCHEME)
 
     def add(self, doc_id: int, mh: MinHash) -> None:
         if doc_id in self._sigs:

@@ -36,7 +36,7 @@ def read_manifest(path: Path) -> tuple[list[ManifestEntry], list[IngestError]]:
     except OSError as exc:
         raise IngestError(f"cannot read manifest ({exc.strerror})", code="unreadable",
                           where=where) from None
-    text, _notes = decode_text(data, where)
+    text, decode_notes = decode_text(data, where)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     columns = [c.strip().lower() for c in (reader.fieldnames or [])]
     if "path" not in columns:
@@ -58,10 +58,12 @@ def read_manifest(path: Path) -> tuple[list[ManifestEntry], list[IngestError]]:
                 value = (row.get("date") or "").strip()
             if value:
                 overrides[col] = value
-        notes = []
+        # A guessed encoding of the manifest itself is reported with every file it lists.
+        notes = [f"{where}: {note}" for note in decode_notes]
         kind = overrides.get("kind")
         if kind and kind not in DOCUMENT_KINDS:
-            notes.append(f"{loc}: unknown kind {kind!r} ignored (known: {', '.join(DOCUMENT_KINDS)})")
+            notes.append(f"{loc}: unknown kind {kind!r} ignored "
+                         f"(known: {', '.join(DOCUMENT_KINDS)})")
             overrides.pop("kind")
         target = Path(rel)
         entries.append(ManifestEntry(target if target.is_absolute() else base / target,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -58,6 +59,12 @@ class Reader(Protocol):
 
 
 readers: Registry[type[Reader]] = Registry("readers")
+
+# pypdf and trafilatura log a WARNING for every oddity of a damaged file ("EOF marker not
+# found", "discarding data"); the readers report such files themselves, by name and with a
+# stable code, so those lines are only noise on the user's terminal.
+for _noisy in ("pypdf", "trafilatura"):
+    logging.getLogger(_noisy).setLevel(logging.ERROR)
 
 
 def reader_for(path: Path) -> Reader:
@@ -106,7 +113,8 @@ def decode_text(data: bytes, where: str) -> tuple[str, list[str]]:
                 notes.append(f"decoded as {encoding} (byte-order mark)")
             return _check_not_binary(text, where), notes
     if b"\x00" in data[:8192]:
-        raise IngestError("binary data, not text (contains NUL bytes)", code="binary_data", where=where)
+        raise IngestError("binary data, not text (contains NUL bytes)", code="binary_data",
+                          where=where)
     try:
         return _check_not_binary(data.decode("utf-8"), where), notes
     except UnicodeDecodeError:
@@ -116,7 +124,8 @@ def decode_text(data: bytes, where: str) -> tuple[str, list[str]]:
     best = from_bytes(data).best()
     if best is None:
         raise IngestError(
-            "not UTF-8 and no other text encoding fits; binary data?", code="binary_data", where=where
+            "not UTF-8 and no other text encoding fits; binary data?", code="binary_data",
+            where=where,
         )
     notes.append(f"not valid UTF-8; decoded as {best.encoding} (detected)")
     return _check_not_binary(str(best), where), notes
@@ -125,7 +134,8 @@ def decode_text(data: bytes, where: str) -> tuple[str, list[str]]:
 def _check_not_binary(text: str, where: str) -> str:
     sample = text[:20000]
     if sample and len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
-        raise IngestError("binary data, not text (control characters)", code="binary_data", where=where)
+        raise IngestError("binary data, not text (control characters)", code="binary_data",
+                          where=where)
     return text
 
 
@@ -155,7 +165,7 @@ def _first_line_title(text: str) -> str | None:
 
 def _strip_scripts(html: bytes) -> str:
     """Fallback plain text from HTML with script/style removed (never document text)."""
-    import lxml.html
+    import lxml.html  # type: ignore[import-untyped]
     from lxml_html_clean import Cleaner
 
     cleaner = Cleaner(scripts=True, javascript=True, style=True, comments=True, forms=True,
@@ -179,7 +189,8 @@ class HtmlReader:
 
         where = str(path)
         if b"<" not in data[:65536]:
-            raise IngestError("does not look like HTML (no markup)", code="corrupt_html", where=where)
+            raise IngestError("does not look like HTML (no markup)", code="corrupt_html",
+                              where=where)
         try:
             result = trafilatura.bare_extraction(
                 data, with_metadata=True, include_comments=False, include_tables=True,
@@ -218,7 +229,8 @@ def unwrap_pdf_lines(page_text: str) -> str:
     """Join hard-wrapped lines into paragraphs.
 
     A line ends a paragraph when it is clearly shorter than the page's typical line
-    and ends with terminal punctuation; otherwise the next line continues it.
+    and ends with terminal punctuation, or is much shorter (a heading); otherwise the
+    next line continues it.
     """
     lines = [ln.rstrip() for ln in normalize_newlines(page_text).split("\n")]
     lengths = sorted(len(ln) for ln in lines if ln.strip())
@@ -239,7 +251,9 @@ def unwrap_pdf_lines(page_text: str) -> str:
             current = f"{current}{joiner}{stripped}"
         else:
             current = stripped
-        if _TERMINAL.search(stripped) and len(line) < 0.85 * typical:
+        short = len(line) < 0.85 * typical
+        heading = len(line) < 0.6 * typical and not stripped.endswith((",", ";", "-"))
+        if (short and _TERMINAL.search(stripped)) or heading:
             paragraphs.append(current)
             current = ""
     if current:
@@ -372,12 +386,14 @@ class JsonlReader:
             extra = {k: v for k, v in record.items() if k not in _RECORD_FIELDS}
             meta: dict[str, Any] = {"record_id": record_id}
             if "defectors" in extra:
-                meta["gold"] = {"defectors": extra.pop("defectors"), "notes": extra.pop("notes", None)}
+                meta["gold"] = {"defectors": extra.pop("defectors"),
+                                "notes": extra.pop("notes", None)}
             meta.update(extra)
             items.append(ExtractedText(
                 normalize_newlines(record["text"]), "jsonl",
                 title=_str_or_none(record.get("title")), outlet=_str_or_none(record.get("outlet")),
-                url=_str_or_none(record.get("url")), published=_str_or_none(record.get("published")),
+                url=_str_or_none(record.get("url")),
+                published=_str_or_none(record.get("published")),
                 kind=kind if kind in DOCUMENT_KINDS else None, meta=meta,
                 notes=list(notes), record_id=record_id,
             ))

@@ -89,6 +89,11 @@ class IngestReport:
         }
 
 
+# Code for a file whose reader failed unexpectedly (see IngestRunner._ingest_file).
+_CORRUPT_CODES = {".pdf": "corrupt_pdf", ".docx": "corrupt_docx", ".html": "corrupt_html",
+                  ".htm": "corrupt_html", ".xhtml": "corrupt_html"}
+
+
 def _failed(err: IngestError, fallback: str) -> FileOutcome:
     return FileOutcome(err.where or fallback, "failed", code=err.code, message=err.message)
 
@@ -141,7 +146,8 @@ def plan_inputs(paths: Iterable[str | Path]) -> tuple[list[PlannedFile], list[Fi
                 if f.suffix.lower() == ".csv" or rf in listed:
                     continue
                 if any(d == rf.parent or d in rf.parents for d in manifest_dirs):
-                    outcomes.append(FileOutcome(str(f), "skipped", message="not listed in the manifest"))
+                    outcomes.append(FileOutcome(str(f), "skipped",
+                                                message="not listed in the manifest"))
                 elif f.suffix.lower() in exts:
                     planned.setdefault(rf, PlannedFile(rf))
                 else:
@@ -171,9 +177,10 @@ class IngestRunner:
                                              s.shingle_words)
             with self.project.db.session() as session:
                 for doc_id, blob in session.execute(
-                    select(DocumentRow.id, DocumentRow.minhash).where(DocumentRow.minhash.is_not(None))
+                    select(DocumentRow.id, DocumentRow.minhash)
+                    .where(DocumentRow.minhash.is_not(None))
                 ):
-                    mh = self._index.from_bytes(blob)
+                    mh = self._index.from_bytes(blob) if blob else None
                     if mh is not None:
                         self._index.add(doc_id, mh)
         return self._index
@@ -199,6 +206,8 @@ class IngestRunner:
         where = str(path)
         try:
             size = path.stat().st_size
+        except FileNotFoundError:  # removed since the inputs were planned
+            raise IngestError("no such file", code="not_found", where=where) from None
         except OSError as exc:
             raise IngestError(f"cannot access file ({exc.strerror})", code="unreadable",
                               where=where) from None
@@ -225,8 +234,19 @@ class IngestRunner:
         file_sha = hashlib.sha256(data).hexdigest()
         locator = str(path)
         if self._source_exists(locator, file_sha):
-            return [FileOutcome(locator, "unchanged", document_id=self._source_doc(locator, file_sha))]
-        result = reader.read(path, data)
+            return [FileOutcome(locator, "unchanged",
+                                document_id=self._source_doc(locator, file_sha))]
+        try:
+            result = reader.read(path, data)
+        except IngestError:
+            raise
+        except Exception as exc:
+            # Parsers (pypdf above all) can fail on damaged files in ways no reader can
+            # list in advance; that is one bad file, not a reason to abort the batch.
+            log.debug("reader %s failed on %s", type(reader).__name__, locator, exc_info=True)
+            raise IngestError(f"could not be read ({type(exc).__name__}: {exc})",
+                              code=_CORRUPT_CODES.get(path.suffix.lower(), "unreadable"),
+                              where=locator) from None
         outcomes = [_failed(p, locator) for p in result.problems]
         prepared: list[tuple[str, str, ExtractedText]] = []
         for item in result.items:
@@ -237,7 +257,10 @@ class IngestRunner:
                 setattr(item, key, value)
             item.notes.extend(planned.notes)
             if len(item.text.strip()) < self.settings.min_text_chars:
-                code = "empty_file" if not item.text.strip() else "no_text"
+                # A text file holding only whitespace is empty; a PDF/HTML/DOCX page or a
+                # JSONL record that yields (next to) no text has no usable text.
+                code = ("empty_file" if not item.text.strip() and item.fmt in ("txt", "md")
+                        else "no_text")
                 outcomes.append(FileOutcome(item_locator, "failed", code=code,
                                             message="no usable text"
                                             + (f" (only {len(item.text.strip())} characters)"
@@ -260,14 +283,16 @@ class IngestRunner:
             return session.scalar(select(SourceRow.document_id).where(
                 SourceRow.locator == locator, SourceRow.content_sha256 == sha))
 
-    def _store(self, prepared: list[tuple[str, str, ExtractedText]], size: int) -> list[FileOutcome]:
+    def _store(self, prepared: list[tuple[str, str, ExtractedText]],
+               size: int) -> list[FileOutcome]:
         """Store all documents of one file in one transaction."""
         outcomes: list[FileOutcome] = []
         new_sigs: list[tuple[int, Any]] = []
         try:
             with self.project.db.session() as session:
                 for locator, sha, item in prepared:
-                    outcome, sig = self._store_one(session, locator, sha, item, size)
+                    outcome, sig = self._store_one(session, locator, sha, item, size,
+                                                   new_sigs)
                     outcomes.append(outcome)
                     if sig is not None and outcome.document_id is not None:
                         new_sigs.append((outcome.document_id, sig))
@@ -285,7 +310,7 @@ class IngestRunner:
         return outcomes
 
     def _store_one(self, session: Any, locator: str, sha: str, item: ExtractedText,
-                   size: int) -> tuple[FileOutcome, Any]:
+                   size: int, uncommitted: list[tuple[int, Any]]) -> tuple[FileOutcome, Any]:
         text_sha = sha256_text(item.text)
         existing = session.scalar(select(DocumentRow.id).where(DocumentRow.text_sha256 == text_sha))
         source = SourceRow(locator=locator, content_sha256=sha, size_bytes=size, fmt=item.fmt,
@@ -310,6 +335,13 @@ class IngestRunner:
         source.document_id = doc.id
         session.add(source)
         near = self.index.query(sig)
+        # Documents stored earlier in this same transaction (other records of one JSONL
+        # file) are not in the index until it commits: compare with them directly.
+        for other_id, other_sig in uncommitted:
+            score = float(sig.jaccard(other_sig))
+            if score >= self.index.threshold:
+                near.append((other_id, score))
+        near.sort(key=lambda hit: -hit[1])
         for other_id, score in near:
             session.add(DocumentLinkRow(document_id=doc.id, other_id=other_id,
                                         relation="near_duplicate", score=score))

@@ -11,7 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StoreError
@@ -50,6 +50,11 @@ class Database:
                 if str(path) not in ("", ":memory:"):
                     path.parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, future=True)
+        except OSError as exc:  # the folder for a SQLite file cannot be created
+            raise StoreError(
+                f"cannot create the folder for the database file: {exc.strerror or exc}",
+                where=url.removeprefix("sqlite:///"),
+            ) from None
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"cannot open database {self.safe_url}: {exc}") from None
         if self.dialect == "sqlite":
@@ -65,14 +70,16 @@ class Database:
     @property
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages."""
-        return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") else "?"
+        if not hasattr(self, "engine"):
+            return "?"
+        return self.engine.url.render_as_string(hide_password=True)
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (no-op when current)."""
         try:
             with self.engine.begin() as conn:
                 command.upgrade(alembic_config(conn), "head")
-        except OperationalError as exc:
+        except DBAPIError as exc:  # also "file is not a database" (DatabaseError)
             raise StoreError(
                 f"cannot open or migrate database {self.safe_url}: {exc.orig}"
             ) from None

@@ -13,7 +13,6 @@ from alembic import op
 
 from exitlens.store.migrations.fulltext import PG_TSVECTOR
 
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -267,7 +266,8 @@ def _create_fulltext() -> None:
         )
         op.execute(
             "CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN "
-            "INSERT INTO documents_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END"
+            "INSERT INTO documents_fts(rowid, title, text) "
+            "VALUES (new.id, new.title, new.text); END"
         )
         op.execute(
             "CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN "
@@ -278,7 +278,8 @@ def _create_fulltext() -> None:
             "CREATE TRIGGER documents_fts_au AFTER UPDATE ON documents BEGIN "
             "INSERT INTO documents_fts(documents_fts, rowid, title, text) "
             "VALUES ('delete', old.id, old.title, old.text); "
-            "INSERT INTO documents_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END"
+            "INSERT INTO documents_fts(rowid, title, text) "
+            "VALUES (new.id, new.title, new.text); END"
         )
     elif dialect == "postgresql":
         op.execute(f"CREATE INDEX ix_documents_fts ON documents USING GIN ({PG_TSVECTOR})")

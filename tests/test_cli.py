@@ -1,0 +1,171 @@
+"""The command line: ingest/documents/search output, database selection, config, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+from exitlens.cli import app
+from exitlens.config import Settings
+from tests import corpus as c
+from tests.corpus import Corpus
+
+SAMPLE_MANIFEST = (Path(__file__).resolve().parents[1] / "src" / "exitlens" / "data"
+                   / "sample_corpus" / "manifest.csv")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def test_ingest_json_then_documents_and_search(corpus: Corpus, tmp_path: Path) -> None:
+    """--format json gives machine-readable reports, listings and hits for the same database."""
+    db = str(tmp_path / "cli.db")
+    result = run("ingest", str(corpus.root), "--db", db, "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["failed"] == 0
+    assert report["added"] + report["duplicate"] == len(report["outcomes"])
+    assert {o["status"] for o in report["outcomes"]} <= {"added", "duplicate"}
+
+    listed = run("documents", "--db", db, "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    docs = json.loads(listed.stdout)
+    assert len(docs) == report["added"]
+    html = next(d for d in docs if d["fmt"] == "html")
+    assert html["author"] == "Lena Fairweather" and html["outlet"] == "Orvanne Courier"
+    assert {"id", "title", "outlet", "published", "kind", "fmt", "url", "source_path",
+            "n_chars", "text_sha256", "n_sources", "near_duplicates"} <= set(html)
+
+    found = run("search", "grain lorry", "--db", db, "--format", "json")
+    assert found.exit_code == 0, found.output
+    hits = json.loads(found.stdout)
+    pdf = next(d for d in docs if d["fmt"] == "pdf")
+    assert [h["document_id"] for h in hits] == [pdf["id"]]
+
+    lines = run("documents", "--db", db, "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [d["id"] for d in docs]
+
+
+def test_table_output(corpus: Corpus, tmp_path: Path) -> None:
+    """Human output: an ingest summary line, a documents table, a search table with counts."""
+    db = str(tmp_path / "table.db")
+    result = run("ingest", str(corpus.root), "--db", db, "--no-progress")
+    assert result.exit_code == 0
+    assert "added 10, duplicates 1, unchanged 0, failed 0" in result.stdout
+    assert "reprint" not in result.stderr
+    assert "note" in result.stderr and "cp1252.txt" in result.stderr  # encoding fallback shown
+    again = run("ingest", str(corpus.root), "--db", db, "--no-progress")
+    assert "added 0, duplicates 0, unchanged 11" in again.stdout
+
+    listing = run("documents", "--db", db)
+    assert listing.exit_code == 0
+    assert "10 documents" in listing.stdout
+    assert "Field note seven" in listing.stdout
+    hits = run("search", "ferry", "--db", db)
+    assert hits.exit_code == 0
+    assert "hits" in hits.stdout and "ferry" in hits.stdout.lower()
+
+
+def test_db_option_and_environment_variable(corpus: Corpus, tmp_path: Path) -> None:
+    """--db chooses the database; $EXITLENS_DB does when --db is absent; --db wins over it."""
+    env_db = tmp_path / "from_env.db"
+    opt_db = tmp_path / "from_opt.db"
+    story = corpus.path("account.md")
+    assert run("ingest", str(story), env={"EXITLENS_DB": str(env_db)}).exit_code == 0
+    assert env_db.exists()
+    assert not (tmp_path / "exitlens.db").exists()  # cwd default not used
+    assert run("ingest", str(corpus.path("utf16.txt")), "--db", str(opt_db),
+               env={"EXITLENS_DB": str(env_db)}).exit_code == 0
+    env_docs = json.loads(run("documents", "-f", "json",
+                              env={"EXITLENS_DB": str(env_db)}).stdout)
+    opt_docs = json.loads(run("documents", "-f", "json", "--db", str(opt_db)).stdout)
+    assert [d["fmt"] for d in env_docs] == ["md"]
+    assert [d["fmt"] for d in opt_docs] == ["txt"]
+
+
+def test_default_database_is_cwd_exitlens_db(corpus: Corpus, tmp_path: Path) -> None:
+    """Without --db or $EXITLENS_DB, ./exitlens.db is used (tests run in tmp_path)."""
+    assert run("ingest", str(corpus.path("account.md"))).exit_code == 0
+    assert (tmp_path / "exitlens.db").exists()
+
+
+def test_config_defaults_is_valid_yaml(tmp_path: Path) -> None:
+    """`config defaults` prints YAML that validates back into the default Settings."""
+    result = run("config", "defaults")
+    assert result.exit_code == 0
+    data = yaml.safe_load(result.stdout)
+    assert Settings.model_validate(data) == Settings()
+    path = tmp_path / "exitlens.yaml"
+    path.write_text(result.stdout)
+    shown = run("config", "show", "--config", str(path))
+    assert shown.exit_code == 0 and yaml.safe_load(shown.stdout) == data
+
+
+def test_config_file_changes_ingest(tmp_path: Path) -> None:
+    """Settings from --config reach the ingest (here: a tiny size limit)."""
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text("ingest:\n  max_file_mb: 0.0001\n")
+    story = tmp_path / "s.txt"
+    story.write_text(c.MANIFEST_TEXT * 5)
+    result = run("ingest", str(story), "--db", str(tmp_path / "x.db"), "--config", str(cfg),
+                 "-f", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["outcomes"][0]["code"] == "too_large"
+
+
+@pytest.mark.parametrize(("content", "expect"), [
+    ("ingest:\n  max_file_mb: -3\n", "ingest.max_file_mb"),
+    ("ingest:\n  max_fil_mb: 3\n", "ingest.max_fil_mb"),
+    ("ingest:\n  max_file_mb: [1,\n", "line "),
+    ("- just\n- a list\n", "mapping"),
+])
+def test_bad_config_file_is_plain_error(tmp_path: Path, content: str, expect: str) -> None:
+    """A bad config gives error[config_invalid] naming the file and the field or line; exit 2."""
+    cfg = tmp_path / "broken.yaml"
+    cfg.write_text(content)
+    result = run("documents", "--db", str(tmp_path / "d.db"), "--config", str(cfg))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    flat = " ".join(result.stderr.split())
+    assert "error[config_invalid]" in flat
+    assert str(cfg) in result.stderr.replace("\n", "")
+    assert expect in flat
+
+
+def test_missing_config_file_is_plain_error(tmp_path: Path) -> None:
+    """A --config path that does not exist is reported, not a traceback."""
+    result = run("config", "show", "--config", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+    assert "config_invalid" in result.stderr
+
+
+def test_config_from_environment(tmp_path: Path) -> None:
+    """$EXITLENS_CONFIG is read when --config is absent."""
+    cfg = tmp_path / "env.yaml"
+    cfg.write_text("ingest:\n  shingle_words: 7\n")
+    shown = run("config", "show", env={"EXITLENS_CONFIG": str(cfg)})
+    assert shown.exit_code == 0
+    assert yaml.safe_load(shown.stdout)["ingest"]["shingle_words"] == 7
+
+
+def test_version_and_help() -> None:
+    """--version prints the version; no arguments shows help instead of failing obscurely."""
+    assert "exitlens 0." in run("--version").stdout
+    assert "ingest" in run("--help").stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE_MANIFEST.is_file(),
+                    reason="bundled sample corpus (src/exitlens/data/sample_corpus) not built yet")
+def test_demo_runs_on_sample_corpus(tmp_path: Path) -> None:
+    """`exitlens demo --out DIR` ingests the bundled corpus into DIR with nothing failing."""
+    out = tmp_path / "demo"
+    result = run("demo", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "exitlens-demo.db").exists()
+    assert "failed 0" in " ".join(result.stdout.split())
