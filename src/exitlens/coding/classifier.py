@@ -1,0 +1,302 @@
+"""The ``classifier`` coder: logistic regression over sentence embeddings + lexical hits.
+
+Rules are precise but brittle; embeddings generalise but are vague. A small
+supervised model over both — the MiniLM vector of a sentence, its similarity to
+every code's examples, and the rules coder's per-code scores — learns from
+labelled or human-accepted codings which combinations really carry a code. It is
+one-vs-rest (one binary logistic regression per code) because a sentence can carry
+several codes and codes have very different amounts of data.
+
+Training units are sentences: a sentence is positive for the codes whose evidence
+it holds and negative otherwise (other sentences of the same documents supply the
+negatives). At coding time a defector gets a code when one of their evidence
+units scores above the code's threshold.
+
+Models are versioned directories ``model-YYYYMMDD-HHMMSS`` holding ``model.joblib``
+and ``meta.json`` (version, codebook fingerprint, training size, date, codes). The
+coder loads the configured version, else the newest one in ``coding.model_dir``,
+else the built-in model, which is trained only on the bundled *fictional* sample
+corpus labels — a starting point, not a validated model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..model import DocumentReading, Span
+from ..pipeline import PipelineContext
+from .base import CoderUnavailable, CodingItem, CodingResult, split_sentences
+from .codebook import Codebook
+from .embedding import Embedder, Prototypes, build_prototypes, get_embedder, get_prototypes
+from .evaluate import gold_codes, quote_spans
+from .rules import unit_scores
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.joblib"
+META_FILE = "meta.json"
+CLASSIFIER_DIR = "classifier"
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass
+class LabelledSentence:
+    """A training unit: one sentence and the (top-level) codes it carries."""
+
+    text: str
+    codes: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ClassifierModel:
+    """Per-code estimators plus what is needed to use them safely."""
+
+    codes: list[str]  # feature order of the lexical and similarity blocks
+    estimators: dict[str, Any]  # code → fitted LogisticRegression
+    thresholds: dict[str, float]
+    meta: dict[str, Any]
+    path: Path | None = None
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def examples_from_gold(records: Iterable[dict[str, Any]], codebook: Codebook,
+                       negatives: bool = True) -> list[LabelledSentence]:
+    """Sentence units from SPEC §4 records: positives from evidence quotes."""
+    out: list[LabelledSentence] = []
+    for rec in records:
+        text = rec["text"]
+        sentences = split_sentences(text)
+        labels: dict[Span, set[str]] = {s: set() for s in sentences}
+        for d in rec.get("defectors", []):
+            allowed = gold_codes(d)
+            for ev in d.get("evidence", []):
+                code = ev.get("code")
+                if code not in codebook or code not in allowed:
+                    continue
+                root = codebook.root(code)
+                for qs, qe in quote_spans(text, ev.get("quote", "")):
+                    for s in sentences:
+                        if s.start < qe and qs < s.end:
+                            labels[s].add(root)
+        for s in sentences:
+            if labels[s] or negatives:
+                out.append(LabelledSentence(s.text_of(text), labels[s]))
+    return out
+
+
+def examples_from_readings(readings: Iterable[DocumentReading],
+                           codebook: Codebook) -> list[LabelledSentence]:
+    """Units from reviewed codings: accepted → positive, rejected → negative for its code."""
+    out: list[LabelledSentence] = []
+    for reading in readings:
+        text = reading.document.text
+        by_span: dict[Span, set[str]] = {}
+        for c in reading.codings:
+            if c.status not in ("accepted", "rejected") or c.code not in codebook:
+                continue
+            codes = by_span.setdefault(c.span, set())
+            if c.status == "accepted":
+                codes.add(codebook.root(c.code))
+        out.extend(LabelledSentence(span.text_of(text), codes) for span, codes in by_span.items())
+    return out
+
+
+# --------------------------------------------------------------------------- features
+
+
+def featurize(texts: Sequence[str], codebook: Codebook, embedder: Embedder,
+              protos: Prototypes, codes: Sequence[str]) -> np.ndarray:
+    """[n, dim + 2·len(codes)]: embedding, similarity per code, rules score per code."""
+    if not texts:
+        return np.zeros((0, embedder.dim + 2 * len(codes)), dtype=np.float32)
+    vectors = embedder.embed(texts)
+    sims_all = protos.scores(vectors)
+    col = {c: j for j, c in enumerate(protos.codes)}
+    sims = np.stack([sims_all[:, col[c]] if c in col else np.zeros(len(texts)) for c in codes],
+                    axis=1)
+    lex = np.zeros((len(texts), len(codes)), dtype=np.float32)
+    index = {c: j for j, c in enumerate(codes)}
+    for i, t in enumerate(texts):
+        for code, score in unit_scores(t, [Span(0, len(t))], codebook)[0].items():
+            j = index.get(codebook.root(code)) if code in codebook else None
+            if j is not None:
+                lex[i, j] = max(lex[i, j], score)
+    return np.hstack([vectors, sims.astype(np.float32), lex]).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
+                     embedder: Embedder, *, c: float = 0.5, min_positives: int = 2,
+                     note: str = "") -> ClassifierModel:
+    """Fit one logistic regression per top-level code with enough positives."""
+    from sklearn.linear_model import LogisticRegression
+
+    codes = codebook.codes_in(top_level=True)
+    protos = build_prototypes(embedder, codebook)
+    x = featurize([e.text for e in examples], codebook, embedder, protos, codes)
+    estimators: dict[str, Any] = {}
+    positives: dict[str, int] = {}
+    for code in codes:
+        y = np.array([code in e.codes for e in examples], dtype=np.int64)
+        positives[code] = int(y.sum())
+        if y.sum() < min_positives or y.sum() == len(y):
+            continue
+        est = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+        est.fit(x, y)
+        estimators[code] = est
+    meta = {
+        "format": FORMAT_VERSION,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "codebook": codebook.fingerprint(),
+        "codebook_name": codebook.name,
+        "training_units": len(examples),
+        "positive_units": positives,
+        "codes": codes,
+        "trained_codes": sorted(estimators),
+        "embedding_model": Path(embedder.model_path).name,
+        "C": c,
+        "note": note,
+    }
+    return ClassifierModel(codes, estimators, {k: DEFAULT_THRESHOLD for k in estimators}, meta)
+
+
+def predict_units(model: ClassifierModel, texts: Sequence[str], codebook: Codebook,
+                  embedder: Embedder, protos: Prototypes) -> np.ndarray:
+    """[n_texts, len(model.codes)] probabilities (0 for codes without an estimator)."""
+    x = featurize(texts, codebook, embedder, protos, model.codes)
+    out = np.zeros((len(texts), len(model.codes)), dtype=np.float32)
+    if not len(texts):
+        return out
+    for j, code in enumerate(model.codes):
+        est = model.estimators.get(code)
+        if est is not None:
+            out[:, j] = est.predict_proba(x)[:, 1]
+    return out
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def save_model(model: ClassifierModel, model_dir: str | Path, name: str | None = None) -> Path:
+    """Write a new version ``model-YYYYMMDD-HHMMSS`` (suffixed if taken) under ``model_dir``."""
+    import joblib  # type: ignore[import-untyped]
+
+    base = Path(model_dir) / CLASSIFIER_DIR
+    base.mkdir(parents=True, exist_ok=True)
+    stem = name or "model-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = base / stem
+    n = 2
+    while path.exists():
+        path = base / f"{stem}-{n}"
+        n += 1
+    path.mkdir()
+    joblib.dump({"codes": model.codes, "estimators": model.estimators,
+                 "thresholds": model.thresholds}, path / MODEL_FILE)
+    meta = dict(model.meta, version=path.name)
+    (path / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
+                                  encoding="utf-8")
+    model.path = path
+    model.meta = meta
+    return path
+
+
+def load_model(path: str | Path) -> ClassifierModel:
+    import joblib
+
+    p = Path(path)
+    try:
+        meta = json.loads((p / META_FILE).read_text(encoding="utf-8"))
+        blob = joblib.load(p / MODEL_FILE)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ConfigError(f"cannot load classifier: {exc}", where=str(p),
+                          code="model_invalid") from None
+    if meta.get("format") != FORMAT_VERSION:
+        raise ConfigError(f"classifier format {meta.get('format')} is not {FORMAT_VERSION}",
+                          where=str(p), code="model_invalid")
+    return ClassifierModel(blob["codes"], blob["estimators"], blob["thresholds"], meta, p)
+
+
+def list_versions(model_dir: str | Path) -> list[Path]:
+    """Saved versions, oldest first (names sort by time)."""
+    base = Path(model_dir) / CLASSIFIER_DIR
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.iterdir() if (p / META_FILE).is_file())
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("exitlens").joinpath("data/coding/classifier-sample")))
+
+
+def resolve_model_path(model_dir: str | Path | None, choice: str | None) -> Path | None:
+    """The configured version, else the newest in ``model_dir``, else the built-in model."""
+    if choice:
+        direct = Path(choice)
+        if (direct / META_FILE).is_file():
+            return direct
+        if model_dir and (Path(model_dir) / CLASSIFIER_DIR / choice / META_FILE).is_file():
+            return Path(model_dir) / CLASSIFIER_DIR / choice
+        raise ConfigError(f"no classifier version {choice!r}", code="model_missing")
+    versions = list_versions(model_dir) if model_dir else []
+    if versions:
+        return versions[-1]
+    builtin = default_model_path()
+    return builtin if (builtin / META_FILE).is_file() else None
+
+
+class ClassifierCoder:
+    """Codes with the trained model; unavailable (skipped) when there is none."""
+
+    name = "classifier"
+
+    def __init__(self, context: PipelineContext, model: ClassifierModel | None = None):
+        self.context = context
+        cfg = context.settings.coding
+        if model is None:
+            path = resolve_model_path(cfg.model_dir, cfg.classifier_model)
+            if path is None:
+                raise CoderUnavailable("no trained classifier model; run `exitlens train`")
+            model = context.resource("classifier_model", str(path.resolve()),
+                                     lambda: load_model(path))
+        self.model = model
+        self.embedder = get_embedder(context)
+
+    def code(self, items: Sequence[CodingItem], codebook: Codebook) -> list[list[CodingResult]]:
+        if self.model.meta.get("codebook") != codebook.fingerprint():
+            log.info("classifier %s was trained on another codebook version; codes absent "
+                     "from the current codebook are ignored", self.model.meta.get("version"))
+        protos = get_prototypes(self.context, codebook)
+        texts = [t for item in items for t in item.unit_texts()]
+        probs = predict_units(self.model, texts, codebook, self.embedder, protos)
+        results: list[list[CodingResult]] = []
+        pos = 0
+        for item in items:
+            n = len(item.units)
+            block = probs[pos : pos + n]
+            pos += n
+            found: list[CodingResult] = []
+            if n:
+                best_unit = block.argmax(axis=0)
+                best = block.max(axis=0)
+                for j, code in enumerate(self.model.codes):
+                    t = self.model.thresholds.get(code, DEFAULT_THRESHOLD)
+                    if code in codebook and best[j] >= t:
+                        found.append(CodingResult(code, item.units[int(best_unit[j])],
+                                                  float(best[j]), self.name))
+            results.append(sorted(found, key=lambda r: -r.confidence))
+        return results

@@ -1,0 +1,169 @@
+"""The ``rules`` coder: the codebook's lexicon patterns, with negation and hedges.
+
+A pattern hit in a defector's evidence unit supports its code with the pattern's
+weight, adjusted for:
+
+- **negation** — a negator shortly before the hit in the same clause ("he did not
+  mind the executions", "never complained about the pay", "it wasn't the money")
+  cancels it; "could not stand/bear/accept …" is rejection, not negation, and
+  counts;
+- **hedges** — "perhaps", "some say", "it is possible that"… halve the weight; a
+  speculative question ("Or was the tide turning?") is skipped entirely;
+- **dimension cues** — a join code in a sentence that only talks about leaving
+  (and vice versa) is trusted less.
+
+Several hits for one code combine by noisy-OR. Only evidence units are read, so
+the writer's general analysis never codes anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import Span
+from ..pipeline import PipelineContext
+from .base import CodingItem, CodingResult
+from .codebook import Codebook, Pattern, normalize_quotes
+
+_NEGATOR = re.compile(
+    r"(?<!\w)(?:not|never|no|nor|neither|without|hardly|n't|nothing|nobody|none)(?!\w)"
+    r"|n't(?!\w)",
+    re.IGNORECASE,
+)
+# A negator followed by one of these expresses rejection ("could not stand the killing").
+_REJECTION_AFTER_NEGATOR = re.compile(
+    r"^\W*(?:stand|bear|accept|tolerate|forget|stomach|endure|take|abide|live with|justify|"
+    r"understand|believe|sleep|only|just|longer|doubt|wonder|more|less|matter|one)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(
+    r"[,;:.!?()\[\]\"—–]|\b(?:but|although|though|yet|because|while|whereas|since|and then)\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\b(?:perhaps|maybe|possibly|probably|presumably|reportedly|allegedly|apparently|"
+    r"seemingly|some say|some said|some believe|it is possible|it was possible|it seems|"
+    r"it seemed|might have|may have|could have|must have|rumou?red|rumou?rs?)\b",
+    re.IGNORECASE,
+)
+_SPECULATIVE_QUESTION = re.compile(
+    r"^\W*(?:or|was it|could it|might it|is it|did the|was the|were the)\b", re.IGNORECASE
+)
+NEGATION_WINDOW_WORDS = 6
+HEDGE_FACTOR = 0.5
+OFF_DIMENSION_FACTOR = 0.6
+NO_CUE_FACTOR = 0.85
+MAX_CONFIDENCE = 0.97
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One pattern match in one unit, after adjustments."""
+
+    code: str
+    unit: int
+    span: Span
+    score: float
+    pattern: str
+
+
+def is_negated(text: str, start: int) -> bool:
+    """A negator within a few words before ``start``, in the same clause."""
+    window_start = max(0, start - 80)
+    before = text[window_start:start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end():]
+    words = re.findall(r"[\w']+", before)
+    tail = " ".join(words[-NEGATION_WINDOW_WORDS:])
+    return any(not _REJECTION_AFTER_NEGATOR.match(tail[m.end():])
+               for m in _NEGATOR.finditer(tail))
+
+
+def is_speculative(text: str) -> bool:
+    """The writer (or speaker) wondering, not stating: '…or was the tide turning?'."""
+    stripped = text.rstrip(" \"'”’»)")
+    if not stripped.endswith("?"):
+        return False
+    return bool(_SPECULATIVE_QUESTION.match(text) or _HEDGE.search(text))
+
+
+def _cue_factor(sentence: str, dimension: str, codebook: Codebook) -> float:
+    own = codebook.dimensions[dimension].cues
+    if not own:
+        return 1.0
+    if any(p.regex.search(sentence) for p in own):
+        return 1.0
+    others = [
+        p for d in codebook.dimensions.values() if d.id != dimension and d.cues for p in d.cues
+    ]
+    if any(p.regex.search(sentence) for p in others):
+        return OFF_DIMENSION_FACTOR
+    return NO_CUE_FACTOR
+
+
+def unit_hits(text: str, unit: Span, unit_index: int, codebook: Codebook) -> list[Hit]:
+    """All surviving pattern hits in one unit of ``text``."""
+    sentence = normalize_quotes(unit.text_of(text))
+    if is_speculative(sentence):
+        return []
+    hedge = HEDGE_FACTOR if _HEDGE.search(sentence) else 1.0
+    cue_cache: dict[str, float] = {}
+    hits: list[Hit] = []
+    for code in codebook:
+        pats: Sequence[Pattern] = code.patterns
+        for pat in pats:
+            for m in pat.regex.finditer(sentence):
+                if is_negated(sentence, m.start()):
+                    continue
+                if code.dimension not in cue_cache:
+                    cue_cache[code.dimension] = _cue_factor(sentence, code.dimension, codebook)
+                score = pat.weight * hedge * cue_cache[code.dimension]
+                hits.append(Hit(code.id, unit_index,
+                                Span(unit.start + m.start(), unit.start + m.end()),
+                                score, pat.source))
+    return hits
+
+
+def unit_scores(text: str, units: Sequence[Span], codebook: Codebook) -> list[dict[str, float]]:
+    """Per unit, code → noisy-OR of its hits (the classifier's lexical features)."""
+    out: list[dict[str, float]] = []
+    for i, unit in enumerate(units):
+        scores: dict[str, float] = {}
+        for hit in unit_hits(text, unit, i, codebook):
+            scores[hit.code] = 1 - (1 - scores.get(hit.code, 0.0)) * (1 - hit.score)
+        out.append(scores)
+    return out
+
+
+class RulesCoder:
+    """Lexicon coder; needs no model, so it is always available."""
+
+    name = "rules"
+
+    def __init__(self, context: PipelineContext | None = None, min_score: float = 0.3):
+        self.min_score = min_score
+
+    def code(self, items: Sequence[CodingItem], codebook: Codebook) -> list[list[CodingResult]]:
+        results: list[list[CodingResult]] = []
+        for item in items:
+            per_code: dict[str, tuple[float, float, Span]] = {}  # code → (combined, best, unit)
+            for i, unit in enumerate(item.units):
+                by_code: dict[str, float] = {}
+                for hit in unit_hits(item.text, unit, i, codebook):
+                    by_code[hit.code] = 1 - (1 - by_code.get(hit.code, 0.0)) * (1 - hit.score)
+                for code, score in by_code.items():
+                    combined, best, span = per_code.get(code, (0.0, 0.0, unit))
+                    combined = 1 - (1 - combined) * (1 - score)
+                    if score > best:
+                        best, span = score, unit
+                    per_code[code] = (combined, best, span)
+            item_results = [
+                CodingResult(code, span, min(MAX_CONFIDENCE, combined), self.name)
+                for code, (combined, _best, span) in per_code.items()
+                if combined >= self.min_score
+            ]
+            results.append(sorted(item_results, key=lambda r: -r.confidence))
+        return results

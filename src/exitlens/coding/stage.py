@@ -1,0 +1,94 @@
+"""The ``code`` pipeline stage: configured coders + ensemble over every defector.
+
+Runs after the reading stages have found defectors and their evidence spans. All
+defectors of a batch go to each coder in one call (so models batch), each coder's
+verdicts are merged by the ensemble, and ``reading.codings`` receives one
+suggestion per (defector, code). A coder that is unavailable here (no trained
+classifier, no LLM URL) is skipped with a logged note; a coder that fails at run
+time (LLM endpoint down) is recorded in ``reading.notes`` and the others still
+count — a flaky endpoint must never lose the whole analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from ..errors import ExitlensError
+from ..model import DocumentReading
+from ..pipeline import PipelineContext
+from .base import Coder, CoderUnavailable, CodingResult, coders, items_for
+from .codebook import Codebook, load_codebook
+from .ensemble import combine, to_codings
+
+log = logging.getLogger(__name__)
+
+
+def _register_builtin_coders() -> None:
+    """Built-ins are also declared as entry points; this keeps them usable before that."""
+    from .classifier import ClassifierCoder
+    from .embedding import EmbeddingCoder
+    from .llm import LlmCoder
+    from .rules import RulesCoder
+
+    for name, factory in (("rules", RulesCoder), ("embedding", EmbeddingCoder),
+                          ("classifier", ClassifierCoder), ("llm", LlmCoder)):
+        if name not in coders:
+            coders.add(name, factory)
+
+
+def get_codebook(context: PipelineContext) -> Codebook:
+    path = context.settings.coding.codebook
+    cb: Codebook = context.resource("codebook", str(path or "<built-in>"),
+                                    lambda: load_codebook(path))
+    return cb
+
+
+def build_coders(context: PipelineContext, names: Sequence[str] | None = None) -> list[Coder]:
+    """Instantiate the configured coders, skipping (with a note) those unavailable here."""
+    _register_builtin_coders()
+    wanted = list(names if names is not None else context.settings.coding.coders)
+    if context.settings.coding.llm.url and "llm" not in wanted:
+        wanted.append("llm")
+    out: list[Coder] = []
+    for name in wanted:
+        factory = coders.get(name)
+        try:
+            out.append(factory(context))
+        except CoderUnavailable as exc:
+            log.info("coder %s skipped: %s", name, exc.message)
+    return out
+
+
+class CodeStage:
+    """Fills ``reading.codings`` with ensemble suggestions for every defector."""
+
+    name = "code"
+
+    def __init__(self, coder_list: Sequence[Coder] | None = None):
+        self._coders = list(coder_list) if coder_list is not None else None
+
+    def process(self, readings: Sequence[DocumentReading], context: PipelineContext) -> None:
+        codebook = get_codebook(context)
+        active = self._coders if self._coders is not None else build_coders(context)
+        items = items_for(readings)
+        if not items:
+            return
+        verdicts: list[list[CodingResult]] = [[] for _ in items]
+        for coder in active:
+            try:
+                results = coder.code(items, codebook)
+            except ExitlensError as exc:
+                log.warning("coder %s failed: %s", coder.name, exc)
+                for reading in {id(i.reading): i.reading for i in items}.values():
+                    reading.notes.append(f"coder {coder.name} failed: {exc}")
+                continue
+            for acc, res in zip(verdicts, results, strict=True):
+                acc.extend(r for r in res if r.code in codebook)
+        cfg = context.settings.coding
+        for item, vs in zip(items, verdicts, strict=True):
+            suggestions = combine(vs, cfg.coder_weights, cfg.min_confidence)
+            item.reading.codings = [c for c in item.reading.codings
+                                    if not (c.person == item.person_index
+                                            and c.status == "suggested")]
+            item.reading.codings.extend(to_codings(suggestions, item.person_index))

@@ -1,0 +1,555 @@
+"""Roles: defector, current member, journalist, analyst/official, relative or other.
+
+A researcher counting why people left must count only defectors, so every role
+decision keeps the words that made it (``Person.role_cues``) and a confidence.
+Cues are read from the parse, per person:
+
+- how they are described: the head noun and modifiers of their descriptors and
+  of the appositions/compounds around their name ("a former fighter", "ISIS
+  defector", "a researcher at the … Institute", "the agency's correspondent",
+  "his mother");
+- what they do as grammatical subject outside quotes ("he fled", "she
+  surrendered", "he joined the group", "he is still fighting");
+- what they say of themselves in their own quotes ("I left", "we escaped",
+  "I joined").
+
+A **defector** needs three things (SPEC §1): a leaving cue, membership (stated, or
+implied by "defector"/"former fighter"/leaving the group) and their *own account*
+reported — their quotes, indirect speech, sentences reporting what they felt,
+saw or decided, or a relative speaking for them. Someone merely mentioned as
+having left is "other". The writer's own voice is never a defector.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import DocumentReading, Quote, Span
+from ..pipeline import PipelineContext
+from .cues import (
+    FIRST_PERSON,
+    FIRST_PERSON_PLURAL,
+    JOURNALIST_NOUNS,
+    KIN_NOUNS,
+    OFFICIAL_NOUNS,
+    THIRD_PRONOUNS,
+    TokenIndex,
+)
+from .evidence import AccountFinder
+from .people import person_at
+
+LEAVE_VERBS = frozenset(
+    {
+        "leave", "defect", "escape", "flee", "desert", "surrender", "quit", "abandon",
+        "renounce", "smuggle", "sneak", "slip", "run", "break", "walk", "get",
+    }
+)
+# Verbs that count only with a particle or object ("ran away", "broke away", "got out").
+_PARTICLE_LEAVE = {"run": {"away", "off"}, "break": {"away", "with"}, "walk": {"away", "out"},
+                   "get": {"out", "away"}, "slip": {"away", "out"}, "sneak": {"out", "away"},
+                   "smuggle": {"out", "away"}}
+_SILENCE_VERBS = frozenset({"say", "explain", "talk", "speak", "comment", "reveal", "tell",
+                            "decline", "refuse", "disclose", "discuss"})
+# Being prosecuted for terrorism implies (alleged) membership.
+_PROSECUTION = frozenset({"charge", "convict", "guilty", "sentence", "trial", "prosecute",
+                          "plead", "indict", "testify"})
+# Word forms of leaving verbs, for when the tagger calls a participle an adjective.
+LEAVE_FORMS = {
+    f: lemma for lemma, forms in {
+        "desert": ("deserted", "deserting"), "defect": ("defected", "defecting"),
+        "flee": ("fled", "fleeing"), "escape": ("escaped", "escaping"),
+        "surrender": ("surrendered", "surrendering"), "quit": ("quitting",),
+    }.items() for f in forms
+}
+JOIN_VERBS = frozenset(
+    {"join", "pledge", "enlist", "recruit", "serve", "fight", "volunteer", "work", "assign"}
+)
+LEAVER_NOUNS = frozenset({"defector", "deserter", "returnee", "escapee", "renegade"})
+MEMBER_NOUNS = frozenset(
+    {
+        "fighter", "militant", "jihadist", "jihadi", "member", "recruit", "emir", "mujahid",
+        "operative", "bride", "extremist", "terrorist", "insurgent", "sniper", "executioner",
+        "combatant", "loyalist", "supporter", "follower",
+    }
+)
+INSTITUTION_WORDS = frozenset(
+    {
+        "institute", "university", "center", "centre", "college", "council", "foundation",
+        "school", "think", "tank", "ministry", "department", "agency", "police", "court",
+        "government", "programme", "program", "commission", "office",
+    }
+)
+# Modifiers showing a member noun belongs to a force opposed to the group.
+OTHER_FORCES = frozenset(
+    {
+        "kurdish", "peshmerga", "fsa", "rebel", "army", "sdf", "ypg", "government",
+        "regime", "iraqi", "coalition", "american", "us", "u.s.", "police", "security",
+        "resistance", "opposition", "free", "moderate", "militia", "shia", "shiite",
+    }
+)
+STILL_WORDS = frozenset({"still", "remain", "remains", "continue", "rejoin"})
+_NOT_LEAVE_OBJECTS = frozenset({"home", "country", "family", "school", "job", "house", "town",
+                                "city", "village", "university", "wife", "husband", "children"})
+GROUP_OBJECTS = frozenset(
+    {
+        "isis", "isil", "is", "daesh", "state", "group", "organisation", "organization",
+        "caliphate", "ranks", "territory", "militants", "jihadists", "khilafah", "cell",
+        "movement", "militia", "brigade", "unit", "network", "organisation's",
+    }
+)
+
+
+@dataclass
+class _Cues:
+    leave: list[tuple[Span, float]] = field(default_factory=list)
+    member: list[tuple[Span, float]] = field(default_factory=list)
+    official: list[Span] = field(default_factory=list)
+    journalist: list[Span] = field(default_factory=list)
+    relative: list[Span] = field(default_factory=list)
+    still: list[Span] = field(default_factory=list)
+
+
+def _modifier_words(tok: Any) -> set[str]:
+    return {c.lower_ for c in tok.subtree if c.i != tok.i}
+
+
+def _has_group_word(words: set[str]) -> bool:
+    return bool(words & {"isis", "isil", "is", "daesh", "state", "caliphate", "jihadist",
+                         "jihadi", "islamic"})
+
+
+class _RoleReader:
+    def __init__(self, reading: DocumentReading):
+        self.reading = reading
+        self.text = reading.document.text
+        self.index = TokenIndex(reading)
+        self.cues: dict[int, _Cues] = {i: _Cues() for i in range(len(reading.persons))}
+        self.finder = AccountFinder(reading)
+        reading.scratch["account_finder"] = self.finder
+        self.voiced_by: dict[int, set[int]] = {}  # person -> speakers who tell about them
+        self.silent: set[int] = set()  # people the text says have not given their account
+        spoken = sorted((q.span.start, q.span.end, q.speaker) for q in reading.quotes
+                        if q.kind in ("direct", "transcript"))
+        self._spoken = spoken
+        self._spoken_starts = [a for a, _, _ in spoken]
+        self._by_speaker: dict[int, list[Quote]] = {}
+        for q in reading.quotes:
+            if q.speaker is not None:
+                self._by_speaker.setdefault(q.speaker, []).append(q)
+
+    def speaker_at(self, pos: int) -> int | None:
+        i = bisect.bisect_right(self._spoken_starts, pos) - 1
+        if i >= 0 and self._spoken[i][0] <= pos < self._spoken[i][1]:
+            return self._spoken[i][2]
+        return None
+
+    def speaks_of_kin(self, idx: int) -> bool:
+        """Does person ``idx`` speak of "my husband/son/brother…" in their own quotes?"""
+        for q in self._by_speaker.get(idx, []):
+            for tok in self.index.in_span(q.span):
+                if tok.lemma_.lower() in KIN_NOUNS and any(
+                        c.dep_ == "poss" and c.lower_ in ("my", "our") for c in tok.children):
+                    return True
+        return False
+
+    def span(self, tok: Any) -> Span:
+        return self.index.span_of(tok)
+
+    # -- descriptions --------------------------------------------------------------
+    def noun_cues(self, idx: int, tok: Any) -> None:
+        """Cues from a person noun describing person ``idx`` (descriptor head or title)."""
+        c = self.cues[idx]
+        lemma = tok.lemma_.lower()
+        mods = {x.lower_ for x in tok.children if x.dep_ in ("amod", "compound", "nmod", "poss",
+                                                              "nummod", "advmod")}
+        words = _modifier_words(tok) if tok.dep_ != "ROOT" else mods
+        former = bool(mods & {"former", "ex", "one-time", "onetime", "erstwhile", "disillusioned"}
+                      ) or self.text[max(0, self.index.start_of(tok) - 3):self.index.start_of(tok)
+                                     ].lower().endswith("ex-")
+        other_force = bool(mods & OTHER_FORCES) and not _has_group_word(mods)
+        if lemma in LEAVER_NOUNS and not (words & {"army", "regime", "military"}):
+            c.leave.append((self.span(tok), 1.0))
+            c.member.append((self.span(tok), 0.8))
+        elif lemma in MEMBER_NOUNS and not other_force:
+            if former:
+                c.leave.append((self.span(tok), 0.8))
+            c.member.append((self.span(tok), 0.9 if _has_group_word(words) else 0.6))
+        elif lemma in JOURNALIST_NOUNS:
+            c.journalist.append(self.span(tok))
+        elif lemma in OFFICIAL_NOUNS and (other_force or not _has_group_word(mods)):
+            c.official.append(self.span(tok))
+        elif lemma in KIN_NOUNS and former and _has_group_word(words):
+            c.leave.append((self.span(tok), 0.8))  # "a former ISIS wife"
+            c.member.append((self.span(tok), 0.6))
+        elif lemma in KIN_NOUNS and any(x.dep_ in ("poss", "relcl") for x in tok.children):
+            c.relative.append(self.span(tok))
+        if former and lemma in OFFICIAL_NOUNS and _has_group_word(words):
+            c.leave.append((self.span(tok), 0.8))
+            c.member.append((self.span(tok), 0.8))
+
+    def description_cues(self) -> None:
+        for idx, person in enumerate(self.reading.persons):
+            for m in person.mentions:
+                if m.kind in ("descriptor", "nominal"):
+                    head = self._head_in(m.span)
+                    if head is not None:
+                        self.noun_cues(idx, head)
+                elif m.kind in ("name", "alias"):
+                    self.name_context(idx, m.span)
+
+    def _head_in(self, span: Span) -> Any | None:
+        """The syntactic head of a mention: its token whose head lies outside the span."""
+        for tok in self.index.in_span(span):
+            head_pos = self.index.start_of(tok.head)
+            if tok.head.i == tok.i or not (span.start <= head_pos < span.end):
+                return tok
+        return None
+
+    def name_context(self, idx: int, span: Span) -> None:
+        """Titles and appositions around a name: "analyst X", "X, a former fighter",
+        "the agency's X"."""
+        toks = list(self.index.in_span(span))
+        if not toks:
+            return
+        head = self._head_in(span) or toks[-1]
+        first = toks[0]
+        if first.i > 0:
+            before = first.doc[first.i - 1]
+            if before.lower_.rstrip(".") in OFFICIAL_NOUNS | {"gen", "col", "dr", "prof", "sen"}:
+                self.cues[idx].official.append(self.span(before))
+            elif before.lower_ in JOURNALIST_NOUNS:
+                self.cues[idx].journalist.append(self.span(before))
+        for t in toks:
+            low = t.lower_.rstrip(".")
+            if low in OFFICIAL_NOUNS or low in ("prime", "minister", "gen", "col", "dr", "prof"):
+                self.cues[idx].official.append(self.span(t))
+        for child in head.children:
+            outside = not (span.start <= self.index.start_of(child) < span.end)
+            if child.dep_ in ("compound", "amod", "appos", "nmod") and outside and (
+                    child.pos_ == "NOUN" or child.lemma_.lower() in LEAVER_NOUNS | MEMBER_NOUNS):
+                self.noun_cues(idx, child)
+            if child.dep_ == "poss" and child.ent_type_ == "ORG":
+                self.cues[idx].journalist.append(self.span(child))
+        if head.dep_ == "appos" and head.head.pos_ == "NOUN":
+            self.noun_cues(idx, head.head)
+        if head.dep_ == "compound" and head.head.pos_ == "NOUN" and head.head.lemma_.lower() in (
+                OFFICIAL_NOUNS | JOURNALIST_NOUNS):
+            self.noun_cues(idx, head.head)
+
+    # -- actions -----------------------------------------------------------------------
+    def verb_cues(self, idx: int, verb: Any, subj: Any, weight: float) -> None:
+        c = self.cues[idx]
+        lemma = LEAVE_FORMS.get(verb.lower_, verb.lemma_.lower())
+        sub = {t.lemma_.lower() for t in verb.subtree if t.i != verb.i}
+        kids = {t.lower_ for t in verb.children}
+        if any(t.lower_ == "still" or t.lemma_.lower() in ("rejoin",) for t in verb.children):
+            c.still.append(self.span(verb))
+        if any(t.dep_ == "neg" for t in verb.children):
+            return
+        # conditional / wished-for leaving is not leaving ("wanted to leave" counts: acted on)
+        if lemma in LEAVE_VERBS:
+            if lemma in _PARTICLE_LEAVE and not (kids & _PARTICLE_LEAVE[lemma]):
+                return
+            objs = [t for t in verb.children if t.dep_ in ("dobj", "pobj")] + [
+                g for t in verb.children if t.dep_ == "prep" for g in t.children
+                if g.dep_ == "pobj"]
+            obj_words = {o.lower_ for o in objs}
+            if sub & {"join", "fight"} and lemma in ("leave", "flee") and not (
+                    obj_words & GROUP_OBJECTS):
+                c.member.append((self.span(verb), 0.6))
+                return  # left home to join
+            if obj_words & _NOT_LEAVE_OBJECTS and not obj_words & GROUP_OBJECTS:
+                return
+            if any(t.dep_ == "prep" and t.lower_ == "for" for t in verb.children) and lemma == \
+                    "leave":
+                # "left for Syria": going to the group, weak evidence of membership
+                c.member.append((self.span(verb), 0.4))
+                return
+            strength = 0.9 if obj_words & GROUP_OBJECTS or lemma in (
+                "defect", "desert", "surrender") else 0.6
+            c.leave.append((self.span(verb), strength * weight))
+            if obj_words & {"isis", "isil", "is", "daesh", "group", "organisation",
+                            "organization", "ranks", "state", "caliphate"}:
+                c.member.append((self.span(verb), 0.7))
+        elif (lemma == "turn" and kids & {"in", "himself", "herself"}) or (
+                lemma == "hand" and kids & {"himself", "herself", "myself", "themselves"}):
+            c.leave.append((self.span(verb), 0.8 * weight))  # turned himself in, handed over
+        elif lemma in ("spend", "stay", "live", "work") and any(
+                g.lower_ in GROUP_OBJECTS or _has_group_word({g.lower_})
+                for t in verb.children if t.dep_ == "prep" and t.lower_ in ("with", "for")
+                for g in t.subtree):
+            c.member.append((self.span(verb), 0.6))  # "spent a year with the Islamic State"
+        elif lemma in ("travel", "go", "head") and any(
+                g.ent_type_ == "GPE" for t in verb.children if t.dep_ == "prep"
+                and t.lower_ in ("to", "into") for g in t.children) and not (
+                sub & {"home", "return", "back"}):
+            c.member.append((self.span(verb), 0.4))  # "travelled to Syria": weak
+        elif lemma in JOIN_VERBS:
+            if lemma in ("fight", "serve", "work", "assign") and not (sub & GROUP_OBJECTS):
+                return
+            if lemma == "recruit" and verb.dep_ != "ROOT" and subj.dep_ != "nsubjpass":
+                return
+            if sub & OTHER_FORCES and not (_has_group_word(sub) or sub & {
+                    "group", "organisation", "organization", "caliphate"}):
+                return  # "joined the police", "fought for the Kurdish forces"
+            c.member.append((self.span(verb), 0.8 * weight))
+        elif lemma == "capture" and sub & {"flee", "escape", "leave", "fleeing", "escaping",
+                                           "leaving", "try"}:
+            c.leave.append((self.span(verb), 0.7 * weight))
+
+    def agent(self, verb: Any) -> Any | None:
+        """Who does ``verb``: its subject, the antecedent of a relative "who", or, for
+        "decided to flee" / "managed to escape" / "his desire to leave", the subject or
+        possessor higher up the tree."""
+        node = verb
+        for _ in range(4):
+            for child in node.children:
+                if child.dep_ in ("nsubj", "nsubjpass", "agent") and child.dep_ != "agent":
+                    if child.lower_ in ("who", "that") and node.dep_ == "relcl":
+                        return node.head
+                    return child
+            if node.dep_ == "acl" or (node.pos_ == "NOUN" and node is not verb):
+                for child in node.children:
+                    if child.dep_ == "poss":
+                        return child
+                if node.dep_ == "acl" and node.head.pos_ in ("NOUN", "PROPN"):
+                    head = node.head
+                    for child in head.children:
+                        if child.dep_ == "poss":
+                            return child
+                    if head.lemma_.lower() in ("desire", "decision", "attempt", "plan", "bid"):
+                        node = head
+                        continue
+                    return head
+            if node.dep_ in ("xcomp", "conj", "advcl", "pcomp", "pobj", "prep", "acl") and \
+                    node.head.i != node.i:
+                node = node.head
+                continue
+            return None
+        return None
+
+    def agent_person(self, verb: Any) -> tuple[int | None, Any]:
+        """The person doing ``verb``: from the parse, else (the small model often misparses
+        participles) the nearest person-subject before it in the same sentence."""
+        agent = self.agent(verb)
+        if agent is not None:
+            # "my son Faris left": the name may hang off the subject noun
+            for cand in [agent, *(c for c in agent.children if c.dep_ in ("appos", "compound"))]:
+                who = person_at(self.reading, self.span(cand))
+                if who is not None:
+                    return who, cand
+        for tok in reversed(verb.doc[verb.sent.start : verb.i]):
+            if tok.dep_ not in ("nsubj", "nsubjpass"):
+                continue
+            target = tok
+            if tok.lower_ in ("who", "that"):
+                target = tok.head.head  # the noun the relative clause describes
+            who = person_at(self.reading, self.span(target))
+            if who is not None:
+                return who, target
+            break
+        return None, None
+
+    def action_cues(self) -> None:
+        finder = self.finder
+        interesting = LEAVE_VERBS | JOIN_VERBS | {"turn", "hand", "capture", "travel", "go",
+                                                  "head", "spend", "stay", "live"}
+        for tok in self.index.tokens:
+            pos = self.index.start_of(tok)
+            if (tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in interesting) or \
+                    tok.lower_ in LEAVE_FORMS:
+                who, agent = self.agent_person(tok)
+                if who is None:
+                    continue
+                if finder.in_quote(pos):
+                    # a speaker telling about someone else ("he left the organisation")
+                    speaker = self.speaker_at(pos)
+                    if speaker is not None and speaker != who:
+                        self.verb_cues(who, tok, agent, 0.8)
+                        self.voiced_by.setdefault(who, set()).add(speaker)
+                    continue
+                self.verb_cues(who, tok, agent, 1.0)
+            elif tok.lower_ == "still" and tok.dep_ == "advmod" and not finder.in_quote(pos) \
+                    and tok.head.lemma_.lower() in ("be", "fight", "serve", "remain", "work"):
+                # "he is still with the group", "still fighting": a current member
+                who, _agent = self.agent_person(tok.head)
+                if who is not None:
+                    self.cues[who].still.append(self.span(tok))
+            elif tok.lemma_.lower() in ("smuggle", "take", "get", "help", "sneak") and \
+                    not finder.in_quote(pos) and {c.lower_ for c in tok.children} & {"out"}:
+                # "a smuggler took her out", "was smuggled out": the one taken out left
+                for obj in tok.children:
+                    if obj.dep_ in ("dobj", "nsubjpass"):
+                        who = person_at(self.reading, self.span(obj))
+                        if who is not None:
+                            self.cues[who].leave.append((self.span(tok), 0.7))
+            elif tok.lemma_.lower() in _SILENCE_VERBS and not finder.in_quote(pos) and (
+                    any(c.dep_ == "neg" for c in tok.children) or tok.lemma_.lower() in (
+                        "decline", "refuse")):
+                # "he has never said why", "she declined to talk": their account is missing
+                who, _agent = self.agent_person(tok)
+                if who is not None:
+                    self.silent.add(who)
+            elif tok.dep_ in ("nsubj", "nsubjpass") and not finder.in_quote(pos) and \
+                    tok.head.lemma_.lower() in _PROSECUTION | {"find"}:
+                who = person_at(self.reading, self.span(tok))
+                sent_words = {t.lower_ for t in tok.sent}
+                if who is not None and sent_words & {"terrorism", "terrorist", "terror"}:
+                    self.cues[who].member.append((self.span(tok.head), 0.6))
+            if tok.dep_ == "nsubj" and tok.head.lemma_ == "be" and not finder.in_quote(pos):
+                who = person_at(self.reading, self.span(tok))
+                if who is None:
+                    continue
+                for attr in tok.head.children:
+                    if attr.dep_ == "attr" and attr.pos_ == "NOUN":
+                        self.noun_cues(who, attr)
+
+    def quote_cues(self) -> None:
+        """What people say about themselves: 'I left', 'we escaped', 'I joined'."""
+        for q in self.reading.quotes:
+            if q.speaker is None:
+                continue
+            for tok in self.index.in_span(q.span):
+                if tok.pos_ != "VERB" or tok.lemma_.lower() not in LEAVE_VERBS | JOIN_VERBS:
+                    continue
+                agent = self.agent(tok)
+                if agent is None:
+                    continue
+                # indirect speech is outside quotation marks: its "he" is a resolved
+                # mention already counted by action_cues
+                if q.kind != "indirect" and agent.lower_ in FIRST_PERSON | FIRST_PERSON_PLURAL:
+                    self.verb_cues(q.speaker, tok, agent, 0.9)
+
+    def relative_cues(self) -> None:
+        """A relative's quotes about their kin ('he left them') count for that kin."""
+        kin: dict[int, tuple[int | None, str]] = self.reading.scratch.get("kin", {})
+        for rel, (target, _noun) in kin.items():
+            if target is None:
+                continue
+            for q in self._by_speaker.get(rel, []):
+                for tok in self.index.in_span(q.span):
+                    if tok.pos_ != "VERB" or tok.lemma_.lower() not in LEAVE_VERBS | JOIN_VERBS:
+                        continue
+                    agent = self.agent(tok)
+                    if agent is not None and (agent.lower_ in THIRD_PRONOUNS or
+                                              agent.lemma_.lower() in KIN_NOUNS):
+                        self.verb_cues(target, tok, agent, 0.8)
+
+    # -- decision ----------------------------------------------------------------------
+    def topic_cue(self) -> Span | None:
+        """A "defectors"/"deserters"/"former fighters" word in the headline or lede, which
+        says the people this document quotes are mostly people who left."""
+        paras: list[Span] = self.reading.scratch.get("paragraphs", [])
+        lede = [p for p in paras if len(p) > 0][:3]
+        if not lede:
+            return None
+        window = Span(lede[0].start, min(lede[-1].end, lede[0].start + 1200))
+        for tok in self.index.in_span(window):
+            lemma = tok.lemma_.lower()
+            if lemma in LEAVER_NOUNS or tok.lower_.rstrip("s") in LEAVER_NOUNS:
+                return self.span(tok)
+            if lemma in MEMBER_NOUNS | {"guard", "commander", "soldier"} and any(
+                    c.lower_ in ("former", "ex") for c in tok.children):
+                return self.span(tok)
+        return None
+
+    def decide(self) -> None:
+        writer = self.reading.scratch.get("writer")
+        kin: dict[int, tuple[int | None, str]] = self.reading.scratch.get("kin", {})
+        speakers = {q.speaker for q in self.reading.quotes if q.speaker is not None}
+        interviewee = self.reading.scratch.get("interviewee")
+        voiced_by_relative: set[int] = set()
+        for rel, (target, _noun) in kin.items():
+            if target is not None and rel in speakers:
+                voiced_by_relative.add(target)
+        topic = self.topic_cue()
+        kin_speakers: set[int] = set()
+        for target, tellers in self.voiced_by.items():
+            for teller in tellers:
+                if teller in kin or self.cues[teller].relative or self.speaks_of_kin(teller):
+                    voiced_by_relative.add(target)
+                    kin_speakers.add(teller)
+        for idx, person in enumerate(self.reading.persons):
+            c = self.cues[idx]
+            if idx == writer:
+                person.role, person.role_confidence = "journalist", 0.9
+                person.role_cues = [m.span for m in person.mentions[:3]]
+                continue
+            leave = max((w for _, w in c.leave), default=0.0)
+            member = max((w for _, w in c.member), default=0.0)
+            own_voice = idx in speakers
+            account = self.finder.has_account(idx)
+            # a wife, cousin or son who was a member and whose account is reported (by
+            # themselves or a relative) is judged on that, not as a relative
+            related = idx in kin or c.relative or (idx in kin_speakers and leave < 0.9)
+            if related and (member == 0 or not (
+                    account or own_voice or idx in voiced_by_relative)):
+                person.role, person.role_confidence = "relative", 0.75
+                person.role_cues = c.relative or [m.span for m in person.mentions[:1]]
+                continue
+            if c.journalist and leave < 0.9:
+                person.role, person.role_confidence = "journalist", 0.8
+                person.role_cues = c.journalist[:3]
+                continue
+            if c.official and leave < 0.9:
+                person.role, person.role_confidence = "analyst_official", 0.75
+                person.role_cues = c.official[:3]
+                continue
+            implied_member = member > 0 or any(w >= 0.9 for _, w in c.leave)
+            if leave >= 0.6 and implied_member and not c.still:
+                if (account and idx not in self.silent) or idx in voiced_by_relative:
+                    person.role = "defector"
+                    conf = 0.45 + 0.25 * min(leave, 1.0) + 0.1 * min(member, 1.0)
+                    conf += 0.15 if own_voice else 0.05
+                    person.role_confidence = round(min(conf, 0.95), 3)
+                    person.role_cues = [s for s, _ in c.leave[:3]] + [s for s, _ in c.member[:2]]
+                    if own_voice:
+                        person.source_voice = "self"
+                    elif idx in voiced_by_relative:
+                        person.source_voice = "relative"
+                    else:
+                        person.source_voice = "reported"
+                    continue
+                person.role, person.role_confidence = "other", 0.5
+                person.role_cues = [s for s, _ in c.leave[:3]]
+                continue
+            if idx == interviewee and leave > 0 and account:
+                person.role, person.role_confidence, person.source_voice = "defector", 0.6, "self"
+                person.role_cues = [s for s, _ in c.leave[:3]]
+                continue
+            if topic is not None and account and not c.still and idx not in self.silent and (
+                    member > 0 or (own_voice and person.name is None)):
+                # the document is about defectors ("Defectors tell of…") and this ordinary
+                # person's own account is reported: one of them, with lower confidence
+                person.role, person.role_confidence = "defector", 0.5
+                person.source_voice = "self" if own_voice else "reported"
+                person.role_cues = [topic] + [s for s, _ in c.member[:2]]
+                continue
+            if member >= 0.6 or c.still:
+                person.role = "current_member"
+                person.role_confidence = 0.7 if c.still else 0.55
+                person.role_cues = c.still[:2] + [s for s, _ in c.member[:3]]
+                continue
+            person.role, person.role_confidence = "other", 0.5
+            person.role_cues = []
+
+
+class RoleStage:
+    """Sets ``role``, ``role_confidence``, ``role_cues`` and ``source_voice`` of every person."""
+
+    name = "roles"
+
+    def process(self, readings: Sequence[DocumentReading], context: PipelineContext) -> None:
+        for reading in readings:
+            reader = _RoleReader(reading)
+            reader.description_cues()
+            reader.action_cues()
+            reader.quote_cues()
+            reader.relative_cues()
+            reader.decide()
+            reading.scratch["voiced_by"] = reader.voiced_by
+            for person in reading.persons:
+                person.role_cues = sorted(set(person.role_cues))

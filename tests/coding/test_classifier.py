@@ -1,0 +1,108 @@
+"""Classifier: train on small synthetic data, save/load versions, code, skip when absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exitlens.coding.base import CoderUnavailable, items_for
+from exitlens.coding.classifier import (
+    ClassifierCoder,
+    LabelledSentence,
+    examples_from_gold,
+    list_versions,
+    load_model,
+    resolve_model_path,
+    save_model,
+    train_classifier,
+)
+from exitlens.coding.codebook import Codebook
+from exitlens.coding.embedding import get_embedder
+from exitlens.config import Settings
+from exitlens.pipeline import PipelineContext
+from tests.coding.conftest import reading_with
+
+pytestmark = pytest.mark.slow
+
+SYNTHETIC = [
+    LabelledSentence("They cut off the heads of prisoners in the square.", {"brutality"}),
+    LabelledSentence("He saw men whipped until they bled.", {"brutality"}),
+    LabelledSentence("A woman was stoned to death in front of him.", {"brutality"}),
+    LabelledSentence("The bread ran out and no wages came.", {"living_conditions"}),
+    LabelledSentence("Her salary was cut in half, then stopped.", {"living_conditions"}),
+    LabelledSentence("We had no electricity, no water and little food.", {"living_conditions"}),
+    LabelledSentence("He flew to Istanbul in the spring.", set()),
+    LabelledSentence("The interview took place in a cafe.", set()),
+    LabelledSentence("She has two brothers and a sister.", set()),
+    LabelledSentence("The town lies near the river.", set()),
+]
+
+
+def test_train_save_load_version_round_trip(context: PipelineContext, codebook: Codebook,
+                                            tmp_path: Path) -> None:
+    model = train_classifier(SYNTHETIC, codebook, get_embedder(context))
+    assert model.meta["trained_codes"] == ["brutality", "living_conditions"]
+    first = save_model(model, tmp_path)
+    second = save_model(model, tmp_path, name=first.name)  # same second: suffixed, not overwritten
+    assert first.name.startswith("model-") and second.name == first.name + "-2"
+    assert list_versions(tmp_path) == [first, second]
+    loaded = load_model(second)
+    meta = loaded.meta
+    assert meta["codebook"] == codebook.fingerprint() and meta["training_units"] == len(SYNTHETIC)
+    assert meta["version"] == second.name and "created" in meta
+    assert resolve_model_path(tmp_path, None) == second
+    assert resolve_model_path(tmp_path, first.name) == first
+
+    text = "Karim said he watched a prisoner beheaded. He likes football."
+    reading = reading_with(text, ["Karim said he watched a prisoner beheaded."])
+    coder = ClassifierCoder(context, loaded)
+    [results] = coder.code(items_for([reading]), codebook)
+    assert "brutality" in {r.code for r in results}
+    assert "living_conditions" not in {r.code for r in results}
+
+
+def test_examples_from_gold_marks_quote_sentences(codebook: Codebook) -> None:
+    record = {"text": "He joined in 2014. The killings of prisoners horrified him. He is 30.",
+              "defectors": [{"exit_reasons": ["brutality"], "join_motives": [], "evidence": [
+                  {"code": "brutality", "quote": "killings of prisoners horrified him"}]}]}
+    units = examples_from_gold([record], codebook)
+    assert [u.codes for u in units] == [set(), {"brutality"}, set()]
+
+
+def test_coder_skipped_without_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import exitlens.coding.classifier as clf
+
+    monkeypatch.setattr(clf, "default_model_path", lambda: tmp_path / "nothing")
+    settings = Settings()
+    settings.coding.model_dir = str(tmp_path / "models")
+    with pytest.raises(CoderUnavailable):
+        ClassifierCoder(PipelineContext(settings))
+
+
+def test_builtin_model_is_the_sample_one() -> None:
+    path = resolve_model_path(None, None)
+    assert path is not None
+    assert "fictional sample corpus" in load_model(path).meta["note"]
+
+
+def test_cross_validation_never_tests_on_training_records(context: PipelineContext) -> None:
+    from exitlens.coding.training import cross_validate
+
+    def record(text: str, quote: str, code: str) -> dict[str, object]:
+        return {"text": text, "defectors": [{"name": "X", "exit_reasons": [code],
+                                             "join_motives": [],
+                                             "evidence": [{"code": code, "quote": quote}]}]}
+
+    records = [
+        record("He watched a man beheaded. He is 30.", "watched a man beheaded", "brutality"),
+        record("The prisoners were whipped in public. He left.", "prisoners were whipped",
+               "brutality"),
+        record("Food ran out and pay stopped. He left.", "Food ran out", "living_conditions"),
+        record("His salary was never paid. He left.", "salary was never paid",
+               "living_conditions"),
+    ]
+    evs = cross_validate(records, context.settings, k=2, dev_labels=False)
+    assert set(evs) == {"rules", "embedding", "classifier", "ensemble", "baseline"}
+    assert all(ev.n_defectors == 4 for ev in evs.values())
+    assert evs["rules"].per_code["brutality"].tp >= 1

@@ -1,0 +1,91 @@
+"""Ensemble combination and the code stage over hand-made readings."""
+
+from __future__ import annotations
+
+import pytest
+
+from exitlens.coding.base import CodingItem, CodingResult, coders, evidence_units
+from exitlens.coding.codebook import Codebook
+from exitlens.coding.ensemble import combine
+from exitlens.coding.rules import RulesCoder
+from exitlens.coding.stage import CodeStage, build_coders
+from exitlens.config import Settings
+from exitlens.model import Span
+from exitlens.pipeline import PipelineContext, stages
+from tests.coding.conftest import reading_with
+
+W = {"rules": 0.9, "embedding": 0.5, "classifier": 0.8}
+
+
+def r(code: str, conf: float, coder: str, start: int = 0) -> CodingResult:
+    return CodingResult(code, Span(start, start + 5), conf, coder)
+
+
+def test_noisy_or_with_weights_and_best_span() -> None:
+    out = combine([r("brutality", 0.8, "rules", 10), r("brutality", 0.6, "embedding", 20),
+                   r("brutality", 0.5, "rules", 30)], W, 0.4)
+    [s] = out
+    expected = 1 - (1 - 0.9 * 0.8) * (1 - 0.5 * 0.6)
+    assert s.confidence == pytest.approx(expected)
+    assert s.coder == "ensemble" and s.contributors == ("embedding", "rules")
+    assert s.result.span == Span(10, 15)
+
+
+def test_single_coder_keeps_its_name_and_threshold_applies() -> None:
+    out = combine([r("family", 0.7, "rules"), r("boredom", 0.6, "embedding")], W, 0.4)
+    assert [(s.code, s.coder) for s in out] == [("family", "rules")]
+    assert combine([r("family", 0.7, "rules")], W, 0.7) == []
+
+
+def test_agreement_raises_confidence() -> None:
+    alone = combine([r("corruption", 0.6, "classifier")], W, 0.0)[0].confidence
+    both = combine([r("corruption", 0.6, "classifier"), r("corruption", 0.6, "rules")], W,
+                   0.0)[0].confidence
+    assert both > alone
+
+
+def test_stage_fills_codings_for_defectors_only(codebook: Codebook) -> None:
+    text = ("Karim said the commanders stole money and executed prisoners. "
+            "A journalist said the salaries had been cut for everyone.")
+    reading = reading_with(text, ["Karim said the commanders stole money and executed prisoners."],
+                           others=["A journalist said the salaries had been cut for everyone."])
+    context = PipelineContext(Settings())
+    CodeStage([RulesCoder()]).process([reading], context)
+    assert {c.code for c in reading.codings} == {"corruption", "brutality"}
+    assert all(c.person == 0 and c.status == "suggested" for c in reading.codings)
+    assert all(c.coder == "rules" for c in reading.codings)
+    # Running again replaces suggestions instead of duplicating them.
+    CodeStage([RulesCoder()]).process([reading], context)
+    assert len(reading.codings) == 2
+
+
+def test_evidence_units_split_long_spans() -> None:
+    text = "He spoke. It was hard. Then he left for good."
+    reading = reading_with(text, [text])
+    units = evidence_units(reading, reading.persons[0])
+    assert [u.text_of(text) for u in units] == ["He spoke.", "It was hard.",
+                                               "Then he left for good."]
+    item = CodingItem(reading, 0, reading.persons[0], units)
+    assert item.evidence_text().count("\n\n") == 2
+
+
+def test_registration_at_run_time(codebook: Codebook) -> None:
+    class Constant:
+        name = "constant"
+
+        def __init__(self, context: PipelineContext) -> None:
+            self.context = context
+
+        def code(self, items: list[CodingItem], cb: Codebook) -> list[list[CodingResult]]:
+            return [[CodingResult("boredom", it.units[0], 0.9, self.name)] for it in items]
+
+    coders.add("constant", Constant)
+    stages.add("code", CodeStage)
+    settings = Settings()
+    settings.coding.coders = ["constant"]
+    settings.coding.coder_weights = {"constant": 1.0}
+    context = PipelineContext(settings)
+    assert [c.name for c in build_coders(context)] == ["constant"]
+    reading = reading_with("He sat in a room.", ["He sat in a room."])
+    stages.get("code")().process([reading], context)
+    assert [(c.code, c.coder) for c in reading.codings] == [("boredom", "constant")]

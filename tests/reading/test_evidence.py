@@ -1,0 +1,76 @@
+"""Evidence: a defector's own account, without the writer's speculation or analysis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exitlens.model import DocumentReading, Span
+from exitlens.reading.evidence import dedupe, is_speculation
+
+from .conftest import person_named
+
+Read = Callable[[str], DocumentReading]
+
+TEXT = (
+    "Yassin Karam joined the Islamic State in 2014 and defected in 2016. "
+    '"They killed people I had known since school," Karam said. '
+    "He left because the commanders took the best houses for themselves. "
+    "Or was the tide simply turning against the group? "
+    "Perhaps the bombing frightened him more than he admits. "
+    "Many fighters complained about the pay. "
+    "Experts say defections rose sharply that year."
+)
+
+
+def _evidence(r: DocumentReading, name: str) -> list[str]:
+    p = r.persons[person_named(r, name)]
+    return [s.text_of(r.document.text) for s in p.evidence]
+
+
+def test_quotes_and_reason_sentences_are_evidence(read_doc: Read) -> None:
+    r = read_doc(TEXT)
+    ev = _evidence(r, "Yassin Karam")
+    assert any("killed people I had known" in e for e in ev)
+    assert any("commanders took the best houses" in e for e in ev)
+
+
+def test_speculation_and_general_analysis_are_excluded(read_doc: Read) -> None:
+    r = read_doc(TEXT)
+    joined = " ".join(_evidence(r, "Yassin Karam"))
+    assert "tide" not in joined
+    assert "Perhaps" not in joined
+    assert "Many fighters" not in joined
+    assert "Experts" not in joined
+
+
+def test_evidence_sorted_without_duplicates(read_doc: Read) -> None:
+    r = read_doc(TEXT)
+    p = r.persons[person_named(r, "Yassin Karam")]
+    assert p.evidence == sorted(set(p.evidence), key=lambda s: (s.start, -s.end))
+    for a, b in zip(p.evidence, p.evidence[1:], strict=False):
+        assert not a.contains(b)
+
+
+def test_non_defectors_have_no_evidence(read_doc: Read) -> None:
+    r = read_doc('"The group is losing ground," said Mark Ellis, a professor at a university.')
+    assert all(p.evidence == [] for p in r.persons)
+
+
+def test_is_speculation() -> None:
+    assert is_speculation("Or was the tide turning?")
+    assert is_speculation("He may have feared the bombing.")
+    assert not is_speculation("He left because of the bombing.")
+
+
+def test_dedupe() -> None:
+    spans = [Span(5, 10), Span(0, 20), Span(5, 10), Span(30, 40)]
+    assert dedupe(spans) == [Span(0, 20), Span(30, 40)]
+
+
+def test_relative_voice_evidence_is_the_relatives_words(read_doc: Read) -> None:
+    text = ("Nour Saleh is the mother of a young man who joined the group in 2015. "
+            '"My son Faris left the group because they made him guard prisoners," Saleh said.')
+    r = read_doc(text)
+    son = r.persons[person_named(r, "Faris")]
+    assert son.source_voice == "relative"
+    assert any("guard prisoners" in s.text_of(text) for s in son.evidence)

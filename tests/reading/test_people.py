@@ -1,0 +1,121 @@
+"""People: names, kunyas, descriptors, pseudonyms, coreference, the writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exitlens.model import DocumentReading
+from exitlens.reading.people import name_key
+
+from .conftest import person_named
+
+Read = Callable[[str], DocumentReading]
+
+
+def _mentions(r: DocumentReading, idx: int) -> list[str]:
+    return [m.span.text_of(r.document.text) for m in r.persons[idx].mentions]
+
+
+def test_name_key_drops_particles_and_initials() -> None:
+    assert name_key("Abu Ibrahim al-Suri") == frozenset({"ibrahim", "suri"})
+    assert name_key("Dr. Karen Holt") == frozenset({"karen", "holt"})
+    assert name_key("Peter K.") == frozenset({"peter"})
+
+
+def test_kunya_and_short_form_are_one_person(read_doc: Read) -> None:
+    r = read_doc("Abu Ibrahim al-Suri joined in 2014. Later Abu Ibrahim drove trucks for the "
+                 "group.")
+    idx = person_named(r, "Abu Ibrahim al-Suri")
+    assert sum(1 for m in _mentions(r, idx) if m.startswith("Abu Ibrahim")) == 2
+    assert len([p for p in r.persons if p.name]) == 1
+
+
+def test_umm_kunya_is_female(read_doc: Read) -> None:
+    r = read_doc("Umm Safiya lived in the town for two years. She cooked for the guards.")
+    idx = person_named(r, "Umm Safiya")
+    assert "She" in _mentions(r, idx)
+
+
+def test_surname_coreference(read_doc: Read) -> None:
+    r = read_doc("Daniel Moretti travelled in 2015. Moretti said the trip took a week.")
+    idx = person_named(r, "Daniel Moretti")
+    assert "Moretti" in _mentions(r, idx)
+
+
+def test_descriptor_in_apposition_joins_the_name(read_doc: Read) -> None:
+    r = read_doc("Karim Haddad, a 29-year-old Lebanese from Tripoli, arrived in the autumn.")
+    idx = person_named(r, "Karim Haddad")
+    assert r.persons[idx].descriptor is not None
+    assert r.persons[idx].descriptor.startswith("a 29-year-old Lebanese")
+
+
+def test_descriptor_naming_a_person(read_doc: Read) -> None:
+    r = read_doc("A former fighter who gave his name only as Walid said the food was bad.")
+    idx = person_named(r, "Walid")
+    assert any(m.startswith("A former fighter") for m in _mentions(r, idx))
+
+
+def test_writer_announced_pseudonym(read_doc: Read) -> None:
+    r = read_doc("I met a young man, whom I will call Nadim, in a cafe near the border. "
+                 "Nadim had walked for three nights.")
+    idx = person_named(r, "Nadim")
+    kinds = {m.kind for m in r.persons[idx].mentions}
+    assert "alias" in kinds
+
+
+def test_not_his_real_name(read_doc: Read) -> None:
+    r = read_doc("Jonas (not his real name) spent eight months in the city.")
+    idx = person_named(r, "Jonas")
+    assert r.persons[idx].mentions[0].kind == "alias"
+
+
+def test_definite_description_refers_back(read_doc: Read) -> None:
+    r = read_doc("Samira Khalil married a fighter in 2015. The young woman escaped a year "
+                 "later.")
+    idx = person_named(r, "Samira Khalil")
+    assert "The young woman" in _mentions(r, idx)
+
+
+def test_writer_is_a_person(read_doc: Read) -> None:
+    r = read_doc("I met him in a small flat in the capital. Adnan Farouk was nervous.")
+    writers = [p for p in r.persons if p.descriptor == "the writer"]
+    assert len(writers) == 1
+    assert writers[0].role == "journalist"
+
+
+def test_told_the_author(read_doc: Read) -> None:
+    r = read_doc("Hamid Rostami told the author that he had never fired a gun.")
+    assert any(p.descriptor == "the writer" for p in r.persons)
+
+
+def test_document_without_people(read_doc: Read) -> None:
+    r = read_doc("Wheat prices fell sharply after the harvest. Exports resumed in October.")
+    assert r.persons == []
+
+
+def test_mentions_are_sorted_and_exact(read_doc: Read) -> None:
+    text = "Lina Farah, a nurse, left the city. Farah said she was afraid. She never returned."
+    r = read_doc(text)
+    for p in r.persons:
+        starts = [m.span.start for m in p.mentions]
+        assert starts == sorted(starts)
+        for m in p.mentions:
+            assert 0 <= m.span.start < m.span.end <= len(text)
+
+
+def test_converse_kinship_refers_back(read_doc: Read) -> None:
+    text = ("Adam Reyes travelled east in 2015. Adam's uncle, Victor Reyes, spoke to a local "
+            "radio station, saying that he was glad to see his nephew come home.")
+    r = read_doc(text)
+    adam = person_named(r, "Adam Reyes")
+    assert "his nephew" in _mentions(r, adam)
+    victor = person_named(r, "Victor Reyes")
+    assert r.persons[victor].role == "relative"
+
+
+def test_descriptor_does_not_run_back_over_a_quote(read_doc: Read) -> None:
+    text = ('One boy says, "They are liars." Another boy, asked the same thing, replies, '
+            '"We were used."')
+    r = read_doc(text)
+    speakers = {r.persons[q.speaker].descriptor for q in r.quotes if q.speaker is not None}
+    assert speakers == {"One boy", "Another boy"}

@@ -1,0 +1,112 @@
+"""Roles: defector, current member, journalist/writer, analyst/official, relative."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exitlens.model import DocumentReading
+
+from .conftest import person_named
+
+Read = Callable[[str], DocumentReading]
+
+
+def test_defector_with_own_quotes(read_doc: Read) -> None:
+    r = read_doc("Rashid Amari joined the Islamic State in 2014 and deserted the group a year "
+                 'later. "I could not watch another execution," Amari said.')
+    p = r.persons[person_named(r, "Rashid Amari")]
+    assert p.role == "defector"
+    assert p.source_voice == "self"
+    assert 0.5 < p.role_confidence <= 1.0
+    cues = [c.text_of(r.document.text) for c in p.role_cues]
+    assert "deserted" in cues
+
+
+def test_defector_described_as_former_fighter(read_doc: Read) -> None:
+    r = read_doc("Malik Jaber, a former ISIS fighter, now lives in a small flat. "
+                 '"I was a fool to believe them," he said.')
+    assert r.persons[person_named(r, "Malik Jaber")].role == "defector"
+
+
+def test_current_member_is_not_a_defector(read_doc: Read) -> None:
+    r = read_doc("Zaid Marwan, an ISIS commander, is still fighting in the desert. "
+                 '"We will win," Marwan said.')
+    p = r.persons[person_named(r, "Zaid Marwan")]
+    assert p.role == "current_member"
+
+
+def test_writer_voice_is_journalist_never_defector(read_doc: Read) -> None:
+    r = read_doc("I left the city in a hurry after the interview. Karim Nasser, who fled the "
+                 'group in 2017, met me there. "They lied to us," Nasser said.')
+    writer = next(p for p in r.persons if p.descriptor == "the writer")
+    assert writer.role == "journalist"
+    assert writer.source_voice is None
+    assert r.persons[person_named(r, "Karim Nasser")].role == "defector"
+
+
+def test_analyst_and_official(read_doc: Read) -> None:
+    r = read_doc('"Most recruits leave when the money stops," said Greta Holm, an analyst at '
+                 'a research institute in London. "The group is weaker now," said Colonel '
+                 "Peter Lang, a military spokesman.")
+    assert r.persons[person_named(r, "Greta Holm")].role == "analyst_official"
+    assert r.persons[person_named(r, "Peter Lang")].role == "analyst_official"
+
+
+def test_reporter_is_journalist(read_doc: Read) -> None:
+    r = read_doc("Anna Berg, a correspondent for a Swedish daily, travelled to the camp. "
+                 '"The camp was crowded," Berg said.')
+    assert r.persons[person_named(r, "Anna Berg")].role == "journalist"
+
+
+def test_relative_speaking_for_a_defector(read_doc: Read) -> None:
+    text = ("Nour Saleh is the mother of a young man who joined the group in 2015. "
+            '"My son Faris left the group because they made him guard prisoners. He escaped '
+            'at night and came home," Saleh said.')
+    r = read_doc(text)
+    mother = r.persons[person_named(r, "Nour Saleh")]
+    son = r.persons[person_named(r, "Faris")]
+    assert mother.role == "relative"
+    assert son.role == "defector"
+    assert son.source_voice == "relative"
+
+
+def test_mentioned_leaver_without_account_is_not_a_defector(read_doc: Read) -> None:
+    r = read_doc("Officials say Anton Vogel left the group in 2016. Nothing else is known "
+                 "about him.")
+    assert r.persons[person_named(r, "Anton Vogel")].role != "defector"
+
+
+def test_refugee_fleeing_is_not_a_defector(read_doc: Read) -> None:
+    r = read_doc('Mariam Jalal fled the city with her children. "We walked for two days," '
+                 "Jalal said.")
+    assert r.persons[person_named(r, "Mariam Jalal")].role != "defector"
+
+
+def test_person_said_to_have_kept_silent_is_not_a_defector(read_doc: Read) -> None:
+    r = read_doc("Lukas Brenner left the group in 2015 after a year as a guard. Brenner has never "
+                 "said why he left, and he declined to talk to reporters.")
+    assert r.persons[person_named(r, "Lukas Brenner")].role != "defector"
+
+
+def test_quoted_member_in_a_document_about_defectors(read_doc: Read) -> None:
+    text = ("Defectors talk about their years in the group\n\n"
+            "A young man who joined the group at sixteen sat in a plastic chair. "
+            '"They promised us paradise and gave us hunger," the young man said.')
+    r = read_doc(text)
+    defectors = [p for p in r.persons if p.role == "defector"]
+    assert len(defectors) == 1
+    assert defectors[0].role_confidence <= 0.6  # the document's topic, not a leaving cue
+
+
+def test_transcript_interviewee_introduced_before_the_answers(read_doc: Read) -> None:
+    text = ("This is an interview with a 31-year-old Egyptian who spent two years with the "
+            "Islamic State.\n\n"
+            "Q: Why did you go?\nA: I believed what the preachers said.\n"
+            "Q: How did it end?\nA: I escaped from the group at night and walked to the "
+            "border.")
+    r = read_doc(text)
+    answers = [q for q in r.quotes if q.kind == "transcript" and "preachers" in
+               q.span.text_of(text)]
+    person = r.persons[answers[0].speaker or 0]
+    assert person.descriptor is not None and person.descriptor.startswith("a 31-year-old")
+    assert person.role == "defector" and person.source_voice == "self"
