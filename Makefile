@@ -23,8 +23,11 @@ demo: install
 system-deps:
 	bash scripts/install-system-deps.sh
 
-# The whole suite, PostgreSQL tests included (a throwaway cluster is started and stopped).
+# Lint, types, then the whole suite, PostgreSQL tests included (a throwaway cluster is
+# started and stopped).
 test: install system-deps
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/mypy
 	@set -e; dsn=$$(bash scripts/test-services.sh start); \
 	status=0; EXITLENS_TEST_PG="$$dsn" $(PY) -m pytest -q || status=$$?; \
 	bash scripts/test-services.sh stop; exit $$status

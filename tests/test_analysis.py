@@ -47,15 +47,23 @@ class FakeReadingStage:
                 continue
             q_start = text.find('"')
             q_end = text.find('"', q_start + 1) + 1
-            person = Person(name="Abu Test", descriptor=None,
-                            mentions=[Mention(Span(start, start + 8), "name")],
-                            role="defector", role_confidence=0.9, source_voice="self",
-                            evidence=[Span(q_start, q_end)])
+            person = Person(
+                name="Abu Test",
+                descriptor=None,
+                mentions=[Mention(Span(start, start + 8), "name")],
+                role="defector",
+                role_confidence=0.9,
+                source_voice="self",
+                evidence=[Span(q_start, q_end)],
+            )
             person.profile.gender = FieldValue("m", Span(start, start + 8))
             person.profile.route = [FieldValue("Kilis", None)]
             reading.persons.append(person)
-            reading.quotes.append(Quote(Span(q_start, q_end), "direct", speaker=0,
-                                        speaker_span=Span(start, start + 8)))
+            reading.quotes.append(
+                Quote(
+                    Span(q_start, q_end), "direct", speaker=0, speaker_span=Span(start, start + 8)
+                )
+            )
             reading.codings.append(Coding("boredom", Span(q_start, q_end), "rules", 0.7, person=0))
 
 
@@ -78,7 +86,9 @@ def write_docs(folder: Path, n: int, bad: int | None = None) -> Path:
         marker = " BOOM" if i == bad else ""
         (folder / f"doc{i:02d}.txt").write_text(
             f'Invented testimony number {i}. Abu Test said: "I stood guard for month {i} '
-            f'and did nothing else."{marker}\n', encoding="utf-8")
+            f'and did nothing else."{marker}\n',
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -151,7 +161,9 @@ def test_each_document_is_logged_in_the_audit_trail(tmp_path: Path) -> None:
         project.ingest([write_docs(tmp_path / "in", 2)])
         project.analyze()
         with project.db.session() as session:
-            actions = session.scalars(select(EventRow.action).where(EventRow.actor == "tester")).all()
+            actions = session.scalars(
+                select(EventRow.action).where(EventRow.actor == "tester")
+            ).all()
         assert actions.count("analyze.document") == 2
         assert actions.count("ingest.add") == 2
 

@@ -26,13 +26,17 @@ pytestmark = pytest.mark.slow
 def _corpus(folder: Path, copies: int) -> Path:
     """Plain-text copies of the sample corpus, each made distinct by a trailing line."""
     folder.mkdir()
-    sources = sorted(p for p in sample_corpus_dir().iterdir()
-                     if p.suffix in (".txt", ".md", ".html", ".docx", ".pdf"))
+    sources = sorted(
+        p
+        for p in sample_corpus_dir().iterdir()
+        if p.suffix in (".txt", ".md", ".html", ".docx", ".pdf")
+    )
     for n in range(copies):
         for src in sources:
             (item,) = reader_for(src).read(src, src.read_bytes()).items
             (folder / f"{n:02d}-{src.stem}.txt").write_text(
-                f"{item.text}\n\nArchive copy {n}.", encoding="utf-8")
+                f"{item.text}\n\nArchive copy {n}.", encoding="utf-8"
+            )
     return folder
 
 
@@ -45,8 +49,12 @@ def _analysed(db: Path) -> int:
 
 
 def _run(args: list[str], **kw: object) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "exitlens", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)  # type: ignore[call-overload]
+    return subprocess.Popen(
+        [sys.executable, "-m", "exitlens", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
+    )  # type: ignore[call-overload]
 
 
 def test_sigkill_during_analyze_then_resume(tmp_path: Path) -> None:
@@ -69,8 +77,10 @@ def test_sigkill_during_analyze_then_resume(tmp_path: Path) -> None:
 
     assert _run(["analyze", "--db", str(killed_db), "--config", str(config)]).wait(300) == 0
     assert _run(["analyze", "--db", str(clean_db), "--config", str(config)]).wait(300) == 0
-    with Project.open(str(killed_db), settings=config) as killed, \
-            Project.open(str(clean_db), settings=config) as clean:
+    with (
+        Project.open(str(killed_db), settings=config) as killed,
+        Project.open(str(clean_db), settings=config) as clean,
+    ):
         assert killed.analysis_status()["pending"] == 0
         resumed = {r["text_sha256"]: r for r in killed.records()}
         uninterrupted = {r["text_sha256"]: r for r in clean.records()}

@@ -5,6 +5,7 @@ The public API is :class:`exitlens.Project`; see README.md and ARCHITECTURE.md.
 
 __version__ = "0.1.0"
 
-from .errors import ExitlensError  # noqa: E402
-from .project import Project  # noqa: E402
+from .errors import ExitlensError
+from .project import Project
+
 __all__ = ["ExitlensError", "Project", "__version__"]

@@ -48,8 +48,9 @@ def analysis_fingerprint(settings: Settings) -> str:
 def pending_document_ids(session: Session, fingerprint: str) -> list[int]:
     from .store.schema import DocumentRow
 
-    done = exists().where(AnalysisRow.document_id == DocumentRow.id,
-                          AnalysisRow.fingerprint == fingerprint)
+    done = exists().where(
+        AnalysisRow.document_id == DocumentRow.id, AnalysisRow.fingerprint == fingerprint
+    )
     return list(session.scalars(select(DocumentRow.id).where(~done).order_by(DocumentRow.id)))
 
 
@@ -57,61 +58,100 @@ def _span(start: int | None, end: int | None) -> Span | None:
     return Span(start, end) if start is not None and end is not None else None
 
 
-def store_reading(session: Session, reading: DocumentReading, fingerprint: str,
-                  stage_names: list[str], actor: str) -> int:
+def store_reading(
+    session: Session, reading: DocumentReading, fingerprint: str, stage_names: list[str], actor: str
+) -> int:
     """Write one document's results (caller commits). Returns the analysis id."""
     doc_id = reading.document.id
     assert doc_id is not None, "only stored documents can be analysed"
     _drop_superseded(session, doc_id, fingerprint)
-    analysis = AnalysisRow(document_id=doc_id, fingerprint=fingerprint, stages=stage_names,
-                           notes=list(reading.notes))
+    analysis = AnalysisRow(
+        document_id=doc_id, fingerprint=fingerprint, stages=stage_names, notes=list(reading.notes)
+    )
     session.add(analysis)
     session.flush()
     person_ids: list[int] = []
     for ordinal, person in enumerate(reading.persons):
         row = PersonRow(
-            document_id=doc_id, analysis_id=analysis.id, ordinal=ordinal, name=person.name,
-            descriptor=person.descriptor, role=person.role, role_confidence=person.role_confidence,
-            role_cues=[s.as_list() for s in person.role_cues], source_voice=person.source_voice,
-            profile=person.profile.to_json(), evidence=[s.as_list() for s in person.evidence],
+            document_id=doc_id,
+            analysis_id=analysis.id,
+            ordinal=ordinal,
+            name=person.name,
+            descriptor=person.descriptor,
+            role=person.role,
+            role_confidence=person.role_confidence,
+            role_cues=[s.as_list() for s in person.role_cues],
+            source_voice=person.source_voice,
+            profile=person.profile.to_json(),
+            evidence=[s.as_list() for s in person.evidence],
         )
         session.add(row)
         session.flush()
         person_ids.append(row.id)
-        session.add_all(MentionRow(person_id=row.id, start=m.span.start, end=m.span.end,
-                                   kind=m.kind) for m in person.mentions)
+        session.add_all(
+            MentionRow(person_id=row.id, start=m.span.start, end=m.span.end, kind=m.kind)
+            for m in person.mentions
+        )
     for quote in reading.quotes:
-        session.add(QuoteRow(
-            document_id=doc_id, analysis_id=analysis.id, start=quote.span.start, end=quote.span.end,
-            kind=quote.kind,
-            speaker_person_id=person_ids[quote.speaker] if quote.speaker is not None else None,
-            speaker_start=quote.speaker_span.start if quote.speaker_span else None,
-            speaker_end=quote.speaker_span.end if quote.speaker_span else None,
-            cue_start=quote.cue_span.start if quote.cue_span else None,
-            cue_end=quote.cue_span.end if quote.cue_span else None,
-        ))
+        session.add(
+            QuoteRow(
+                document_id=doc_id,
+                analysis_id=analysis.id,
+                start=quote.span.start,
+                end=quote.span.end,
+                kind=quote.kind,
+                speaker_person_id=person_ids[quote.speaker] if quote.speaker is not None else None,
+                speaker_start=quote.speaker_span.start if quote.speaker_span else None,
+                speaker_end=quote.speaker_span.end if quote.speaker_span else None,
+                cue_start=quote.cue_span.start if quote.cue_span else None,
+                cue_end=quote.cue_span.end if quote.cue_span else None,
+            )
+        )
     for coding in reading.codings:
-        session.add(CodingRow(
-            document_id=doc_id,
-            person_id=person_ids[coding.person] if coding.person is not None else None,
-            analysis_id=analysis.id, code=coding.code, start=coding.span.start,
-            end=coding.span.end, coder=coding.coder, confidence=coding.confidence,
-            status=coding.status, user=coding.user,
-        ))
-    session.add(EventRow(actor=actor, action="analyze.document", entity="document",
-                         entity_id=doc_id, payload={
-                             "analysis_id": analysis.id, "fingerprint": fingerprint,
-                             "persons": len(reading.persons),
-                             "defectors": len(reading.defectors()),
-                             "quotes": len(reading.quotes), "codings": len(reading.codings)}))
+        session.add(
+            CodingRow(
+                document_id=doc_id,
+                person_id=person_ids[coding.person] if coding.person is not None else None,
+                analysis_id=analysis.id,
+                code=coding.code,
+                start=coding.span.start,
+                end=coding.span.end,
+                coder=coding.coder,
+                confidence=coding.confidence,
+                status=coding.status,
+                user=coding.user,
+            )
+        )
+    session.add(
+        EventRow(
+            actor=actor,
+            action="analyze.document",
+            entity="document",
+            entity_id=doc_id,
+            payload={
+                "analysis_id": analysis.id,
+                "fingerprint": fingerprint,
+                "persons": len(reading.persons),
+                "defectors": len(reading.defectors()),
+                "quotes": len(reading.quotes),
+                "codings": len(reading.codings),
+            },
+        )
+    )
     return analysis.id
 
 
 def _drop_superseded(session: Session, doc_id: int, fingerprint: str) -> None:
-    reviewed = exists().where(CodingRow.analysis_id == AnalysisRow.id,
-                              CodingRow.status != "suggested")
-    stale = list(session.scalars(select(AnalysisRow.id).where(
-        AnalysisRow.document_id == doc_id, AnalysisRow.fingerprint != fingerprint, ~reviewed)))
+    reviewed = exists().where(
+        CodingRow.analysis_id == AnalysisRow.id, CodingRow.status != "suggested"
+    )
+    stale = list(
+        session.scalars(
+            select(AnalysisRow.id).where(
+                AnalysisRow.document_id == doc_id, AnalysisRow.fingerprint != fingerprint, ~reviewed
+            )
+        )
+    )
     if stale:
         # Explicit deletes: SQLite only cascades when foreign keys are on, and we
         # want identical behaviour on every backend.
@@ -124,8 +164,12 @@ def _drop_superseded(session: Session, doc_id: int, fingerprint: str) -> None:
 
 
 def current_analysis_id(session: Session, doc_id: int) -> int | None:
-    return session.scalar(select(AnalysisRow.id).where(AnalysisRow.document_id == doc_id)
-                          .order_by(AnalysisRow.id.desc()).limit(1))
+    return session.scalar(
+        select(AnalysisRow.id)
+        .where(AnalysisRow.document_id == doc_id)
+        .order_by(AnalysisRow.id.desc())
+        .limit(1)
+    )
 
 
 def load_reading(session: Session, document: Document) -> DocumentReading | None:
@@ -135,36 +179,68 @@ def load_reading(session: Session, document: Document) -> DocumentReading | None
     if analysis_id is None:
         return None
     analysis = session.get(AnalysisRow, analysis_id)
-    reading = DocumentReading(document=document, notes=list(analysis.notes or []) if analysis else [])
-    person_rows = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis_id)
-                                       .order_by(PersonRow.ordinal)))
+    reading = DocumentReading(
+        document=document, notes=list(analysis.notes or []) if analysis else []
+    )
+    person_rows = list(
+        session.scalars(
+            select(PersonRow)
+            .where(PersonRow.analysis_id == analysis_id)
+            .order_by(PersonRow.ordinal)
+        )
+    )
     index_of = {row.id: i for i, row in enumerate(person_rows)}
     mentions: dict[int, list[Mention]] = {}
-    for m in session.scalars(select(MentionRow).where(MentionRow.person_id.in_(list(index_of)))
-                             .order_by(MentionRow.start)):
+    for m in session.scalars(
+        select(MentionRow)
+        .where(MentionRow.person_id.in_(list(index_of)))
+        .order_by(MentionRow.start)
+    ):
         mentions.setdefault(m.person_id, []).append(Mention(Span(m.start, m.end), m.kind))  # type: ignore[arg-type]
     for row in person_rows:
-        reading.persons.append(Person(
-            id=row.id, name=row.name, descriptor=row.descriptor, mentions=mentions.get(row.id, []),
-            role=row.role, role_confidence=row.role_confidence,
-            role_cues=[Span(*s) for s in row.role_cues or []], source_voice=row.source_voice,
-            profile=Profile.from_json(row.profile or {}),
-            evidence=[Span(*s) for s in row.evidence or []],
-        ))
-    for q in session.scalars(select(QuoteRow).where(QuoteRow.analysis_id == analysis_id)
-                             .order_by(QuoteRow.start)):
-        reading.quotes.append(Quote(
-            span=Span(q.start, q.end), kind=q.kind,  # type: ignore[arg-type]
-            speaker=index_of.get(q.speaker_person_id) if q.speaker_person_id else None,
-            speaker_span=_span(q.speaker_start, q.speaker_end), cue_span=_span(q.cue_start, q.cue_end),
-        ))
-    for c in session.scalars(select(CodingRow).where(CodingRow.analysis_id == analysis_id)
-                             .order_by(CodingRow.start, CodingRow.code)):
-        reading.codings.append(Coding(
-            id=c.id, code=c.code, span=Span(c.start, c.end), coder=c.coder,
-            confidence=c.confidence, status=c.status,
-            person=index_of.get(c.person_id) if c.person_id else None, user=c.user,
-        ))
+        reading.persons.append(
+            Person(
+                id=row.id,
+                name=row.name,
+                descriptor=row.descriptor,
+                mentions=mentions.get(row.id, []),
+                role=row.role,
+                role_confidence=row.role_confidence,
+                role_cues=[Span(*s) for s in row.role_cues or []],
+                source_voice=row.source_voice,
+                profile=Profile.from_json(row.profile or {}),
+                evidence=[Span(*s) for s in row.evidence or []],
+            )
+        )
+    for q in session.scalars(
+        select(QuoteRow).where(QuoteRow.analysis_id == analysis_id).order_by(QuoteRow.start)
+    ):
+        reading.quotes.append(
+            Quote(
+                span=Span(q.start, q.end),
+                kind=q.kind,  # type: ignore[arg-type]
+                speaker=index_of.get(q.speaker_person_id) if q.speaker_person_id else None,
+                speaker_span=_span(q.speaker_start, q.speaker_end),
+                cue_span=_span(q.cue_start, q.cue_end),
+            )
+        )
+    for c in session.scalars(
+        select(CodingRow)
+        .where(CodingRow.analysis_id == analysis_id)
+        .order_by(CodingRow.start, CodingRow.code)
+    ):
+        reading.codings.append(
+            Coding(
+                id=c.id,
+                code=c.code,
+                span=Span(c.start, c.end),
+                coder=c.coder,
+                confidence=c.confidence,
+                status=c.status,
+                person=index_of.get(c.person_id) if c.person_id else None,
+                user=c.user,
+            )
+        )
     return reading
 
 
@@ -174,6 +250,12 @@ def analysis_counts(session: Session, fingerprint: str) -> dict[str, Any]:
     from .store.schema import DocumentRow
 
     total = session.scalar(select(func.count()).select_from(DocumentRow)) or 0
-    done = session.scalar(select(func.count(AnalysisRow.document_id.distinct()))
-                          .where(AnalysisRow.fingerprint == fingerprint)) or 0
+    done = (
+        session.scalar(
+            select(func.count(AnalysisRow.document_id.distinct())).where(
+                AnalysisRow.fingerprint == fingerprint
+            )
+        )
+        or 0
+    )
     return {"documents": total, "analysed": done, "pending": total - done}

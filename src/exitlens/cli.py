@@ -13,26 +13,26 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
 from rich.table import Table
+from typer.core import TyperGroup
 
 from . import __version__
 from .config import Settings, load_settings
 from .errors import ExitlensError
 from .project import Project
 
+
 class _ExitlensGroup(TyperGroup):
     """Turns ExitlensError into ``error[code] …`` and exit code 2, also under CliRunner."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ExitlensError as exc:
@@ -48,11 +48,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-config_app = typer.Typer(cls=_ExitlensGroup, help="Show and check the configuration.",
-                         no_args_is_help=True)
+config_app = typer.Typer(
+    cls=_ExitlensGroup, help="Show and check the configuration.", no_args_is_help=True
+)
 app.add_typer(config_app, name="config")
-codebook_app = typer.Typer(cls=_ExitlensGroup, help="Show and check codebooks.",
-                           no_args_is_help=True)
+codebook_app = typer.Typer(
+    cls=_ExitlensGroup, help="Show and check codebooks.", no_args_is_help=True
+)
 app.add_typer(codebook_app, name="codebook")
 
 # Piped output gets a wide fixed width so tables are not squeezed into 80 columns.
@@ -60,7 +62,7 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages never wrap mid-path
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
@@ -68,14 +70,22 @@ class OutputFormat(str, Enum):
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="EXITLENS_DB", show_envvar=True,
-                 help="Database: a file path (SQLite) or a SQLAlchemy URL such as "
-                      "postgresql+psycopg://user@host/db. Default ./exitlens.db."),
+    typer.Option(
+        "--db",
+        envvar="EXITLENS_DB",
+        show_envvar=True,
+        help="Database: a file path (SQLite) or a SQLAlchemy URL such as "
+        "postgresql+psycopg://user@host/db. Default ./exitlens.db.",
+    ),
 ]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", envvar="EXITLENS_CONFIG", show_envvar=True,
-                 help="YAML settings file (see `exitlens config defaults`)."),
+    typer.Option(
+        "--config",
+        envvar="EXITLENS_CONFIG",
+        show_envvar=True,
+        help="YAML settings file (see `exitlens config defaults`).",
+    ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
@@ -90,15 +100,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress (never document text).")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for bug reports.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress (never document text).")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for bug reports.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """Global options."""
     _state["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 @contextmanager
@@ -111,8 +129,11 @@ def open_project(db: str | None, config: Path | None) -> Iterator[Project]:
 
 
 def emit_json(data: Any) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False, default=str)) if out.is_terminal else \
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    out.print_json(
+        json.dumps(data, ensure_ascii=False, default=str)
+    ) if out.is_terminal else sys.stdout.write(
+        json.dumps(data, ensure_ascii=False, default=str) + "\n"
+    )
 
 
 def emit_jsonl(rows: list[dict[str, Any]]) -> None:
@@ -125,29 +146,50 @@ def emit_jsonl(rows: list[dict[str, Any]]) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files and folders (txt, md, html, pdf, docx, "
-                                                     "jsonl, csv manifest).", show_default=False)],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files and folders (txt, md, html, pdf, docx, jsonl, csv manifest).",
+            show_default=False,
+        ),
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
-    progress: Annotated[bool | None, typer.Option("--progress/--no-progress",
-                                                  help="Progress bar (default: when a terminal).")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar (default: when a terminal)."),
+    ] = None,
 ) -> None:
     """Add documents. Files that cannot be read are reported; the rest are kept.
 
     Exit code 0 when every file was read, 1 when some failed.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     show = err.is_terminal if progress is None else progress
     with open_project(db, config) as project:
         if show:
-            with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn(), console=err, transient=True) as bar:
+            with Progress(
+                TextColumn("ingest"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
                 task = bar.add_task("ingest", total=None)
                 report = project.ingest(
-                    paths, on_planned=lambda n: bar.update(task, total=n),
-                    on_file=lambda _o: bar.advance(task))
+                    paths,
+                    on_planned=lambda n: bar.update(task, total=n),
+                    on_file=lambda _o: bar.advance(task),
+                )
         else:
             report = project.ingest(paths)
     if fmt is OutputFormat.json:
@@ -157,19 +199,27 @@ def ingest(
     else:
         for o in report.outcomes:
             if o.status == "failed":
-                err.print(f"[red]failed[/red]  {escape(o.locator)}: {escape(o.message or '')} "
-                          f"[dim]({o.code})[/dim]")
+                err.print(
+                    f"[red]failed[/red]  {escape(o.locator)}: {escape(o.message or '')} "
+                    f"[dim]({o.code})[/dim]"
+                )
             elif o.status == "skipped":
-                err.print(f"[yellow]skipped[/yellow] {escape(o.locator)}: {escape(o.message or '')}")
+                err.print(
+                    f"[yellow]skipped[/yellow] {escape(o.locator)}: {escape(o.message or '')}"
+                )
             for note in o.notes:
                 err.print(f"[cyan]note[/cyan]    {escape(o.locator)}: {escape(note)}")
             for other, score in o.near_duplicates:
-                err.print(f"[cyan]reprint[/cyan] {escape(o.locator)} ≈ document {other} "
-                          f"(similarity {score:.2f})")
+                err.print(
+                    f"[cyan]reprint[/cyan] {escape(o.locator)} ≈ document {other} "
+                    f"(similarity {score:.2f})"
+                )
         summary = report.as_dict()
-        out.print(f"added {summary['added']}, duplicates {summary['duplicate']}, "
-                  f"unchanged {summary['unchanged']}, failed {summary['failed']}, "
-                  f"skipped {summary['skipped']}, near-duplicate links {summary['near_duplicate_links']}")
+        out.print(
+            f"added {summary['added']}, duplicates {summary['duplicate']}, "
+            f"unchanged {summary['unchanged']}, failed {summary['failed']}, "
+            f"skipped {summary['skipped']}, near-duplicate links {summary['near_duplicate_links']}"
+        )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -195,8 +245,16 @@ def documents(
         return
     table = Table("id", "title", "outlet", "published", "kind", "fmt", "chars", "reprint of")
     for d in docs:
-        table.add_row(str(d.id), (d.title or "")[:60], d.outlet or "", d.published or "", d.kind,
-                      d.fmt, str(d.n_chars), ",".join(map(str, d.near_duplicates)))
+        table.add_row(
+            str(d.id),
+            (d.title or "")[:60],
+            d.outlet or "",
+            d.published or "",
+            d.kind,
+            d.fmt,
+            str(d.n_chars),
+            ",".join(map(str, d.near_duplicates)),
+        )
     out.print(table)
     out.print(f"{len(docs)} documents")
 
@@ -230,11 +288,14 @@ def search(
 
 @app.command()
 def extract(
-    paths: Annotated[list[Path], typer.Argument(help="Files and folders to read.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files and folders to read.", show_default=False)
+    ],
     config: ConfigOption = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f",
-                                              help="jsonl (SPEC §3 records) or json (one list).")]
-    = OutputFormat.jsonl,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="jsonl (SPEC §3 records) or json (one list)."),
+    ] = OutputFormat.jsonl,
 ) -> None:
     """Run the pipeline on files without a database; print SPEC §3 records.
 
@@ -248,7 +309,8 @@ def extract(
 
     def on_problem(o: Any) -> None:
         problems.append(o.locator)
-        err.print(f"[red]failed[/red] {escape(o.locator)}: {escape(o.message or '')} [dim]({o.code})[/dim]")
+        message = escape(o.message or "")
+        err.print(f"[red]failed[/red] {escape(o.locator)}: {message} [dim]({o.code})[/dim]")
 
     records = run_extract(paths, settings, on_problem)
     if fmt is OutputFormat.json:
@@ -267,25 +329,41 @@ def analyze(
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
     limit: Annotated[int | None, typer.Option(help="Analyse at most this many documents.")] = None,
-    progress: Annotated[bool | None, typer.Option("--progress/--no-progress",
-                                                  help="Progress bar (default: when a terminal).")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar (default: when a terminal)."),
+    ] = None,
 ) -> None:
     """Run the pipeline over every document not yet analysed with the current settings.
 
     Results are stored per document as each finishes: an interrupted run resumes where
     it stopped when started again.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     show = err.is_terminal if progress is None else progress
     with open_project(db, config) as project:
         if show:
-            with Progress(TextColumn("analyze"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn(), console=err, transient=True) as bar:
+            with Progress(
+                TextColumn("analyze"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
                 task = bar.add_task("analyze", total=None)
-                report = project.analyze(limit=limit,
-                                         on_planned=lambda n: bar.update(task, total=n),
-                                         on_document=lambda _d: bar.advance(task))
+                report = project.analyze(
+                    limit=limit,
+                    on_planned=lambda n: bar.update(task, total=n),
+                    on_document=lambda _d: bar.advance(task),
+                )
         else:
             report = project.analyze(limit=limit)
         status = project.analysis_status()
@@ -294,8 +372,10 @@ def analyze(
     else:
         for doc_id, error in report.failed:
             err.print(f"[red]failed[/red] document {doc_id}: {escape(error)}")
-        out.print(f"analysed {len(report.analysed)} documents ({report.defectors} defectors); "
-                  f"{status['analysed']} of {status['documents']} documents are up to date")
+        out.print(
+            f"analysed {len(report.analysed)} documents ({report.defectors} defectors); "
+            f"{status['analysed']} of {status['documents']} documents are up to date"
+        )
     if report.failed:
         raise typer.Exit(1)
 
@@ -315,18 +395,38 @@ def defectors(
     if fmt is OutputFormat.json:
         emit_json(records)
         return
-    table = Table("source", "name", "descriptor", "gender", "age", "nat.", "joined", "left",
-                  "role", "exit", "outcome", "voice")
+    table = Table(
+        "source",
+        "name",
+        "descriptor",
+        "gender",
+        "age",
+        "nat.",
+        "joined",
+        "left",
+        "role",
+        "exit",
+        "outcome",
+        "voice",
+    )
     n = 0
     for rec in records:
         for d in rec["defectors"]:
             n += 1
-            table.add_row(escape(Path(rec["source"]).name[:28]), escape(d["name"] or ""),
-                          escape((d["descriptor"] or "")[:40]), d["gender"] or "",
-                          str(d["age"] or ""), d["nationality"] or d["origin_region"] or "",
-                          str(d["joined_year"] or ""), str(d["left_year"] or ""),
-                          escape(d["role"] or ""), d["exit_mode"] or "", d["outcome"] or "",
-                          d.get("source_voice") or "")
+            table.add_row(
+                escape(Path(rec["source"]).name[:28]),
+                escape(d["name"] or ""),
+                escape((d["descriptor"] or "")[:40]),
+                d["gender"] or "",
+                str(d["age"] or ""),
+                d["nationality"] or d["origin_region"] or "",
+                str(d["joined_year"] or ""),
+                str(d["left_year"] or ""),
+                escape(d["role"] or ""),
+                d["exit_mode"] or "",
+                d["outcome"] or "",
+                d.get("source_voice") or "",
+            )
     out.print(table)
     out.print(f"{n} defectors")
 
@@ -351,8 +451,10 @@ def config_show(config: ConfigOption = None) -> None:
 
 @codebook_app.command("show")
 def codebook_show(
-    path: Annotated[Path | None, typer.Argument(help="Codebook YAML (default: the configured "
-                                                     "one, else the built-in).")] = None,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Codebook YAML (default: the configured one, else the built-in)."),
+    ] = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -381,13 +483,21 @@ def codebook_validate(
 
 @app.command()
 def train(
-    gold: Annotated[list[Path], typer.Argument(help="SPEC §4 labelled JSONL files (may be "
-                                                    "empty when training from reviews).")] = [],  # noqa: B006
+    gold: Annotated[
+        list[Path],
+        typer.Argument(
+            help="SPEC §4 labelled JSONL files (may be empty when training from reviews)."
+        ),
+    ] = [],  # noqa: B006
     db: DbOption = None,
     config: ConfigOption = None,
-    from_reviews: Annotated[bool, typer.Option("--from-reviews/--no-reviews",
-                                               help="Also learn from accepted/rejected codings "
-                                                    "in the database.")] = True,
+    from_reviews: Annotated[
+        bool,
+        typer.Option(
+            "--from-reviews/--no-reviews",
+            help="Also learn from accepted/rejected codings in the database.",
+        ),
+    ] = True,
     name: Annotated[str | None, typer.Option(help="Version name (default: timestamped).")] = None,
 ) -> None:
     """Train a new classifier version (and calibrate embedding thresholds) from labels."""
@@ -399,8 +509,10 @@ def train(
         with open_project(db, config) as project:
             readings = project.reviewed_readings()
     if not gold and not readings:
-        raise ExitlensError("nothing to train on: give labelled JSONL files or review codings "
-                            "first", code="no_training_data")
+        raise ExitlensError(
+            "nothing to train on: give labelled JSONL files or review codings first",
+            code="no_training_data",
+        )
     report = train_from_gold(gold, settings, readings, name=name)
     out.print(f"classifier saved: {escape(str(report['classifier']))}")
     if "thresholds" in report:
@@ -412,7 +524,9 @@ def train(
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo database and outputs.")] = Path("exitlens-demo"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo database and outputs.")
+    ] = Path("exitlens-demo"),
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -435,6 +549,8 @@ def main() -> None:
     except Exception as exc:  # a bug: say so plainly, keep the traceback behind --debug
         if _state["debug"]:
             raise
-        err.print(f"[red]internal error ({type(exc).__name__}): {escape(str(exc))}[/red]\n"
-                  "This is a bug in exitlens; rerun with --debug and report the traceback.")
+        err.print(
+            f"[red]internal error ({type(exc).__name__}): {escape(str(exc))}[/red]\n"
+            "This is a bug in exitlens; rerun with --debug and report the traceback."
+        )
         sys.exit(3)

@@ -31,7 +31,9 @@ class _Section(BaseModel):
 class IngestSettings(_Section):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
     near_duplicate_threshold: float = Field(
-        0.7, gt=0, le=1,
+        0.7,
+        gt=0,
+        le=1,
         description="Estimated Jaccard similarity of word shingles above which two documents "
         "are linked as near-duplicates (reprints).",
     )
@@ -43,7 +45,14 @@ class IngestSettings(_Section):
 
 
 DEFAULT_READING_STAGES = [
-    "segment", "nlp", "quotes", "people", "roles", "profile", "evidence", "code",
+    "segment",
+    "nlp",
+    "quotes",
+    "people",
+    "roles",
+    "profile",
+    "evidence",
+    "code",
 ]
 
 
@@ -68,7 +77,9 @@ class LlmSettings(_Section):
         None, description="OpenAI-compatible base URL; the LLM coder never runs when unset."
     )
     model: str | None = None
-    api_key_env: str = Field("EXITLENS_LLM_API_KEY", description="Environment variable holding the key.")
+    api_key_env: str = Field(
+        "EXITLENS_LLM_API_KEY", description="Environment variable holding the key."
+    )
     timeout_s: float = Field(60.0, gt=0)
 
 
@@ -85,7 +96,8 @@ class CodingSettings(_Section):
         "saved and looked up first (built-in defaults are used when absent).",
     )
     classifier_model: str | None = Field(
-        None, description="Classifier version name or directory; default: the newest in model_dir, "
+        None,
+        description="Classifier version name or directory; default: the newest in model_dir, "
         "else the built-in model trained on the sample corpus.",
     )
     min_confidence: float = Field(

@@ -23,52 +23,90 @@ def sample_corpus_dir() -> Path:
         return Path(path)
 
 
-def run_demo(out_dir: Path, db: str | None, config: Path | None, out: Console, err: Console) -> None:
+def run_demo(
+    out_dir: Path, db: str | None, config: Path | None, out: Console, err: Console
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     db_url = db or str(out_dir / "exitlens-demo.db")
     corpus = sample_corpus_dir()
-    out.print(f"[bold]exitlens demo[/bold]: sample corpus {escape(str(corpus))} "
-              "(fictional composites)")
+    out.print(
+        f"[bold]exitlens demo[/bold]: sample corpus {escape(str(corpus))} (fictional composites)"
+    )
     out.print(f"database: {escape(db_url)}")
     with Project.open(db_url, settings=config) as project:
         report = project.ingest([corpus])
         for o in report.failures:
             err.print(f"[red]failed[/red] {escape(o.locator)}: {escape(o.message or '')}")
         s = report.as_dict()
-        out.print(f"ingest: added {s['added']}, already there {s['unchanged']}, duplicates "
-                  f"{s['duplicate']}, failed {s['failed']}, near-duplicate links "
-                  f"{s['near_duplicate_links']}")
+        out.print(
+            f"ingest: added {s['added']}, already there {s['unchanged']}, duplicates "
+            f"{s['duplicate']}, failed {s['failed']}, near-duplicate links "
+            f"{s['near_duplicate_links']}"
+        )
         summary = project.summary()
         docs = project.documents()
         analysis = project.analyze()
         records = list(project.records())
-    table = Table("id", "title", "outlet", "kind", "fmt", "chars", "reprint of",
-                  title="Corpus summary")
+    table = Table(
+        "id", "title", "outlet", "kind", "fmt", "chars", "reprint of", title="Corpus summary"
+    )
     for d in docs:
-        table.add_row(str(d.id), escape((d.title or "")[:55]), escape(d.outlet or ""), d.kind,
-                      d.fmt, str(d.n_chars), ",".join(map(str, d.near_duplicates)))
+        table.add_row(
+            str(d.id),
+            escape((d.title or "")[:55]),
+            escape(d.outlet or ""),
+            d.kind,
+            d.fmt,
+            str(d.n_chars),
+            ",".join(map(str, d.near_duplicates)),
+        )
     out.print(table)
     by_fmt = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_format"].items()))
     by_kind = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
-    out.print(f"{summary['documents']} documents ({by_fmt}); kinds: {by_kind}; "
-              f"{summary['characters']:,} characters; "
-              f"{summary['near_duplicate_pairs']} near-duplicate pair(s)")
+    out.print(
+        f"{summary['documents']} documents ({by_fmt}); kinds: {by_kind}; "
+        f"{summary['characters']:,} characters; "
+        f"{summary['near_duplicate_pairs']} near-duplicate pair(s)"
+    )
     for doc_id, error in analysis.failed:
         err.print(f"[red]analysis failed[/red] document {doc_id}: {escape(error)}")
-    people = Table("document", "defector", "descriptor", "sex", "age", "origin", "joined",
-                   "left", "role", "exit", "outcome", "voice", "codes (suggested)",
-                   title="Defectors found")
+    people = Table(
+        "document",
+        "defector",
+        "descriptor",
+        "sex",
+        "age",
+        "origin",
+        "joined",
+        "left",
+        "role",
+        "exit",
+        "outcome",
+        "voice",
+        "codes (suggested)",
+        title="Defectors found",
+    )
     n = 0
     for rec in records:
         for d in rec["defectors"]:
             n += 1
-            people.add_row(escape(Path(rec["source"]).name[:30]), escape(d["name"] or ""),
-                           escape((d["descriptor"] or "")[:38]), d["gender"] or "",
-                           str(d["age"] or ""), d["nationality"] or escape(d["origin_region"] or ""),
-                           str(d["joined_year"] or ""), str(d["left_year"] or ""),
-                           escape(d["role"] or ""), d["exit_mode"] or "", d["outcome"] or "",
-                           d.get("source_voice") or "",
-                           escape(", ".join(sorted({c["code"] for c in d["codes"]}))))
+            people.add_row(
+                escape(Path(rec["source"]).name[:30]),
+                escape(d["name"] or ""),
+                escape((d["descriptor"] or "")[:38]),
+                d["gender"] or "",
+                str(d["age"] or ""),
+                d["nationality"] or escape(d["origin_region"] or ""),
+                str(d["joined_year"] or ""),
+                str(d["left_year"] or ""),
+                escape(d["role"] or ""),
+                d["exit_mode"] or "",
+                d["outcome"] or "",
+                d.get("source_voice") or "",
+                escape(", ".join(sorted({c["code"] for c in d["codes"]}))),
+            )
     out.print(people)
-    out.print(f"analysed {len(analysis.analysed)} new document(s); {n} defectors in "
-              f"{len(records)} analysed documents. Database: {escape(db_url)}")
+    out.print(
+        f"analysed {len(analysis.analysed)} new document(s); {n} defectors in "
+        f"{len(records)} analysed documents. Database: {escape(db_url)}"
+    )

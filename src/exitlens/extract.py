@@ -20,8 +20,9 @@ from .pipeline import Pipeline
 from .records import reading_record
 
 
-def read_documents(paths: Iterable[str | Path], settings: Settings,
-                   on_problem: Callable[[FileOutcome], None]) -> Iterator[tuple[str, Document]]:
+def read_documents(
+    paths: Iterable[str | Path], settings: Settings, on_problem: Callable[[FileOutcome], None]
+) -> Iterator[tuple[str, Document]]:
     """(source label, Document) for every readable input; problems go to ``on_problem``."""
     planned, early = plan_inputs(paths)
     for outcome in early:
@@ -32,22 +33,31 @@ def read_documents(paths: Iterable[str | Path], settings: Settings,
         try:
             size = item.path.stat().st_size
             if size > limit:
-                raise IngestError(f"file is over the {settings.ingest.max_file_mb:g} MB limit",
-                                  code="too_large", where=where)
+                raise IngestError(
+                    f"file is over the {settings.ingest.max_file_mb:g} MB limit",
+                    code="too_large",
+                    where=where,
+                )
             if size == 0:
                 raise IngestError("file is empty", code="empty_file", where=where)
             try:
                 data = item.path.read_bytes()
             except OSError as exc:
-                raise IngestError(f"cannot read file ({exc.strerror})", code="unreadable",
-                                  where=where) from None
+                raise IngestError(
+                    f"cannot read file ({exc.strerror})", code="unreadable", where=where
+                ) from None
             result = reader_for(item.path).read(item.path, data)
         except IngestError as exc:
-            on_problem(FileOutcome(exc.where or where, "failed", code=exc.code, message=exc.message))
+            on_problem(
+                FileOutcome(exc.where or where, "failed", code=exc.code, message=exc.message)
+            )
             continue
         for problem in result.problems:
-            on_problem(FileOutcome(problem.where or where, "failed", code=problem.code,
-                                   message=problem.message))
+            on_problem(
+                FileOutcome(
+                    problem.where or where, "failed", code=problem.code, message=problem.message
+                )
+            )
         for extracted in result.items:
             label = f"{where}#{extracted.record_id}" if extracted.record_id else where
             if len(extracted.text.strip()) < settings.ingest.min_text_chars:
@@ -55,16 +65,26 @@ def read_documents(paths: Iterable[str | Path], settings: Settings,
                 continue
             for key, value in item.overrides.items():
                 setattr(extracted, key, value)
-            yield label, Document(
-                text=extracted.text, title=extracted.title, author=extracted.author,
-                outlet=extracted.outlet, url=extracted.url, source_path=label,
-                published=extracted.published, kind=extracted.kind or "unknown",
-                fmt=extracted.fmt, meta=extracted.meta,
+            yield (
+                label,
+                Document(
+                    text=extracted.text,
+                    title=extracted.title,
+                    author=extracted.author,
+                    outlet=extracted.outlet,
+                    url=extracted.url,
+                    source_path=label,
+                    published=extracted.published,
+                    kind=extracted.kind or "unknown",
+                    fmt=extracted.fmt,
+                    meta=extracted.meta,
+                ),
             )
 
 
-def extract(paths: Iterable[str | Path], settings: Settings,
-            on_problem: Callable[[FileOutcome], None]) -> Iterator[dict[str, Any]]:
+def extract(
+    paths: Iterable[str | Path], settings: Settings, on_problem: Callable[[FileOutcome], None]
+) -> Iterator[dict[str, Any]]:
     """SPEC §3 records for the given files, in input order."""
     pipeline = Pipeline(settings.reading.stages, settings)
     docs = list(read_documents(paths, settings, on_problem))

@@ -18,17 +18,36 @@ DocumentKind = Literal[
     "news", "transcript", "report", "research_note", "court", "blog", "interview", "unknown"
 ]
 DOCUMENT_KINDS: tuple[str, ...] = (
-    "news", "transcript", "report", "research_note", "court", "blog", "interview", "unknown",
+    "news",
+    "transcript",
+    "report",
+    "research_note",
+    "court",
+    "blog",
+    "interview",
+    "unknown",
 )
 
-PersonRole = Literal["defector", "current_member", "journalist", "analyst_official", "relative", "other"]
+PersonRole = Literal[
+    "defector", "current_member", "journalist", "analyst_official", "relative", "other"
+]
 PERSON_ROLES: tuple[str, ...] = (
-    "defector", "current_member", "journalist", "analyst_official", "relative", "other",
+    "defector",
+    "current_member",
+    "journalist",
+    "analyst_official",
+    "relative",
+    "other",
 )
 SourceVoice = Literal["self", "relative", "reported"]
 EXIT_MODES: tuple[str, ...] = ("escaped", "surrendered", "captured", "smuggled", "deserted")
 OUTCOMES: tuple[str, ...] = (
-    "prison", "rehabilitation_centre", "returned_home", "in_hiding", "deported", "camp",
+    "prison",
+    "rehabilitation_centre",
+    "returned_home",
+    "in_hiding",
+    "deported",
+    "camp",
 )
 CODING_STATUSES: tuple[str, ...] = ("suggested", "accepted", "rejected")
 
@@ -149,8 +168,16 @@ class Profile:
     outcome: FieldValue | None = None
 
     SCALAR_FIELDS = (
-        "gender", "age", "nationality", "origin_region", "occupation", "joined_year",
-        "left_year", "role", "exit_mode", "outcome",
+        "gender",
+        "age",
+        "nationality",
+        "origin_region",
+        "occupation",
+        "joined_year",
+        "left_year",
+        "role",
+        "exit_mode",
+        "outcome",
     )
 
     def value(self, name: str) -> Any:

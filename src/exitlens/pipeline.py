@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .config import Settings
 from .model import Document, DocumentReading
@@ -43,8 +43,9 @@ stages: Registry[StageFactory] = Registry("stages")
 class PipelineContext:
     """Settings plus lazily created, process-wide shared resources."""
 
-    _shared: dict[tuple[str, str], Any] = {}
-    _lock = threading.Lock()
+    # Shared by every context in the process on purpose: models load once per process.
+    _shared: ClassVar[dict[tuple[str, str], Any]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -76,7 +77,9 @@ class Pipeline:
             reading.scratch.clear()
         return readings
 
-    def run(self, documents: Iterable[Document], batch_size: int | None = None) -> Iterator[DocumentReading]:
+    def run(
+        self, documents: Iterable[Document], batch_size: int | None = None
+    ) -> Iterator[DocumentReading]:
         """Yield one reading per document, in input order, processing in batches."""
         size = batch_size or self.settings.reading.batch_size
         batch: list[Document] = []

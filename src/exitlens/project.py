@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import defer
 
 from .analysis import (
     analysis_counts,
@@ -71,9 +72,12 @@ class AnalyzeReport:
     defectors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"fingerprint": self.fingerprint, "analysed": len(self.analysed),
-                "defectors": self.defectors,
-                "failed": [{"document_id": d, "error": e} for d, e in self.failed]}
+        return {
+            "fingerprint": self.fingerprint,
+            "analysed": len(self.analysed),
+            "defectors": self.defectors,
+            "failed": [{"document_id": d, "error": e} for d, e in self.failed],
+        }
 
 
 @dataclass
@@ -89,9 +93,19 @@ class SearchHit:
 
 def _row_to_document(row: DocumentRow) -> Document:
     return Document(
-        id=row.id, text=row.text, text_sha256=row.text_sha256, title=row.title, author=row.author,
-        outlet=row.outlet, url=row.url, source_path=row.source_path, published=row.published,
-        kind=row.kind, fmt=row.fmt, language=row.language, meta=dict(row.meta or {}),
+        id=row.id,
+        text=row.text,
+        text_sha256=row.text_sha256,
+        title=row.title,
+        author=row.author,
+        outlet=row.outlet,
+        url=row.url,
+        source_path=row.source_path,
+        published=row.published,
+        kind=row.kind,
+        fmt=row.fmt,
+        language=row.language,
+        meta=dict(row.meta or {}),
     )
 
 
@@ -105,8 +119,13 @@ class Project:
         self._pipeline: Pipeline | None = None
 
     @classmethod
-    def open(cls, url: str | None = None, *, settings: Settings | str | Path | None = None,
-             actor: str | None = None) -> Project:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        settings: Settings | str | Path | None = None,
+        actor: str | None = None,
+    ) -> Project:
         """Open (creating and migrating if needed) the database at ``url``.
 
         ``url`` may be a file path (SQLite), a SQLAlchemy URL, or None for
@@ -123,14 +142,21 @@ class Project:
     def __enter__(self) -> Project:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     # ------------------------------------------------------------ ingest
-    def ingest(self, paths: Iterable[str | Path],
-               on_planned: Callable[[int], None] | None = None,
-               on_file: Callable[[list[FileOutcome]], None] | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        on_planned: Callable[[int], None] | None = None,
+        on_file: Callable[[list[FileOutcome]], None] | None = None,
+    ) -> IngestReport:
         """Add files and folders; see :mod:`exitlens.ingest.runner` for the guarantees."""
         planned, early = plan_inputs(paths)
         if on_planned:
@@ -138,35 +164,62 @@ class Project:
         report = IngestReport(outcomes=list(early))
         report.outcomes.extend(IngestRunner(self).run(planned, on_file))
         with self.db.session() as session:
-            session.add(EventRow(actor=self.actor, action="ingest.run", entity="corpus",
-                                 payload={k: v for k, v in report.as_dict().items()
-                                          if k != "outcomes"}))
+            session.add(
+                EventRow(
+                    actor=self.actor,
+                    action="ingest.run",
+                    entity="corpus",
+                    payload={k: v for k, v in report.as_dict().items() if k != "outcomes"},
+                )
+            )
         return report
 
     # ------------------------------------------------------------ documents
     def documents(self, *, limit: int | None = None, offset: int = 0) -> list[DocumentSummary]:
         with self.db.session() as session:
-            n_sources = (select(SourceRow.document_id, func.count().label("n"))
-                         .group_by(SourceRow.document_id).subquery())
-            query = (select(DocumentRow.id, DocumentRow.title, DocumentRow.outlet,
-                            DocumentRow.author, DocumentRow.published, DocumentRow.kind,
-                            DocumentRow.fmt, DocumentRow.url, DocumentRow.source_path,
-                            DocumentRow.n_chars, DocumentRow.text_sha256, n_sources.c.n)
-                     .outerjoin(n_sources, n_sources.c.document_id == DocumentRow.id)
-                     .order_by(DocumentRow.id).offset(offset))
+            n_sources = (
+                select(SourceRow.document_id, func.count().label("n"))
+                .group_by(SourceRow.document_id)
+                .subquery()
+            )
+            query = (
+                select(DocumentRow, n_sources.c.n)
+                .outerjoin(n_sources, n_sources.c.document_id == DocumentRow.id)
+                .order_by(DocumentRow.id)
+                .offset(offset)
+            )
             if limit is not None:
                 query = query.limit(limit)
-            rows = session.execute(query).all()
             links = self._near_duplicate_map(session)
-        return [DocumentSummary(*row[:11], n_sources=row[11] or 0,
-                                near_duplicates=sorted(links.get(row[0], set())))
-                for row in rows]
+            return [
+                DocumentSummary(
+                    id=doc.id,
+                    title=doc.title,
+                    outlet=doc.outlet,
+                    author=doc.author,
+                    published=doc.published,
+                    kind=doc.kind,
+                    fmt=doc.fmt,
+                    url=doc.url,
+                    source_path=doc.source_path,
+                    n_chars=doc.n_chars,
+                    text_sha256=doc.text_sha256,
+                    n_sources=n or 0,
+                    near_duplicates=sorted(links.get(doc.id, set())),
+                )
+                for doc, n in session.execute(
+                    query.options(defer(DocumentRow.text), defer(DocumentRow.minhash))
+                )
+            ]
 
     @staticmethod
     def _near_duplicate_map(session: Any) -> dict[int, set[int]]:
         out: dict[int, set[int]] = {}
-        for a, b in session.execute(select(DocumentLinkRow.document_id, DocumentLinkRow.other_id)
-                                    .where(DocumentLinkRow.relation == "near_duplicate")):
+        for a, b in session.execute(
+            select(DocumentLinkRow.document_id, DocumentLinkRow.other_id).where(
+                DocumentLinkRow.relation == "near_duplicate"
+            )
+        ):
             out.setdefault(a, set()).add(b)
             out.setdefault(b, set()).add(a)
         return out
@@ -194,17 +247,35 @@ class Project:
     def summary(self) -> dict[str, Any]:
         """Corpus overview: counts by format and kind, characters, near-duplicate pairs."""
         with self.db.session() as session:
-            by_fmt = dict(session.execute(select(DocumentRow.fmt, func.count())
-                                          .group_by(DocumentRow.fmt)).all())
-            by_kind = dict(session.execute(select(DocumentRow.kind, func.count())
-                                           .group_by(DocumentRow.kind)).all())
+            by_fmt = dict(
+                session.execute(
+                    select(DocumentRow.fmt, func.count()).group_by(DocumentRow.fmt)
+                ).all()
+            )
+            by_kind = dict(
+                session.execute(
+                    select(DocumentRow.kind, func.count()).group_by(DocumentRow.kind)
+                ).all()
+            )
             chars = session.scalar(select(func.coalesce(func.sum(DocumentRow.n_chars), 0)))
             n_docs = session.scalar(select(func.count()).select_from(DocumentRow)) or 0
             n_sources = session.scalar(select(func.count()).select_from(SourceRow)) or 0
-            n_links = session.scalar(select(func.count()).select_from(DocumentLinkRow)
-                                     .where(DocumentLinkRow.relation == "near_duplicate")) or 0
-        return {"documents": n_docs, "sources": n_sources, "characters": int(chars or 0),
-                "by_format": by_fmt, "by_kind": by_kind, "near_duplicate_pairs": n_links}
+            n_links = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(DocumentLinkRow)
+                    .where(DocumentLinkRow.relation == "near_duplicate")
+                )
+                or 0
+            )
+        return {
+            "documents": n_docs,
+            "sources": n_sources,
+            "characters": int(chars or 0),
+            "by_format": by_fmt,
+            "by_kind": by_kind,
+            "near_duplicate_pairs": n_links,
+        }
 
     # ------------------------------------------------------------ search
     def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
@@ -213,21 +284,27 @@ class Project:
             return []
         with self.db.session() as session:
             if self.db.dialect == "sqlite":
-                rows = session.execute(text(
-                    "SELECT d.id, d.title, snippet(documents_fts, 1, '[', ']', '…', 12), "
-                    "bm25(documents_fts) FROM documents_fts JOIN documents d "
-                    "ON d.id = documents_fts.rowid WHERE documents_fts MATCH :q "
-                    "ORDER BY bm25(documents_fts) LIMIT :n"),
-                    {"q": _fts5_query(query), "n": limit}).all()
+                rows = session.execute(
+                    text(
+                        "SELECT d.id, d.title, snippet(documents_fts, 1, '[', ']', '…', 12), "
+                        "bm25(documents_fts) FROM documents_fts JOIN documents d "
+                        "ON d.id = documents_fts.rowid WHERE documents_fts MATCH :q "
+                        "ORDER BY bm25(documents_fts) LIMIT :n"
+                    ),
+                    {"q": _fts5_query(query), "n": limit},
+                ).all()
                 return [SearchHit(r[0], r[1], r[2], -float(r[3])) for r in rows]
             from .store.migrations.fulltext import PG_TSVECTOR
 
-            rows = session.execute(text(
-                f"SELECT id, title, ts_headline('english', left(text, 200000), q, "
-                f"'StartSel=[,StopSel=],MaxWords=24,MinWords=8'), ts_rank({PG_TSVECTOR}, q) "
-                f"FROM documents, websearch_to_tsquery('english', :q) q "
-                f"WHERE {PG_TSVECTOR} @@ q ORDER BY 4 DESC LIMIT :n"),
-                {"q": query, "n": limit}).all()
+            rows = session.execute(
+                text(
+                    f"SELECT id, title, ts_headline('english', left(text, 200000), q, "
+                    f"'StartSel=[,StopSel=],MaxWords=24,MinWords=8'), ts_rank({PG_TSVECTOR}, q) "
+                    f"FROM documents, websearch_to_tsquery('english', :q) q "
+                    f"WHERE {PG_TSVECTOR} @@ q ORDER BY 4 DESC LIMIT :n"
+                ),
+                {"q": query, "n": limit},
+            ).all()
             return [SearchHit(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     # ------------------------------------------------------------ analysis
@@ -237,9 +314,13 @@ class Project:
             self._pipeline = Pipeline(self.settings.reading.stages, self.settings)
         return self._pipeline
 
-    def analyze(self, *, limit: int | None = None,
-                on_planned: Callable[[int], None] | None = None,
-                on_document: Callable[[int], None] | None = None) -> AnalyzeReport:
+    def analyze(
+        self,
+        *,
+        limit: int | None = None,
+        on_planned: Callable[[int], None] | None = None,
+        on_document: Callable[[int], None] | None = None,
+    ) -> AnalyzeReport:
         """Run the pipeline over every document not yet analysed with the current settings.
 
         Each document's results commit atomically; a killed run resumes where it stopped.
@@ -267,8 +348,9 @@ class Project:
         return report
 
     @staticmethod
-    def _read_isolating_failures(pipeline: Pipeline, docs: list[Document],
-                                 report: AnalyzeReport) -> list[DocumentReading]:
+    def _read_isolating_failures(
+        pipeline: Pipeline, docs: list[Document], report: AnalyzeReport
+    ) -> list[DocumentReading]:
         try:
             return pipeline.run_batch(docs)
         except ExitlensError:
@@ -294,8 +376,11 @@ class Project:
     def reviewed_readings(self) -> list[DocumentReading]:
         """Readings whose codings a human accepted or rejected (training data)."""
         with self.db.session() as session:
-            ids = list(session.scalars(select(CodingRow.document_id.distinct())
-                                       .where(CodingRow.status != "suggested")))
+            ids = list(
+                session.scalars(
+                    select(CodingRow.document_id.distinct()).where(CodingRow.status != "suggested")
+                )
+            )
         readings = []
         for document in self.iter_documents(ids):
             with self.db.session() as session:
@@ -320,9 +405,18 @@ class Project:
     def events(self, *, limit: int = 100) -> list[dict[str, Any]]:
         with self.db.session() as session:
             rows = session.scalars(select(EventRow).order_by(EventRow.id.desc()).limit(limit)).all()
-            return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                     "entity": e.entity, "entity_id": e.entity_id, "payload": e.payload}
-                    for e in rows]
+            return [
+                {
+                    "id": e.id,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "entity": e.entity,
+                    "entity_id": e.entity_id,
+                    "payload": e.payload,
+                }
+                for e in rows
+            ]
 
 
 _FTS_TOKEN = re.compile(r'"[^"]*"|\S+')

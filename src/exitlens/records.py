@@ -24,8 +24,12 @@ def person_record(reading: DocumentReading, index: int, person: Person) -> dict[
     record["role_confidence"] = round(person.role_confidence, 3)
     record["codes"] = [
         {
-            "code": c.code, "start": c.span.start, "end": c.span.end,
-            "text": c.span.text_of(text), "confidence": round(c.confidence, 3), "coder": c.coder,
+            "code": c.code,
+            "start": c.span.start,
+            "end": c.span.end,
+            "text": c.span.text_of(text),
+            "confidence": round(c.confidence, 3),
+            "coder": c.coder,
         }
         for c in sorted(reading.codings, key=lambda c: (c.span.start, c.code))
         if c.person == index and c.status != "rejected"

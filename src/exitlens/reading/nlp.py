@@ -94,11 +94,13 @@ class NlpStage:
         for (ri, offset), doc in zip(
             jobs, nlp.pipe(texts, batch_size=context.settings.reading.batch_size), strict=True
         ):
-            chunk = ParsedChunk(offset, doc)
+            parsed = ParsedChunk(offset, doc)
             reading = readings[ri]
-            reading.scratch["spacy"].append(chunk)
+            reading.scratch["spacy"].append(parsed)
             reading.scratch["entities"].extend(
-                (chunk.char_span(ent), ent.label_) for ent in doc.ents if ent.label_ in ENTITY_LABELS
+                (parsed.char_span(ent), ent.label_)
+                for ent in doc.ents
+                if ent.label_ in ENTITY_LABELS
             )
         for reading in readings:
             chunks = reading.scratch["spacy"]
