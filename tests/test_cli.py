@@ -169,3 +169,114 @@ def test_demo_runs_on_sample_corpus(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (out / "exitlens-demo.db").exists()
     assert "failed 0" in " ".join(result.stdout.split())
+
+
+# ------------------------------------------------------------------ eval / train / models
+
+# Invented for these tests (not from any real text).
+EVAL_TEXT = (
+    "Tariq Haddad, a former fighter from Homs, ran away from the group in 2017. "
+    '"They beheaded prisoners in the square every Friday and I could not stand it," '
+    "Haddad said. He said he had joined because his friends from the football club had "
+    "already gone. Analysts say money drew many recruits."
+)
+
+
+def _gold_file(tmp_path: Path) -> Path:
+    record = {
+        "id": "cli-eval-1", "kind": "news", "title": "An invented account", "text": EVAL_TEXT,
+        "defectors": [{
+            "ref": "d1", "name": "Tariq Haddad", "descriptor": "a former fighter from Homs",
+            "gender": "m", "nationality": None, "age": None, "joined_year": None,
+            "left_year": 2017, "role": "fighter", "exit_mode": "escaped", "outcome": None,
+            "source_voice": "self", "exit_reasons": ["brutality"],
+            "join_motives": ["join_social"],
+            "evidence": [
+                {"code": "brutality",
+                 "quote": "They beheaded prisoners in the square every Friday"},
+                {"code": "join_social",
+                 "quote": "he had joined because his friends from the football club had "
+                          "already gone"},
+            ],
+        }],
+    }
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_eval_scores_reading_and_codes(tmp_path: Path) -> None:
+    """`exitlens eval` runs the pipeline once and reports reading and code scores."""
+    gold = _gold_file(tmp_path)
+    db = tmp_path / "proj.db"
+    result = run("eval", str(gold), "--db", str(db), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["reading"]["defectors"]["tp"] == 1
+    codes = data["codes"]
+    assert codes["per_code"]["brutality"]["tp"] == 1
+    assert set(codes["micro"]) == {"exit", "join"}
+    assert "prevalence_error_pp" in codes and "macro_f1" in codes
+    assert data["baseline"]["per_code"]["join_material"]["fp"] == 1  # "money" anywhere
+    assert data["labels"] == "dev" and "psych_toll" not in codes["per_code"]
+    assert set(data["ratio_to_baseline"]) == {"exit", "join"}
+    assert "classifier" in data["models"]
+    assert any(r["section"] == "codes" for r in data["reading"]["rows"])
+    assert not db.exists()  # eval reads the project's models, never creates its database
+
+    table = run("eval", str(gold), "--full-codebook")
+    assert table.exit_code == 0, table.output
+    assert "exit: micro" in table.stdout and "baseline" in table.stdout
+    assert "full codebook" in table.stdout
+
+
+def test_eval_bad_gold_is_plain_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{nope\n")
+    result = run("eval", str(bad))
+    assert result.exit_code == 2 and "bad_gold" in result.stderr
+
+
+@pytest.mark.slow
+def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
+    """Models live next to the database; each `train` adds a version; the newest is used."""
+    from exitlens.coding.classifier import ClassifierCoder
+    from exitlens.pipeline import PipelineContext
+    from exitlens.project import Project
+
+    gold = _gold_file(tmp_path)
+    db = tmp_path / "study.db"
+    first = run("train", str(gold), "--db", str(db), "--no-reviews", "-f", "json")
+    assert first.exit_code == 0, first.output
+    second = run("train", str(gold), "--db", str(db), "--no-reviews", "-f", "json")
+    assert second.exit_code == 0, second.output
+    v1, v2 = json.loads(first.stdout), json.loads(second.stdout)
+    assert v1["version"] != v2["version"]
+    assert Path(v2["model_dir"]) == tmp_path / "study.models"
+    assert Path(v2["thresholds"]).parent == Path(v2["classifier"])
+
+    listed = run("models", "--db", str(db), "-f", "json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    saved = [r for r in rows if not r["builtin"]]
+    assert [r["name"] for r in saved] == [v1["version"], v2["version"]]
+    assert [r["active"] for r in rows] == [False, True] + [False] * (len(rows) - 2)
+    assert saved[1]["training_units"] > 0 and saved[1]["codebook"] and saved[1]["created"]
+    assert saved[1]["thresholds"] is True
+    assert "2 saved versions" in run("models", "--db", str(db)).stdout
+
+    settings = Project.settings_for(str(db))
+    coder = ClassifierCoder(PipelineContext(settings))
+    assert coder.model.path is not None and coder.model.path.name == v2["version"]
+    with Project.open(str(db)) as project:
+        assert project.model_dir == tmp_path / "study.models"
+        assert project.pipeline().settings.coding.model_dir == str(tmp_path / "study.models")
+
+
+def test_model_dir_defaults() -> None:
+    from exitlens.config import default_model_dir
+
+    assert default_model_dir("sqlite:////data/a/corpus.db") == Path("/data/a/corpus.models")
+    assert default_model_dir("postgresql+psycopg://u@h/db") == Path("exitlens-models")
+    assert default_model_dir("sqlite:///:memory:") == Path("exitlens-models")

@@ -135,3 +135,32 @@ def test_evaluate_reading_runs_the_pipeline(tmp_path: Path) -> None:
     assert ev.documents == 2
     assert (ev.tp, ev.fp, ev.fn) == (1, 0, 0)
     assert ev.per_document[0].matched == [("d1", "Selim Arslan")]
+
+
+def test_codes_and_barriers_and_validation(tmp_path: Path) -> None:
+    rec = _record()
+    rec["defectors"][0]["barriers"] = ["fear_of_reprisal"]
+    rec["defectors"][0]["join_motives"] = ["join_religion"]
+    [record] = load_gold(_write(tmp_path, [json.dumps(rec)]))
+    assert record.defectors[0].codes() == {"corruption", "join_religion", "fear_of_reprisal"}
+    rec["defectors"][0]["exit_reasons"] = "corruption"
+    with pytest.raises(GoldError, match="exit_reasons"):
+        load_gold(_write(tmp_path, [json.dumps(rec)]))
+
+
+def test_evaluate_one_run_reading_and_codes(tmp_path: Path) -> None:
+    """`evaluate` scores reading and codes on one matching; with no `code` stage it says so."""
+    from exitlens.evaluation import evaluate
+
+    records = load_gold(_write(tmp_path, [json.dumps(_record())]))
+    settings = Settings()
+    settings.reading.stages = ["segment", "nlp", "quotes", "people", "roles", "evidence"]
+    report = evaluate(records, settings)
+    assert (report.reading.tp, report.reading.fn) == (1, 0)
+    assert report.codes.per_code["corruption"].fn == 1  # matched, but nothing coded
+    assert report.baseline.per_code["corruption"].fn == 1  # no baseline keyword in the text
+    assert "not configured" in report.models["coders"]
+    data = report.to_json()
+    assert data["codes"]["micro"]["exit"]["fn"] == 1 and data["labels"] == "dev"
+    json.dumps(data)
+    assert "codes per defector" in report.format_table()

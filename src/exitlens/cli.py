@@ -499,24 +499,93 @@ def train(
         ),
     ] = True,
     name: Annotated[str | None, typer.Option(help="Version name (default: timestamped).")] = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Train a new classifier version (and calibrate embedding thresholds) from labels."""
-    from .coding.training import train_from_gold
+    """Train a new classifier version (with calibrated embedding thresholds) from labels.
 
-    settings = load_settings(config)
-    readings = []
-    if from_reviews:
-        with open_project(db, config) as project:
-            readings = project.reviewed_readings()
-    if not gold and not readings:
-        raise ExitlensError(
-            "nothing to train on: give labelled JSONL files or review codings first",
-            code="no_training_data",
-        )
-    report = train_from_gold(gold, settings, readings, name=name)
+    Each run saves a new version in the project's model folder (next to the database,
+    or `coding.model_dir`); the newest is used unless `coding.classifier_model` names one.
+    """
+    with open_project(db, config) as project:
+        report = project.train(gold, from_reviews=from_reviews, name=name)
+        model_dir = project.model_dir
+    if fmt is not OutputFormat.table:
+        emit_json({**report, "model_dir": str(model_dir)})
+        return
     out.print(f"classifier saved: {escape(str(report['classifier']))}")
     if "thresholds" in report:
         out.print(f"thresholds saved: {escape(str(report['thresholds']))}")
+
+
+@app.command()
+def models(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List trained classifier versions (date, training size, codebook hash) and the active one."""
+    with open_project(db, config) as project:
+        rows = project.model_versions()
+        model_dir = project.model_dir
+    if fmt is OutputFormat.json:
+        emit_json(rows)
+        return
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl(rows)
+        return
+    table = Table("active", "version", "created", "units", "docs", "codebook", "codes",
+                  "thresholds", "note")
+    for r in rows:
+        table.add_row(
+            "*" if r["active"] else "",
+            escape(str(r["name"])) + (" (built-in)" if r["builtin"] else ""),
+            str(r["created"] or ""),
+            str(r["training_units"] if r["training_units"] is not None else ""),
+            str(r["training_documents"] if r["training_documents"] is not None else ""),
+            str(r["codebook"] or ""),
+            str(r["trained_codes"]),
+            "yes" if r["thresholds"] else "",
+            escape(str(r["note"] or ""))[:60],
+        )
+    out.print(table)
+    saved = sum(not r["builtin"] for r in rows)
+    out.print(f"{saved} saved versions in {escape(str(model_dir))}")
+
+
+# ------------------------------------------------------------------ eval
+
+
+@app.command("eval")
+def eval_command(
+    gold: Annotated[Path, typer.Argument(help="SPEC §4 labelled JSONL file.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = OutputFormat.table,
+    dev_labels: Annotated[
+        bool,
+        typer.Option(
+            "--dev-labels/--full-codebook",
+            help="Score the annotated sets' code subset, folding the other default codes "
+            "into them as LABELING.md says (default), or every code of the codebook as is.",
+        ),
+    ] = True,
+) -> None:
+    """Score the pipeline (reading and coding, one run) against SPEC §4 gold records.
+
+    Uses the models of the project given by --db (its model folder) without opening the
+    database. Code figures are held-out only if those models never saw these records.
+    """
+    from .evaluation import evaluate, load_gold
+
+    settings = Project.settings_for(db, config)
+    records = load_gold(gold)
+    report = evaluate(records, settings, dev_labels=dev_labels)
+    if fmt is OutputFormat.table:
+        sys.stdout.write(report.format_table() + "\n")
+    else:
+        emit_json(report.to_json())
 
 
 # ------------------------------------------------------------------ demo

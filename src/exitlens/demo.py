@@ -83,7 +83,6 @@ def run_demo(
         "exit",
         "outcome",
         "voice",
-        "codes (suggested)",
         title="Defectors found",
     )
     n = 0
@@ -103,9 +102,24 @@ def run_demo(
                 d["exit_mode"] or "",
                 d["outcome"] or "",
                 d.get("source_voice") or "",
-                escape(", ".join(sorted({c["code"] for c in d["codes"]}))),
             )
     out.print(people)
+    codes = Table(
+        "defector",
+        "suggested codes (best evidence confidence)",
+        title="Why they joined and left: suggestions for review",
+    )
+    for rec in records:
+        for d in rec["defectors"]:
+            best: dict[str, float] = {}
+            for c in d["codes"]:
+                best[c["code"]] = max(best.get(c["code"], 0.0), c["confidence"])
+            label = d["name"] or d["descriptor"] or "?"
+            codes.add_row(
+                escape(f"{label} ({Path(rec['source']).name[:24]})"),
+                escape(", ".join(f"{k} {v:.2f}" for k, v in sorted(best.items()))),
+            )
+    out.print(codes)
     out.print(
         f"analysed {len(analysis.analysed)} new document(s); {n} defectors in "
         f"{len(records)} analysed documents. Database: {escape(db_url)}"

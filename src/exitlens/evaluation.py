@@ -29,6 +29,15 @@ labels keep only the shortest span carrying each reason.
 The report (:class:`ReadingEval`) is a list of rows grouped by section
 (``defectors``, ``fields``…); later stages (coding) add their own sections with
 :meth:`ReadingEval.add_rows` and every output format picks them up.
+
+Codes. :func:`evaluate` (``exitlens eval``) runs the configured pipeline once —
+reading stages and ``code`` — and scores reading and coding on the *same* defector
+matching: :func:`align_codes` turns each document's matched pairs into aligned code
+sets (an unmatched gold defector has no predicted codes, an unmatched predicted one
+no gold codes) and the arithmetic in :mod:`exitlens.coding.evaluate` gives per-code
+P/R/F1 at defector level, families with child→parent roll-up, micro/macro F1 per
+dimension, family prevalence error in percentage points, and the keyword-only
+baseline on the same rows (:class:`EvalReport`).
 """
 
 from __future__ import annotations
@@ -39,9 +48,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .coding.codebook import Codebook
+from .coding.evaluate import (
+    CodeEvaluation,
+    evaluate_codes,
+    keyword_baseline,
+    label_scheme,
+    predicted_codes,
+)
+from .coding.evaluate import format_table as format_code_table
 from .config import Settings
 from .errors import ExitlensError
-from .model import Document, DocumentReading, Person, Span
+from .model import Document, DocumentReading, Mention, Person, Span
 
 FIELDS: tuple[str, ...] = (
     "gender", "age", "nationality", "origin_region", "joined_year", "left_year", "role",
@@ -71,15 +89,20 @@ class GoldDefector:
     exit_reasons: list[str] = field(default_factory=list)
     join_motives: list[str] = field(default_factory=list)
     evidence: list[GoldEvidence] = field(default_factory=list)
+    barriers: list[str] = field(default_factory=list)
+
+    def codes(self) -> set[str]:
+        """Every code the defector carries: exit reasons, join motives and barriers."""
+        return set(self.exit_reasons) | set(self.join_motives) | set(self.barriers)
 
     def locate(self, text: str) -> tuple[list[Span], list[Span]]:
         """(name/descriptor spans, evidence spans) found in ``text`` by exact search."""
         mentions: list[Span] = []
         for needle in (self.descriptor, self.name):
-            mentions.extend(_find_all(text, needle))
+            mentions.extend(find_all(text, needle))
         evidence: list[Span] = []
         for ev in self.evidence:
-            evidence.extend(_find_all(text, ev.quote))
+            evidence.extend(find_all(text, ev.quote))
         return mentions, evidence
 
 
@@ -98,7 +121,8 @@ class GoldRecord:
                         published=self.meta.get("published"), fmt="jsonl")
 
 
-def _find_all(text: str, needle: str | None, limit: int = 50) -> list[Span]:
+def find_all(text: str, needle: str | None, limit: int = 50) -> list[Span]:
+    """Spans of every exact occurrence of ``needle`` in ``text`` (at most ``limit``)."""
     out: list[Span] = []
     if not needle:
         return out
@@ -145,10 +169,16 @@ def parse_gold_record(data: Any, where: str) -> GoldRecord:
         if descriptor is not None and not isinstance(descriptor, str):
             raise GoldError("'descriptor' must be a string or null", where=dwhere)
         values = {k: d.get(k) for k in (*FIELDS, "source_voice")}
+        for key in ("exit_reasons", "join_motives", "barriers"):
+            codes = d.get(key)
+            if codes is not None and not (isinstance(codes, list)
+                                          and all(isinstance(c, str) for c in codes)):
+                raise GoldError(f"{key!r} must be a list of code ids", where=dwhere)
         defectors.append(GoldDefector(
             ref=str(d.get("ref", f"d{i + 1}")), name=name, descriptor=descriptor, values=values,
             exit_reasons=list(d.get("exit_reasons") or []),
             join_motives=list(d.get("join_motives") or []), evidence=evidence,
+            barriers=list(d.get("barriers") or []),
         ))
     meta = {k: data.get(k) for k in ("url", "outlet", "published", "notes")}
     return GoldRecord(id=rid, text=text, kind=kind, title=data.get("title"),
@@ -369,7 +399,7 @@ def score_reading(
             g, p = record.defectors[gi], predicted[pi]
             _, gold_spans = g.locate(record.text)
             for ev in g.evidence:
-                located = _find_all(record.text, ev.quote, limit=5)
+                located = find_all(record.text, ev.quote, limit=5)
                 if not located:
                     continue
                 ev_total += 1
@@ -407,12 +437,195 @@ def evaluate_reading(
     stages: Sequence[str] | None = None,
 ) -> ReadingEval:
     """Run the reading pipeline (``stages`` or the configured ones) and score it."""
+    settings = settings or Settings()
+    return score_reading(records, run_pipeline(records, settings, stages))
+
+
+# --------------------------------------------------------------------------- coding scores
+
+
+def oracle_reading(record: GoldRecord) -> DocumentReading:
+    """A reading whose defectors' evidence is the sentences holding their gold quotes.
+
+    This is "oracle attribution": it measures the coders alone, assuming the reading
+    stages found exactly the right people and sentences. Figures obtained with it must
+    be labelled as such. Persons are in gold order (person ``i`` is gold defector ``i``).
+    """
+    from .coding.base import split_sentences
+    from .model import Sentence
+
+    text = record.text
+    sentences = split_sentences(text)
+    reading = DocumentReading(document=record.document())
+    reading.sentences = [Sentence(s, 0) for s in sentences]
+    for d in record.defectors:
+        spans: list[Span] = []
+        for ev in d.evidence:
+            for q in find_all(text, ev.quote):
+                hit = [s for s in sentences if s.overlaps(q)]
+                spans.extend(hit or [q])
+        mentions, _ = d.locate(text)
+        reading.persons.append(Person(name=d.name, descriptor=d.descriptor, role="defector",
+                                      mentions=[Mention(m) for m in mentions],
+                                      evidence=sorted(set(spans))))
+    return reading
+
+
+def align_codes(record: GoldRecord, reading: DocumentReading, predicted: dict[int, set[str]],
+                ) -> tuple[list[set[str]], list[set[str]], list[bool]]:
+    """Aligned (gold, predicted) code sets for one document, using :func:`match_defectors`.
+
+    One row per gold defector (matched or not: an unmatched one has no predicted codes)
+    and one per unmatched predicted defector (no gold codes: its codes are false
+    positives). ``predicted`` maps the reading's *person index* to its codes. The third
+    list flags the rows that are gold defectors.
+    """
+    defectors = reading.defectors()
+    persons = [p for _, p in defectors]
+    pairs = match_defectors(record.defectors, persons, record.text)
+    by_gold = {gi: defectors[pi][0] for gi, pi in pairs}
+    matched = {pi for _, pi in pairs}
+    gold: list[set[str]] = []
+    pred: list[set[str]] = []
+    is_gold: list[bool] = []
+    for gi, d in enumerate(record.defectors):
+        gold.append(d.codes())
+        person_index = by_gold.get(gi)
+        pred.append(set(predicted.get(person_index, set())) if person_index is not None else set())
+        is_gold.append(True)
+    for pi, (person_index, _person) in enumerate(defectors):
+        if pi not in matched:
+            gold.append(set())
+            pred.append(set(predicted.get(person_index, set())))
+            is_gold.append(False)
+    return gold, pred, is_gold
+
+
+def score_codes(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                codebook: Codebook, *, dev_labels: bool = True,
+                ) -> tuple[CodeEvaluation, CodeEvaluation]:
+    """Code scores of ``readings`` (their suggested/accepted codings) against the gold
+    records, and the keyword-only baseline on the same rows.
+
+    The baseline gives every *gold* defector the codes whose keywords occur anywhere in
+    the document (no attribution, and it is handed perfect defector detection); rows of
+    unmatched predicted defectors get nothing from it. ``records[i]`` and
+    ``readings[i]`` must be the same document.
+    """
+    gold: list[set[str]] = []
+    pred: list[set[str]] = []
+    base: list[set[str]] = []
+    for record, reading in zip(records, readings, strict=True):
+        g, p, is_gold = align_codes(record, reading, predicted_codes(reading))
+        kw = keyword_baseline(record.text)
+        gold.extend(g)
+        pred.extend(p)
+        base.extend(set(kw) if flag else set() for flag in is_gold)
+    labelled, fold = label_scheme(dev_labels)
+    return (evaluate_codes(gold, pred, codebook, labelled=labelled, fold=fold),
+            evaluate_codes(gold, base, codebook, labelled=labelled, fold=fold))
+
+
+def code_rows(ev: CodeEvaluation, baseline: CodeEvaluation) -> list[MetricRow]:
+    """Summary rows of the code scores for :meth:`ReadingEval.add_rows`."""
+    rows: list[MetricRow] = []
+    for dim, c in ev.micro.items():
+        b = baseline.micro.get(dim)
+        ratio = f"{c.f1 / b.f1:.2f}x baseline" if b is not None and b.f1 else ""
+        rows.append(MetricRow("codes", f"{dim} micro-F1", c.f1, c.tp, c.tp + c.fn,
+                              f"P {c.precision:.3f} R {c.recall:.3f}; {ratio}".rstrip("; ")))
+        rows.append(MetricRow("codes", f"{dim} macro-F1", ev.macro_f1.get(dim, 0.0)))
+        mean, mx = ev.prevalence_error.get(dim, (0.0, 0.0))
+        rows.append(MetricRow("codes", f"{dim} family prev. err", mean, None, None,
+                              f"percentage points (mean over families; max {mx:.1f})"))
+        if b is not None:
+            rows.append(MetricRow("baseline", f"{dim} micro-F1", b.f1, b.tp, b.tp + b.fn,
+                                  "keyword-only, whole document"))
+    return rows
+
+
+@dataclass
+class EvalReport:
+    """``exitlens eval``: reading scores, code scores and the keyword baseline, one run."""
+
+    reading: ReadingEval
+    codes: CodeEvaluation
+    baseline: CodeEvaluation
+    dev_labels: bool = True
+    models: dict[str, Any] = field(default_factory=dict)
+    stages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def ratio_to_baseline(self) -> dict[str, float | None]:
+        """Micro-F1 divided by the baseline's, per dimension (None when the baseline is 0)."""
+        out: dict[str, float | None] = {}
+        for dim, c in self.codes.micro.items():
+            b = self.baseline.micro.get(dim)
+            out[dim] = c.f1 / b.f1 if b is not None and b.f1 else None
+        return out
+
+    def format_table(self) -> str:
+        scheme = ("annotated-set labels (LABELING.md subset and folding)" if self.dev_labels
+                  else "full codebook")
+        parts = [self.reading.format_table(), "",
+                 format_code_table(self.codes, self.baseline,
+                                   title=f"codes per defector ({scheme}); keyword baseline "
+                                         f"F1 beside")]
+        if self.models:
+            parts.append("")
+            parts.append("models: " + "; ".join(f"{k} {v}" for k, v in self.models.items()))
+        return "\n".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reading": self.reading.to_json(),
+            "codes": self.codes.as_dict(),
+            "baseline": self.baseline.as_dict(),
+            "ratio_to_baseline": {k: None if v is None else round(v, 3)
+                                  for k, v in self.ratio_to_baseline().items()},
+            "labels": "dev" if self.dev_labels else "full",
+            "stages": self.stages,
+            "models": self.models,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def run_pipeline(records: Sequence[GoldRecord], settings: Settings,
+                 stages: Sequence[str] | None = None) -> list[DocumentReading]:
+    """The configured pipeline (or ``stages``) over the records' texts, in batches."""
     from .pipeline import Pipeline
 
-    settings = settings or Settings()
     pipeline = Pipeline(list(stages or settings.reading.stages), settings)
     readings: list[DocumentReading] = []
     batch = settings.reading.batch_size
     for i in range(0, len(records), batch):
         readings.extend(pipeline.run_batch([r.document() for r in records[i : i + batch]]))
-    return score_reading(records, readings)
+    return readings
+
+
+def evaluate(records: Sequence[GoldRecord], settings: Settings | None = None, *,
+             dev_labels: bool = True, codebook: Codebook | None = None) -> EvalReport:
+    """Run the configured pipeline ONCE and score both reading and coding on it.
+
+    Reading and code scores share one defector matching (:func:`match_defectors`).
+    The coders use whatever models ``settings`` point at (``coding.model_dir``, the
+    built-in ones otherwise): if those were trained on ``records`` themselves the code
+    figures are not held-out — ``models`` in the report says what ran.
+    """
+    import time
+
+    from .coding.classifier import describe_active_models
+    from .coding.codebook import load_codebook
+
+    settings = settings or Settings()
+    cb = codebook or load_codebook(settings.coding.codebook)
+    t0 = time.perf_counter()
+    readings = run_pipeline(records, settings)
+    seconds = time.perf_counter() - t0
+    reading_eval = score_reading(records, readings)
+    codes, baseline = score_codes(records, readings, cb, dev_labels=dev_labels)
+    reading_eval.add_rows(code_rows(codes, baseline))
+    models = describe_active_models(settings) if "code" in settings.reading.stages else {
+        "coders": "none (the `code` stage is not configured)"}
+    return EvalReport(reading_eval, codes, baseline, dev_labels, models,
+                      list(settings.reading.stages), seconds)

@@ -30,7 +30,13 @@ from .analysis import (
     pending_document_ids,
     store_reading,
 )
-from .config import Settings, load_settings, resolve_db_url
+from .config import (
+    Settings,
+    default_model_dir,
+    load_settings,
+    resolve_db_url,
+    with_model_dir,
+)
 from .errors import ExitlensError, NotFoundError
 from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .model import Document, DocumentReading
@@ -112,9 +118,11 @@ def _row_to_document(row: DocumentRow) -> Document:
 class Project:
     """A corpus database plus the settings every stage runs with."""
 
-    def __init__(self, db: Database, settings: Settings, actor: str | None = None):
+    def __init__(self, db: Database, settings: Settings, actor: str | None = None,
+                 url: str | None = None):
         self.db = db
         self.settings = settings
+        self.url = url or db.url
         self.actor = actor or _default_actor()
         self._pipeline: Pipeline | None = None
 
@@ -134,7 +142,55 @@ class Project:
         """
         if not isinstance(settings, Settings):
             settings = load_settings(settings)
-        return cls(Database(resolve_db_url(url)), settings, actor)
+        resolved = resolve_db_url(url)
+        return cls(Database(resolved), settings, actor, url=resolved)
+
+    # ------------------------------------------------------------ models
+    @staticmethod
+    def settings_for(url: str | None, settings: Settings | str | Path | None = None
+                     ) -> Settings:
+        """The settings a project at ``url`` runs with (model folder filled in), without
+        opening or creating its database — what ``exitlens eval`` needs."""
+        if not isinstance(settings, Settings):
+            settings = load_settings(settings)
+        return with_model_dir(settings, resolve_db_url(url))
+
+    @property
+    def model_dir(self) -> Path:
+        """Where this project's trained classifier versions and thresholds live:
+        ``coding.model_dir`` when set, else ``<db-folder>/<db-stem>.models/`` next to
+        a SQLite file (``./exitlens-models`` for other databases)."""
+        return Path(self.pipeline_settings().coding.model_dir or default_model_dir(self.url))
+
+    def pipeline_settings(self) -> Settings:
+        """``settings`` with the project's model folder filled in (what stages receive)."""
+        return with_model_dir(self.settings, self.url)
+
+    def train(self, gold_paths: Sequence[str | Path], *, from_reviews: bool = True,
+              name: str | None = None) -> dict[str, Any]:
+        """Train a new classifier version (and thresholds) into :attr:`model_dir`."""
+        from .coding.training import train_from_gold
+
+        readings = self.reviewed_readings() if from_reviews else []
+        if not gold_paths and not readings:
+            raise ExitlensError(
+                "nothing to train on: give labelled JSONL files or review codings first",
+                code="no_training_data",
+            )
+        report = train_from_gold(gold_paths, self.pipeline_settings(), readings, name=name)
+        self._pipeline = None  # the next analysis loads the new version
+        with self.db.session() as session:
+            session.add(EventRow(actor=self.actor, action="models.train", entity="model",
+                                 payload={"version": report["version"],
+                                          "training_units": report["meta"]["training_units"]}))
+        return report
+
+    def model_versions(self) -> list[dict[str, Any]]:
+        """Saved classifier versions (then the built-in one) with metadata and the active flag."""
+        from .coding.classifier import version_rows
+
+        cfg = self.pipeline_settings().coding
+        return version_rows(cfg.model_dir, cfg.classifier_model)
 
     def close(self) -> None:
         self.db.close()
@@ -311,7 +367,8 @@ class Project:
     def pipeline(self) -> Pipeline:
         """The configured reading (and, when installed, coding) pipeline; built once."""
         if self._pipeline is None:
-            self._pipeline = Pipeline(self.settings.reading.stages, self.settings)
+            settings = self.pipeline_settings()
+            self._pipeline = Pipeline(settings.reading.stages, settings)
         return self._pipeline
 
     def analyze(

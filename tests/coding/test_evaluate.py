@@ -7,14 +7,19 @@ import pytest
 from exitlens.coding.codebook import Codebook, parse_codebook
 from exitlens.coding.evaluate import (
     DEV_FOLD,
-    align,
     evaluate_codes,
     format_table,
     keyword_baseline,
     kfold_indices,
-    oracle_items,
+    label_scheme,
 )
-from exitlens.model import Document, DocumentReading, Mention, Person, Span
+from exitlens.coding.training import oracle_items
+from exitlens.evaluation import GoldRecord, align_codes, parse_gold_record, score_codes
+from exitlens.model import Coding, Document, DocumentReading, Mention, Person, Span
+
+
+def gold(text: str, defectors: list[dict]) -> GoldRecord:
+    return parse_gold_record({"id": "t", "text": text, "defectors": defectors}, "<test>")
 
 SMALL = """\
 dimensions:
@@ -88,37 +93,41 @@ def test_keyword_baseline_reads_the_whole_document() -> None:
 
 def test_oracle_items_align_and_kfold() -> None:
     text = "Omar left. He said the beheadings sickened him. The weather was fine."
-    record = {"text": text, "defectors": [
+    record = gold(text, [
         {"name": "Omar", "descriptor": "Omar", "exit_reasons": ["brutality"], "join_motives": [],
-         "evidence": [{"code": "brutality", "quote": "the beheadings sickened him"}]}]}
+         "barriers": ["fear_of_reprisal"],
+         "evidence": [{"code": "brutality", "quote": "the beheadings sickened him"}]}])
     items, golds = oracle_items(record)
-    assert golds == [{"brutality"}]
+    assert golds == [{"brutality", "fear_of_reprisal"}]
     assert [u.text_of(text) for u in items[0].units] == ["He said the beheadings sickened him."]
     reading = DocumentReading(document=Document(text=text))
     reading.persons = [
         Person(name="Someone", role="defector", mentions=[Mention(Span(60, 67))]),
+        Person(name="Journalist", role="journalist", mentions=[Mention(Span(48, 59))]),
         Person(name="Omar", role="defector", mentions=[Mention(Span(0, 4))]),
     ]
-    gold, pred = align(record, reading, {1: {"brutality"}, 0: {"boredom"}})
-    assert gold == [{"brutality"}, set()] and pred == [{"brutality"}, {"boredom"}]
+    # Keys are person indices in the reading (the journalist is index 1, never a row).
+    g, p, is_gold = align_codes(record, reading, {2: {"brutality"}, 0: {"boredom"}})
+    assert g == [{"brutality", "fear_of_reprisal"}, set()]
+    assert p == [{"brutality"}, {"boredom"}] and is_gold == [True, False]
     folds = kfold_indices(10, 3)
     assert sorted(i for f in folds for i in f) == list(range(10)) and len(folds) == 3
+    assert label_scheme(False) == (None, None) and label_scheme(True)[1] is DEV_FOLD
 
 
-def test_score_readings_end_to_end(codebook: Codebook) -> None:
-    from exitlens.coding.evaluate import score_readings
-    from exitlens.model import Coding
-
+def test_score_codes_end_to_end(codebook: Codebook) -> None:
     text = "Omar left. He said the beheadings sickened him. Videos drew him in."
-    record = {"text": text, "defectors": [
+    record = gold(text, [
         {"name": "Omar", "descriptor": "Omar", "exit_reasons": ["brutality"],
-         "join_motives": ["join_media"], "evidence": []}]}
+         "join_motives": ["join_media"], "evidence": []}])
     reading = DocumentReading(document=Document(text=text))
     reading.persons = [Person(name="Omar", role="defector", mentions=[Mention(Span(0, 4))])]
     reading.codings = [Coding("brutality", Span(11, 47), "rules", 0.8, person=0),
                        Coding("family", Span(11, 47), "rules", 0.8, person=0,
                               status="rejected")]
-    ev, base = score_readings([record], [reading], codebook)
+    ev, base = score_codes([record], [reading], codebook)
     assert ev.per_code["brutality"].tp == 1 and ev.per_code["family"].fp == 0
     assert ev.per_code["join_media"].fn == 1
     assert base.per_code["join_media"].tp == 1 and base.per_code["brutality"].tp == 1
+    full, _ = score_codes([record], [reading], codebook, dev_labels=False)
+    assert "psych_toll" in full.per_code and "psych_toll" not in ev.per_code

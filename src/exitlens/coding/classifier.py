@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,9 +38,19 @@ from ..model import DocumentReading, Span
 from ..pipeline import PipelineContext
 from .base import CoderUnavailable, CodingItem, CodingResult, split_sentences
 from .codebook import Codebook
-from .embedding import Embedder, Prototypes, build_prototypes, get_embedder, get_prototypes
-from .evaluate import gold_codes, quote_spans
+from .embedding import (
+    THRESHOLDS_FILE,
+    Embedder,
+    Prototypes,
+    build_prototypes,
+    get_embedder,
+    get_prototypes,
+)
 from .rules import unit_scores
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..evaluation import GoldRecord
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +83,26 @@ class ClassifierModel:
 # --------------------------------------------------------------------------- examples
 
 
-def examples_from_gold(records: Iterable[dict[str, Any]], codebook: Codebook,
+def examples_from_gold(records: Iterable[GoldRecord], codebook: Codebook,
                        negatives: bool = True) -> list[LabelledSentence]:
     """Sentence units from SPEC §4 records: positives from evidence quotes."""
+    from ..evaluation import find_all
+
     out: list[LabelledSentence] = []
     for rec in records:
-        text = rec["text"]
+        text = rec.text
         sentences = split_sentences(text)
         labels: dict[Span, set[str]] = {s: set() for s in sentences}
-        for d in rec.get("defectors", []):
-            allowed = gold_codes(d)
-            for ev in d.get("evidence", []):
-                code = ev.get("code")
+        for d in rec.defectors:
+            allowed = d.codes()
+            for ev in d.evidence:
+                code = ev.code
                 if code not in codebook or code not in allowed:
                     continue
                 root = codebook.root(code)
-                for qs, qe in quote_spans(text, ev.get("quote", "")):
+                for q in find_all(text, ev.quote):
                     for s in sentences:
-                        if s.start < qe and qs < s.end:
+                        if s.overlaps(q):
                             labels[s].add(root)
         for s in sentences:
             if labels[s] or negatives:
@@ -231,12 +244,85 @@ def load_model(path: str | Path) -> ClassifierModel:
     return ClassifierModel(blob["codes"], blob["estimators"], blob["thresholds"], meta, p)
 
 
+def _version_key(path: Path) -> tuple[Any, ...]:
+    # model-20261121-063500, model-20261121-063500-2, … -10: digits compare as numbers.
+    return tuple(int(x) if x.isdigit() else x for x in re.split(r"(\d+)", path.name))
+
+
 def list_versions(model_dir: str | Path) -> list[Path]:
-    """Saved versions, oldest first (names sort by time)."""
+    """Saved versions, oldest first (timestamped names, same-second suffixes in order)."""
     base = Path(model_dir) / CLASSIFIER_DIR
     if not base.is_dir():
         return []
-    return sorted(p for p in base.iterdir() if (p / META_FILE).is_file())
+    return sorted((p for p in base.iterdir() if (p / META_FILE).is_file()), key=_version_key)
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """A version's ``meta.json`` ({} when unreadable)."""
+    try:
+        data: dict[str, Any] = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data
+
+
+def active_model_path(model_dir: str | Path | None, choice: str | None) -> Path | None:
+    """Like :func:`resolve_model_path` but None (not an error) for a missing choice."""
+    try:
+        return resolve_model_path(model_dir, choice)
+    except ConfigError:
+        return None
+
+
+def version_rows(model_dir: str | Path | None, choice: str | None = None
+                 ) -> list[dict[str, Any]]:
+    """What ``exitlens models`` lists: every saved version, then the built-in fallback.
+
+    Each row: name, path, created, training size, codebook hash, trained codes, whether
+    calibrated embedding thresholds were saved with it, and whether it is the active one
+    (the configured ``coding.classifier_model``, else the newest, else the built-in).
+    """
+    active = active_model_path(model_dir, choice)
+    paths = list_versions(model_dir) if model_dir else []
+    builtin = default_model_path()
+    if (builtin / META_FILE).is_file():
+        paths.append(builtin)
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        meta = read_meta(path)
+        rows.append({
+            "name": meta.get("version", path.name),
+            "path": str(path),
+            "created": meta.get("created"),
+            "training_units": meta.get("training_units"),
+            "training_documents": meta.get("training_documents"),
+            "codebook": meta.get("codebook"),
+            "codebook_name": meta.get("codebook_name"),
+            "trained_codes": len(meta.get("trained_codes") or []),
+            "thresholds": (path / THRESHOLDS_FILE).is_file(),
+            "builtin": path == builtin,
+            "active": active is not None and path.resolve() == active.resolve(),
+            "note": meta.get("note", ""),
+        })
+    return rows
+
+
+def describe_active_models(settings: Settings) -> dict[str, Any]:
+    """Which coders, classifier version and embedding thresholds a run uses (for reports)."""
+    from .embedding import load_thresholds
+
+    cfg = settings.coding
+    out: dict[str, Any] = {"coders": ",".join(cfg.coders)}
+    path = active_model_path(cfg.model_dir, cfg.classifier_model)
+    if "classifier" in cfg.coders:
+        if path is None:
+            out["classifier"] = "unavailable"
+        else:
+            meta = read_meta(path)
+            out["classifier"] = f"{meta.get('version', path.name)} ({meta.get('note') or path})"
+    if "embedding" in cfg.coders:
+        out["thresholds"] = load_thresholds(cfg.model_dir, path).get("source")
+    return out
 
 
 def default_model_path() -> Path:

@@ -173,9 +173,13 @@ def default_thresholds_path() -> Path:
     return Path(str(resources.files("exitlens").joinpath(f"data/coding/{THRESHOLDS_FILE}")))
 
 
-def load_thresholds(model_dir: str | Path | None) -> dict[str, Any]:
-    """Calibrated thresholds from ``model_dir`` when present, else the built-in defaults."""
+def load_thresholds(model_dir: str | Path | None,
+                    version: str | Path | None = None) -> dict[str, Any]:
+    """Calibrated thresholds: those saved with the active model ``version`` (a version
+    directory), else a file at the top of ``model_dir``, else the built-in defaults."""
     candidates = []
+    if version:
+        candidates.append(Path(version) / THRESHOLDS_FILE)
     if model_dir:
         candidates.append(Path(model_dir) / THRESHOLDS_FILE)
     candidates.append(default_thresholds_path())
@@ -282,7 +286,13 @@ class EmbeddingCoder:
     def __init__(self, context: PipelineContext, thresholds: dict[str, Any] | None = None):
         self.context = context
         self.embedder = get_embedder(context)
-        data = thresholds or load_thresholds(context.settings.coding.model_dir)
+        if thresholds is None:
+            from .classifier import active_model_path
+
+            cfg = context.settings.coding
+            version = active_model_path(cfg.model_dir, cfg.classifier_model)
+            thresholds = load_thresholds(cfg.model_dir, version)
+        data = thresholds
         self.default = float(data.get("default", DEFAULT_THRESHOLD))
         self.thresholds: dict[str, float] = {
             k: float(v) for k, v in data.get("thresholds", {}).items()

@@ -5,7 +5,10 @@ are the codes of the i-th matched defector (an unmatched gold defector has an
 empty prediction; an unmatched predicted defector has an empty gold set, so its
 codes count as false positives). Keeping the arithmetic free of documents and
 models makes it testable on hand-made cases and reusable by ``exitlens eval``,
-the benchmark and cross-validation alike.
+the benchmark and cross-validation alike. Reading gold files and matching
+predicted defectors to gold ones is :mod:`exitlens.evaluation`'s job (one
+matching for reading and coding scores); :func:`exitlens.evaluation.align_codes`
+turns a matched document into the aligned sets used here.
 
 Scores are at defector level: a code is a true positive for a defector when both
 gold and prediction contain it (after child→parent roll-up), whatever span
@@ -20,15 +23,12 @@ to predictions before they are compared.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..model import Document, DocumentReading, Person
-from .base import CodingItem, evidence_units, split_sentences
+from ..model import DocumentReading
 from .codebook import Codebook
 
 DEV_EXIT_CODES = (
@@ -282,117 +282,7 @@ def keyword_baseline(text: str, keywords: dict[str, tuple[str, ...]] | None = No
     return out
 
 
-# --------------------------------------------------------------------------- gold records
-
-
-def load_gold(path: str | Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def gold_codes(defector: dict[str, Any]) -> set[str]:
-    """All codes a gold defector carries (exit reasons, join motives, barriers)."""
-    return set(defector.get("exit_reasons") or ()) | set(defector.get("join_motives") or ()) | set(
-        defector.get("barriers") or ())
-
-
-def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
-    out = []
-    start = text.find(quote)
-    while start >= 0 and quote:
-        out.append((start, start + len(quote)))
-        start = text.find(quote, start + 1)
-    return out
-
-
-def oracle_reading(record: dict[str, Any]) -> DocumentReading:
-    """A reading whose defectors' evidence is the sentences holding their gold quotes.
-
-    This is "oracle attribution": it measures the coders alone, assuming the reading
-    stages found exactly the right people and sentences. Figures from it must be
-    labelled as such.
-    """
-    from ..model import Sentence, Span
-
-    text = record["text"]
-    sentences = split_sentences(text)
-    reading = DocumentReading(document=Document(text=text, title=record.get("title")))
-    reading.sentences = [Sentence(s, 0) for s in sentences]
-    for d in record.get("defectors", []):
-        spans: list[Span] = []
-        for ev in d.get("evidence", []):
-            for qs, qe in quote_spans(text, ev["quote"]):
-                hit = [s for s in sentences if s.start < qe and qs < s.end]
-                spans.extend(hit or [Span(qs, qe)])
-        reading.persons.append(Person(name=d.get("name"), descriptor=d.get("descriptor"),
-                                      role="defector", evidence=sorted(set(spans))))
-    return reading
-
-
-def oracle_items(record: dict[str, Any]) -> tuple[list[CodingItem], list[set[str]]]:
-    """Items (one per gold defector, possibly with no units) and their gold codes."""
-    reading = oracle_reading(record)
-    items = []
-    golds = []
-    for (idx, person), d in zip(reading.defectors(), record.get("defectors", []), strict=True):
-        items.append(CodingItem(reading, idx, person, evidence_units(reading, person)))
-        golds.append(gold_codes(d))
-    return items, golds
-
-
-def match_defectors(record: dict[str, Any], reading: DocumentReading) -> list[tuple[int, int]]:
-    """(gold index, person index) pairs: greedy by name/descriptor/mention agreement."""
-    text = record["text"]
-    preds = reading.defectors()
-    scores: list[tuple[float, int, int]] = []
-    for gi, d in enumerate(record.get("defectors", [])):
-        gname = {w for w in re.findall(r"\w+", (d.get("name") or "").lower()) if len(w) > 2}
-        dspans = quote_spans(text, d.get("descriptor") or "") if d.get("descriptor") else []
-        for pi, person in preds:
-            s = 0.0
-            pname = {w for w in re.findall(r"\w+", (person.name or "").lower()) if len(w) > 2}
-            for m in person.mentions:
-                pname |= {w for w in re.findall(r"\w+", m.span.text_of(text).lower())
-                          if len(w) > 2 and m.kind in ("name", "alias")}
-            if gname and pname:
-                s = max(s, len(gname & pname) / len(gname))
-            for ds, de in dspans:
-                if any(m.span.start < de and ds < m.span.end for m in person.mentions):
-                    s = max(s, 0.9)
-            if person.descriptor and d.get("descriptor") and (
-                    person.descriptor in d["descriptor"] or d["descriptor"] in person.descriptor):
-                s = max(s, 0.8)
-            if s > 0:
-                scores.append((s, gi, pi))
-    pairs: list[tuple[int, int]] = []
-    used_g: set[int] = set()
-    used_p: set[int] = set()
-    for _s, gi, pi in sorted(scores, reverse=True):
-        if gi not in used_g and pi not in used_p:
-            pairs.append((gi, pi))
-            used_g.add(gi)
-            used_p.add(pi)
-    return sorted(pairs)
-
-
-def align(record: dict[str, Any], reading: DocumentReading,
-          predicted: dict[int, set[str]]) -> tuple[list[set[str]], list[set[str]]]:
-    """Aligned (gold, pred) code sets for one document, unmatched on either side included."""
-    pairs = match_defectors(record, reading)
-    defectors = record.get("defectors", [])
-    gold: list[set[str]] = []
-    pred: list[set[str]] = []
-    matched_p = {pi for _gi, pi in pairs}
-    by_gold = dict(pairs)
-    for gi, d in enumerate(defectors):
-        gold.append(gold_codes(d))
-        pi = by_gold.get(gi)
-        pred.append(set(predicted.get(pi, set())) if pi is not None else set())
-    for pi, _person in reading.defectors():
-        if pi not in matched_p:
-            gold.append(set())
-            pred.append(set(predicted.get(pi, set())))
-    return gold, pred
+# --------------------------------------------------------------------------- helpers
 
 
 def kfold_indices(n: int, k: int, seed: int = 13) -> list[list[int]]:
@@ -416,26 +306,12 @@ def predicted_codes(reading: DocumentReading,
     return out
 
 
-def score_readings(records: Sequence[dict[str, Any]], readings: Sequence[DocumentReading],
-                   codebook: Codebook, *, dev_labels: bool = True
-                   ) -> tuple[CodeEvaluation, CodeEvaluation]:
-    """End-to-end code scores of pipeline readings against their gold records, and the
-    keyword baseline on the same defectors — what ``exitlens eval`` prints.
+def label_scheme(dev_labels: bool) -> tuple[tuple[str, ...] | None, dict[str, str | None] | None]:
+    """(labelled codes, folding) for :func:`evaluate_codes`.
 
-    ``records[i]`` and ``readings[i]`` must be the same document. With ``dev_labels``
-    the scoring uses the annotated sets' label subset and folding (LABELING.md).
+    ``dev_labels`` = the annotated sets' subset and folding (LABELING.md); otherwise
+    every top-level code of the codebook is scored as it is.
     """
-    gold: list[set[str]] = []
-    pred: list[set[str]] = []
-    base: list[set[str]] = []
-    for rec, reading in zip(records, readings, strict=True):
-        g, p = align(rec, reading, predicted_codes(reading))
-        n_gold = len(rec.get("defectors", []))
-        kw = keyword_baseline(rec["text"])
-        gold.extend(g)
-        pred.extend(p)
-        base.extend(kw if i < n_gold else set() for i in range(len(g)))
-    labelled = DEV_EXIT_CODES + DEV_JOIN_CODES if dev_labels else None
-    fold = DEV_FOLD if dev_labels else None
-    return (evaluate_codes(gold, pred, codebook, labelled=labelled, fold=fold),
-            evaluate_codes(gold, base, codebook, labelled=labelled, fold=fold))
+    if dev_labels:
+        return DEV_EXIT_CODES + DEV_JOIN_CODES, DEV_FOLD
+    return None, None

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..evaluation import GoldRecord, load_gold, oracle_reading
 from ..model import DocumentReading
 from ..pipeline import PipelineContext
-from .base import Coder
+from .base import Coder, CodingItem, evidence_units
 from .classifier import (
     ClassifierCoder,
     LabelledSentence,
@@ -36,20 +37,33 @@ from .embedding import (
 )
 from .ensemble import combine
 from .evaluate import (
-    DEV_EXIT_CODES,
-    DEV_FOLD,
-    DEV_JOIN_CODES,
     CodeEvaluation,
     evaluate_codes,
     keyword_baseline,
     kfold_indices,
-    load_gold,
-    oracle_items,
+    label_scheme,
 )
 from .rules import RulesCoder
 
+DEFAULT_MODEL_DIR = "exitlens-models"
 
-def calibration_examples(records: Sequence[dict[str, Any]]) -> list[CalibrationExample]:
+
+def oracle_items(record: GoldRecord) -> tuple[list[CodingItem], list[set[str]]]:
+    """Items (one per gold defector, possibly with no units) and their gold codes.
+
+    Oracle attribution (:func:`exitlens.evaluation.oracle_reading`): figures computed
+    from these items measure the coders alone and must be labelled as such.
+    """
+    reading = oracle_reading(record)
+    items = []
+    golds = []
+    for (idx, person), d in zip(reading.defectors(), record.defectors, strict=True):
+        items.append(CodingItem(reading, idx, person, evidence_units(reading, person)))
+        golds.append(d.codes())
+    return items, golds
+
+
+def calibration_examples(records: Sequence[GoldRecord]) -> list[CalibrationExample]:
     """Gold defectors as (evidence sentences, codes) for threshold calibration."""
     out: list[CalibrationExample] = []
     for rec in records:
@@ -73,11 +87,16 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     model = train_classifier(examples, cb, embedder,
                              note=f"trained on {len(records)} gold documents and "
                                   f"{len(readings)} reviewed readings")
-    path = save_model(model, settings.coding.model_dir, name=name)
-    report: dict[str, Any] = {"classifier": str(path), "meta": model.meta}
+    model.meta["training_documents"] = len(records) + len(readings)
+    model.meta["gold_files"] = [str(p) for p in gold_paths]
+    model_dir = settings.coding.model_dir or DEFAULT_MODEL_DIR
+    path = save_model(model, model_dir, name=name)
+    report: dict[str, Any] = {"classifier": str(path), "version": path.name,
+                              "meta": model.meta}
     if calibrate_thresholds and records:
         data = calibrate(calibration_examples(records), cb, embedder)
-        report["thresholds"] = str(save_thresholds(data, settings.coding.model_dir))
+        # Saved inside the version: a version is the classifier + its thresholds.
+        report["thresholds"] = str(save_thresholds(data, path))
     return report
 
 
@@ -121,7 +140,7 @@ if __name__ == "__main__":
     main()
 
 
-def fold_coders(train: Sequence[dict[str, Any]], codebook: Codebook,
+def fold_coders(train: Sequence[GoldRecord], codebook: Codebook,
                 context: PipelineContext) -> list[Coder]:
     """Rules, embedding and classifier coders whose trained parts saw only ``train``."""
     embedder = get_embedder(context)
@@ -130,8 +149,8 @@ def fold_coders(train: Sequence[dict[str, Any]], codebook: Codebook,
     return [RulesCoder(), EmbeddingCoder(context, thresholds), ClassifierCoder(context, model)]
 
 
-def cross_validate(records: Sequence[dict[str, Any]], settings: Settings, *, k: int = 5,
-                   extra_train: Sequence[dict[str, Any]] = (), codebook: Codebook | None = None,
+def cross_validate(records: Sequence[GoldRecord], settings: Settings, *, k: int = 5,
+                   extra_train: Sequence[GoldRecord] = (), codebook: Codebook | None = None,
                    dev_labels: bool = True) -> dict[str, CodeEvaluation]:
     """k-fold cross-validation with oracle attribution: never trained and tested on a record.
 
@@ -152,7 +171,7 @@ def cross_validate(records: Sequence[dict[str, Any]], settings: Settings, *, k: 
         for i in fold:
             items, golds = oracle_items(records[i])
             gold.extend(golds)
-            preds["baseline"].extend([keyword_baseline(records[i]["text"])] * len(golds))
+            preds["baseline"].extend([keyword_baseline(records[i].text)] * len(golds))
             verdicts = {c.name: c.code(items, cb) for c in coders}
             for name in names:
                 preds[name].extend({r.code for r in res if r.confidence >= 0.5}
@@ -162,7 +181,6 @@ def cross_validate(records: Sequence[dict[str, Any]], settings: Settings, *, k: 
                 sugg = combine(merged, settings.coding.coder_weights,
                                settings.coding.min_confidence)
                 preds["ensemble"].append({s.code for s in sugg})
-    labelled = DEV_EXIT_CODES + DEV_JOIN_CODES if dev_labels else None
-    fold_map = DEV_FOLD if dev_labels else None
+    labelled, fold_map = label_scheme(dev_labels)
     return {name: evaluate_codes(gold, p, cb, labelled=labelled, fold=fold_map)
             for name, p in preds.items()}

@@ -159,6 +159,20 @@ class _PersonBuild:
     has_intro: bool = False  # introduced by a name or descriptor (not only a pronoun)
 
 
+def _main_clause(verb: Any) -> bool:
+    """Is ``verb`` the main verb of its sentence (the root, or conjoined with it)? Subjects
+    of main clauses are the likeliest antecedents of the next pronoun; the subject of an
+    embedded clause ("where *a woman* arranged the crossing") is not."""
+    node = verb
+    for _ in range(6):
+        if node.dep_ == "ROOT" or node.head.i == node.i:
+            return True
+        if node.dep_ != "conj":
+            return False
+        node = node.head
+    return False
+
+
 def name_key(name: str) -> frozenset[str]:
     """Distinctive lowercase tokens of a name: particles, honorifics and initials dropped."""
     words = re.split(r"[\s\-]+", name.replace("’s", "").replace("'s", ""))
@@ -335,7 +349,8 @@ class _Grouper:
         whether as a grammatical subject (subjects are the likelier antecedents)."""
         self.builds[idx].last = pos
         if span is not None and any(
-                t.dep_ in ("nsubj", "nsubjpass") for t in self.index.in_span(span)):
+                t.dep_ in ("nsubj", "nsubjpass") and _main_clause(t.head)
+                for t in self.index.in_span(span)):
             self.builds[idx].subject_at = pos
         self.recency[idx] = None
         self.recency.move_to_end(idx)
@@ -343,14 +358,19 @@ class _Grouper:
     def compatible(self, build: _PersonBuild, gender: str | None) -> bool:
         return gender is None or build.gender is None or build.gender == gender
 
-    def recent(self, pos: int, gender: str | None, exclude_writer: bool = True) -> int | None:
+    def recent(self, pos: int, gender: str | None, exclude_writer: bool = True,
+               exclude: frozenset[int] = frozenset(), obj: bool = False) -> int | None:
         """The antecedent of a pronoun or definite description at ``pos``: among the three
-        most recently mentioned compatible persons, the first seen as a subject just before,
-        else the first whose gender is known to match, else the most recent."""
+        most recently mentioned compatible persons, the first seen as a main-clause subject
+        just before (one whose gender is known to match first), else the first whose gender
+        is known to match, else the most recent. ``exclude`` are persons the pronoun cannot
+        be (the noun its relative clause describes: "a woman she had met"). An object
+        pronoun ("a smuggler took *her* out") prefers the person a relative candidate is
+        the relative of ("*her mother* paid a smuggler who took *her* out")."""
         candidates: list[int] = []
         for i in reversed(self.recency):
             b = self.builds[i]
-            if (exclude_writer and b.is_writer) or b.last >= pos:
+            if (exclude_writer and b.is_writer) or b.last >= pos or i in exclude:
                 continue
             if self.compatible(b, gender):
                 candidates.append(i)
@@ -358,13 +378,22 @@ class _Grouper:
                     break
         if not candidates:
             return None
-        for i in candidates:
-            if pos - self.builds[i].subject_at < _SUBJECT_WINDOW:
-                return i
-        for i in candidates:
-            if gender is not None and self.builds[i].gender == gender:
-                return i
-        return candidates[0]
+        chosen: int | None = None
+        recent_subjects = [i for i in candidates
+                           if pos - self.builds[i].subject_at < _SUBJECT_WINDOW]
+        if recent_subjects:
+            chosen = next((i for i in recent_subjects
+                           if gender is not None and self.builds[i].gender == gender),
+                          recent_subjects[0])
+        if chosen is None:
+            chosen = next((i for i in candidates
+                           if gender is not None and self.builds[i].gender == gender),
+                          candidates[0])
+        if obj and chosen in self.kin:
+            target = self.kin[chosen][0]
+            if target is not None and target in candidates:
+                return target
+        return chosen
 
     def match_name(self, key: frozenset[str]) -> int | None:
         if not key:
@@ -680,7 +709,13 @@ class _Grouper:
                     self.add(idx, cand)
                     self.touch(idx, pos, cand.span)
                     continue
-                target = self.recent(pos, cand.gender)
+                head = cand.head
+                exclude = frozenset(
+                    o for o in (by_head.get((id(a.doc), a.head.i)) for a in head.ancestors
+                                if a.dep_ == "relcl") if o is not None
+                ) if head is not None else frozenset()
+                is_obj = head is not None and head.dep_ in ("dobj", "pobj", "dative")
+                target = self.recent(pos, cand.gender, exclude=exclude, obj=is_obj)
                 if target is None:
                     # a pronoun before anyone was named (a lede quote, "he said"): someone
                     # unnamed, whom later pronouns can refer to
