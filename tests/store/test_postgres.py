@@ -124,3 +124,23 @@ def test_pg_reingest_idempotent_and_duplicates(pg_project: Project, tmp_path: Pa
     assert pg_project.count_documents() == 1
     (summary,) = pg_project.documents()
     assert summary.n_sources == 2
+
+
+def test_pg_analysis_round_trip_and_resume(pg_project: Project, tmp_path: Path) -> None:
+    """Analysis results store, reload and resume on PostgreSQL exactly as on SQLite."""
+    from exitlens.pipeline import stages
+    from tests.test_analysis import FakeReadingStage, fake_settings, write_docs
+
+    stages.add("fake_reading", FakeReadingStage)
+    pg_project.settings = fake_settings(batch_size=1)
+    pg_project.ingest([write_docs(tmp_path / "in", 3)])
+    assert len(pg_project.analyze(limit=1).analysed) == 1
+    assert len(pg_project.analyze().analysed) == 2
+    assert pg_project.analysis_status()["pending"] == 0
+    records = list(pg_project.records())
+    assert len(records) == 3
+    (defector,) = records[0]["defectors"]
+    assert defector["name"] == "Abu Test" and defector["codes"][0]["code"] == "boredom"
+    reading = pg_project.reading(1)
+    assert reading is not None
+    assert reading.quotes[0].span.text_of(reading.document.text).startswith('"I stood guard')
