@@ -258,4 +258,4 @@ def analysis_counts(session: Session, fingerprint: str) -> dict[str, Any]:
         )
         or 0
     )
-    return {"documents": total, "analysed": done, "pending": total - done}
+    return {"documents": total, "up_to_date": done, "pending": total - done}
