@@ -249,8 +249,12 @@ def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
     db = tmp_path / "study.db"
     first = run("train", str(gold), "--db", str(db), "--no-reviews", "-f", "json")
     assert first.exit_code == 0, first.output
+    with Project.open(str(db)) as project:
+        before = project.analysis_fingerprint()
     second = run("train", str(gold), "--db", str(db), "--no-reviews", "-f", "json")
     assert second.exit_code == 0, second.output
+    with Project.open(str(db)) as project:  # a new model version makes documents due again
+        assert project.analysis_fingerprint() != before
     v1, v2 = json.loads(first.stdout), json.loads(second.stdout)
     assert v1["version"] != v2["version"]
     assert Path(v2["model_dir"]) == tmp_path / "study.models"
@@ -265,6 +269,9 @@ def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
     assert saved[1]["training_units"] > 0 and saved[1]["codebook"] and saved[1]["created"]
     assert saved[1]["thresholds"] is True
     assert "2 saved versions" in run("models", "--db", str(db)).stdout
+    assert not (tmp_path / "other.db").exists()
+    assert run("models", "--db", str(tmp_path / "other.db")).exit_code == 0
+    assert not (tmp_path / "other.db").exists()  # listing models never creates a database
 
     settings = Project.settings_for(str(db))
     coder = ClassifierCoder(PipelineContext(settings))

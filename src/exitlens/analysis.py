@@ -13,6 +13,7 @@ unless a human has reviewed any of their codings; reviewed analyses are kept
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import delete, exists, select
@@ -40,9 +41,14 @@ from .store.schema import (
 )
 
 
-def analysis_fingerprint(settings: Settings) -> str:
-    """What makes results comparable: the reading and coding settings and the code version."""
-    return f"{__version__}:{settings.fingerprint('reading', 'coding')}"
+def analysis_fingerprint(settings: Settings, models: str = "") -> str:
+    """What makes results comparable: the reading and coding settings, the code version
+    and the trained models in use (``models``: e.g. the active classifier version), so a
+    new ``exitlens train`` makes every document due again."""
+    fingerprint = settings.fingerprint("reading", "coding")
+    if models:
+        fingerprint = hashlib.sha256(f"{fingerprint}|{models}".encode()).hexdigest()[:16]
+    return f"{__version__}:{fingerprint}"
 
 
 def pending_document_ids(session: Session, fingerprint: str) -> list[int]:

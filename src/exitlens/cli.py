@@ -304,7 +304,8 @@ def extract(
     """
     from .extract import extract as run_extract
 
-    settings = load_settings(config)
+    # No database is opened; the default project's trained models (if any) are used.
+    settings = Project.settings_for(None, config)
     problems: list[str] = []
 
     def on_problem(o: Any) -> None:
@@ -524,9 +525,11 @@ def models(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List trained classifier versions (date, training size, codebook hash) and the active one."""
-    with open_project(db, config) as project:
-        rows = project.model_versions()
-        model_dir = project.model_dir
+    from .coding.classifier import version_rows
+
+    settings = Project.settings_for(db, config)  # reads the model folder, not the database
+    model_dir = settings.coding.model_dir
+    rows = version_rows(model_dir, settings.coding.classifier_model)
     if fmt is OutputFormat.json:
         emit_json(rows)
         return

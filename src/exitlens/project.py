@@ -364,6 +364,19 @@ class Project:
             return [SearchHit(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     # ------------------------------------------------------------ analysis
+    def analysis_fingerprint(self) -> str:
+        """Identity of "the current settings" for ``analyze``: settings plus active models."""
+        from .coding.classifier import active_model_path, read_meta
+
+        cfg = self.pipeline_settings().coding
+        models = ""
+        if "code" in self.settings.reading.stages and "classifier" in cfg.coders:
+            active = active_model_path(cfg.model_dir, cfg.classifier_model)
+            if active is not None:
+                meta = read_meta(active)
+                models = f"classifier={meta.get('version', active.name)}@{meta.get('created')}"
+        return analysis_fingerprint(self.settings, models)
+
     def pipeline(self) -> Pipeline:
         """The configured reading (and, when installed, coding) pipeline; built once."""
         if self._pipeline is None:
@@ -383,7 +396,7 @@ class Project:
         Each document's results commit atomically; a killed run resumes where it stopped.
         A document that makes the pipeline fail is reported and skipped, not fatal.
         """
-        fingerprint = analysis_fingerprint(self.settings)
+        fingerprint = self.analysis_fingerprint()
         with self.db.session() as session:
             pending = pending_document_ids(session, fingerprint)
         if limit is not None:
@@ -456,7 +469,7 @@ class Project:
 
     def analysis_status(self) -> dict[str, Any]:
         with self.db.session() as session:
-            return analysis_counts(session, analysis_fingerprint(self.settings))
+            return analysis_counts(session, self.analysis_fingerprint())
 
     # ------------------------------------------------------------ audit trail
     def events(self, *, limit: int = 100) -> list[dict[str, Any]]:

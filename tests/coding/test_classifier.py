@@ -20,6 +20,7 @@ from exitlens.coding.classifier import (
 from exitlens.coding.codebook import Codebook
 from exitlens.coding.embedding import get_embedder
 from exitlens.config import Settings
+from exitlens.evaluation import GoldRecord, parse_gold_record
 from exitlens.pipeline import PipelineContext
 from tests.coding.conftest import reading_with
 
@@ -63,9 +64,10 @@ def test_train_save_load_version_round_trip(context: PipelineContext, codebook: 
 
 
 def test_examples_from_gold_marks_quote_sentences(codebook: Codebook) -> None:
-    record = {"text": "He joined in 2014. The killings of prisoners horrified him. He is 30.",
-              "defectors": [{"exit_reasons": ["brutality"], "join_motives": [], "evidence": [
-                  {"code": "brutality", "quote": "killings of prisoners horrified him"}]}]}
+    record = parse_gold_record(
+        {"id": "r", "text": "He joined in 2014. The killings of prisoners horrified him. He is 30.",
+         "defectors": [{"exit_reasons": ["brutality"], "join_motives": [], "evidence": [
+             {"code": "brutality", "quote": "killings of prisoners horrified him"}]}]}, "<test>")
     units = examples_from_gold([record], codebook)
     assert [u.codes for u in units] == [set(), {"brutality"}, set()]
 
@@ -89,10 +91,11 @@ def test_builtin_model_is_the_sample_one() -> None:
 def test_cross_validation_never_tests_on_training_records(context: PipelineContext) -> None:
     from exitlens.coding.training import cross_validate
 
-    def record(text: str, quote: str, code: str) -> dict[str, object]:
-        return {"text": text, "defectors": [{"name": "X", "exit_reasons": [code],
-                                             "join_motives": [],
-                                             "evidence": [{"code": code, "quote": quote}]}]}
+    def record(text: str, quote: str, code: str) -> GoldRecord:
+        return parse_gold_record(
+            {"id": quote[:5].lower(), "text": text,
+             "defectors": [{"name": "X", "exit_reasons": [code], "join_motives": [],
+                            "evidence": [{"code": code, "quote": quote}]}]}, "<test>")
 
     records = [
         record("He watched a man beheaded. He is 30.", "watched a man beheaded", "brutality"),

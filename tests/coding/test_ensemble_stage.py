@@ -89,3 +89,45 @@ def test_registration_at_run_time(codebook: Codebook) -> None:
     reading = reading_with("He sat in a room.", ["He sat in a room."])
     stages.get("code")().process([reading], context)
     assert [(c.code, c.coder) for c in reading.codings] == [("boredom", "constant")]
+
+
+def test_clauses_of_long_units_are_scored_too() -> None:
+    from exitlens.coding.base import clause_spans
+
+    text = ("Dressed in a grey coat and sitting by the window of the small cafe, he said he "
+            "had left the group because the commanders stole the money meant for widows; "
+            "the food was fine.")
+    reading = reading_with(text, [text])
+    item = CodingItem(reading, 0, reading.persons[0], evidence_units(reading, reading.persons[0]))
+    clauses = [c.text_of(text) for c in clause_spans(text, item.units[0])]
+    assert any(c.startswith("because the commanders stole") for c in clauses)
+    texts, owner = item.scoring_pieces()
+    assert texts[0] == text and len(texts) == 1 + len(clauses) and set(owner) == {0}
+    assert clause_spans("He left because of the beatings.", Span(0, 33)) == []  # short unit
+
+
+def test_model_verdicts_are_scoped_like_rule_hits(codebook: Codebook) -> None:
+    from exitlens.coding.stage import scope
+
+    text = ("He did not mind the executions. Perhaps the pay was too low. "
+            "Or was the tide turning? He said he left after the heavy bombing. "
+            "He joined because the caliphate was a religious duty.")
+    reading = reading_with(text, [text])
+    units = evidence_units(reading, reading.persons[0])
+    item = CodingItem(reading, 0, reading.persons[0], units)
+    negated, hedged, question, left, joined = units
+
+    def verdict(code: str, unit: Span) -> CodingResult:
+        return CodingResult(code, unit, 0.8, "embedding")
+
+    out = scope(item, [verdict("brutality", negated), verdict("living_conditions", hedged),
+                       verdict("military_decline", question), verdict("join_religion", left),
+                       verdict("join_religion", joined), verdict("military_decline", left)],
+                codebook)
+    got = {(r.code, r.span): r.confidence for r in out}
+    assert ("brutality", negated) not in got  # "did not mind the executions"
+    assert ("military_decline", question) not in got  # speculation
+    assert got[("living_conditions", hedged)] == pytest.approx(0.4)  # hedged: halved
+    assert got[("join_religion", left)] < 0.8  # a join motive in a sentence about leaving
+    assert got[("join_religion", joined)] == pytest.approx(0.8)
+    assert got[("military_decline", left)] == pytest.approx(0.8)

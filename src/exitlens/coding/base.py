@@ -56,6 +56,19 @@ class CodingItem:
     def unit_texts(self) -> list[str]:
         return [u.text_of(self.text) for u in self.units]
 
+    def scoring_pieces(self) -> tuple[list[str], list[int]]:
+        """Texts to score (each unit, then the clauses of long units) and their unit index.
+
+        Model coders take, per unit, the best score over the unit and its clauses.
+        """
+        texts = self.unit_texts()
+        owner = list(range(len(self.units)))
+        for i, unit in enumerate(self.units):
+            for clause in clause_spans(self.text, unit):
+                texts.append(clause.text_of(self.text))
+                owner.append(i)
+        return texts, owner
+
     def evidence_text(self) -> str:
         """The evidence units joined by blank lines: what an LLM is shown."""
         return "\n\n".join(self.unit_texts())
@@ -114,6 +127,46 @@ def _trim(text: str, span: Span) -> Span | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end) if end - start >= _MIN_UNIT_CHARS else None
+
+
+_CLAUSE_SPLIT = re.compile(
+    r"\s*[;:—–]\s*|\s+-\s+|,\s+(?=(?:but|because|while|whereas|although|though|and then|"
+    r"so|yet|until|after|before|when)\b)|\s+(?=(?:but|because|although|whereas)\s)",
+    re.IGNORECASE,
+)
+MIN_CLAUSE_WORDS = 4
+LONG_UNIT_WORDS = 18
+
+
+def clause_spans(text: str, unit: Span) -> list[Span]:
+    """The clauses of a long unit (``LONG_UNIT_WORDS`` words or more), else [].
+
+    A long sentence often carries one reason in one clause and unrelated narration in
+    the rest; scoring clauses as well as the whole sentence keeps a sentence vector
+    from diluting the clause that matters. Clauses are cut at semicolons, colons,
+    dashes and before "but/because/while/although…"; pieces under ``MIN_CLAUSE_WORDS``
+    words are merged into the previous one.
+    """
+    chunk = text[unit.start : unit.end]
+    if len(chunk.split()) < LONG_UNIT_WORDS:
+        return []
+    pieces: list[Span] = []
+    cur = 0
+    for m in _CLAUSE_SPLIT.finditer(chunk):
+        if m.start() > cur:
+            pieces.append(Span(unit.start + cur, unit.start + m.start()))
+        cur = m.end()
+    if cur < len(chunk):
+        pieces.append(Span(unit.start + cur, unit.end))
+    merged: list[Span] = []
+    for p in pieces:
+        short = len(text[p.start : p.end].split()) < MIN_CLAUSE_WORDS
+        if merged and (short or len(merged[-1].text_of(text).split()) < MIN_CLAUSE_WORDS):
+            merged[-1] = Span(merged[-1].start, p.end)
+        else:
+            merged.append(p)
+    out = [t for t in (_trim(text, s) for s in merged) if t is not None]
+    return out if len(out) > 1 else []
 
 
 def merge_spans(spans: Sequence[Span]) -> list[Span]:

@@ -12,11 +12,14 @@ it holds and negative otherwise (other sentences of the same documents supply th
 negatives). At coding time a defector gets a code when one of their evidence
 units scores above the code's threshold.
 
-Models are versioned directories ``model-YYYYMMDD-HHMMSS`` holding ``model.joblib``
-and ``meta.json`` (version, codebook fingerprint, training size, date, codes). The
-coder loads the configured version, else the newest one in ``coding.model_dir``,
-else the built-in model, which is trained only on the bundled *fictional* sample
-corpus labels — a starting point, not a validated model.
+Models are versioned directories ``<model_dir>/classifier/model-YYYYMMDD-HHMMSS``
+holding ``model.joblib``, ``meta.json`` (version, codebook fingerprint, training
+size, date, codes) and the embedding thresholds calibrated with it. The coder loads
+the configured version, else the newest one in ``coding.model_dir`` (the project's
+``<db-stem>.models`` folder), else the built-in model, which is trained only on the
+bundled *fictional* sample corpus labels — a starting point, not a validated model.
+Long units are scored whole and clause by clause (best of both), and long labelled
+sentences also train as their clauses.
 """
 
 from __future__ import annotations
@@ -36,13 +39,15 @@ import numpy as np
 from ..errors import ConfigError
 from ..model import DocumentReading, Span
 from ..pipeline import PipelineContext
-from .base import CoderUnavailable, CodingItem, CodingResult, split_sentences
+from .base import CoderUnavailable, CodingItem, CodingResult, clause_spans, split_sentences
 from .codebook import Codebook
 from .embedding import (
     THRESHOLDS_FILE,
     Embedder,
     Prototypes,
+    _per_unit_max,
     build_prototypes,
+    default_thresholds_path,
     get_embedder,
     get_prototypes,
 )
@@ -84,7 +89,7 @@ class ClassifierModel:
 
 
 def examples_from_gold(records: Iterable[GoldRecord], codebook: Codebook,
-                       negatives: bool = True) -> list[LabelledSentence]:
+                       negatives: bool = True, clauses: bool = True) -> list[LabelledSentence]:
     """Sentence units from SPEC §4 records: positives from evidence quotes."""
     from ..evaluation import find_all
 
@@ -93,6 +98,7 @@ def examples_from_gold(records: Iterable[GoldRecord], codebook: Codebook,
         text = rec.text
         sentences = split_sentences(text)
         labels: dict[Span, set[str]] = {s: set() for s in sentences}
+        quotes: list[tuple[Span, str]] = []
         for d in rec.defectors:
             allowed = d.codes()
             for ev in d.evidence:
@@ -101,12 +107,20 @@ def examples_from_gold(records: Iterable[GoldRecord], codebook: Codebook,
                     continue
                 root = codebook.root(code)
                 for q in find_all(text, ev.quote):
+                    quotes.append((q, root))
                     for s in sentences:
                         if s.overlaps(q):
                             labels[s].add(root)
         for s in sentences:
             if labels[s] or negatives:
                 out.append(LabelledSentence(s.text_of(text), labels[s]))
+            if clauses and labels[s]:
+                # The clauses of a long labelled sentence, labelled by the quotes they
+                # overlap: the coder scores clauses too, and they teach it which part of
+                # a long sentence carries the reason.
+                for cl in clause_spans(text, s):
+                    out.append(LabelledSentence(cl.text_of(text),
+                                                {c for q, c in quotes if q.overlaps(cl)}))
     return out
 
 
@@ -299,7 +313,8 @@ def version_rows(model_dir: str | Path | None, choice: str | None = None
             "codebook": meta.get("codebook"),
             "codebook_name": meta.get("codebook_name"),
             "trained_codes": len(meta.get("trained_codes") or []),
-            "thresholds": (path / THRESHOLDS_FILE).is_file(),
+            "thresholds": (path / THRESHOLDS_FILE).is_file()
+                          or (path == builtin and default_thresholds_path().is_file()),
             "builtin": path == builtin,
             "active": active is not None and path.resolve() == active.resolve(),
             "note": meta.get("note", ""),
@@ -367,14 +382,12 @@ class ClassifierCoder:
             log.info("classifier %s was trained on another codebook version; codes absent "
                      "from the current codebook are ignored", self.model.meta.get("version"))
         protos = get_prototypes(self.context, codebook)
-        texts = [t for item in items for t in item.unit_texts()]
+        pieces = [item.scoring_pieces() for item in items]
+        texts = [t for item_texts, _ in pieces for t in item_texts]
         probs = predict_units(self.model, texts, codebook, self.embedder, protos)
         results: list[list[CodingResult]] = []
-        pos = 0
-        for item in items:
+        for item, block in zip(items, _per_unit_max(probs, items, pieces), strict=True):
             n = len(item.units)
-            block = probs[pos : pos + n]
-            pos += n
             found: list[CodingResult] = []
             if n:
                 best_unit = block.argmax(axis=0)

@@ -273,6 +273,21 @@ def save_thresholds(data: dict[str, Any], model_dir: str | Path) -> Path:
     return path
 
 
+def _per_unit_max(scores: np.ndarray, items: Sequence[CodingItem],
+                  pieces: Sequence[tuple[list[str], list[int]]]) -> list[np.ndarray]:
+    """Split piece scores back per item and reduce them to one row per unit (max)."""
+    out: list[np.ndarray] = []
+    pos = 0
+    for item, (texts, owner) in zip(items, pieces, strict=True):
+        block = scores[pos : pos + len(texts)]
+        pos += len(texts)
+        per_unit = np.full((len(item.units), scores.shape[1]), -1.0, dtype=np.float32)
+        for row, unit in zip(block, owner, strict=True):
+            np.maximum(per_unit[unit], row, out=per_unit[unit])
+        out.append(per_unit)
+    return out
+
+
 def confidence(score: float, threshold: float) -> float:
     """Similarity → confidence: 0.5 at the threshold, rising steeply above it."""
     return 1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * (score - threshold)))
@@ -302,18 +317,13 @@ class EmbeddingCoder:
         return self.thresholds.get(code, self.default)
 
     def unit_scores(self, items: Sequence[CodingItem], codebook: Codebook) -> list[np.ndarray]:
-        """Per item, [n_units, n_codes] similarities (codes in codebook order)."""
+        """Per item, [n_units, n_codes] similarities (codes in codebook order): per unit
+        the best of the whole unit and, for long units, each of its clauses."""
         protos = get_prototypes(self.context, codebook)
-        texts = [t for item in items for t in item.unit_texts()]
-        vectors = self.embedder.embed(texts)
-        sims = protos.scores(vectors)
-        out: list[np.ndarray] = []
-        pos = 0
-        for item in items:
-            n = len(item.units)
-            out.append(sims[pos : pos + n])
-            pos += n
-        return out
+        pieces = [item.scoring_pieces() for item in items]
+        texts = [t for item_texts, _ in pieces for t in item_texts]
+        sims = protos.scores(self.embedder.embed(texts))
+        return _per_unit_max(sims, items, pieces)
 
     def code(self, items: Sequence[CodingItem], codebook: Codebook) -> list[list[CodingResult]]:
         codes = codebook.codes_in()

@@ -127,6 +127,33 @@ def unit_hits(text: str, unit: Span, unit_index: int, codebook: Codebook) -> lis
     return hits
 
 
+def negated_codes(text: str, unit: Span, codebook: Codebook) -> set[str]:
+    """Codes whose lexicon matches in ``unit`` only under a negation ("he did not mind the
+    executions"): the labelled rule "explicitly not a reason" for every coder."""
+    sentence = normalize_quotes(unit.text_of(text))
+    negated: set[str] = set()
+    affirmed: set[str] = set()
+    for code in codebook:
+        for pat in code.patterns:
+            for m in pat.regex.finditer(sentence):
+                (negated if is_negated(sentence, m.start()) else affirmed).add(code.id)
+    return negated - affirmed
+
+
+def modality_factor(text: str, unit: Span) -> float:
+    """How far a unit states rather than wonders: 0 for a speculative question, the hedge
+    factor for "perhaps/reportedly…", else 1 (applied to model coders' verdicts too)."""
+    sentence = normalize_quotes(unit.text_of(text))
+    if is_speculative(sentence):
+        return 0.0
+    return HEDGE_FACTOR if _HEDGE.search(sentence) else 1.0
+
+
+def dimension_factor(text: str, unit: Span, dimension: str, codebook: Codebook) -> float:
+    """The rules' dimension-cue factor for a whole unit (1 with its own cues)."""
+    return _cue_factor(normalize_quotes(unit.text_of(text)), dimension, codebook)
+
+
 def unit_scores(text: str, units: Sequence[Span], codebook: Codebook) -> list[dict[str, float]]:
     """Per unit, code → noisy-OR of its hits (the classifier's lexical features)."""
     out: list[dict[str, float]] = []

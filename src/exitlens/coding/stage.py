@@ -15,11 +15,12 @@ import logging
 from collections.abc import Sequence
 
 from ..errors import ExitlensError
-from ..model import DocumentReading
+from ..model import DocumentReading, Span
 from ..pipeline import PipelineContext
-from .base import Coder, CoderUnavailable, CodingResult, coders, items_for
+from .base import Coder, CoderUnavailable, CodingItem, CodingResult, coders, items_for
 from .codebook import Codebook, load_codebook
 from .ensemble import combine, to_codings
+from .rules import dimension_factor, modality_factor, negated_codes
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,40 @@ def build_coders(context: PipelineContext, names: Sequence[str] | None = None) -
     return out
 
 
+# Dimensions whose codes model coders must find in a sentence that talks about that
+# dimension (the rules' cue factor): a join motive is stated about joining, while an
+# exit reason is often told as a bare experience ("they beheaded prisoners").
+CUE_GATED_DIMENSIONS = ("join",)
+
+
+def scope(item: CodingItem, results: Sequence[CodingResult],
+          codebook: Codebook) -> list[CodingResult]:
+    """Negation, hedge and dimension scoping for coders that read whole sentences
+    (embedding, classifier, LLM): a verdict whose evidence unit only mentions the code
+    under a negation is dropped, one from a speculative question is dropped, one from a
+    hedged unit loses confidence, and a join motive from a unit without joining cues
+    (or only leaving cues) loses confidence — the rules the lexicon coder applies to
+    its own hits.
+    """
+    out: list[CodingResult] = []
+    cache: dict[Span, tuple[float, set[str]]] = {}
+    cues: dict[tuple[Span, str], float] = {}
+    for r in results:
+        if r.span not in cache:
+            cache[r.span] = (modality_factor(item.text, r.span),
+                             negated_codes(item.text, r.span, codebook))
+        factor, negated = cache[r.span]
+        if factor == 0.0 or r.code in negated or codebook.root(r.code) in negated:
+            continue
+        dim = codebook.dimension_of(r.code)
+        if dim in CUE_GATED_DIMENSIONS and (r.span, dim) not in cues:
+            cues[(r.span, dim)] = dimension_factor(item.text, r.span, dim, codebook)
+        factor *= cues.get((r.span, dim), 1.0)
+        out.append(r if factor == 1.0 else
+                   CodingResult(r.code, r.span, r.confidence * factor, r.coder))
+    return out
+
+
 class CodeStage:
     """Fills ``reading.codings`` with ensemble suggestions for every defector."""
 
@@ -83,8 +118,9 @@ class CodeStage:
                 for reading in {id(i.reading): i.reading for i in items}.values():
                     reading.notes.append(f"coder {coder.name} failed: {exc}")
                 continue
-            for acc, res in zip(verdicts, results, strict=True):
-                acc.extend(r for r in res if r.code in codebook)
+            for item, acc, res in zip(items, verdicts, results, strict=True):
+                kept = [r for r in res if r.code in codebook]
+                acc.extend(kept if coder.name == "rules" else scope(item, kept, codebook))
         cfg = context.settings.coding
         for item, vs in zip(items, verdicts, strict=True):
             suggestions = combine(vs, cfg.coder_weights, cfg.min_confidence)

@@ -2,7 +2,10 @@
 
 ``train_from_gold`` fits a new classifier version from SPEC §4 gold files (and/or
 human-reviewed codings) and calibrates the embedding coder's thresholds on the
-same defectors, writing both under ``coding.model_dir``. ``build_builtin`` rebuilds
+same defectors, writing both into a new version folder under ``coding.model_dir``
+(``Project.train`` fills that in: the project's model folder beside its database).
+``oracle_items``, ``fold_coders`` and ``cross_validate`` give honest held-out
+figures: nothing is scored on records its coders were fitted on. ``build_builtin`` rebuilds
 the defaults shipped in ``exitlens/data/coding`` from the bundled *fictional*
 sample corpus labels (``python -m exitlens.coding.training``).
 """
