@@ -27,6 +27,7 @@ from . import __version__
 from .config import Settings, load_settings
 from .errors import ExitlensError
 from .project import Project
+from .render import count_defectors, defectors_table, documents_table, progress_hooks
 
 
 class _ExitlensGroup(TyperGroup):
@@ -165,33 +166,10 @@ def ingest(
 
     Exit code 0 when every file was read, 1 when some failed.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     show = err.is_terminal if progress is None else progress
-    with open_project(db, config) as project:
-        if show:
-            with Progress(
-                TextColumn("ingest"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("ingest", total=None)
-                report = project.ingest(
-                    paths,
-                    on_planned=lambda n: bar.update(task, total=n),
-                    on_file=lambda _o: bar.advance(task),
-                )
-        else:
-            report = project.ingest(paths)
+    with open_project(db, config) as project, progress_hooks(err, "ingest", show) as hooks:
+        on_planned, on_file = hooks or (None, None)
+        report = project.ingest(paths, on_planned=on_planned, on_file=on_file)
     if fmt is OutputFormat.json:
         emit_json(report.as_dict())
     elif fmt is OutputFormat.jsonl:
@@ -243,19 +221,7 @@ def documents(
     if fmt is OutputFormat.jsonl:
         emit_jsonl([d.as_dict() for d in docs])
         return
-    table = Table("id", "title", "outlet", "published", "kind", "fmt", "chars", "reprint of")
-    for d in docs:
-        table.add_row(
-            str(d.id),
-            (d.title or "")[:60],
-            d.outlet or "",
-            d.published or "",
-            d.kind,
-            d.fmt,
-            str(d.n_chars),
-            ",".join(map(str, d.near_duplicates)),
-        )
-    out.print(table)
+    out.print(documents_table(docs))
     out.print(f"{len(docs)} documents")
 
 
@@ -340,33 +306,10 @@ def analyze(
     Results are stored per document as each finishes: an interrupted run resumes where
     it stopped when started again.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     show = err.is_terminal if progress is None else progress
-    with open_project(db, config) as project:
-        if show:
-            with Progress(
-                TextColumn("analyze"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("analyze", total=None)
-                report = project.analyze(
-                    limit=limit,
-                    on_planned=lambda n: bar.update(task, total=n),
-                    on_document=lambda _d: bar.advance(task),
-                )
-        else:
-            report = project.analyze(limit=limit)
+    with open_project(db, config) as project, progress_hooks(err, "analyze", show) as hooks:
+        on_planned, on_document = hooks or (None, None)
+        report = project.analyze(limit=limit, on_planned=on_planned, on_document=on_document)
         status = project.analysis_status()
     if fmt is not OutputFormat.table:
         emit_json({**report.as_dict(), **status})
@@ -396,40 +339,8 @@ def defectors(
     if fmt is OutputFormat.json:
         emit_json(records)
         return
-    table = Table(
-        "source",
-        "name",
-        "descriptor",
-        "gender",
-        "age",
-        "nat.",
-        "joined",
-        "left",
-        "role",
-        "exit",
-        "outcome",
-        "voice",
-    )
-    n = 0
-    for rec in records:
-        for d in rec["defectors"]:
-            n += 1
-            table.add_row(
-                escape(Path(rec["source"]).name[:28]),
-                escape(d["name"] or ""),
-                escape((d["descriptor"] or "")[:40]),
-                d["gender"] or "",
-                str(d["age"] or ""),
-                d["nationality"] or d["origin_region"] or "",
-                str(d["joined_year"] or ""),
-                str(d["left_year"] or ""),
-                escape(d["role"] or ""),
-                d["exit_mode"] or "",
-                d["outcome"] or "",
-                d.get("source_voice") or "",
-            )
-    out.print(table)
-    out.print(f"{n} defectors")
+    out.print(defectors_table(records))
+    out.print(f"{count_defectors(records)} defectors")
 
 
 # ------------------------------------------------------------------ config

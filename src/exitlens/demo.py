@@ -11,9 +11,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from .project import Project
+from .render import codes_table, count_defectors, defectors_table, documents_table
 
 
 def sample_corpus_dir() -> Path:
@@ -47,20 +47,7 @@ def run_demo(
         docs = project.documents()
         analysis = project.analyze()
         records = list(project.records())
-    table = Table(
-        "id", "title", "outlet", "kind", "fmt", "chars", "reprint of", title="Corpus summary"
-    )
-    for d in docs:
-        table.add_row(
-            str(d.id),
-            escape((d.title or "")[:55]),
-            escape(d.outlet or ""),
-            d.kind,
-            d.fmt,
-            str(d.n_chars),
-            ",".join(map(str, d.near_duplicates)),
-        )
-    out.print(table)
+    out.print(documents_table(docs, title="Corpus summary"))
     by_fmt = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_format"].items()))
     by_kind = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
     out.print(
@@ -70,57 +57,10 @@ def run_demo(
     )
     for doc_id, error in analysis.failed:
         err.print(f"[red]analysis failed[/red] document {doc_id}: {escape(error)}")
-    people = Table(
-        "document",
-        "defector",
-        "descriptor",
-        "sex",
-        "age",
-        "origin",
-        "joined",
-        "left",
-        "role",
-        "exit",
-        "outcome",
-        "voice",
-        title="Defectors found",
-    )
-    n = 0
-    for rec in records:
-        for d in rec["defectors"]:
-            n += 1
-            people.add_row(
-                escape(Path(rec["source"]).name[:30]),
-                escape(d["name"] or ""),
-                escape((d["descriptor"] or "")[:38]),
-                d["gender"] or "",
-                str(d["age"] or ""),
-                d["nationality"] or escape(d["origin_region"] or ""),
-                str(d["joined_year"] or ""),
-                str(d["left_year"] or ""),
-                escape(d["role"] or ""),
-                d["exit_mode"] or "",
-                d["outcome"] or "",
-                d.get("source_voice") or "",
-            )
-    out.print(people)
-    codes = Table(
-        "defector",
-        "suggested codes (best evidence confidence)",
-        title="Why they joined and left: suggestions for review",
-    )
-    for rec in records:
-        for d in rec["defectors"]:
-            best: dict[str, float] = {}
-            for c in d["codes"]:
-                best[c["code"]] = max(best.get(c["code"], 0.0), c["confidence"])
-            label = d["name"] or d["descriptor"] or "?"
-            codes.add_row(
-                escape(f"{label} ({Path(rec['source']).name[:24]})"),
-                escape(", ".join(f"{k} {v:.2f}" for k, v in sorted(best.items()))),
-            )
-    out.print(codes)
+    out.print(defectors_table(records, title="Defectors found"))
+    out.print(codes_table(records, title="Why they joined and left: suggestions for review"))
+    n_defectors = count_defectors(records)
     out.print(
-        f"analysed {len(analysis.analysed)} new document(s); {n} defectors in "
+        f"analysed {len(analysis.analysed)} new document(s); {n_defectors} defectors in "
         f"{len(records)} analysed documents. Database: {escape(db_url)}"
     )
