@@ -51,6 +51,7 @@ from typing import Any
 from .coding.codebook import Codebook
 from .coding.evaluate import (
     CodeEvaluation,
+    Counts,
     evaluate_codes,
     keyword_baseline,
     label_scheme,
@@ -250,17 +251,21 @@ class ReadingEval:
     extra_rows: list[MetricRow] = field(default_factory=list)
 
     @property
+    def counts(self) -> Counts:
+        """Defector-level matches as the same Counts the code metrics use."""
+        return Counts(self.tp, self.fp, self.fn)
+
+    @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        return self.counts.precision
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        return self.counts.recall
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return self.counts.f1
 
     def field_accuracy(self, name: str) -> float | None:
         correct, counted = self.field_scores.get(name, (0, 0))

@@ -78,6 +78,15 @@ class Span:
     def text_of(self, text: str) -> str:
         return text[self.start : self.end]
 
+    def stripped(self, text: str) -> Span | None:
+        """This span without leading/trailing whitespace of ``text``; None when nothing is left."""
+        start, end = self.start, self.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return Span(start, end) if end > start else None
+
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
 

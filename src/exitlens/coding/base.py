@@ -121,12 +121,8 @@ def split_sentences(text: str, span: Span | None = None) -> list[Span]:
 
 
 def _trim(text: str, span: Span) -> Span | None:
-    start, end = span.start, span.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end) if end - start >= _MIN_UNIT_CHARS else None
+    trimmed = span.stripped(text)
+    return trimmed if trimmed is not None and len(trimmed) >= _MIN_UNIT_CHARS else None
 
 
 _CLAUSE_SPLIT = re.compile(

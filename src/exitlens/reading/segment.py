@@ -28,7 +28,7 @@ def paragraphs(text: str) -> list[Span]:
         pieces = _split_keep_offsets(text, _BLANK_LINE)
     else:
         pieces = _split_keep_offsets(text, re.compile(r"\n+"))
-    return [span for span in (_trim(text, s) for s in pieces) if span is not None]
+    return [span for span in (s.stripped(text) for s in pieces) if span is not None]
 
 
 def _split_keep_offsets(text: str, sep: re.Pattern[str]) -> list[Span]:
@@ -39,15 +39,6 @@ def _split_keep_offsets(text: str, sep: re.Pattern[str]) -> list[Span]:
         pos = m.end()
     spans.append(Span(pos, len(text)))
     return spans
-
-
-def _trim(text: str, span: Span) -> Span | None:
-    start, end = span.start, span.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end) if end > start else None
 
 
 def bounded_chunks(text: str, span: Span, max_chars: int) -> Iterator[Span]:
@@ -92,7 +83,7 @@ class SentenceSplitter:
                 continue
             found = piece.find(stripped, cursor)
             if found < 0:  # pysbd altered the text: give up on exact splitting here
-                rest = _trim(text, Span(chunk.start + cursor, chunk.end))
+                rest = Span(chunk.start + cursor, chunk.end).stripped(text)
                 if rest is not None:
                     spans.append(rest)
                 return spans
