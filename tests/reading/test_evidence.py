@@ -74,3 +74,59 @@ def test_relative_voice_evidence_is_the_relatives_words(read_doc: Read) -> None:
     son = r.persons[person_named(r, "Faris")]
     assert son.source_voice == "relative"
     assert any("guard prisoners" in s.text_of(text) for s in son.evidence)
+
+
+# -- wider evidence: what the person did, relatives, groups, run-on reasons ---------------
+
+
+def _ev_text(r: DocumentReading, name: str) -> str:
+    return " | ".join(_evidence(r, name))
+
+
+def test_sentence_continuing_a_reported_reason(read_doc: Read) -> None:
+    text = ("Samir Haddad left the Islamic State in 2016. He said he began searching online "
+            "about the war in 2013. The searches brought up videos of children under the "
+            "rubble. Experts say such videos are common.")
+    r = read_doc(text)
+    ev = _ev_text(r, "Samir Haddad")
+    assert "videos of children" in ev
+    assert "Experts" not in ev
+
+
+def test_done_to_the_person_and_their_possessions(read_doc: Read) -> None:
+    text = ("Mona Aziz left the group in 2017 after years in the city. "
+            '"I wanted to go home," she said. Recruiters convinced her to come with promises '
+            "of a house. Her savings ran out within a year.")
+    r = read_doc(text)
+    ev = _ev_text(r, "Mona Aziz")
+    assert "Recruiters convinced her" in ev
+    assert "savings ran out" in ev
+
+
+def test_collective_account_of_the_documents_defectors(read_doc: Read) -> None:
+    text = ("Women who joined the unit to survive came to hate it\n\n"
+            "The defectors said that the unit was the only way to earn money in the city.\n\n"
+            "Reem Kassab joined the unit in 2014 and fled to Turkey in 2015. \"We were "
+            'afraid all the time," Kassab said.')
+    r = read_doc(text)
+    ev = _ev_text(r, "Reem Kassab")
+    assert "only way to earn money" in ev
+    assert "joined the unit to survive" in ev
+
+
+def test_generic_plural_is_not_a_collective_account(read_doc: Read) -> None:
+    text = ("Many defectors say the pay was poor. 58 defectors from Europe have spoken out.\n\n"
+            "Reem Kassab joined the unit in 2014 and fled to Turkey in 2015. \"We were "
+            'afraid all the time," Kassab said.')
+    r = read_doc(text)
+    ev = _ev_text(r, "Reem Kassab")
+    assert "pay was poor" not in ev and "spoken out" not in ev
+
+
+def test_relatives_quotes_join_the_defectors_own_account(read_doc: Read) -> None:
+    text = ("Salma Idris waited for years. Her son Yazan left for Syria in 2014. He told her "
+            "he was guarding a depot. \"He told me they beat him for asking questions,\" "
+            "she said. In 2017 he escaped during a raid.")
+    r = read_doc(text)
+    ev = _ev_text(r, "Yazan")
+    assert "beat him for asking" in ev

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from exitlens.model import DocumentReading
 from exitlens.reading.people import name_key
 
-from .conftest import person_named
+from .conftest import person_named, speaker_name
 
 Read = Callable[[str], DocumentReading]
 
@@ -119,3 +119,93 @@ def test_descriptor_does_not_run_back_over_a_quote(read_doc: Read) -> None:
     r = read_doc(text)
     speakers = {r.persons[q.speaker].descriptor for q in r.quotes if q.speaker is not None}
     assert speakers == {"One boy", "Another boy"}
+
+
+# -- coreference and names in harder constructions --------------------------------------
+
+
+def test_pronoun_in_relative_clause_is_not_the_noun_it_describes(read_doc: Read) -> None:
+    text = ("Layla Darwish travelled to Syria in 2015, where a recruiter she had met online "
+            'arranged her crossing. "I thought I was doing my duty," she said.')
+    r = read_doc(text)
+    layla = person_named(r, "Layla Darwish")
+    assert speaker_name(r, "doing my duty") == "Layla Darwish"
+    assert "she" in _mentions(r, layla)
+
+
+def test_pronoun_inside_a_noun_phrase_is_not_its_head(read_doc: Read) -> None:
+    text = ("Tarek Salloum was afraid. In 2016 an old teacher from his town began to visit "
+            "him in secret.")
+    r = read_doc(text)
+    tarek = person_named(r, "Tarek Salloum")
+    assert "his" in _mentions(r, tarek)
+
+
+def test_embedded_subject_is_not_the_next_antecedent(read_doc: Read) -> None:
+    text = ("Amal Haddad moved to the city with her children, where a driver took them across "
+            "the river at night. She said she stayed at home for months.")
+    r = read_doc(text)
+    amal = person_named(r, "Amal Haddad")
+    assert "She" in _mentions(r, amal)
+
+
+def test_pronoun_bound_by_each_is_nobody(read_doc: Read) -> None:
+    r = read_doc("Each says the group he joined was not the one he found.")
+    assert all(p.role != "defector" for p in r.persons)
+    assert not any("he" in _mentions(r, i) for i in range(len(r.persons)))
+
+
+def test_generic_singular_is_not_a_person(read_doc: Read) -> None:
+    text = ("Programmes should take motives seriously. A returnee who left because the pay "
+            "stopped needs a different conversation from one who lost faith. The typical "
+            "recruit who deserts might say nothing at all.")
+    r = read_doc(text)
+    assert r.defectors() == []
+    assert not any(p.descriptor and "returnee" in p.descriptor for p in r.persons)
+
+
+def test_asked_to_be_identified_as_gives_the_name(read_doc: Read) -> None:
+    text = ("The interview was with a 30-year-old Libyan who spent two years with the group. "
+            "He asked to be identified only as Wael. He now lives in hiding.")
+    r = read_doc(text)
+    idx = person_named(r, "Wael")
+    assert r.persons[idx].name == "Wael"
+    assert any("Libyan" in m for m in _mentions(r, idx))
+
+
+def test_initials_are_a_name(read_doc: Read) -> None:
+    text = ("The defendant, R.T., a 41-year-old mechanic from the coast, crossed the border "
+            "in 2015. He stated that he joined because he was in debt.")
+    r = read_doc(text)
+    idx = person_named(r, "R.T.")
+    assert any("mechanic" in m for m in _mentions(r, idx))
+    r2 = read_doc("Officials in the U.S. said the talks would continue.")
+    assert not any(p.name == "U.S." for p in r2.persons)
+
+
+def test_single_word_name_with_copula_description(read_doc: Read) -> None:
+    r = read_doc("Warda is 31, a former nurse from the south, and a mother of two. She said "
+                 "she had never wanted to go.")
+    idx = person_named(r, "Warda")
+    assert "She" in _mentions(r, idx)
+
+
+def test_place_after_preposition_is_not_a_person(read_doc: Read) -> None:
+    r = read_doc("During his trial in Hamelin last spring, Jonas Becker said little. "
+                 "He was born in Hamelin.")
+    assert not any(p.name == "Hamelin" for p in r.persons)
+
+
+def test_conjoined_description_joins_the_apposition(read_doc: Read) -> None:
+    text = ("Sami Karam, a 34-year-old national of the country and a baker by trade, crossed "
+            "the border in 2015.")
+    r = read_doc(text)
+    idx = person_named(r, "Sami Karam")
+    assert any("baker" in m for m in _mentions(r, idx))
+
+
+def test_noun_with_who_clause_is_a_person(read_doc: Read) -> None:
+    text = ("Another local lad who first joined a rebel brigade, then the Islamic State, "
+            "spoke of his family.")
+    r = read_doc(text)
+    assert any(p.descriptor and "lad" in p.descriptor for p in r.persons)

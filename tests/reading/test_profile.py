@@ -116,6 +116,8 @@ def test_gender_not_from_spouse(context: PipelineContext) -> None:
         ("Pieter Claes, aged 19, said he joined in 2014.", 19),
         ("The 24-year-old Pieter Claes said he joined in 2014.", 24),
         ("Pieter Claes joined in 2014. He is now 30 and works in a bakery.", 30),
+        ("Pieter Claes is 33, a former baker from the coast, and joined in 2014.", 33),
+        ("Pieter Claes was 17 when he joined in 2014.", 17),
     ],
 )
 def test_age(context: PipelineContext, text: str, age: int) -> None:

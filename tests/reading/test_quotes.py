@@ -232,3 +232,27 @@ def test_negated_speech_is_not_indirect_speech(read_doc: Read) -> None:
 
 def test_diaeresis_used_as_quotation_marks() -> None:
     assert _scan("One boy states, ¨We were only tools.¨ Then he left.") == ["We were only tools."]
+
+
+def test_quote_after_the_same_speaker_named_again_keeps_the_speaker(read_doc: Read) -> None:
+    text = ('"I would see people from everywhere arriving there," Haddad said when he '
+            'testified at his trial. "It was kind of interesting."')
+    r = read_doc("Omar Haddad joined the group in 2015. " + text)
+    assert speaker_name(r, "kind of interesting") == "Omar Haddad"
+
+
+def test_paragraph_of_quote_after_a_pronoun_subject(read_doc: Read) -> None:
+    text = ("Tariq Aziz spent three months in the camp. He could name only one teacher.\n"
+            "\u201cI saw people whipped every day. Nobody was allowed to leave.\u201d\n"
+            "Tariq escaped in the spring.")
+    r = read_doc(text)
+    assert speaker_name(r, "whipped every day") == "Tariq Aziz"
+
+
+def test_paragraph_of_quote_after_a_caption_is_not_the_captions_subject(read_doc: Read) -> None:
+    text = ("FILE - A woman holds a candle during a rally in the capital.\n"
+            "\u201cAt first I believed them, but later I saw they were liars.\u201d\n"
+            "The rally ended at night.")
+    r = read_doc(text)
+    q = next(q for q in r.quotes if "liars" in q.span.text_of(text))
+    assert q.speaker is None or "woman" not in (r.persons[q.speaker].descriptor or "")

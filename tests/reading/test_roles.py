@@ -110,3 +110,55 @@ def test_transcript_interviewee_introduced_before_the_answers(read_doc: Read) ->
     person = r.persons[answers[0].speaker or 0]
     assert person.descriptor is not None and person.descriptor.startswith("a 31-year-old")
     assert person.role == "defector" and person.source_voice == "self"
+
+
+# -- membership and leaving from context ------------------------------------------------
+
+
+def test_wife_of_a_fighter_who_escaped_is_a_defector(read_doc: Read) -> None:
+    text = ("Hala Nouri travelled to Syria in 2014 and married a fighter in the city. "
+            '"The bombs fell every night and I was sure we would die," she said. In 2017 she '
+            "escaped with a smuggler.")
+    r = read_doc(text)
+    assert r.persons[person_named(r, "Hala Nouri")].role == "defector"
+
+
+def test_spouse_of_a_member_is_an_affiliate(read_doc: Read) -> None:
+    text = ("Rima is 35, a former teacher from the coast. In 2015 her husband became a fighter "
+            'and she stayed at home. "The hospital had no medicine," she said. In 2017 she '
+            "escaped from the city with the children.")
+    r = read_doc(text)
+    assert r.persons[person_named(r, "Rima")].role == "defector"
+
+
+def test_headline_about_people_who_left_implies_membership(read_doc: Read) -> None:
+    text = ("Two men who left the Islamic State describe their flight\n\n"
+            "Fadi Omran, 30, spent a year in the east. \"I saw things I cannot forget,\" he "
+            "said. He escaped in 2016, walking for two nights to the border.")
+    r = read_doc(text)
+    assert r.persons[person_named(r, "Fadi Omran")].role == "defector"
+
+
+def test_member_quoted_where_the_fighters_surrendered(read_doc: Read) -> None:
+    text = ("Hundreds of fighters have surrendered to the advancing forces this month.\n\n"
+            '"We lived in fear, we were afraid of everything," said Idris Kamal, a Sudanese '
+            "national who joined ISIS in 2015.")
+    r = read_doc(text)
+    p = r.persons[person_named(r, "Idris Kamal")]
+    assert p.role == "defector" and p.source_voice == "self"
+
+
+def test_member_still_fighting_stays_a_member_despite_context(read_doc: Read) -> None:
+    text = ("Hundreds of fighters have surrendered to the advancing forces this month.\n\n"
+            '"We will never give up," said Idris Kamal, a Sudanese national who joined ISIS '
+            "in 2015 and is still fighting in the desert.")
+    r = read_doc(text)
+    assert r.persons[person_named(r, "Idris Kamal")].role != "defector"
+
+
+def test_generic_singular_in_analysis_is_no_defector(read_doc: Read) -> None:
+    text = ("This note summarises published accounts. A defector who left because of unpaid "
+            "wages needs a different conversation from one who left because the ideology "
+            "collapsed for him. One former fighter might leave for his family.")
+    r = read_doc(text)
+    assert r.defectors() == []

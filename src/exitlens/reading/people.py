@@ -55,6 +55,7 @@ from .cues import (
     TokenIndex,
     gender_of_word,
 )
+from .gazetteer import load_gazetteer
 from .quotes import is_interviewee_label, is_interviewer_label, speaker_mention_span
 
 _NAME = r"[A-Z][\w'’-]*\.?(?:[ \t]+(?:al-|el-|al[ \t]+|bin[ \t]+|ibn[ \t]+)?[A-Z][\w'’-]*\.?){0,3}"
@@ -74,6 +75,15 @@ _PSEUDONYM = re.compile(
     r"(?:pseudonym|alias|nom[ \t]+de[ \t]+guerre|kunya)(?:[ \t]+of)?)"
     r"[ \t]+(?P<name>" + _NAME + ")"
 )
+# "he asked to be identified only as X", "she wants to be known as X": a person naming themself
+_SELF_NAMING = re.compile(
+    r"\b(?:he|she|who|[Hh]e|[Ss]he)\b[^.!?\n]{0,25}\b(?:be|being)[ \t]+$"
+)
+# Initials standing for a withheld name ("the defendant, M.K.,"), not abbreviations.
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t]?){1,2}[A-Z]\.(?![\w])")
+_NOT_INITIALS = frozenset({"U.S.", "U.K.", "U.N.", "E.U.", "D.C.", "A.M.", "P.M.", "U.S.A.",
+                           "N.Y.", "L.A.", "B.C.", "A.D.", "I.S.", "Q.C.", "K.C.", "R.I.P.",
+                           "P.S.", "E.g.", "I.e."})
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"
@@ -128,6 +138,9 @@ _CONVERSE: dict[str, tuple[str, ...]] = {
 }
 # "the second man", "the other woman": a definite description of someone new
 _NEW_REFERENT = frozenset({"second", "third", "fourth", "fifth", "other", "next", "last"})
+_PLACE_PREPS = frozenset({"in", "near", "outside", "across", "towards", "via"})
+_COMPASS = frozenset({"north", "south", "east", "west", "northern", "southern", "eastern",
+                      "western", "central", "upper", "lower", "greater"})
 _SUBJECT_WINDOW = 300  # characters: about the current and the previous sentence
 _GENERIC_DETS = frozenset(
     {"every", "each", "any", "no", "some", "many", "most", "few", "such", "which", "what"}
@@ -159,7 +172,7 @@ class _PersonBuild:
     has_intro: bool = False  # introduced by a name or descriptor (not only a pronoun)
 
 
-def _main_clause(verb: Any) -> bool:
+def main_clause(verb: Any) -> bool:
     """Is ``verb`` the main verb of its sentence (the root, or conjoined with it)? Subjects
     of main clauses are the likeliest antecedents of the next pronoun; the subject of an
     embedded clause ("where *a woman* arranged the crossing") is not."""
@@ -167,10 +180,95 @@ def _main_clause(verb: Any) -> bool:
     for _ in range(6):
         if node.dep_ == "ROOT" or node.head.i == node.i:
             return True
+        if node.dep_ == "ccomp" and node.i < node.head.i and \
+                node.head.lemma_.lower() in SPEECH_VERBS:
+            node = node.head  # "X followed a friend…, he told reporters": reported main clause
+            continue
         if node.dep_ != "conj":
             return False
         node = node.head
     return False
+
+
+_QUANTIFIERS = frozenset({"each", "every", "everyone", "everybody", "anyone", "anybody",
+                          "nobody", "someone", "somebody", "whoever", "none"})
+
+
+def _bound_by_quantifier(pron: Any) -> bool:
+    """Is a pronoun bound by a quantified subject of a clause above it ("*each* says the
+    group *he* joined", "*every* recruit who left says *he*…")? It then names nobody."""
+    node = pron
+    for _ in range(8):
+        for c in node.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.i != pron.i and (
+                    c.lower_ in _QUANTIFIERS or any(
+                        d.dep_ == "det" and d.lower_ in ("each", "every", "any", "no")
+                        for d in c.children)):
+                return True
+        if node.head.i == node.i:
+            return False
+        node = node.head
+    return False
+
+
+_GENERIC_MODS = frozenset({"typical", "average", "hypothetical", "ordinary", "archetypal",
+                           "prototypical", "generic", "imaginary", "would-be", "potential",
+                           "prospective", "future", "any", "every", "each"})
+_GENERIC_MODALS = frozenset({"might", "may", "could", "should", "can", "must"})
+_GENERIC_PREDICATES = frozenset({"need", "require", "tend", "deserve", "face", "risk",
+                                 "typically", "usually", "often"})
+
+
+def _generic_singular(tok: Any, det: str) -> bool:
+    """A singular noun phrase of the writer's analysis that refers to no one in particular:
+    "the typical recruit", "a returnee who left because … needs a different approach",
+    "one former fighter might say …". Specific people are described in the past or with a
+    speech verb ("a former fighter says"); generic ones with modals and tendencies."""
+    if any(c.dep_ == "amod" and c.lower_ in _GENERIC_MODS for c in tok.children):
+        return True
+    if det not in ("a", "an", "one") and not (tok.i > 0 and tok.doc[tok.i - 1].lower_ == "one"):
+        return False
+    if tok.dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    verb = tok.head
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    kids = list(verb.children)
+    if any(c.dep_ == "aux" and c.lower_ in _GENERIC_MODALS for c in kids):
+        return True
+    return verb.tag_ in ("VBZ", "VBP") and (verb.lemma_.lower() in _GENERIC_PREDICATES or any(
+        c.lower_ in _GENERIC_PREDICATES for c in kids if c.dep_ == "advmod"))
+
+
+def _enclosing_referents(pron: Any, by_head: dict[tuple[int, int], int]) -> frozenset[int]:
+    """Persons a pronoun cannot refer to because it sits inside their own noun phrase:
+    "an old imam from *his* village" (not the imam), "a woman *she* had met" (a relative
+    clause whose subject is not the relative pronoun: not the woman). "A man who said *he*
+    had left" may be the man, so such clauses exclude nobody."""
+    out: set[int] = set()
+    doc_id = id(pron.doc)
+    node = pron
+    for _ in range(8):
+        if node.head.i == node.i:
+            break
+        parent = node.head
+        if node.dep_ == "relcl":
+            subj_rel = any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("who", "that",
+                                                                              "which", "whom")
+                           for c in node.children)
+            owner = by_head.get((doc_id, parent.i))
+            if not subj_rel and owner is not None:
+                out.add(owner)
+            break
+        if parent.pos_ in ("VERB", "AUX"):
+            if parent.dep_ != "relcl":
+                break
+        elif parent.pos_ in ("NOUN", "PROPN") and node.dep_ in ("pobj", "prep", "poss"):
+            owner = by_head.get((doc_id, parent.i))
+            if owner is not None and node.dep_ != "poss":
+                out.add(owner)
+        node = parent
+    return frozenset(out)
 
 
 def name_key(name: str) -> frozenset[str]:
@@ -286,6 +384,7 @@ class _Grouper:
         self.span_owner: dict[tuple[int, int], int] = {}
         # persons in order of their latest mention so far (most recent last)
         self.recency: OrderedDict[int, None] = OrderedDict()
+        self._places: set[str] | None = None
 
     # -- helpers -----------------------------------------------------------------
     def inside_quote(self, pos: int) -> bool:
@@ -349,7 +448,7 @@ class _Grouper:
         whether as a grammatical subject (subjects are the likelier antecedents)."""
         self.builds[idx].last = pos
         if span is not None and any(
-                t.dep_ in ("nsubj", "nsubjpass") and _main_clause(t.head)
+                t.dep_ in ("nsubj", "nsubjpass") and main_clause(t.head)
                 for t in self.index.in_span(span)):
             self.builds[idx].subject_at = pos
         self.recency[idx] = None
@@ -362,7 +461,7 @@ class _Grouper:
                exclude: frozenset[int] = frozenset(), obj: bool = False) -> int | None:
         """The antecedent of a pronoun or definite description at ``pos``: among the three
         most recently mentioned compatible persons, the first seen as a main-clause subject
-        just before (one whose gender is known to match first), else the first whose gender
+        just before, else the first whose gender
         is known to match, else the most recent. ``exclude`` are persons the pronoun cannot
         be (the noun its relative clause describes: "a woman she had met"). An object
         pronoun ("a smuggler took *her* out") prefers the person a relative candidate is
@@ -382,9 +481,7 @@ class _Grouper:
         recent_subjects = [i for i in candidates
                            if pos - self.builds[i].subject_at < _SUBJECT_WINDOW]
         if recent_subjects:
-            chosen = next((i for i in recent_subjects
-                           if gender is not None and self.builds[i].gender == gender),
-                          recent_subjects[0])
+            chosen = recent_subjects[0]
         if chosen is None:
             chosen = next((i for i in candidates
                            if gender is not None and self.builds[i].gender == gender),
@@ -417,8 +514,17 @@ class _Grouper:
             cands.append(_Cand(span, "name", key=name_key(m.group()),
                                gender="f" if m.group().lower().startswith(("umm", "um ", "omm"))
                                else "m"))
+        for m in _INITIALS.finditer(text):
+            if m.group().replace(" ", "") in _NOT_INITIALS:
+                continue
+            span = Span(m.start(), m.end())
+            if not self._person_word_near(span):
+                continue
+            name_spans.append(span)
+            cands.append(_Cand(span, "name", key=frozenset({m.group().replace(" ", "").lower()}),
+                               head=self.index.at(m.start())))
         for m in _PSEUDONYM.finditer(text):
-            raw = m.group("name")
+            raw = re.split(r"(?<=[a-z\u00e0-\u024f]{2})\.[ \t]", m.group("name"))[0]  # "X. He"
             name = raw.rstrip(".") if not re.search(r"\b[A-Z]\.$", raw) else raw
             words = name.split()
             while words and words[-1].lower() in NOT_PERSON_NAMES | {"the", "a"}:
@@ -426,8 +532,9 @@ class _Grouper:
             if not words or words[0].lower() in NOT_PERSON_NAMES | {"i", "we", "he", "she"}:
                 continue
             name = " ".join(words)
-            if m.group("naming") and not self._person_word_before(m.start()):
-                continue  # "a town called X" names a place
+            if m.group("naming") and not self._person_word_before(m.start()) and \
+                    not _SELF_NAMING.search(text, max(0, m.start() - 40), m.start()):
+                continue  # "a town called X" names a place ("he asked to be called X" not)
             span = Span(m.start("name"), m.start("name") + len(name))
             overlapping = [c for c in cands if c.span.overlaps(span)]
             if overlapping:
@@ -447,6 +554,8 @@ class _Grouper:
             if not key:
                 continue
             tok = self.index.at(span.start)
+            if self._place_like(span, tok):
+                continue
             ent_toks = list(self.index.in_span(span))
             if ent_toks and not any(t.pos_ == "PROPN" for t in ent_toks):
                 continue  # "Ending Hunger": capitalised ordinary words, not a name
@@ -482,11 +591,20 @@ class _Grouper:
                     cands.append(_Cand(span, "name", head=tok, key=key))
         # multi-word proper-noun subjects the recogniser left unlabelled ("Omid Sharifi left")
         for tok in self.index.tokens:
-            if tok.pos_ != "PROPN" or tok.dep_ not in ("nsubj", "nsubjpass") or \
+            if tok.pos_ not in ("PROPN", "NOUN") or tok.dep_ not in ("nsubj", "nsubjpass") or \
                     tok.ent_type_ not in ("", "ORG", "GPE"):
                 continue
             described = any(c.dep_ == "appos" and _person_noun_like(c)
                             for c in tok.children)  # "Leyla, a hospital cleaner, says …"
+            if tok.head.lemma_ == "be" and any(  # "Leyla is 35, a former teacher …"
+                    c.dep_ == "attr" and (c.lemma_.lower() in PERSON_NOUNS or any(
+                        a.dep_ == "appos" and a.lemma_.lower() in PERSON_NOUNS
+                        for a in c.children)) for c in tok.head.children):
+                described = True
+            if tok.pos_ == "NOUN" and not (described and tok.text[:1].isupper()
+                                           and tok.text[1:2].islower()
+                                           and tok.lower_ not in PERSON_NOUNS):
+                continue
             if not described and (tok.head.lemma_.lower() not in _HUMAN_VERBS
                                   or tok.ent_type_ == "GPE"):
                 continue
@@ -520,12 +638,53 @@ class _Grouper:
         cands.sort(key=lambda c: (c.span.start, c.span.end))  # pronoun before its phrase
         return cands
 
+    def _place_like(self, span: Span, tok: Any) -> bool:
+        """A PERSON entity that is a place: after "in"/"from"/"near" ("his trial in X",
+        "a teacher from East X") and not a possessive, or the last word of a place entity
+        found elsewhere in the document."""
+        text = self.text
+        if text[span.end : span.end + 2] in ("'s", "’s"):
+            return False
+        if tok is not None and tok.i > 0 and tok.doc[tok.i - 1].lower_ in _PLACE_PREPS:
+            return True
+        name = span.text_of(text)
+        if name in self._place_words():
+            return True
+        # "a teacher from X": a person after "from" only if X is no known place
+        return bool(tok is not None and tok.i > 0 and tok.doc[tok.i - 1].lower_ == "from"
+                    and any(e.kind in ("country", "city", "place", "region")
+                            for e in load_gazetteer().lookup(name)))
+
+    def _place_words(self) -> set[str]:
+        if self._places is None:
+            self._places = set()
+            for ent_span, label in self.reading.scratch.get("entities", []):
+                if label in ("GPE", "LOC", "FAC"):
+                    words = ent_span.text_of(self.text).split()
+                    self._places.add(" ".join(words))
+                    if len(words) > 1 and words[0].lower() in _COMPASS:
+                        self._places.add(" ".join(words[1:]))
+        return self._places
+
     def _person_context(self, tok: Any) -> bool:
         """Is a proper noun the entity recogniser took for a place or organisation used as a
         person: "X, a young man, …", or he/she in the same sentence?"""
         if any(t.lower_ in ("he", "she", "his", "her", "him") for t in tok.sent):
             return True
         return any(c.dep_ == "appos" and c.lemma_.lower() in PERSON_NOUNS for c in tok.children)
+
+    def _person_word_near(self, span: Span) -> bool:
+        """Initials used as a name: next to a person noun ("the defendant, M.K.", "M.K., a
+        driver"), after a title, or as the subject of a verb people do."""
+        before = re.findall(r"[A-Za-z.-]+", self.text[max(0, span.start - 30) : span.start])[-2:]
+        after = re.findall(r"[A-Za-z-]+", self.text[span.end : span.end + 30])[:3]
+        words = {w.lower().rstrip(".") for w in before + after}
+        if words & (PERSON_NOUNS | {"mr", "mrs", "ms", "dr", "v", "vs", "defendant", "accused",
+                                    "appellant", "claimant", "applicant", "named"}):
+            return True
+        tok = self.index.at(span.start)
+        return tok is not None and tok.dep_ in ("nsubj", "nsubjpass") and \
+            tok.head.lemma_.lower() in _HUMAN_VERBS
 
     def _person_word_before(self, pos: int) -> bool:
         """Is there a person noun among the six words before ``pos``?"""
@@ -543,7 +702,18 @@ class _Grouper:
                 tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "appos", "attr", "ROOT") and \
                 tok.tag_ in ("NNP", "NN", "JJ") and any(
                     c.dep_ == "det" and c.lower_ in _SPEAKER_INDEF for c in tok.children)
-            if not (is_noun or is_norp):
+            # any singular noun with "who" is a person: "another local fight(er) who joined…"
+            is_who = tok.pos_ == "NOUN" and tok.tag_ == "NN" and any(
+                c.dep_ == "relcl" and any(g.lower_ == "who" and g.dep_ in ("nsubj", "nsubjpass")
+                                          for g in c.children) for c in tok.children) and any(
+                c.dep_ == "det" and c.lower_ in _SPEAKER_INDEF | _SPEAKER_DEF
+                for c in tok.children)
+            # "X, a national of Y and a baker by trade": an agent noun conjoined with or in
+            # apposition to a person description
+            is_agent = tok.pos_ == "NOUN" and tok.tag_ == "NN" and _person_noun_like(tok) and (
+                (tok.dep_ == "conj" and tok.head.lemma_.lower() in PERSON_NOUNS)
+                or (tok.dep_ == "appos" and tok.head.pos_ == "PROPN"))
+            if not (is_noun or is_norp or is_who or is_agent):
                 continue
             if lemma in GENERIC_PERSON_NOUNS and not any(
                     c.dep_ in ("amod", "compound", "nummod") for c in tok.children):
@@ -557,6 +727,8 @@ class _Grouper:
             if det in _GENERIC_DETS or any(c.lower_ in _GENERIC_DETS for c in tok.children
                                            if c.dep_ == "amod"):
                 continue
+            if _generic_singular(tok, det):
+                continue  # "a returnee who left … needs …", "the typical recruit": nobody
             possessor = None
             if dets and dets[0].dep_ == "poss":
                 possessor = dets[0]
@@ -613,6 +785,18 @@ class _Grouper:
         # descriptor in apposition to a name, or a name in apposition/compound to it
         if tok.dep_ in ("appos", "npadvmod") and owner(tok.head) is not None:
             return owner(tok.head)
+        # "X, a 34-year-old national from Y and a driver by trade": a second description
+        # conjoined with an appositive one (the parser may hang it on the last noun)
+        if tok.dep_ == "conj":
+            node = tok.head
+            for _ in range(3):
+                if node.dep_ in ("appos", "attr") and owner(node) is not None:
+                    return owner(node)
+                if node.dep_ in ("appos",) and owner(node.head) is not None:
+                    return owner(node.head)
+                if node.head.i == node.i:
+                    break
+                node = node.head
         for child in tok.children:
             if child.dep_ in ("appos", "compound", "npadvmod", "nmod", "flat") and \
                     owner(child) is not None:
@@ -710,10 +894,9 @@ class _Grouper:
                     self.touch(idx, pos, cand.span)
                     continue
                 head = cand.head
-                exclude = frozenset(
-                    o for o in (by_head.get((id(a.doc), a.head.i)) for a in head.ancestors
-                                if a.dep_ == "relcl") if o is not None
-                ) if head is not None else frozenset()
+                if head is not None and _bound_by_quantifier(head):
+                    continue  # "each says the group he joined…": nobody in particular
+                exclude = _enclosing_referents(head, by_head) if head is not None else frozenset()
                 is_obj = head is not None and head.dep_ in ("dobj", "pobj", "dative")
                 target = self.recent(pos, cand.gender, exclude=exclude, obj=is_obj)
                 if target is None:

@@ -40,6 +40,7 @@ from typing import Any
 
 from ..model import DocumentReading, FieldValue, Person, Profile, Span
 from ..pipeline import PipelineContext
+from .cues import SpanSet
 from .gazetteer import Gazetteer, GeoMatch, load_gazetteer
 
 # Priorities (lower wins): in a mention/descriptor, attached to a mention, in a sentence
@@ -399,7 +400,10 @@ _AGE_PATTERNS = [
     re.compile(r"\b(?P<n>\d{1,2})[-‐‑–\s]+years?[-‐‑–\s]+old\b", re.I),
     re.compile(r"\baged\s+(?P<n>\d{1,2})\b", re.I),
 ]
-_AGE_AFTER_NAME = re.compile(r"\s*(?:,\s*(?P<a>\d{1,2})\s*(?=[,.;)])|\(\s*(?P<b>\d{1,2})\s*\))")
+_AGE_AFTER_NAME = re.compile(
+    r"\s*(?:,\s*(?P<a>\d{1,2})\s*(?=[,.;)])|\(\s*(?P<b>\d{1,2})\s*\)|"
+    r"(?:is|was)\s+(?P<c>\d{1,2})(?:\s+years?\s+old)?\s*(?=[,.;]|\s+when\b))"
+)
 _AGE_SENTENCE = re.compile(
     r"\b(?:(?:is|was)\s+now|now|who\s+is|(?:he|she)\s+is|I\s+am|I'm)\s+(?P<n>\d{1,2})"
     r"(?:\s+years?\s+old)?\b(?!\s*(?:%|percent|per\s+cent|years?\s+(?:later|ago|in)|months|"
@@ -610,13 +614,18 @@ def _quoted_regions(reading: DocumentReading, text: str) -> QuoteIndex:
     for q in reading.quotes:
         if q.kind in ("direct", "transcript"):
             regions[q.span] = q.speaker
+    # mark pairs never overlap one another (one regex pass), so each is compared only with
+    # the quote stage's regions it overlaps, found by bisection: linear overall
+    staged = SpanSet(list(regions))
     for m in _QUOTE_PAIR.finditer(text):
         span = Span(m.start(), m.end())
-        if not any(r.contains(span) or span.contains(r) for r in regions):
+        near = list(staged.overlapping(span))
+        if not any(r.contains(span) or span.contains(r) for r in near):
             regions[span] = None
         elif span not in regions:
             # keep the quote stage's speaker but cover the marks too
-            for r, spk in list(regions.items()):
+            for r in sorted(near):
+                spk = regions.get(r)
                 if span.contains(r) and spk is not None:
                     regions[span] = spk
     return QuoteIndex(sorted(regions.items(), key=lambda x: (x[0].start, x[0].end)))
@@ -931,10 +940,10 @@ def _np_word(word: str) -> bool:
 
 
 def _age_after_name(text: str, span: Span, ev: Evidence) -> None:
-    """"X, 26," and "X (26)": the age the press puts right after a name."""
+    """"X, 26,", "X (26)" and "X is 26,": the age the press puts right after a name."""
     m = _AGE_AFTER_NAME.match(text, span.end, min(len(text), span.end + 12))
     if m:
-        g = "a" if m.group("a") else "b"
+        g = next(k for k in ("a", "b", "c") if m.group(k))
         n = int(m.group(g))
         if 8 <= n <= 90:
             ev.add("age", n, Span(m.start(g), m.end(g)), P_ATTACHED)

@@ -194,19 +194,10 @@ def scan_direct_quotes(text: str, paras: Sequence[Span]) -> tuple[list[_Raw], in
             open_kind = None
     out: list[_Raw] = []
     for q in quotes:
-        span = _strip(text, q.span)
+        span = q.span.stripped(text)
         if span is not None and any(c.isalnum() for c in text[span.start : span.end]):
             out.append(_Raw(span, q.open_at, q.close_end, q.closed))
     return out, unbalanced
-
-
-def _strip(text: str, span: Span) -> Span | None:
-    start, end = span.start, span.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end) if end > start else None
 
 
 def find_transcript_lines(text: str) -> list[tuple[Span, Span, str]]:
@@ -389,13 +380,23 @@ class _Attributor:
             return acc, None
         # 4. the previous sentence of the paragraph (or a paragraph ending in ':') names the
         #    speaker as its subject: "Abu Omar shook his head. “…”"
+        # A paragraph that is nothing but a quote continues from the narration just before
+        # it ("He could name only one teacher. / “I saw people tortured every day.”").
+        opens_paragraph = si > 0 and self.sent_spans[si].start >= raw.open_at and (
+            raw.open_at == 0 or self.text[raw.open_at - 1] == "\n")
         same_paragraph = si > 0 and (
             self.reading.sentences[si - 1].paragraph == self.reading.sentences[si].paragraph
-            or self.text[: self.sent_spans[si - 1].end].rstrip().endswith(":"))
+            or self.text[: self.sent_spans[si - 1].end].rstrip().endswith(":")
+            or (opens_paragraph and self.sent_spans[sj].end <= raw.close_end + 1))
         if same_paragraph:
             prev = self.sent_spans[si - 1]
             if not self.inside.contains(prev):
                 subj = self._person_subject(prev)
+                if subj is not None and opens_paragraph and (
+                        self.reading.sentences[si - 1].paragraph
+                        != self.reading.sentences[si].paragraph) and not (
+                        subj.lower_ in THIRD_PRONOUNS or subj.pos_ == "PROPN"):
+                    subj = None  # across paragraphs only a known person ("he", a name)
                 if subj is not None:
                     return speaker_mention_span(self.index, subj), None
         return None, None
@@ -505,7 +506,7 @@ def _indirect_quotes(
                 span = Span(pp_span.end, clause.end)
             else:
                 span = Span(clause.start, pp_span.start)
-            stripped = _strip(reading.document.text, span)
+            stripped = span.stripped(reading.document.text)
             if stripped is None or len(stripped) < 8:
                 continue
             span = _trim_punct(reading.document.text, stripped)
@@ -561,7 +562,8 @@ class QuoteStage:
                 # a quote continuing the previous speaker's words (split quote or the
                 # next paragraph of the same testimony) with no other person between
                 between = text[last_end:raw.open_at]
-                if len(between) < 400 and not _names_someone(index, Span(last_end, raw.open_at)):
+                if len(between) < 400 and not _names_someone(
+                        index, Span(last_end, raw.open_at), last_speaker.text_of(text)):
                     speaker = last_speaker
             words = len(text[raw.span.start : raw.span.end].split())
             if speaker is None and cue is None and words < _MIN_UNATTRIBUTED_WORDS:
@@ -597,8 +599,8 @@ def _headline_quotes(
         if "\n" in line or len(line) > 200 or ":" not in line:
             continue
         colon = para.start + line.index(":")
-        label = _strip(text, Span(para.start, colon))
-        body = _strip(text, Span(colon + 1, para.end))
+        label = Span(para.start, colon).stripped(text)
+        body = Span(colon + 1, para.end).stripped(text)
         if label is None or body is None or len(label.text_of(text).split()) > 6:
             continue
         if any(body.overlaps(d) for d in direct) or len(body.text_of(text).split()) < 3:
@@ -614,11 +616,17 @@ def _headline_quotes(
     return out
 
 
-def _names_someone(index: TokenIndex, span: Span) -> bool:
-    """Does the text between two quotes name or introduce a person (a new speaker)?"""
+def _names_someone(index: TokenIndex, span: Span, speaker: str = "") -> bool:
+    """Does the text between two quotes name or introduce a person (a new speaker)? The
+    previous speaker named again ("…,” Omar said when he testified. “…”) is nobody new."""
     if len(span) <= 0:
         return False
+    same = {w.strip(".,'’").lower() for w in speaker.split()}
     for tok in index.in_span(span):
+        if tok.lower_ in same and tok.pos_ in ("PROPN", "NOUN"):
+            continue
+        if tok.dep_ == "appos" and tok.head.lower_ in same:
+            continue  # "…,” said X, a national who joined the group. “…”
         if tok.ent_type_ == "PERSON" or (
                 tok.pos_ == "NOUN" and tok.lemma_.lower() in PERSON_NOUNS and tok.tag_ == "NN"
                 and any(c.dep_ == "det" and c.lower_ in ("a", "an", "another", "one")

@@ -90,6 +90,9 @@ OTHER_FORCES = frozenset(
         "resistance", "opposition", "free", "moderate", "militia", "shia", "shiite",
     }
 )
+_PEOPLE_NOUNS = frozenset({"man", "woman", "people", "person", "fighter", "member", "recruit",
+                           "youth", "teenager", "foreigner", "jihadist", "militant", "wife",
+                           "mother", "father", "brother", "sister"})
 STILL_WORDS = frozenset({"still", "remain", "remains", "continue", "rejoin"})
 _NOT_LEAVE_OBJECTS = frozenset({"home", "country", "family", "school", "job", "house", "town",
                                 "city", "village", "university", "wife", "husband", "children"})
@@ -261,8 +264,9 @@ class _RoleReader:
                     obj_words & GROUP_OBJECTS):
                 c.member.append((self.span(verb), 0.6))
                 return  # left home to join
-            if obj_words & _NOT_LEAVE_OBJECTS and not obj_words & GROUP_OBJECTS:
-                return
+            if obj_words & _NOT_LEAVE_OBJECTS and not obj_words & GROUP_OBJECTS and \
+                    lemma not in ("escape", "flee", "desert", "defect", "smuggle", "sneak"):
+                return  # "left home" is not leaving the group; "escaped from the city" is
             if any(t.dep_ == "prep" and t.lower_ == "for" for t in verb.children) and lemma == \
                     "leave":
                 # "left for Syria": going to the group, weak evidence of membership
@@ -287,7 +291,15 @@ class _RoleReader:
                 and t.lower_ in ("to", "into") for g in t.children) and not (
                 sub & {"home", "return", "back"}):
             c.member.append((self.span(verb), 0.4))  # "travelled to Syria": weak
+        elif lemma == "marry" and any(
+                o.dep_ == "dobj" and o.lemma_.lower() in MEMBER_NOUNS and not (
+                    {x.lower_ for x in o.children} & OTHER_FORCES) for o in verb.children):
+            c.member.append((self.span(verb), 0.6 * weight))  # "married a fighter": affiliate
         elif lemma in JOIN_VERBS:
+            if lemma == "assign" and not (sub & GROUP_OBJECTS) and any(
+                    t.lower_ in GROUP_OBJECTS and t.dep_ == "poss"
+                    for t in verb.sent if t.i > verb.i):
+                sub = sub | {"group"}  # "assigned to the X, the group's police" (misparsed)
             if lemma in ("fight", "serve", "work", "assign") and not (sub & GROUP_OBJECTS):
                 return
             if lemma == "recruit" and verb.dep_ != "ROOT" and subj.dep_ != "nsubjpass":
@@ -356,7 +368,7 @@ class _RoleReader:
     def action_cues(self) -> None:
         finder = self.finder
         interesting = LEAVE_VERBS | JOIN_VERBS | {"turn", "hand", "capture", "travel", "go",
-                                                  "head", "spend", "stay", "live"}
+                                                  "head", "spend", "stay", "live", "marry"}
         for tok in self.index.tokens:
             pos = self.index.start_of(tok)
             if (tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in interesting) or \
@@ -399,7 +411,8 @@ class _RoleReader:
                 sent_words = {t.lower_ for t in tok.sent}
                 if who is not None and sent_words & {"terrorism", "terrorist", "terror"}:
                     self.cues[who].member.append((self.span(tok.head), 0.6))
-            if tok.dep_ == "nsubj" and tok.head.lemma_ == "be" and not finder.in_quote(pos):
+            if tok.dep_ == "nsubj" and tok.head.lemma_ in ("be", "become") and \
+                    not finder.in_quote(pos):
                 who = person_at(self.reading, self.span(tok))
                 if who is None:
                     continue
@@ -438,6 +451,18 @@ class _RoleReader:
                                               agent.lemma_.lower() in KIN_NOUNS):
                         self.verb_cues(target, tok, agent, 0.8)
 
+    def spouse_cues(self) -> None:
+        """A wife or husband who lived with a member there ("her husband became a fighter",
+        then "she escaped with the children") was an affiliate: weak membership, which
+        counts only together with their own leaving and account."""
+        kin: dict[int, tuple[int | None, str]] = self.reading.scratch.get("kin", {})
+        for rel, (target, noun) in kin.items():
+            if target is None or noun not in ("husband", "wife"):
+                continue
+            member = [s for s, w in self.cues[rel].member if w >= 0.6]
+            if member and not self.cues[target].member:
+                self.cues[target].member.append((member[0], 0.4))
+
     # -- decision ----------------------------------------------------------------------
     def topic_cue(self) -> Span | None:
         """A "defectors"/"deserters"/"former fighters" word in the headline or lede, which
@@ -454,6 +479,43 @@ class _RoleReader:
             if lemma in MEMBER_NOUNS | {"guard", "commander", "soldier"} and any(
                     c.lower_ in ("former", "ex") for c in tok.children):
                 return self.span(tok)
+            if tok.tag_ == "NNS" and lemma in _PEOPLE_NOUNS and any(
+                    c.dep_ == "relcl" and (c.lemma_.lower() in ("leave", "quit", "escape",
+                                                                "flee", "desert", "abandon")
+                                           or c.lower_ in LEAVE_FORMS)
+                    and _has_group_word({g.lower_ for g in c.subtree})
+                    for c in tok.children):
+                return self.span(tok)  # "men who left the Islamic State describe …"
+        return None
+
+    def group_leaving_cue(self) -> Span | None:
+        """A sentence of the narration saying that members of the group, as a group, left:
+        "the fighters who surrendered…", "more fighters continue to flee", "others turned
+        themselves in". A member quoted in such a document, in his own words, is one of
+        them unless the text says he is still with the group."""
+        people = MEMBER_NOUNS | LEAVER_NOUNS | {"other", "those"}
+        for tok in self.index.tokens:
+            if tok.dep_ not in ("nsubj", "nsubjpass") or self.finder.in_quote(
+                    self.index.start_of(tok)):
+                continue
+            # "hundreds of fighters have surrendered": the noun after "of"
+            heads = [tok] + [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+                             for g in c.children if g.dep_ == "pobj"]
+            if not any((h.tag_ in ("NNS", "NNPS") or h.lower_ in ("others", "those"))
+                       and h.lemma_.lower() in people for h in heads):
+                continue
+            verbs = [tok.head] + [c for c in tok.children if c.dep_ == "relcl"]
+            for verb in verbs:
+                lemma = LEAVE_FORMS.get(verb.lower_, verb.lemma_.lower())
+                kids = {c.lower_ for c in verb.children}
+                if any(c.dep_ == "neg" for c in verb.children):
+                    continue
+                if lemma in ("surrender", "flee", "defect", "desert", "escape") or (
+                        lemma == "turn" and kids & {"in", "themselves"}) or (
+                        lemma == "continue" and any(
+                            c.lemma_.lower() in ("flee", "surrender", "defect")
+                            for c in verb.children)):
+                    return self.span(verb)
         return None
 
     def decide(self) -> None:
@@ -466,6 +528,7 @@ class _RoleReader:
             if target is not None and rel in speakers:
                 voiced_by_relative.add(target)
         topic = self.topic_cue()
+        group_leaving = self.group_leaving_cue()
         kin_speakers: set[int] = set()
         for target, tellers in self.voiced_by.items():
             for teller in tellers:
@@ -498,7 +561,10 @@ class _RoleReader:
                 person.role, person.role_confidence = "analyst_official", 0.75
                 person.role_cues = c.official[:3]
                 continue
-            implied_member = member > 0 or any(w >= 0.9 for _, w in c.leave)
+            # in a document about people who left the group, someone telling of their own
+            # leaving was one of its members
+            implied_member = member > 0 or any(w >= 0.9 for _, w in c.leave) or (
+                topic is not None and own_voice and leave >= 0.6 and not related)
             if leave >= 0.6 and implied_member and not c.still:
                 if (account and idx not in self.silent) or idx in voiced_by_relative:
                     person.role = "defector"
@@ -528,6 +594,13 @@ class _RoleReader:
                 person.source_voice = "self" if own_voice else "reported"
                 person.role_cues = [topic] + [s for s, _ in c.member[:2]]
                 continue
+            if group_leaving is not None and own_voice and member >= 0.6 and not c.still \
+                    and not related and idx not in self.silent and leave == 0:
+                # "the fighters who surrendered regret joining … '…,' said X, who joined":
+                # leaving implied by the context the writer gives him
+                person.role, person.role_confidence, person.source_voice = "defector", 0.5, "self"
+                person.role_cues = [group_leaving] + [s for s, _ in c.member[:2]]
+                continue
             if member >= 0.6 or c.still:
                 person.role = "current_member"
                 person.role_confidence = 0.7 if c.still else 0.55
@@ -549,6 +622,7 @@ class RoleStage:
             reader.action_cues()
             reader.quote_cues()
             reader.relative_cues()
+            reader.spouse_cues()
             reader.decide()
             reading.scratch["voiced_by"] = reader.voiced_by
             for person in reading.persons:
