@@ -105,7 +105,7 @@ def test_mentions_are_sorted_and_exact(read_doc: Read) -> None:
 
 def test_converse_kinship_refers_back(read_doc: Read) -> None:
     text = ("Adam Reyes travelled east in 2015. Adam's uncle, Victor Reyes, spoke to a local "
-            "radio station, saying that he was glad to see his nephew come home.")
+            "radio station, saying that he felt relief when his nephew finally came back.")
     r = read_doc(text)
     adam = person_named(r, "Adam Reyes")
     assert "his nephew" in _mentions(r, adam)
@@ -126,10 +126,10 @@ def test_descriptor_does_not_run_back_over_a_quote(read_doc: Read) -> None:
 
 def test_pronoun_in_relative_clause_is_not_the_noun_it_describes(read_doc: Read) -> None:
     text = ("Layla Darwish travelled to Syria in 2015, where a recruiter she had met online "
-            'arranged her crossing. "I thought I was doing my duty," she said.')
+            'arranged her crossing. "I believed it was my obligation then," she said.')
     r = read_doc(text)
     layla = person_named(r, "Layla Darwish")
-    assert speaker_name(r, "doing my duty") == "Layla Darwish"
+    assert speaker_name(r, "my obligation then") == "Layla Darwish"
     assert "she" in _mentions(r, layla)
 
 

@@ -235,10 +235,10 @@ def test_diaeresis_used_as_quotation_marks() -> None:
 
 
 def test_quote_after_the_same_speaker_named_again_keeps_the_speaker(read_doc: Read) -> None:
-    text = ('"I would see people from everywhere arriving there," Haddad said when he '
-            'testified at his trial. "It was kind of interesting."')
+    text = ('"Buses of newcomers came through the checkpoint each week," Haddad said when he '
+            'testified at his trial. "At first it felt like a festival."')
     r = read_doc("Omar Haddad joined the group in 2015. " + text)
-    assert speaker_name(r, "kind of interesting") == "Omar Haddad"
+    assert speaker_name(r, "felt like a festival") == "Omar Haddad"
 
 
 def test_paragraph_of_quote_after_a_pronoun_subject(read_doc: Read) -> None:

@@ -141,7 +141,7 @@ def test_headline_about_people_who_left_implies_membership(read_doc: Read) -> No
 
 def test_member_quoted_where_the_fighters_surrendered(read_doc: Read) -> None:
     text = ("Hundreds of fighters have surrendered to the advancing forces this month.\n\n"
-            '"We lived in fear, we were afraid of everything," said Idris Kamal, a Sudanese '
+            '"Every night the shelling came closer and nobody slept," said Idris Kamal, a Sudanese '
             "national who joined ISIS in 2015.")
     r = read_doc(text)
     p = r.persons[person_named(r, "Idris Kamal")]
