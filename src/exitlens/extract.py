@@ -13,8 +13,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import IngestError
-from .ingest.readers import reader_for
-from .ingest.runner import FileOutcome, plan_inputs
+from .ingest.runner import FileOutcome, parse_file, plan_inputs, prepare_item, read_file_bytes
 from .model import Document
 from .pipeline import Pipeline
 from .records import reading_record
@@ -23,62 +22,36 @@ from .records import reading_record
 def read_documents(
     paths: Iterable[str | Path], settings: Settings, on_problem: Callable[[FileOutcome], None]
 ) -> Iterator[tuple[str, Document]]:
-    """(source label, Document) for every readable input; problems go to ``on_problem``."""
+    """(source label, Document) for every readable input; problems go to ``on_problem``.
+
+    The same reading steps as ``ingest`` (so offsets point into the same stored text),
+    minus the database.
+    """
     planned, early = plan_inputs(paths)
     for outcome in early:
         on_problem(outcome)
-    limit = int(settings.ingest.max_file_mb * 1024 * 1024)
     for item in planned:
         where = str(item.path)
         try:
-            size = item.path.stat().st_size
-            if size > limit:
-                raise IngestError(
-                    f"file is over the {settings.ingest.max_file_mb:g} MB limit",
-                    code="too_large",
-                    where=where,
-                )
-            if size == 0:
-                raise IngestError("file is empty", code="empty_file", where=where)
-            try:
-                data = item.path.read_bytes()
-            except OSError as exc:
-                raise IngestError(
-                    f"cannot read file ({exc.strerror})", code="unreadable", where=where
-                ) from None
-            result = reader_for(item.path).read(item.path, data)
+            result = parse_file(item.path, read_file_bytes(item.path, settings.ingest))
         except IngestError as exc:
-            on_problem(
-                FileOutcome(exc.where or where, "failed", code=exc.code, message=exc.message)
-            )
+            on_problem(FileOutcome(exc.where or where, "failed", code=exc.code,
+                                   message=exc.message))
             continue
         for problem in result.problems:
-            on_problem(
-                FileOutcome(
-                    problem.where or where, "failed", code=problem.code, message=problem.message
-                )
-            )
+            on_problem(FileOutcome(problem.where or where, "failed", code=problem.code,
+                                   message=problem.message))
         for extracted in result.items:
             label = f"{where}#{extracted.record_id}" if extracted.record_id else where
-            if len(extracted.text.strip()) < settings.ingest.min_text_chars:
-                on_problem(FileOutcome(label, "failed", code="no_text", message="no usable text"))
+            failure = prepare_item(extracted, item, label, settings.ingest)
+            if failure is not None:
+                on_problem(failure)
                 continue
-            for key, value in item.overrides.items():
-                setattr(extracted, key, value)
-            yield (
-                label,
-                Document(
-                    text=extracted.text,
-                    title=extracted.title,
-                    author=extracted.author,
-                    outlet=extracted.outlet,
-                    url=extracted.url,
-                    source_path=label,
-                    published=extracted.published,
-                    kind=extracted.kind or "unknown",
-                    fmt=extracted.fmt,
-                    meta=extracted.meta,
-                ),
+            yield label, Document(
+                text=extracted.text, title=extracted.title, author=extracted.author,
+                outlet=extracted.outlet, url=extracted.url, source_path=label,
+                published=extracted.published, kind=extracted.kind or "unknown",
+                fmt=extracted.fmt, meta=extracted.meta,
             )
 
 

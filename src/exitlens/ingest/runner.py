@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..config import IngestSettings
 from ..errors import IngestError
 from ..model import sha256_text
 from ..store.schema import DocumentLinkRow, DocumentRow, EventRow, SourceRow
 from .dedup import NearDuplicateIndex
 from .manifest import read_manifest
-from .readers import ExtractedText, reader_for, supported_extensions
+from .readers import ExtractedText, Reader, ReadResult, reader_for, supported_extensions
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -160,6 +161,65 @@ def plan_inputs(paths: Iterable[str | Path]) -> tuple[list[PlannedFile], list[Fi
     return list(planned.values()), outcomes
 
 
+def read_file_bytes(path: Path, settings: IngestSettings) -> bytes:
+    """The raw bytes of one input, refusing missing, unreadable, empty and over-size files."""
+    where = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:  # removed since the inputs were planned
+        raise IngestError("no such file", code="not_found", where=where) from None
+    except OSError as exc:
+        raise IngestError(f"cannot access file ({exc.strerror})", code="unreadable",
+                          where=where) from None
+    limit = int(settings.max_file_mb * 1024 * 1024)
+    if size > limit:
+        raise IngestError(
+            f"file is {size / 1048576:.1f} MB, over the {settings.max_file_mb:g} MB limit "
+            "(ingest.max_file_mb)", code="too_large", where=where)
+    if size == 0:
+        raise IngestError("file is empty", code="empty_file", where=where)
+    try:
+        with path.open("rb") as fh:
+            return fh.read(limit + 1)
+    except PermissionError:
+        raise IngestError("permission denied", code="unreadable", where=where) from None
+    except OSError as exc:
+        raise IngestError(f"cannot read file ({exc.strerror})", code="unreadable",
+                          where=where) from None
+
+
+def parse_file(path: Path, data: bytes, reader: Reader | None = None) -> ReadResult:
+    """Run the format's reader; any unexpected parser failure becomes one file's IngestError."""
+    reader = reader or reader_for(path)
+    try:
+        return reader.read(path, data)
+    except IngestError:
+        raise
+    except Exception as exc:
+        # Parsers (pypdf above all) can fail on damaged files in ways no reader can
+        # list in advance; that is one bad file, not a reason to abort the batch.
+        log.debug("reader %s failed on %s", type(reader).__name__, path.name, exc_info=True)
+        raise IngestError(f"could not be read ({type(exc).__name__}: {exc})",
+                          code=_CORRUPT_CODES.get(path.suffix.lower(), "unreadable"),
+                          where=str(path)) from None
+
+
+def prepare_item(item: ExtractedText, planned: PlannedFile, locator: str,
+                 settings: IngestSettings) -> FileOutcome | None:
+    """Apply the manifest's provenance and notes; a failure outcome when there is no text."""
+    for key, value in planned.overrides.items():
+        setattr(item, key, value)
+    item.notes.extend(planned.notes)
+    stripped = item.text.strip()
+    if len(stripped) >= settings.min_text_chars:
+        return None
+    # A text file holding only whitespace is empty; a PDF/HTML/DOCX page or a JSONL
+    # record that yields (next to) no text has no usable text.
+    code = "empty_file" if not stripped and item.fmt in ("txt", "md") else "no_text"
+    detail = f" (only {len(stripped)} characters)" if stripped else ""
+    return FileOutcome(locator, "failed", code=code, message="no usable text" + detail)
+
+
 class IngestRunner:
     """Reads planned files and stores them through a :class:`~exitlens.project.Project`."""
 
@@ -202,69 +262,25 @@ class IngestRunner:
         except IngestError as err:
             return [_failed(err, str(path))]
 
-    def _read_bytes(self, path: Path) -> bytes:
-        where = str(path)
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:  # removed since the inputs were planned
-            raise IngestError("no such file", code="not_found", where=where) from None
-        except OSError as exc:
-            raise IngestError(f"cannot access file ({exc.strerror})", code="unreadable",
-                              where=where) from None
-        limit = int(self.settings.max_file_mb * 1024 * 1024)
-        if size > limit:
-            raise IngestError(
-                f"file is {size / 1048576:.1f} MB, over the {self.settings.max_file_mb:g} MB limit "
-                "(ingest.max_file_mb)", code="too_large", where=where)
-        if size == 0:
-            raise IngestError("file is empty", code="empty_file", where=where)
-        try:
-            with path.open("rb") as fh:
-                return fh.read(limit + 1)
-        except PermissionError:
-            raise IngestError("permission denied", code="unreadable", where=where) from None
-        except OSError as exc:
-            raise IngestError(f"cannot read file ({exc.strerror})", code="unreadable",
-                              where=where) from None
-
     def _ingest_file(self, planned: PlannedFile) -> list[FileOutcome]:
         path = planned.path
         reader = reader_for(path)  # before reading: unsupported types fail fast
-        data = self._read_bytes(path)
+        data = read_file_bytes(path, self.settings)
         file_sha = hashlib.sha256(data).hexdigest()
         locator = str(path)
         if self._source_exists(locator, file_sha):
             return [FileOutcome(locator, "unchanged",
                                 document_id=self._source_doc(locator, file_sha))]
-        try:
-            result = reader.read(path, data)
-        except IngestError:
-            raise
-        except Exception as exc:
-            # Parsers (pypdf above all) can fail on damaged files in ways no reader can
-            # list in advance; that is one bad file, not a reason to abort the batch.
-            log.debug("reader %s failed on %s", type(reader).__name__, locator, exc_info=True)
-            raise IngestError(f"could not be read ({type(exc).__name__}: {exc})",
-                              code=_CORRUPT_CODES.get(path.suffix.lower(), "unreadable"),
-                              where=locator) from None
+        result = parse_file(path, data, reader)
         outcomes = [_failed(p, locator) for p in result.problems]
         prepared: list[tuple[str, str, ExtractedText]] = []
         for item in result.items:
             item_locator = f"{locator}#{item.record_id}" if item.record_id else locator
             item_sha = file_sha if item.record_id is None else sha256_text(
                 item.text + "\x00" + repr(sorted(item.meta.items())))
-            for key, value in planned.overrides.items():
-                setattr(item, key, value)
-            item.notes.extend(planned.notes)
-            if len(item.text.strip()) < self.settings.min_text_chars:
-                # A text file holding only whitespace is empty; a PDF/HTML/DOCX page or a
-                # JSONL record that yields (next to) no text has no usable text.
-                code = ("empty_file" if not item.text.strip() and item.fmt in ("txt", "md")
-                        else "no_text")
-                outcomes.append(FileOutcome(item_locator, "failed", code=code,
-                                            message="no usable text"
-                                            + (f" (only {len(item.text.strip())} characters)"
-                                               if item.text.strip() else "")))
+            problem = prepare_item(item, planned, item_locator, self.settings)
+            if problem is not None:
+                outcomes.append(problem)
                 continue
             if item.record_id and self._source_exists(item_locator, item_sha):
                 outcomes.append(FileOutcome(item_locator, "unchanged",
