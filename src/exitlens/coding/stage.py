@@ -25,19 +25,6 @@ from .rules import dimension_factor, modality_factor, negated_codes
 log = logging.getLogger(__name__)
 
 
-def _register_builtin_coders() -> None:
-    """Built-ins are also declared as entry points; this keeps them usable before that."""
-    from .classifier import ClassifierCoder
-    from .embedding import EmbeddingCoder
-    from .llm import LlmCoder
-    from .rules import RulesCoder
-
-    for name, factory in (("rules", RulesCoder), ("embedding", EmbeddingCoder),
-                          ("classifier", ClassifierCoder), ("llm", LlmCoder)):
-        if name not in coders:
-            coders.add(name, factory)
-
-
 def get_codebook(context: PipelineContext) -> Codebook:
     path = context.settings.coding.codebook
     cb: Codebook = context.resource("codebook", str(path or "<built-in>"),
@@ -47,7 +34,6 @@ def get_codebook(context: PipelineContext) -> Codebook:
 
 def build_coders(context: PipelineContext, names: Sequence[str] | None = None) -> list[Coder]:
     """Instantiate the configured coders, skipping (with a note) those unavailable here."""
-    _register_builtin_coders()
     wanted = list(names if names is not None else context.settings.coding.coders)
     if context.settings.coding.llm.url and "llm" not in wanted:
         wanted.append("llm")
@@ -105,7 +91,9 @@ class CodeStage:
 
     def process(self, readings: Sequence[DocumentReading], context: PipelineContext) -> None:
         codebook = get_codebook(context)
-        active = self._coders if self._coders is not None else build_coders(context)
+        if self._coders is None:  # built once per stage (a pipeline is rebuilt after training)
+            self._coders = build_coders(context)
+        active = self._coders
         items = items_for(readings)
         if not items:
             return
