@@ -70,7 +70,8 @@ _PSEUDONYM = re.compile(
     r"(?P<naming>identified|known|named|called|dubbed|nicknamed|referred[ \t]+to)(?:[ \t]+only)?"
     r"(?:[ \t]+(?:as|by[ \t]+(?:the|his|her)[ \t]+(?:name|nom[ \t]+de[ \t]+guerre|kunya|alias|"
     r"pseudonym)))?|"
-    r"gave[ \t]+(?:his|her)[ \t]+(?:first[ \t]+)?name[ \t]+(?:only[ \t]+)?as|"
+    r"g(?:ave|ives?)[ \t]+(?:his|her)[ \t]+(?:first[ \t]+)?name[ \t]+(?:only[ \t]+)?as|"
+    r"calls?[ \t]+(?:himself|herself)|"
     r"(?:goes|went)[ \t]+by(?:[ \t]+the[ \t]+name)?|"
     r"(?:pseudonym|alias|nom[ \t]+de[ \t]+guerre|kunya)(?:[ \t]+of)?)"
     r"[ \t]+(?P<name>" + _NAME + ")"
@@ -84,6 +85,20 @@ _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t]?){1,2}[A-Z]\.(?![\w])")
 _NOT_INITIALS = frozenset({"U.S.", "U.K.", "U.N.", "E.U.", "D.C.", "A.M.", "P.M.", "U.S.A.",
                            "N.Y.", "L.A.", "B.C.", "A.D.", "I.S.", "Q.C.", "K.C.", "R.I.P.",
                            "P.S.", "E.g.", "I.e."})
+# Transcript labels naming the programme's host, and labels for a guest with no name.
+_HOST_LABELS = frozenset({"host", "presenter", "interviewer", "anchor", "moderator", "reporter",
+                          "journalist", "correspondent", "narrator"})
+_GENERIC_LABELS = frozenset({"guest", "caller", "speaker", "interviewee", "witness", "man",
+                             "woman", "defector", "fighter", "respondent"})
+# "Case B.", "Vignette 3:", "Profile C —": a label heading a case vignette, before the name
+_VIGNETTE_LABEL = re.compile(
+    r"(?:Case|Vignette|Profile|Portrait|Respondent|Interviewee|Subject|Story)[ \t]+"
+    r"(?:[A-Z]|\d{1,2})\b\.?[ \t]*[:.—–-]?[ \t]*")
+# "Yusuf (a pseudonym), 19": a name the writer says is not the real one
+_NAME_BEFORE_PSEUDONYM = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)[ \t]*"
+    r"\((?:not (?:his|her|their) real name|a pseudonym|pseudonym|name changed|"
+    r"names? (?:has been |have been )?changed)\)")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"
@@ -354,6 +369,10 @@ def _clean_entity(text: str, span: Span) -> Span | None:
     seg_stripped = seg.rstrip(" ,;:")
     end -= len(seg) - len(seg_stripped)
     seg = seg_stripped
+    label = _VIGNETTE_LABEL.match(seg)
+    if label and label.end() < len(seg):
+        start += label.end()  # "Case B. Karim": the vignette label is not part of the name
+        seg = seg[label.end():]
     if not seg or not seg[0].isupper():
         return None
     first = seg.split()[0].lower().strip(".")
@@ -543,6 +562,13 @@ class _Grouper:
                 continue
             name_spans.append(span)
             cands.append(_Cand(span, "alias", key=name_key(name)))
+        for m in _NAME_BEFORE_PSEUDONYM.finditer(text):
+            span = Span(m.start("name"), m.end("name"))
+            name = m.group("name")
+            if name.split()[0].lower() in NOT_PERSON_NAMES or name_spans.overlaps(span):
+                continue
+            name_spans.append(span)
+            cands.append(_Cand(span, "name", key=name_key(name), head=self.index.at(span.start)))
         for ent_span, label in self.reading.scratch.get("entities", []):
             if label != "PERSON":
                 continue
@@ -601,6 +627,21 @@ class _Grouper:
                         a.dep_ == "appos" and a.lemma_.lower() in PERSON_NOUNS
                         for a in c.children)) for c in tok.head.children):
                 described = True
+            single = False
+            if tok.pos_ == "PROPN" and tok.text[:1].isupper() and tok.text[1:2].islower() and \
+                    not any(e.kind in ("country", "city", "place", "region", "nationality")
+                            for e in load_gazetteer().lookup(tok.text)):
+                # "Tamer is forty", "Rami is Syrian": a capitalised subject given an age
+                # or a nationality is a person (places come from the gazetteer)
+                if tok.head.lemma_ == "be" and any(
+                        c.dep_ in ("attr", "acomp") and (c.like_num or c.ent_type_ in (
+                            "CARDINAL", "NORP") or load_gazetteer().nationality(c.text))
+                        for c in tok.head.children):
+                    described = single = True
+                elif tok.head.lemma_.lower() in _HUMAN_VERBS and tok.ent_type_ in ("", "PERSON")\
+                        and tok.dep_ == "nsubj" and not any(
+                            c.dep_ in ("compound", "det", "poss") for c in tok.children):
+                    single = True  # "Tamer says", "Tamer remembers"
             if tok.pos_ == "NOUN" and not (described and tok.text[:1].isupper()
                                            and tok.text[1:2].islower()
                                            and tok.lower_ not in PERSON_NOUNS):
@@ -614,7 +655,7 @@ class _Grouper:
                     if lab == "ORG" and s.start == span.start):
                 continue  # part of a longer organisation name
             words = span.text_of(text).split()
-            min_words = 1 if described else 2
+            min_words = 1 if described or single else 2
             if not min_words <= len(words) <= 4 or not all(
                     (w[:1].isupper() and w[1:2].islower()) or w.lower() in NAME_PARTICLES
                     for w in words):
@@ -633,6 +674,13 @@ class _Grouper:
         for m in _WRITER_PHRASE.finditer(text):
             if not self.inside_quote(m.start()):
                 cands.append(_Cand(Span(m.start(), m.end()), "writer"))
+        labels: dict[tuple[int, int], str] = self.reading.scratch.get("transcript_labels", {})
+        if labels:
+            # "HOST:", "SISTER:": speaker labels are linked with their quotes, not as mentions
+            label_spans = _Covered(len(text))
+            for a, b in labels:
+                label_spans.append(Span(a, b))
+            cands = [c for c in cands if not label_spans.overlaps(c.span)]
         for c in cands:
             c.inside_quote = self.inside_quote(c.span.start)
         cands.sort(key=lambda c: (c.span.start, c.span.end))  # pronoun before its phrase
@@ -1173,14 +1221,27 @@ class _Grouper:
         starts = [s for (s, _), _ in owners]
         labels: dict[tuple[int, int], str] = self.reading.scratch.get("transcript_labels", {})
         interviewee: int | None = None
+        by_label: dict[str, int] = {}
+        kin_labels: dict[int, str] = {}
         for q in self.reading.quotes:
             if q.speaker_span is None:
                 continue
             key = (q.speaker_span.start, q.speaker_span.end)
             if key in labels:
                 label = labels[key]
-                if is_interviewer_label(label):
+                role_word = label.strip().lower()
+                if is_interviewer_label(label) or role_word in _HOST_LABELS:
                     idx = self.writer if self.writer is not None else self.new_person(None, True)
+                elif role_word in by_label:
+                    idx = by_label[role_word]  # "SISTER:" again: the same person
+                elif role_word in KIN_NOUNS or role_word in _GENERIC_LABELS:
+                    idx = self.new_person(None)
+                    self.builds[idx].person.descriptor = role_word
+                    self.builds[idx].has_intro = True
+                    self.builds[idx].gender = gender_of_word(role_word)
+                    by_label[role_word] = idx
+                    if role_word in KIN_NOUNS:
+                        kin_labels[idx] = role_word
                 elif is_interviewee_label(label):
                     if interviewee is None:
                         interviewee = self._introduced_before(q.speaker_span.start)
@@ -1205,6 +1266,56 @@ class _Grouper:
                     idx2 = self.recent(q.speaker_span.start, gender_of_word(word))
             q.speaker = idx2
         self.reading.scratch["interviewee"] = interviewee
+        for idx, noun in kin_labels.items():
+            target = self._talked_about(idx)
+            if target is None:
+                target = self._unnamed_kin(idx)
+            self.kin[idx] = (target, noun)
+
+    def _unnamed_kin(self, idx: int) -> int | None:
+        """"BROTHER: He joined in 2015 …": a relative's answers about someone never named.
+        That someone is one person, mentioned by the answers' third-person pronouns."""
+        pronouns: list[_Cand] = []
+        gender: str | None = None
+        for q in self.reading.quotes:
+            if q.speaker != idx:
+                continue
+            for tok in self.index.in_span(q.span):
+                word = tok.lower_
+                if word not in MALE_PRONOUNS | FEMALE_PRONOUNS:
+                    continue
+                g = gender_of_word(word)
+                if gender is None:
+                    gender = g
+                if g == gender:
+                    pronouns.append(_Cand(self.index.span_of(tok), "pronoun", head=tok, gender=g))
+        if not pronouns:
+            return None
+        target = self.new_person(None)
+        build = self.builds[target]
+        build.gender = gender
+        build.person.descriptor = f"the person the {self.builds[idx].person.descriptor} speaks of"
+        for cand in pronouns:
+            if (cand.span.start, cand.span.end) not in self.span_owner:
+                self.add(target, cand)
+        return target
+
+    def _talked_about(self, idx: int) -> int | None:
+        """The person a relative's transcript answers are about: the one most mentioned
+        inside them (else most mentioned overall), neither the writer nor a label speaker."""
+        spans = [q.span for q in self.reading.quotes if q.speaker == idx]
+        counts: dict[int, tuple[int, int]] = {}
+        for i, b in enumerate(self.builds):
+            if i == idx or b.is_writer or i in self.kin or not b.person.mentions:
+                continue
+            if all(m.kind == "speaker_label" for m in b.person.mentions):
+                continue
+            inside = sum(1 for m in b.person.mentions for sp in spans if sp.overlaps(m.span))
+            counts[i] = (inside, len(b.person.mentions))
+        if not counts:
+            return None
+        best = max(counts, key=lambda i: counts[i])
+        return best if counts[best][0] > 0 or len(counts) == 1 else None
 
     def _introduced_before(self, pos: int) -> int | None:
         """The person an interview's introduction presents (the most mentioned ordinary

@@ -396,16 +396,37 @@ _RECENT = re.compile(
     re.I,
 )
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}
+_TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+          "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+# an age in digits or words ("34", "thirty-four", "nineteen"); ranges ("in his forties") are not
+_AGE_NUM = (r"(?:\d{1,2}|(?:" + "|".join(_TENS) + r")(?:[-‐‑\s](?:" + "|".join(_UNITS) + r"))?"
+            r"|" + "|".join(_TEENS) + r")\b")
+
+
+def _age_int(raw: str) -> int:
+    """The value of an age written in digits or words: "34", "thirty-four", "nineteen"."""
+    raw = raw.lower()
+    if raw.isdigit():
+        return int(raw)
+    if raw in _TEENS:
+        return _TEENS[raw]
+    parts = re.split(r"[-‐‑\s]+", raw)
+    return _TENS.get(parts[0], 0) + (_UNITS.get(parts[1], 0) if len(parts) > 1 else 0)
+
+
 _AGE_PATTERNS = [
-    re.compile(r"\b(?P<n>\d{1,2})[-‐‑–\s]+years?[-‐‑–\s]+old\b", re.I),
+    re.compile(r"\b(?P<n>" + _AGE_NUM + r")[-‐‑–\s]+years?[-‐‑–\s]+old\b", re.I),
     re.compile(r"\baged\s+(?P<n>\d{1,2})\b", re.I),
 ]
 _AGE_AFTER_NAME = re.compile(
-    r"\s*(?:,\s*(?P<a>\d{1,2})\s*(?=[,.;)])|\(\s*(?P<b>\d{1,2})\s*\)|"
-    r"(?:is|was)\s+(?P<c>\d{1,2})(?:\s+years?\s+old)?\s*(?=[,.;]|\s+when\b))"
+    r"\s*(?:\([^()\n]{1,40}\)\s*)?(?:,\s*(?P<a>\d{1,2})\s*(?=[,.;)])|\(\s*(?P<b>\d{1,2})\s*\)|"
+    r"(?:is|was)\s+(?P<c>" + _AGE_NUM + r")(?:\s+years?\s+old)?\s*(?=[,.;]|\s+when\b))"
 )
 _AGE_SENTENCE = re.compile(
-    r"\b(?:(?:is|was)\s+now|now|who\s+is|(?:he|she)\s+is|I\s+am|I'm)\s+(?P<n>\d{1,2})"
+    r"\b(?:(?:is|was)\s+now|now|who\s+is|(?:he|she)\s+is|I\s+am|I'm)\s+(?P<n>" + _AGE_NUM + r")"
     r"(?:\s+years?\s+old)?\b(?!\s*(?:%|percent|per\s+cent|years?\s+(?:later|ago|in)|months|"
     r"days|times|people|men|women|fighters))",
     re.I,
@@ -941,10 +962,10 @@ def _np_word(word: str) -> bool:
 
 def _age_after_name(text: str, span: Span, ev: Evidence) -> None:
     """"X, 26,", "X (26)" and "X is 26,": the age the press puts right after a name."""
-    m = _AGE_AFTER_NAME.match(text, span.end, min(len(text), span.end + 12))
+    m = _AGE_AFTER_NAME.match(text, span.end, min(len(text), span.end + 64))
     if m:
         g = next(k for k in ("a", "b", "c") if m.group(k))
-        n = int(m.group(g))
+        n = _age_int(m.group(g))
         if 8 <= n <= 90:
             ev.add("age", n, Span(m.start(g), m.end(g)), P_ATTACHED)
 
@@ -977,7 +998,7 @@ def _np_cues(
         for m in pat.finditer(chunk):
             if _POSSESSIVE_BEFORE.search(chunk, 0, m.start()):
                 continue
-            n = int(m.group("n"))
+            n = _age_int(m.group("n"))
             if 8 <= n <= 90:
                 ev.add("age", n, Span(s + m.start(), s + m.end()), prio)
     # nationality / region
@@ -1177,13 +1198,13 @@ def _sentence_cues(
                 continue
             span = Span(s + m.start(), s + m.end())
             pi = who(span)
-            n = int(m.group("n"))
+            n = _age_int(m.group("n"))
             if pi is not None and 8 <= n <= 90:
                 evidence[pi].add("age", n, span, P_SENTENCE)
     for m in _AGE_SENTENCE.finditer(sent):
         span = Span(s + m.start("n"), s + m.end("n"))
         pi = who(span)
-        n = int(m.group("n"))
+        n = _age_int(m.group("n"))
         if pi is not None and 8 <= n <= 90:
             evidence[pi].add("age", n, span, P_WEAK)
 

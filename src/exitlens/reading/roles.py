@@ -39,6 +39,7 @@ from .cues import (
     TokenIndex,
 )
 from .evidence import AccountFinder
+from .gazetteer import load_gazetteer
 from .people import person_at
 
 LEAVE_VERBS = frozenset(
@@ -93,6 +94,7 @@ OTHER_FORCES = frozenset(
 _PEOPLE_NOUNS = frozenset({"man", "woman", "people", "person", "fighter", "member", "recruit",
                            "youth", "teenager", "foreigner", "jihadist", "militant", "wife",
                            "mother", "father", "brother", "sister"})
+_TOLD_VERBS = LEAVE_VERBS | JOIN_VERBS | {"hand", "turn", "return", "come"}
 STILL_WORDS = frozenset({"still", "remain", "remains", "continue", "rejoin"})
 _NOT_LEAVE_OBJECTS = frozenset({"home", "country", "family", "school", "job", "house", "town",
                                 "city", "village", "university", "wife", "husband", "children"})
@@ -103,6 +105,15 @@ GROUP_OBJECTS = frozenset(
         "movement", "militia", "brigade", "unit", "network", "organisation's",
     }
 )
+
+
+# "on leave", "a permit", "an errand": an authorised absence from the group's territory
+_LEAVE_PERMIT = frozenset({"leave", "permit", "permission", "errand", "pass", "furlough"})
+_BORDER_WORDS = frozenset({"border", "frontier", "line", "lines", "river"})
+_CUSTODY = frozenset({"camp", "prison", "jail", "centre", "center", "detention", "cell",
+                      "custody", "facility", "shelter"})
+_OFFICE_WORDS = frozenset({"office", "department", "bureau", "ministry", "court", "police",
+                           "hisba", "diwan", "media", "prison", "checkpoint"})
 
 
 @dataclass
@@ -250,12 +261,20 @@ class _RoleReader:
         kids = {t.lower_ for t in verb.children}
         if any(t.lower_ == "still" or t.lemma_.lower() in ("rejoin",) for t in verb.children):
             c.still.append(self.span(verb))
+        if lemma in ("return", "come") and any(t.lower_ == "never" for t in verb.children) and \
+                _LEAVE_PERMIT & {t.lemma_.lower() for t in verb.sent}:
+            # "went on leave to see his mother and never returned": a way out
+            c.leave.append((self.span(verb), 0.7 * weight))
+            return
         if any(t.dep_ == "neg" for t in verb.children):
             return
         # conditional / wished-for leaving is not leaving ("wanted to leave" counts: acted on)
         if lemma in LEAVE_VERBS:
-            if lemma in _PARTICLE_LEAVE and not (kids & _PARTICLE_LEAVE[lemma]):
-                return
+            if lemma in _PARTICLE_LEAVE and not (kids & _PARTICLE_LEAVE[lemma]) and not any(
+                    t.dep_ == "prep" and t.lower_ in ("across", "over", "through") and any(
+                        g.lemma_.lower() in _BORDER_WORDS for g in t.subtree)
+                    for t in verb.children):
+                return  # "slipped across the border" counts, "ran to the shop" does not
             objs = [t for t in verb.children if t.dep_ in ("dobj", "pobj")] + [
                 g for t in verb.children if t.dep_ == "prep" for g in t.children
                 if g.dep_ == "pobj"]
@@ -278,6 +297,10 @@ class _RoleReader:
             if obj_words & {"isis", "isil", "is", "daesh", "group", "organisation",
                             "organization", "ranks", "state", "caliphate"}:
                 c.member.append((self.span(verb), 0.7))
+        elif lemma in ("be", "live") and self._custody_after_group(verb):
+            # "now in a camp after three years with IS": out of the group, once in it
+            c.leave.append((self.span(verb), 0.6 * weight))
+            c.member.append((self.span(verb), 0.6 * weight))
         elif (lemma == "turn" and kids & {"in", "himself", "herself"}) or (
                 lemma == "hand" and kids & {"himself", "herself", "myself", "themselves"}):
             c.leave.append((self.span(verb), 0.8 * weight))  # turned himself in, handed over
@@ -300,6 +323,10 @@ class _RoleReader:
                     t.lower_ in GROUP_OBJECTS and t.dep_ == "poss"
                     for t in verb.sent if t.i > verb.i):
                 sub = sub | {"group"}  # "assigned to the X, the group's police" (misparsed)
+            if lemma in ("work", "serve") and not (sub & GROUP_OBJECTS) and \
+                    self._group_office(verb):
+                c.member.append((self.span(verb), 0.6 * weight))
+                return  # "worked in the finance office in Raqqa": serving under the group
             if lemma in ("fight", "serve", "work", "assign") and not (sub & GROUP_OBJECTS):
                 return
             if lemma == "recruit" and verb.dep_ != "ROOT" and subj.dep_ != "nsubjpass":
@@ -311,6 +338,37 @@ class _RoleReader:
         elif lemma == "capture" and sub & {"flee", "escape", "leave", "fleeing", "escaping",
                                            "leaving", "try"}:
             c.leave.append((self.span(verb), 0.7 * weight))
+
+    @staticmethod
+    def _custody_after_group(verb: Any) -> bool:
+        """"is now in a prison/camp/rehabilitation centre after (N) years with IS"."""
+        held = any(g.lemma_.lower() in _CUSTODY for t in verb.children
+                   if t.dep_ == "prep" and t.lower_ in ("in", "at", "inside")
+                   for g in t.children if g.dep_ == "pobj")
+        if not held:
+            return False
+        for t in verb.subtree:
+            if t.lower_ == "after" and t.dep_ == "prep":
+                words = {g.lower_ for g in t.subtree if g.text != "is"}  # the verb, not IS
+                if _has_group_word(words):
+                    return True
+        return False
+
+    def _group_office(self, verb: Any) -> bool:
+        """Does ``verb`` place its subject in one of the group's offices or services in a
+        city it held ("worked in a finance office in Raqqa", "served in the hisba")?"""
+        words = {t.lemma_.lower() for t in verb.subtree}
+        if words & {"hisba", "diwan", "amniyat", "zakat"}:
+            return True
+        if not words & _OFFICE_WORDS:
+            return False
+        gaz = load_gazetteer()
+        for t in verb.subtree:
+            if t.ent_type_ in ("GPE", "LOC") or t.pos_ == "PROPN":
+                for entry in gaz.lookup(t.text):
+                    if getattr(entry, "country", None) in ("SY", "IQ"):
+                        return True
+        return False
 
     def agent(self, verb: Any) -> Any | None:
         """Who does ``verb``: its subject, the antecedent of a relative "who", or, for
@@ -353,6 +411,20 @@ class _RoleReader:
                 who = person_at(self.reading, self.span(cand))
                 if who is not None:
                     return who, cand
+            if verb.dep_ == "relcl":
+                # "X, a Bosnian in his forties, who surrendered …": the relative clause hangs
+                # off a noun inside the apposition; climb to the person it describes
+                node = agent
+                for _ in range(4):
+                    if node.dep_ not in ("pobj", "prep", "appos", "npadvmod") or \
+                            node.head.i == node.i:
+                        break
+                    node = node.head
+                    if node.dep_ == "prep" and node.lower_ not in ("in", "of", "from", "with"):
+                        break
+                    who = person_at(self.reading, self.span(node))
+                    if who is not None and node.pos_ in ("NOUN", "PROPN", "ADJ"):
+                        return who, node
         for tok in reversed(verb.doc[verb.sent.start : verb.i]):
             if tok.dep_ not in ("nsubj", "nsubjpass"):
                 continue
@@ -368,7 +440,8 @@ class _RoleReader:
     def action_cues(self) -> None:
         finder = self.finder
         interesting = LEAVE_VERBS | JOIN_VERBS | {"turn", "hand", "capture", "travel", "go",
-                                                  "head", "spend", "stay", "live", "marry"}
+                                                  "head", "spend", "stay", "live", "marry",
+                                                  "return", "come", "be"}
         for tok in self.index.tokens:
             pos = self.index.start_of(tok)
             if (tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in interesting) or \
@@ -411,6 +484,13 @@ class _RoleReader:
                 sent_words = {t.lower_ for t in tok.sent}
                 if who is not None and sent_words & {"terrorism", "terrorist", "terror"}:
                     self.cues[who].member.append((self.span(tok.head), 0.6))
+            if tok.lemma_.lower() == "emir" and not finder.in_quote(pos):
+                # "his emir", "Karim's emir": someone with an emir above him served the group
+                for poss in tok.children:
+                    if poss.dep_ == "poss" and poss.lower_ not in ("its", "their", "our"):
+                        who = person_at(self.reading, self.span(poss))
+                        if who is not None:
+                            self.cues[who].member.append((self.span(tok), 0.6))
             if tok.dep_ == "nsubj" and tok.head.lemma_ in ("be", "become") and \
                     not finder.in_quote(pos):
                 who = person_at(self.reading, self.span(tok))
@@ -426,7 +506,7 @@ class _RoleReader:
             if q.speaker is None:
                 continue
             for tok in self.index.in_span(q.span):
-                if tok.pos_ != "VERB" or tok.lemma_.lower() not in LEAVE_VERBS | JOIN_VERBS:
+                if tok.pos_ != "VERB" or tok.lemma_.lower() not in _TOLD_VERBS:
                     continue
                 agent = self.agent(tok)
                 if agent is None:
@@ -444,7 +524,7 @@ class _RoleReader:
                 continue
             for q in self._by_speaker.get(rel, []):
                 for tok in self.index.in_span(q.span):
-                    if tok.pos_ != "VERB" or tok.lemma_.lower() not in LEAVE_VERBS | JOIN_VERBS:
+                    if tok.pos_ != "VERB" or tok.lemma_.lower() not in _TOLD_VERBS:
                         continue
                     agent = self.agent(tok)
                     if agent is not None and (agent.lower_ in THIRD_PRONOUNS or
