@@ -67,7 +67,8 @@ _PSEUDONYM = re.compile(
     r"(?:(?:whom|who|that)[ \t]+(?:I|we)(?:'ll|’ll|[ \t]+will|[ \t]+shall|[ \t]+would|"
     r"[ \t]+will[ \t]+here)?[ \t]+call|"
     r"(?:I|we)(?:'ll|’ll|[ \t]+will|[ \t]+shall)[ \t]+call[ \t]+(?:him|her)|"
-    r"(?P<naming>identified|known|named|called|dubbed|nicknamed|referred[ \t]+to)(?:[ \t]+only)?"
+    r"(?P<naming>identified|known|named|called|dubbed|nicknamed|referred[ \t]+to)"
+    r"(?:[ \t]+(?:here|below|hereafter|in[ \t]+this[ \t]+(?:article|report|note)))?(?:[ \t]+only)?"
     r"(?:[ \t]+(?:as|by[ \t]+(?:the|his|her)[ \t]+(?:name|nom[ \t]+de[ \t]+guerre|kunya|alias|"
     r"pseudonym)))?|"
     r"g(?:ave|ives?)[ \t]+(?:his|her)[ \t]+(?:first[ \t]+)?name[ \t]+(?:only[ \t]+)?as|"
@@ -99,6 +100,12 @@ _NAME_BEFORE_PSEUDONYM = re.compile(
     r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)[ \t]*"
     r"\((?:not (?:his|her|their) real name|a pseudonym|pseudonym|name changed|"
     r"names? (?:has been |have been )?changed)\)")
+# 'Vignette 2 — "Nabil", 23.': the name heading a case vignette, often in quotation marks
+_VNAME = r"[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?"
+_VIGNETTE_NAME = re.compile(
+    r"(?m)^[ \t]*(?:Case|Vignette|Profile|Portrait|Respondent|Interviewee|Subject|Story)[ \t]+"
+    r"(?:[A-Z]|\d{1,2})\b\.?[ \t]*[:.—–-][ \t]*(?:[\"“‘'](?P<quoted>" + _VNAME + r")[\"”’']|"
+    r"(?P<name>" + _VNAME + r")(?=,))")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"
@@ -152,6 +159,10 @@ _CONVERSE: dict[str, tuple[str, ...]] = {
     "cousin": ("cousin",),
 }
 # "the second man", "the other woman": a definite description of someone new
+# Titles of the other parties in a trial, an interview or an arrest.
+_PARTY_NOUNS = frozenset({"judge", "prosecutor", "magistrate", "lawyer", "attorney", "counsel",
+                          "interpreter", "translator", "investigator", "officer",
+                          "jury", "court", "psychologist", "psychiatrist"})
 _NEW_REFERENT = frozenset({"second", "third", "fourth", "fifth", "other", "next", "last"})
 _PLACE_PREPS = frozenset({"in", "near", "outside", "across", "towards", "via"})
 _COMPASS = frozenset({"north", "south", "east", "west", "northern", "southern", "eastern",
@@ -373,6 +384,8 @@ def _clean_entity(text: str, span: Span) -> Span | None:
     if label and label.end() < len(seg):
         start += label.end()  # "Case B. Karim": the vignette label is not part of the name
         seg = seg[label.end():]
+    elif label:
+        return None  # "Vignette 1" alone is a heading, nobody's name
     if not seg or not seg[0].isupper():
         return None
     first = seg.split()[0].lower().strip(".")
@@ -562,6 +575,14 @@ class _Grouper:
                 continue
             name_spans.append(span)
             cands.append(_Cand(span, "alias", key=name_key(name)))
+        for m in _VIGNETTE_NAME.finditer(text):
+            group = "quoted" if m.group("quoted") else "name"
+            span = Span(m.start(group), m.end(group))
+            name = m.group(group)
+            if name.split()[0].lower() in NOT_PERSON_NAMES or name_spans.overlaps(span):
+                continue
+            name_spans.append(span)
+            cands.append(_Cand(span, "name", key=name_key(name), head=self.index.at(span.start)))
         for m in _NAME_BEFORE_PSEUDONYM.finditer(text):
             span = Span(m.start("name"), m.end("name"))
             name = m.group("name")
@@ -1007,7 +1028,8 @@ class _Grouper:
                 c.lower_ in _NEW_REFERENT for c in cand.head.children if c.dep_ == "amod")
             if cand.definite and not ordinal:
                 target = self.recent(pos, cand.gender)
-                if target is not None and self._near(target, pos):
+                if target is not None and self._near(target, pos) and \
+                        not self._other_party(target, lemma):
                     self.add(target, cand)
                     self.touch(target, pos, cand.span)
                     by_head[((id(cand.head.doc), cand.head.i))] = target
@@ -1019,7 +1041,21 @@ class _Grouper:
             by_head[((id(cand.head.doc), cand.head.i))] = idx
             if not cand.definite:
                 seen_indef[cand.span.text_of(self.text).lower()] = idx
+        # names given only as an alias ("referred to here as X") are known only now: their
+        # later bare occurrences ("X left in 2017") are that person too
+        cands.extend(self.more_name_mentions(cands))
         self.resolve_in_quotes(cands)
+
+    def _other_party(self, idx: int, lemma: str) -> bool:
+        """"the judge", "the prosecutor": a definite title naming a separate party in the
+        story, not the person last spoken of, unless that person was already given it."""
+        if lemma not in _PARTY_NOUNS:
+            return False
+        # the mentions themselves and a title just before a name ("Judge X")
+        said = " ".join(self.text[max(0, m.span.start - 16):m.span.end].lower()
+                        for m in self.builds[idx].person.mentions
+                        if m.kind in ("descriptor", "nominal", "name"))
+        return re.search(rf"\b{re.escape(lemma)}", said) is None
 
     def more_name_mentions(self, cands: list[_Cand]) -> list[_Cand]:
         """Other occurrences of a known person's distinctive name word ("Saadi" after

@@ -23,6 +23,7 @@ having left is "other". The writer's own voice is never a defector.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,6 +117,12 @@ _OFFICE_WORDS = frozenset({"office", "department", "bureau", "ministry", "court"
                            "hisba", "diwan", "media", "prison", "checkpoint"})
 
 
+# The document is about the group, under any of its names.
+_GROUP_CONTEXT = re.compile(
+    r"\b(?:islamic\s+state|isis|isil|daesh|da'?ish|the\s+caliphate|khilafah|dawla|"
+    r"the\s+organi[sz]ation)\b", re.IGNORECASE)
+
+
 @dataclass
 class _Cues:
     leave: list[tuple[Span, float]] = field(default_factory=list)
@@ -133,6 +140,34 @@ def _modifier_words(tok: Any) -> set[str]:
 def _has_group_word(words: set[str]) -> bool:
     return bool(words & {"isis", "isil", "is", "daesh", "state", "caliphate", "jihadist",
                          "jihadi", "islamic"})
+
+
+def _across_border(verb: Any) -> bool:
+    """"... across the border", "over the frontier": a crossing out of the territory."""
+    return any(t.dep_ == "prep" and t.lower_ in ("across", "over", "through", "to") and any(
+        g.lemma_.lower() in _BORDER_WORDS for g in t.subtree) for t in verb.children)
+
+
+def _near_words(verb: Any) -> set[str]:
+    """Lemmas of the verb's sentence and the one before it."""
+    sent = verb.sent
+    words = {t.lemma_.lower() for t in sent}
+    if sent.start > 0:
+        words |= {t.lemma_.lower() for t in verb.doc[sent.start - 1].sent}
+    return words
+
+
+def _for_the_group(verb: Any) -> bool:
+    """Does ``verb`` (or its object) have a "for <the group by name>" phrase ("worked for
+    Daesh", "carried a rifle for the Islamic State")?"""
+    heads = [verb] + [o for o in verb.children if o.dep_ == "dobj"]
+    for prep in (c for h in heads for c in h.children):
+        if prep.dep_ != "prep" or prep.lower_ != "for":
+            continue
+        words = {g.lower_ for g in prep.subtree}
+        if words & {"isis", "isil", "daesh", "caliphate"} or words >= {"islamic", "state"}:
+            return True
+    return False
 
 
 class _RoleReader:
@@ -191,6 +226,8 @@ class _RoleReader:
             if former:
                 c.leave.append((self.span(tok), 0.8))
             c.member.append((self.span(tok), 0.9 if _has_group_word(words) else 0.6))
+            if not former and "still" in words and words & (GROUP_OBJECTS | {"inside", "with"}):
+                c.still.append(self.span(tok))  # "a fighter still inside the group"
         elif lemma in JOURNALIST_NOUNS:
             c.journalist.append(self.span(tok))
         elif lemma in OFFICIAL_NOUNS and (other_force or not _has_group_word(mods)):
@@ -261,8 +298,8 @@ class _RoleReader:
         kids = {t.lower_ for t in verb.children}
         if any(t.lower_ == "still" or t.lemma_.lower() in ("rejoin",) for t in verb.children):
             c.still.append(self.span(verb))
-        if lemma in ("return", "come") and any(t.lower_ == "never" for t in verb.children) and \
-                _LEAVE_PERMIT & {t.lemma_.lower() for t in verb.sent}:
+        if (lemma in ("return", "come") or (lemma == "go" and "back" in kids)) and any(
+                t.lower_ == "never" for t in verb.children) and _LEAVE_PERMIT & _near_words(verb):
             # "went on leave to see his mother and never returned": a way out
             c.leave.append((self.span(verb), 0.7 * weight))
             return
@@ -463,9 +500,11 @@ class _RoleReader:
                 who, _agent = self.agent_person(tok.head)
                 if who is not None:
                     self.cues[who].still.append(self.span(tok))
-            elif tok.lemma_.lower() in ("smuggle", "take", "get", "help", "sneak") and \
-                    not finder.in_quote(pos) and {c.lower_ for c in tok.children} & {"out"}:
-                # "a smuggler took her out", "was smuggled out": the one taken out left
+            elif tok.lemma_.lower() in ("smuggle", "take", "get", "help", "sneak", "bring",
+                                        "drive") and not finder.in_quote(pos) and (
+                    {c.lower_ for c in tok.children} & {"out"} or _across_border(tok)):
+                # "a smuggler took her out", "was smuggled out", "paid a man to take him
+                # across the border": the one taken out left
                 for obj in tok.children:
                     if obj.dep_ in ("dobj", "nsubjpass"):
                         who = person_at(self.reading, self.span(obj))
@@ -484,6 +523,12 @@ class _RoleReader:
                 sent_words = {t.lower_ for t in tok.sent}
                 if who is not None and sent_words & {"terrorism", "terrorist", "terror"}:
                     self.cues[who].member.append((self.span(tok.head), 0.6))
+            if tok.pos_ == "VERB" and tok.lemma_.lower() not in interesting and \
+                    _for_the_group(tok) and not finder.in_quote(pos):
+                # "carried a rifle for the Islamic State", "cooked for Daesh": served it
+                who, _agent = self.agent_person(tok)
+                if who is not None:
+                    self.cues[who].member.append((self.span(tok), 0.6))
             if tok.lemma_.lower() == "emir" and not finder.in_quote(pos):
                 # "his emir", "Karim's emir": someone with an emir above him served the group
                 for poss in tok.children:
@@ -608,6 +653,7 @@ class _RoleReader:
             if target is not None and rel in speakers:
                 voiced_by_relative.add(target)
         topic = self.topic_cue()
+        group_context = _GROUP_CONTEXT.search(self.text) is not None
         group_leaving = self.group_leaving_cue()
         kin_speakers: set[int] = set()
         for target, tellers in self.voiced_by.items():
@@ -617,6 +663,15 @@ class _RoleReader:
                     kin_speakers.add(teller)
         for idx, person in enumerate(self.reading.persons):
             c = self.cues[idx]
+            w_leave = max((w for _, w in c.leave), default=0.0)
+            w_member = max((w for _, w in c.member), default=0.0)
+            if idx == writer and group_context and not c.still and (
+                    w_leave >= 0.7 or (w_leave >= 0.6 and w_member >= 0.6)):
+                # a first-person account ("I went in 2014 … I never went back") by someone
+                # who tells of leaving, in a text about the group: the writer is the defector
+                person.role, person.role_confidence, person.source_voice = "defector", 0.6, "self"
+                person.role_cues = [s for s, _ in c.leave[:3]] + [s for s, _ in c.member[:2]]
+                continue
             if idx == writer:
                 person.role, person.role_confidence = "journalist", 0.9
                 person.role_cues = [m.span for m in person.mentions[:3]]
@@ -660,6 +715,13 @@ class _RoleReader:
                         person.source_voice = "reported"
                     continue
                 person.role, person.role_confidence = "other", 0.5
+                person.role_cues = [s for s, _ in c.leave[:3]]
+                continue
+            if group_context and own_voice and account and leave >= 0.5 and not related \
+                    and not c.still and idx not in self.silent:
+                # a document about the group ("Daesh", "the caliphate") quoting someone who
+                # tells, in their own words, of leaving: leaving implies having been inside
+                person.role, person.role_confidence, person.source_voice = "defector", 0.55, "self"
                 person.role_cues = [s for s, _ in c.leave[:3]]
                 continue
             if idx == interviewee and leave > 0 and account:
