@@ -38,6 +38,10 @@ from urllib.parse import urlparse
 
 import yaml
 
+from exitlens.model import DOCUMENT_KINDS
+from exitlens.model import EXIT_MODES as MODEL_EXIT_MODES
+from exitlens.model import OUTCOMES as MODEL_OUTCOMES
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = Path(__file__).resolve().with_name("sample_corpus_source.yaml")
 OUT_DIR = ROOT / "src" / "exitlens" / "data" / "sample_corpus"
@@ -81,17 +85,10 @@ DIMENSION = (
     | {c: "barrier" for c in BARRIER_CODES}
 )
 
-KINDS = {"news", "transcript", "report", "research_note", "court", "blog", "interview"}
-EXIT_MODES = {"escaped", "surrendered", "captured", "smuggled", "deserted", None}
-OUTCOMES = {
-    "prison",
-    "rehabilitation_centre",
-    "returned_home",
-    "in_hiding",
-    "deported",
-    "camp",
-    None,
-}
+# The vocabularies are the package's own (SPEC §1/§3); "unknown" is never a labelled kind.
+KINDS = set(DOCUMENT_KINDS) - {"unknown"}
+EXIT_MODES = {*MODEL_EXIT_MODES, None}
+OUTCOMES = {*MODEL_OUTCOMES, None}
 VOICES = {"self", "relative", "reported"}
 GENDERS = {"m", "f", None}
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".pdf": "pdf", ".docx": "docx"}

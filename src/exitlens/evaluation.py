@@ -66,7 +66,6 @@ FIELDS: tuple[str, ...] = (
     "gender", "age", "nationality", "origin_region", "joined_year", "left_year", "role",
     "exit_mode", "outcome",
 )
-_KINDS = {"news", "report", "transcript", "research_note", "blog", "court", "interview"}
 
 
 class GoldError(ExitlensError):
