@@ -429,6 +429,38 @@ def train(
         out.print(f"thresholds saved: {escape(str(report['thresholds']))}")
 
 
+@app.command("train-roles")
+def train_roles(
+    gold: Annotated[list[Path], typer.Argument(help="SPEC §4 labelled JSONL files.")],
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the role model (JSON).")
+    ],
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Train the learned role model that may promote undecided people to defector.
+
+    With several files, each is scored by a model fitted on the others and the
+    promotion threshold is chosen on those held-out scores. Point `reading.role_model`
+    at the written file to use it.
+    """
+    from .reading.role_training import save_role_model, train_role_model
+
+    settings = Project.settings_for(None, config)
+    report = train_role_model([str(g) for g in gold], settings)
+    path = save_role_model(report.model, out_path)
+    if fmt is not OutputFormat.table:
+        emit_json({"path": str(path), "examples": report.examples,
+                   "positives": report.positives, "threshold": report.model.threshold,
+                   "per_file": report.per_file})
+        return
+    out.print(f"role model saved: {escape(str(path))} ({report.examples} people, "
+              f"{report.positives} defectors; threshold {report.model.threshold:.2f})")
+    for row in report.per_file:
+        out.print(f"  {escape(str(row['file']))}: defector F1 rules {row['rules_f1']:.3f} -> "
+                  f"with model (fitted without this file) {row['with_model_f1']:.3f}")
+
+
 @app.command()
 def models(
     db: DbOption = None,

@@ -70,6 +70,12 @@ class ReadingSettings(_Section):
     max_paragraph_chars: int = Field(
         20_000, ge=500, description="Longer paragraphs are split so no step is superlinear."
     )
+    role_model: str | None = Field(
+        None,
+        description="JSON role model that may promote people the role rules left undecided "
+        "to defector (see scripts/train_role_model.py); default: the built-in one; \"none\" "
+        "switches it off so the rules decide alone.",
+    )
 
 
 class LlmSettings(_Section):

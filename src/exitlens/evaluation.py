@@ -595,15 +595,18 @@ class EvalReport:
 
 
 def run_pipeline(records: Sequence[GoldRecord], settings: Settings,
-                 stages: Sequence[str] | None = None) -> list[DocumentReading]:
-    """The configured pipeline (or ``stages``) over the records' texts, in batches."""
+                 stages: Sequence[str] | None = None,
+                 keep: Sequence[str] = ()) -> list[DocumentReading]:
+    """The configured pipeline (or ``stages``) over the records' texts, in batches;
+    ``keep`` names scratch entries to keep on the readings."""
     from .pipeline import Pipeline
 
     pipeline = Pipeline(list(stages or settings.reading.stages), settings)
     readings: list[DocumentReading] = []
     batch = settings.reading.batch_size
     for i in range(0, len(records), batch):
-        readings.extend(pipeline.run_batch([r.document() for r in records[i : i + batch]]))
+        readings.extend(pipeline.run_batch([r.document() for r in records[i : i + batch]],
+                                           keep=keep))
     return readings
 
 

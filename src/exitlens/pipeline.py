@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .config import Settings
@@ -69,12 +69,18 @@ class Pipeline:
         self.stage_names = list(stage_names)
         self.stages: list[Stage] = [stages.get(name)() for name in self.stage_names]
 
-    def run_batch(self, documents: Sequence[Document]) -> list[DocumentReading]:
+    def run_batch(self, documents: Sequence[Document],
+                  keep: Collection[str] = ()) -> list[DocumentReading]:
+        """Run every stage over ``documents``. The stages' scratch data (parses, indexes)
+        is dropped afterwards to free memory, except the ``keep`` keys (for training and
+        inspection)."""
         readings = [DocumentReading(document=doc) for doc in documents]
         for stage in self.stages:
             stage.process(readings, self.context)
         for reading in readings:
+            kept = {k: reading.scratch[k] for k in keep if k in reading.scratch}
             reading.scratch.clear()
+            reading.scratch.update(kept)
         return readings
 
     def run(

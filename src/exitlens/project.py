@@ -12,6 +12,7 @@ Every method that changes data appends to the ``events`` table (the audit trail)
 from __future__ import annotations
 
 import getpass
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -375,6 +376,14 @@ class Project:
             if active is not None:
                 meta = read_meta(active)
                 models = f"classifier={meta.get('version', active.name)}@{meta.get('created')}"
+        role_model = self.settings.reading.role_model
+        if role_model != "none":
+            from .reading.role_model import builtin_role_model_path
+
+            path = Path(role_model) if role_model else builtin_role_model_path()
+            if path.is_file():
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+                models += f"|roles={digest}"
         return analysis_fingerprint(self.settings, models)
 
     def pipeline(self) -> Pipeline:

@@ -103,8 +103,11 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     return report
 
 
-def build_builtin(out_dir: Path | None = None) -> dict[str, Any]:
-    """Rebuild the shipped defaults from the bundled sample corpus labels."""
+def build_builtin(out_dir: Path | None = None,
+                  extra_gold: Sequence[Path] = ()) -> dict[str, Any]:
+    """Rebuild the shipped defaults from the bundled sample corpus labels plus
+    ``extra_gold`` (our own fictional development sets; never the real dev set or the
+    held-out set)."""
     from importlib import resources
 
     data_dir = Path(str(resources.files("exitlens").joinpath("data")))
@@ -112,10 +115,12 @@ def build_builtin(out_dir: Path | None = None) -> dict[str, Any]:
     cb = load_codebook()
     context = PipelineContext(Settings())
     embedder = get_embedder(context)
-    records = load_gold(data_dir / "sample_gold.jsonl")
+    sources = [data_dir / "sample_gold.jsonl", *extra_gold]
+    records = [r for path in sources for r in load_gold(path)]
+    names = ", ".join(Path(p).name for p in sources)
     model = train_classifier(examples_from_gold(records, cb), cb, embedder,
-                             note="built-in default: trained ONLY on the bundled fictional "
-                                  "sample corpus labels (sample_gold.jsonl)")
+                             note="built-in default: trained ONLY on our own fictional "
+                                  f"labelled sets ({names})")
     import shutil
 
     target = out / "classifier-sample"
@@ -125,7 +130,7 @@ def build_builtin(out_dir: Path | None = None) -> dict[str, Any]:
     shutil.move(str(tmp), str(target))
     shutil.rmtree(out / "_build", ignore_errors=True)
     thresholds = calibrate(calibration_examples(records), cb, embedder)
-    thresholds["note"] = "calibrated on the bundled fictional sample corpus labels"
+    thresholds["note"] = f"calibrated on our own fictional labelled sets ({names})"
     save_thresholds(thresholds, out)
     return {"classifier": str(target), "thresholds": thresholds}
 
@@ -133,8 +138,10 @@ def build_builtin(out_dir: Path | None = None) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Rebuild exitlens' built-in coding models.")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("gold", type=Path, nargs="*",
+                        help="extra fictional labelled sets besides the sample corpus labels")
     args = parser.parse_args(argv)
-    report = build_builtin(args.out)
+    report = build_builtin(args.out, args.gold)
     print(f"classifier: {report['classifier']}")
     print(f"thresholds: default {report['thresholds']['default']}")
 

@@ -331,6 +331,12 @@ class _Covered:
         return not (left or right)
 
 
+_SELF_INTRO = re.compile(r"\b(?:I'm|I’m|I am|my name is|this is|it's|it’s)\s+$",
+                         re.IGNORECASE)
+_GUEST_INTRO = re.compile(
+    r"\b(?:my|our)\s+(?:first\s+|next\s+|special\s+)?guest\s+(?:today\s+|tonight\s+|"
+    r"this\s+week\s+|now\s+)?(?:is|was)\s+(?P<np>(?:a|an|the)\s+[^.;!?]{3,200}?)"
+    r"(?=[.;!?]|$)", re.IGNORECASE)
 _PHRASE_BREAK = re.compile(r"[\n.!?\"“”«»¨]")
 
 
@@ -399,7 +405,18 @@ def _clean_entity(text: str, span: Span) -> Span | None:
         return None
     if not plausible_name(seg):
         return None
+    if all(_is_demonym(w) for w in seg.split()):
+        return None  # "another Tajik", "the Uzbek": a nationality, not a name
     return Span(start, end)
+
+
+def _is_demonym(word: str) -> bool:
+    """Is ``word`` a nationality, ethnicity or region adjective ("Tajik", "Uzbeks")?"""
+    gaz = load_gazetteer()
+    for form in (word, word[:-1] if word.endswith("s") else word):
+        if any(e.kind in ("demonym", "ethnic", "region") for e in gaz.lookup(form)):
+            return True
+    return False
 
 
 class _Grouper:
@@ -448,8 +465,9 @@ class _Grouper:
             build.has_intro = True
             cur = build.person.name
             name = cand.span.text_of(self.text)
-            if cur is None or (len(name) > len(cur) and cand.kind == "name"):
-                build.person.name = name
+            if cur is None or (len(name) > len(cur) and cand.kind == "name") or (
+                    cur.isupper() and not name.isupper() and len(name) >= len(cur)):
+                build.person.name = name  # the fuller name; "Tomas" over a label's "TOMAS"
             if cand.kind == "alias" and cur is not None and cand.key and not (cand.key & name_key(
                     cur)):
                 build.person.name = name
@@ -767,10 +785,13 @@ class _Grouper:
             lemma = tok.lemma_.lower()
             is_noun = (tok.pos_ == "NOUN" and lemma in PERSON_NOUNS and tok.tag_ == "NN") or (
                 tok.pos_ == "PROPN" and tok.lower_ in PERSON_NOUNS and tok.tag_ == "NNP")
-            is_norp = tok.ent_type_ == "NORP" and tok.pos_ in ("PROPN", "NOUN", "ADJ") and \
-                tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "appos", "attr", "ROOT") and \
+            norp_dets = _SPEAKER_INDEF | {"the"} if tok.tag_ in ("NNP", "NN") else _SPEAKER_INDEF
+            is_norp = (tok.ent_type_ == "NORP" or (tok.text[:1].isupper() and _is_demonym(
+                tok.text))) and tok.pos_ in ("PROPN", "NOUN", "ADJ") and \
+                tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "appos", "attr", "ROOT",
+                             "dep") and \
                 tok.tag_ in ("NNP", "NN", "JJ") and any(
-                    c.dep_ == "det" and c.lower_ in _SPEAKER_INDEF for c in tok.children)
+                    c.dep_ == "det" and c.lower_ in norp_dets for c in tok.children)
             # any singular noun with "who" is a person: "another local fight(er) who joined…"
             is_who = tok.pos_ == "NOUN" and tok.tag_ == "NN" and any(
                 c.dep_ == "relcl" and any(g.lower_ == "who" and g.dep_ in ("nsubj", "nsubjpass")
@@ -1106,7 +1127,9 @@ class _Grouper:
             q = self.quote_spans[i]
             if cand.kind in ("name", "alias"):
                 owner = self.span_owner.get((cand.span.start, cand.span.end))
-                if owner is not None:
+                if owner is not None and not _SELF_INTRO.search(
+                        self.text, max(q.start, pos - 16), pos):
+                    # "I'm Dana Lindqvist" names the speaker, whom her own "he" never means
                     last_named = (q.start, q.end, owner)
                 continue
             if cand.kind != "pronoun" or cand.gender not in ("m", "f"):
@@ -1138,7 +1161,10 @@ class _Grouper:
                      for i, b in enumerate(self.builds)}
         named = sorted(
             (first_pos[i], i) for i, b in enumerate(self.builds)
-            if b.key and not b.is_writer and not self._titled(b)
+            if b.key and not b.is_writer and not self._titled(b) and any(
+                # a name heard only inside someone's quote ("my friend X") is a third party
+                m.kind in ("name", "alias") and not self.inside_quote(m.span.start)
+                for m in b.person.mentions)
         )
         paras: list[Span] = self.reading.scratch.get("paragraphs", [])
         body = [p for p in paras if len(p) > 120]  # skip headline and caption-sized lines
@@ -1290,6 +1316,8 @@ class _Grouper:
                     found = self.match_name(lk)
                     idx = found if found is not None else self.new_person(
                         _Cand(q.speaker_span, "name", key=lk))
+                    if found is None:
+                        self._label_name_mentions(idx, label, labels)
                 self.add(idx, _Cand(q.speaker_span, "speaker_label"))
                 q.speaker = idx
                 continue
@@ -1302,11 +1330,59 @@ class _Grouper:
                     idx2 = self.recent(q.speaker_span.start, gender_of_word(word))
             q.speaker = idx2
         self.reading.scratch["interviewee"] = interviewee
+        self._introduced_guests()
         for idx, noun in kin_labels.items():
             target = self._talked_about(idx)
             if target is None:
                 target = self._unnamed_kin(idx)
             self.kin[idx] = (target, noun)
+
+    def _label_name_mentions(self, idx: int, label: str,
+                             labels: dict[tuple[int, int], str]) -> None:
+        """"TOMAS:" as a speaker label: "Tomas" elsewhere in the text (the host's "Tomas,
+        thanks for coming") is a mention of the same person."""
+        word = label.strip().rstrip(":").strip()
+        if not word or not word.replace(" ", "").isalpha():
+            return
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+        for m in pattern.finditer(self.text):
+            key = (m.start(), m.end())
+            if key in labels or key in self.span_owner or not m.group()[0].isupper() or \
+                    m.group().isupper():
+                continue  # label lines are linked with their quotes
+            self.add(idx, _Cand(Span(m.start(), m.end()), "name", key=name_key(word)))
+
+    def _introduced_guests(self) -> None:
+        """"My guest today is a former fighter from Homs …" in a host's turn: the phrase
+        describes whoever speaks next under another label."""
+        turns = [q for q in self.reading.quotes if q.kind == "transcript" and q.speaker is not None]
+        for i, q in enumerate(turns):
+            m = _GUEST_INTRO.search(self.text, q.span.start, q.span.end)
+            if m is None:
+                continue
+            guest = next((t.speaker for t in turns[i + 1:] if t.speaker != q.speaker), None)
+            if guest is None or (guest == self.writer and q.speaker != self.writer):
+                continue
+            span = clip_phrase(self.text, Span(m.start("np"), m.end("np")))
+            cut = re.search(r"\s+of\s|,", span.text_of(self.text))
+            if cut is not None:  # "the mother of a young man who …": the man is someone else
+                span = Span(span.start, span.start + cut.start())
+            if (span.start, span.end) in self.span_owner:
+                continue
+            self.add(guest, _Cand(span, "descriptor"))
+            person = self.builds[guest].person
+            if person.descriptor is None:
+                person.descriptor = span.text_of(self.text)
+            # the host's "he"/"she" after the introduction, in the same turn, is the guest
+            for tok in self.index.in_span(Span(m.end(), q.span.end)):
+                g = gender_of_word(tok.lower_)
+                if tok.lower_ in MALE_PRONOUNS | FEMALE_PRONOUNS and g is not None and (
+                        self.index.start_of(tok), self.index.start_of(tok) + len(tok.text)
+                        ) not in self.span_owner:
+                    self.add(guest, _Cand(self.index.span_of(tok), "pronoun", head=tok,
+                                          gender=g))
+                    if self.builds[guest].gender is None:
+                        self.builds[guest].gender = g
 
     def _unnamed_kin(self, idx: int) -> int | None:
         """"BROTHER: He joined in 2015 …": a relative's answers about someone never named.

@@ -36,12 +36,16 @@ from .cues import (
     JOURNALIST_NOUNS,
     KIN_NOUNS,
     OFFICIAL_NOUNS,
+    PERSON_NOUNS,
     THIRD_PRONOUNS,
     TokenIndex,
+    sentence_at,
+    sentence_index,
 )
 from .evidence import AccountFinder
 from .gazetteer import load_gazetteer
 from .people import person_at
+from .role_model import RoleModel, _log1p, family_rates, load_role_model, promotable
 
 LEAVE_VERBS = frozenset(
     {
@@ -53,6 +57,9 @@ LEAVE_VERBS = frozenset(
 _PARTICLE_LEAVE = {"run": {"away", "off"}, "break": {"away", "with"}, "walk": {"away", "out"},
                    "get": {"out", "away"}, "slip": {"away", "out"}, "sneak": {"out", "away"},
                    "smuggle": {"out", "away"}}
+_WITHHELD_DETAILS = frozenset({"where", "which", "name", "surname", "whereabouts", "town",
+                               "village", "city", "country", "address", "age", "identity",
+                               "when", "who"})
 _SILENCE_VERBS = frozenset({"say", "explain", "talk", "speak", "comment", "reveal", "tell",
                             "decline", "refuse", "disclose", "discuss"})
 # Being prosecuted for terrorism implies (alleged) membership.
@@ -121,6 +128,15 @@ _OFFICE_WORDS = frozenset({"office", "department", "bureau", "ministry", "court"
 _GROUP_CONTEXT = re.compile(
     r"\b(?:islamic\s+state|isis|isil|daesh|da'?ish|the\s+caliphate|khilafah|dawla|"
     r"the\s+organi[sz]ation)\b", re.IGNORECASE)
+
+
+# Words that place a text in the group's war even when it never names the group ("the
+# group", "his emir", "in Raqqa"): two different ones make a conflict context.
+_CONFLICT_TERMS = re.compile(
+    r"\b(?:the\s+group|emirs?|raqqa|mosul|baghouz|deir\s+ez-?zor|tal\s+afar|manbij|"
+    r"fallujah|hisba|sharia|jihad\w*|mujahid\w*|caliph\w*|bay'?ah|allegiance|"
+    r"foreign\s+fighters?|syria|iraq|the\s+brothers|apostates?|checkpoints?)\b",
+    re.IGNORECASE)
 
 
 @dataclass
@@ -454,8 +470,8 @@ class _RoleReader:
                 node = agent
                 for _ in range(4):
                     if node.dep_ not in ("pobj", "prep", "appos", "npadvmod") or \
-                            node.head.i == node.i:
-                        break
+                            node.head.i == node.i or node.lemma_.lower() in PERSON_NOUNS:
+                        break  # "the mother of a young man who went": he went, not she
                     node = node.head
                     if node.dep_ == "prep" and node.lower_ not in ("in", "of", "from", "with"):
                         break
@@ -514,6 +530,10 @@ class _RoleReader:
                     any(c.dep_ == "neg" for c in tok.children) or tok.lemma_.lower() in (
                         "decline", "refuse")):
                 # "he has never said why", "she declined to talk": their account is missing
+                # (but "would not say where he sleeps" or "which country" withholds a detail)
+                words = {t.lower_ for t in tok.subtree}
+                if words & _WITHHELD_DETAILS and not words & {"why", "reason", "reasons"}:
+                    continue
                 who, _agent = self.agent_person(tok)
                 if who is not None:
                     self.silent.add(who)
@@ -661,6 +681,12 @@ class _RoleReader:
                 if teller in kin or self.cues[teller].relative or self.speaks_of_kin(teller):
                     voiced_by_relative.add(target)
                     kin_speakers.add(teller)
+        conflict_terms = len({m.group().lower() for m in _CONFLICT_TERMS.finditer(self.text)})
+        self.doc_flags = {"topic": float(topic is not None), "group_context": float(group_context),
+                          "group_leaving": float(group_leaving is not None),
+                          "conflict_context": float(group_context or conflict_terms >= 2)}
+        self.voiced_by_relative = voiced_by_relative
+        self.kin_speakers = kin_speakers
         for idx, person in enumerate(self.reading.persons):
             c = self.cues[idx]
             w_leave = max((w for _, w in c.leave), default=0.0)
@@ -752,12 +778,113 @@ class _RoleReader:
             person.role_cues = []
 
 
+    # -- learned second opinion --------------------------------------------------------
+    def features(self, idx: int) -> dict[str, float]:
+        """The person's feature values for :class:`~exitlens.reading.role_model.RoleModel`:
+        the rule cues, how much they speak, and word families around them."""
+        reading = self.reading
+        person = reading.persons[idx]
+        c = self.cues[idx]
+        quotes = self._by_speaker.get(idx, [])
+        quote_chars = sum(len(q.span) for q in quotes)
+        all_quote_chars = sum(len(q.span) for q in reading.quotes) or 1
+        per_speaker = {k: sum(len(q.span) for q in v) for k, v in self._by_speaker.items()}
+        kin = reading.scratch.get("kin", {})
+        related = idx in kin or bool(c.relative) or idx in self.kin_speakers
+        starts, spans = sentence_index(reading)
+        ctx_spans: set[Span] = set()
+        for m in person.mentions:
+            i = sentence_at(starts, spans, m.span.start)
+            if i >= 0:
+                ctx_spans.add(spans[i])
+        ctx_spans.update(self.finder.account_spans(idx))
+        q_spans = {q.span for q in quotes}
+        ctx_tokens = [t for s in sorted(ctx_spans - q_spans) for t in self.index.in_span(s)
+                      if not self.finder.in_quote(self.index.start_of(t))]
+        q_tokens = [t for s in sorted(q_spans) for t in self.index.in_span(s)]
+        ctx_rates, _, _, _ = family_rates(ctx_tokens)
+        q_rates, q_first, q_past, q_words = family_rates(q_tokens)
+        text_len = max(len(self.text), 1)
+        first = min((m.span.start for m in person.mentions), default=text_len)
+        values: dict[str, float] = {
+            "leave_max": max((w for _, w in c.leave), default=0.0),
+            "member_max": max((w for _, w in c.member), default=0.0),
+            "leave_n": min(len(c.leave), 5) / 5.0,
+            "member_n": min(len(c.member), 5) / 5.0,
+            "still": float(bool(c.still)),
+            "journalist_cue": float(bool(c.journalist)),
+            "official_cue": float(bool(c.official)),
+            "relative_cue": float(bool(c.relative)),
+            "related": float(related),
+            "silent": float(idx in self.silent),
+            "own_voice": float(bool(quotes)),
+            "quotes_log": _log1p(len(quotes)),
+            "quote_share": quote_chars / all_quote_chars,
+            "account": float(self.finder.has_account(idx)),
+            "voiced_by_relative": float(idx in self.voiced_by_relative),
+            "interviewee": float(idx == reading.scratch.get("interviewee")),
+            "has_name": float(person.name is not None),
+            "mentions_log": _log1p(len(person.mentions)),
+            "first_mention": first / text_len,
+            "most_quoted": float(bool(per_speaker) and quote_chars > 0 and
+                                 quote_chars == max(per_speaker.values())),
+            "persons_log": _log1p(len(reading.persons)),
+            "quote_first_person": q_first if q_words else 0.0,
+            "quote_past": q_past if q_words else 0.0,
+            **self.doc_flags,
+        }
+        for name, rate in ctx_rates.items():
+            values[f"ctx_{name}"] = rate
+        for name, rate in q_rates.items():
+            values[f"quote_{name}"] = rate
+        return values
+
+    def second_opinion(self, model: RoleModel | None) -> None:
+        """Promote to defector the people the rules left as "other" or "current member"
+        whom the model is confident about. The writer, journalists, officials and
+        relatives stay as the rules decided: their cues are explicit. Every person's
+        features (and score, with a model) are kept in ``scratch`` for training and
+        inspection."""
+        writer = self.reading.scratch.get("writer")
+        speakers = {q.speaker for q in self.reading.quotes if q.speaker is not None}
+        features = {idx: self.features(idx) for idx in range(len(self.reading.persons))}
+        self.reading.scratch["role_features"] = features
+        if model is None:
+            return
+        scores: dict[int, float] = {}
+        for idx, person in enumerate(self.reading.persons):
+            p = model.probability(features[idx])
+            scores[idx] = p
+            if p < model.threshold or not promotable(features[idx], person.role, idx == writer):
+                continue
+            c = self.cues[idx]
+            person.role = "defector"
+            person.role_confidence = round(min(0.45 + 0.4 * p, 0.9), 3)
+            person.role_cues = [s for s, _ in c.leave[:3]] + [s for s, _ in c.member[:2]] or [
+                m.span for m in person.mentions[:1]]
+            if idx in speakers:
+                person.source_voice = "self"
+            elif idx in self.voiced_by_relative:
+                person.source_voice = "relative"
+            else:
+                person.source_voice = "reported"
+        self.reading.scratch["role_scores"] = scores
+
+
 class RoleStage:
-    """Sets ``role``, ``role_confidence``, ``role_cues`` and ``source_voice`` of every person."""
+    """Sets ``role``, ``role_confidence``, ``role_cues`` and ``source_voice`` of every person.
+
+    The rules decide first; the learned model (``reading.role_model``; the built-in
+    one by default, ``"none"`` to switch it off) may then promote people the rules
+    left undecided.
+    """
 
     name = "roles"
 
     def process(self, readings: Sequence[DocumentReading], context: PipelineContext) -> None:
+        setting = context.settings.reading.role_model
+        model = None if setting == "none" else context.resource(
+            "role_model", setting or "", lambda: load_role_model(setting))
         for reading in readings:
             reader = _RoleReader(reading)
             reader.description_cues()
@@ -766,6 +893,7 @@ class RoleStage:
             reader.relative_cues()
             reader.spouse_cues()
             reader.decide()
+            reader.second_opinion(model)
             reading.scratch["voiced_by"] = reader.voiced_by
             for person in reading.persons:
                 person.role_cues = sorted(set(person.role_cues))

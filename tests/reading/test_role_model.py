@@ -1,0 +1,196 @@
+"""The learned role model: file format, errors, promotion rules and training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exitlens.cli import app
+from exitlens.config import Settings
+from exitlens.errors import ExitlensError
+from exitlens.model import Document, DocumentReading
+from exitlens.pipeline import Pipeline
+from exitlens.reading.role_model import (
+    FEATURES,
+    ROLE_MODEL_KIND,
+    RoleModel,
+    builtin_role_model_path,
+    load_role_model,
+)
+from exitlens.reading.role_training import (
+    RoleExample,
+    combined_f1,
+    save_role_model,
+    train_role_model,
+)
+
+from .conftest import STAGES, person_named
+
+# Quoted, with a story in the group's territory, but no leaving word the rules know:
+# the rules leave her undecided ("other" or "current member").
+UNDECIDED = (
+    "Samira Aziz spent two winters in Raqqa with the organisation. Her days were long. "
+    '"By the end I only wanted my mother," Samira Aziz said. The reporter who met her, '
+    "Tom Evans, said little."
+)
+
+
+def model_with(weights: dict[str, float], threshold: float = 0.5, bias: float = -2.0
+               ) -> RoleModel:
+    n = len(FEATURES)
+    return RoleModel(kind=ROLE_MODEL_KIND, features=FEATURES, mean=(0.0,) * n, scale=(1.0,) * n,
+                     weights=tuple(weights.get(f, 0.0) for f in FEATURES), bias=bias,
+                     threshold=threshold)
+
+
+def read_with(model_path: str, text: str) -> DocumentReading:
+    settings = Settings.model_validate({"reading": {"role_model": model_path}})
+    return Pipeline(STAGES, settings).run_batch([Document(text=text)])[0]
+
+
+def test_json_round_trip_keeps_probabilities() -> None:
+    model = model_with({"own_voice": 3.0, "leave_max": 2.0}, threshold=0.7)
+    again = RoleModel.from_json(json.loads(json.dumps(model.to_json())), "memory",
+                                ROLE_MODEL_KIND)
+    values = {"own_voice": 1.0, "leave_max": 0.6}
+    assert again.probability(values) == pytest.approx(model.probability(values))
+    assert again.threshold == 0.7
+
+
+def test_probability_rises_with_a_positive_weight() -> None:
+    model = model_with({"own_voice": 3.0})
+    assert model.probability({"own_voice": 1.0}) > model.probability({"own_voice": 0.0})
+    assert 0.0 < model.probability({}) < 0.5  # negative bias, no evidence
+
+
+def test_invalid_model_file_gets_a_stable_error(tmp_path: Path) -> None:
+    bad = tmp_path / "roles.json"
+    bad.write_text('{"kind": "exitlens-role-model", "features": ["a"], "mean": [0, 1]}')
+    with pytest.raises(ExitlensError) as info:
+        load_role_model(str(bad))
+    assert info.value.code == "role_model_invalid"
+    bad.write_text("{not json")
+    load_role_model.cache_clear()
+    with pytest.raises(ExitlensError) as info:
+        load_role_model(str(bad))
+    assert info.value.code == "role_model_invalid"
+    with pytest.raises(ExitlensError) as info:
+        load_role_model(str(tmp_path / "absent.json"))
+    assert info.value.code == "role_model_missing"
+
+
+def test_builtin_model_ships_with_the_package() -> None:
+    path = builtin_role_model_path()
+    assert path.is_file()
+    model = load_role_model(None)
+    assert model is not None
+    assert model.features == FEATURES
+    assert 0.5 <= model.threshold < 1.0
+    assert "dev.jsonl" not in model.trained_on  # never the real dev set
+
+
+def test_confident_model_promotes_an_undecided_speaker(tmp_path: Path) -> None:
+    off = read_with("none", UNDECIDED)
+    samira = person_named(off, "Samira")
+    assert off.persons[samira].role in ("other", "current_member")
+
+    path = save_role_model(model_with({"own_voice": 6.0, "ctx_group": 2.0}),
+                           tmp_path / "roles.json")
+    on = read_with(str(path), UNDECIDED)
+    person = on.persons[person_named(on, "Samira")]
+    assert person.role == "defector"
+    assert person.source_voice == "self"
+    assert 0.45 < person.role_confidence <= 0.9
+    assert person.evidence, "a promoted defector gets evidence for the coders"
+
+
+def test_model_never_promotes_the_writer_a_journalist_or_below_threshold(
+        tmp_path: Path) -> None:
+    text = ("I spent two weeks in Raqqa in 2016. " + UNDECIDED)
+    always = save_role_model(model_with({}, bias=10.0), tmp_path / "always.json")
+    reading = read_with(str(always), text)
+    for person in reading.persons:
+        if person.descriptor == "the writer":
+            assert person.role == "journalist"
+    evans = person_named(reading, "Tom Evans")
+    assert reading.persons[evans].role != "defector"  # no account of his own is reported
+
+    never = save_role_model(model_with({}, bias=-10.0), tmp_path / "never.json")
+    assert read_with(str(never), UNDECIDED).persons[
+        person_named(read_with(str(never), UNDECIDED), "Samira")].role != "defector"
+
+
+def test_combined_f1_counts_rules_and_promotions() -> None:
+    def ex(rule: bool, eligible: bool, label: bool) -> RoleExample:
+        return RoleExample("g", "d", {}, rule, eligible, label)
+
+    examples = [ex(True, False, True), ex(False, True, True), ex(False, True, False)]
+    # rules alone: 1 of 3 gold found, no false positive
+    assert combined_f1(examples, [0.0, 0.9, 0.2], 2.0, 3) == pytest.approx((1.0, 1 / 3, 0.5))
+    # promotions at 0.5 add the true one only
+    p, r, _ = combined_f1(examples, [0.0, 0.9, 0.2], 0.5, 3)
+    assert (p, r) == pytest.approx((1.0, 2 / 3))
+    # at 0.1 the false one too
+    p, r, _ = combined_f1(examples, [0.0, 0.9, 0.2], 0.1, 3)
+    assert (p, r) == pytest.approx((2 / 3, 2 / 3))
+
+
+GOLD_A = {
+    "id": "t-a", "url": None, "title": "t", "outlet": "o", "published": None, "kind": "news",
+    "text": ("Rashid Amari joined the Islamic State in 2014 and deserted the group a year "
+             'later. "I could not watch another execution," Amari said. "He is lucky," said '
+             "Greta Holm, an analyst at an institute in London."),
+    "defectors": [{"ref": "d1", "name": "Rashid Amari", "descriptor": "Rashid Amari",
+                   "source_voice": "self", "exit_reasons": [], "join_motives": [],
+                   "evidence": []}],
+}
+GOLD_B = {
+    **GOLD_A, "id": "t-b",
+    "text": ("Malik Jaber, a former ISIS fighter, fled to Turkey in 2016. "
+             '"I was a fool to believe them," he said. "Many return," said Peter Lang, a '
+             "police spokesman."),
+    "defectors": [{"ref": "d1", "name": "Malik Jaber", "descriptor": "Malik Jaber",
+                   "source_voice": "self", "exit_reasons": [], "join_motives": [],
+                   "evidence": []}],
+}
+
+
+def _write(path: Path, *records: dict[str, object]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_train_role_model_reports_held_out_figures_per_file(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.jsonl", GOLD_A)
+    b = _write(tmp_path / "b.jsonl", GOLD_B)
+    report = train_role_model([str(a), str(b)])
+    assert report.positives == 2
+    assert report.examples > report.positives
+    assert [Path(str(r["file"])).name for r in report.per_file] == ["a.jsonl", "b.jsonl"]
+    assert all(r["rules_f1"] == pytest.approx(1.0) for r in report.per_file)
+    assert report.model.trained_on == ("a.jsonl", "b.jsonl")
+
+
+def test_train_role_model_needs_both_kinds_of_people(tmp_path: Path) -> None:
+    only = {**GOLD_A, "text": "Nobody is named here. The town is quiet.", "defectors": []}
+    path = _write(tmp_path / "none.jsonl", only)
+    with pytest.raises(ExitlensError) as info:
+        train_role_model([str(path)])
+    assert info.value.code == "no_training_data"
+
+
+def test_cli_train_roles_writes_a_loadable_model(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.jsonl", GOLD_A)
+    b = _write(tmp_path / "b.jsonl", GOLD_B)
+    target = tmp_path / "models" / "roles.json"
+    result = CliRunner().invoke(app, ["train-roles", str(a), str(b), "--out", str(target),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["positives"] == 2
+    model = load_role_model(str(target))
+    assert model is not None and model.features == FEATURES
+    assert not list(target.parent.glob(".role-model-*"))  # no temporary file left behind
