@@ -106,6 +106,12 @@ _VIGNETTE_NAME = re.compile(
     r"(?m)^[ \t]*(?:Case|Vignette|Profile|Portrait|Respondent|Interviewee|Subject|Story)[ \t]+"
     r"(?:[A-Z]|\d{1,2})\b\.?[ \t]*[:.—–-][ \t]*(?:[\"“‘'](?P<quoted>" + _VNAME + r")[\"”’']|"
     r"(?P<name>" + _VNAME + r")(?=,))")
+# "Respondent 7", "Participant R3", "Interviewee B": how studies name the people they
+# quote; a name of its own, unless it heads a vignette ("Case D. Faisal Umari …", "Case A:
+# A Tunisian woman …", handled as vignette labels) or a real name follows.
+_STUDY_ID = re.compile(
+    r"\b(?:Respondent|Participant|Interviewee|Informant|Subject)[ \t]+"
+    r"(?:[A-Z]{1,2}-?\d{1,3}|\d{1,3}|[A-Z])\b(?![ \t]*[.:—–-])(?![ \t]*[\"“‘']?[A-Z][a-z])")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"
@@ -125,7 +131,12 @@ _PLACE_WORDS = frozenset(
     }
 )
 _BYLINE_AFTER = re.compile(r"[ \t]+(?:writes|reports)[ \t]*:")
-_BYLINE_BEFORE = re.compile(r"(?:^|\n)[ \t|]*[Bb]y[ \t]+$")
+_BYLINE_BEFORE = re.compile(
+    r"(?:^|\n)[ \t|]*(?:[Bb]y|(?:[A-Z][a-z]+[ \t]+)?(?:[Tt]hread|[Pp]ost|[Ee]ssay|[Bb]log|"
+    r"[Mm]emoir|[Dd]iary)[ \t]+by)[ \t]+$")
+# "I'm Yusuf", "My name is Yusuf", "I was Abu Hamza" in the narration: the writer's name
+_WRITER_SELF_NAME = re.compile(r"\b(?:I'm|I’m|I am|I was|[Mm]y name is|[Mm]y name was|"
+                               r"[Tt]hey called me|[Pp]eople call me)[ \t]+$")
 _APPOS_GAP = re.compile(r"[ \t]*,[ \t]*(?:\d{1,3}[ \t]*,[ \t]*)?(?=\S)")
 _FOLLOW_GAP = re.compile(r"[ \t]*,?[ \t]*(?=\S)")
 # Verbs whose subject is almost always a person (used to accept unlabelled names).
@@ -498,7 +509,10 @@ class _Grouper:
         whether as a grammatical subject (subjects are the likelier antecedents)."""
         self.builds[idx].last = pos
         if span is not None and any(
-                t.dep_ in ("nsubj", "nsubjpass") and main_clause(t.head)
+                (t.dep_ in ("nsubj", "nsubjpass") and main_clause(t.head)) or (
+                    # "The second, a young Syrian, said …": the subject's apposition
+                    t.dep_ == "appos" and t.head.dep_ in ("nsubj", "nsubjpass")
+                    and main_clause(t.head.head))
                 for t in self.index.in_span(span)):
             self.builds[idx].subject_at = pos
         self.recency[idx] = None
@@ -564,6 +578,13 @@ class _Grouper:
             cands.append(_Cand(span, "name", key=name_key(m.group()),
                                gender="f" if m.group().lower().startswith(("umm", "um ", "omm"))
                                else "m"))
+        for m in _STUDY_ID.finditer(text):
+            if name_spans.overlaps(Span(m.start(), m.end())):
+                continue
+            span = Span(m.start(), m.end())
+            name_spans.append(span)
+            key = frozenset({re.sub(r"\s+", " ", m.group()).lower()})
+            cands.append(_Cand(span, "name", key=key, head=self.index.at(m.start())))
         for m in _INITIALS.finditer(text):
             if m.group().replace(" ", "") in _NOT_INITIALS:
                 continue
@@ -788,8 +809,8 @@ class _Grouper:
             norp_dets = _SPEAKER_INDEF | {"the"} if tok.tag_ in ("NNP", "NN") else _SPEAKER_INDEF
             is_norp = (tok.ent_type_ == "NORP" or (tok.text[:1].isupper() and _is_demonym(
                 tok.text))) and tok.pos_ in ("PROPN", "NOUN", "ADJ") and \
-                tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "appos", "attr", "ROOT",
-                             "dep") and \
+                (tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "appos", "attr", "ROOT")
+                 or (tok.tag_ in ("NNP", "NN") and tok.dep_ not in ("amod", "compound"))) and \
                 tok.tag_ in ("NNP", "NN", "JJ") and any(
                     c.dep_ == "det" and c.lower_ in norp_dets for c in tok.children)
             # any singular noun with "who" is a person: "another local fight(er) who joined…"
@@ -810,6 +831,9 @@ class _Grouper:
                 continue
             if tok.dep_ == "compound" or tok.dep_ == "poss":
                 continue  # "defector camp", "the fighter's wife" (the wife is the head)
+            tok_start = self.index.start_of(tok)
+            if name_spans.overlaps(Span(tok_start, tok_start + len(tok.text))):
+                continue  # the noun is part of a name ("Respondent 7")
             # the nearest determiner (a misparse can hang a far "the" on the noun)
             dets = [c for c in tok.children if c.dep_ in ("det", "poss", "predet")
                     and c.i < tok.i][-1:]
@@ -934,7 +958,10 @@ class _Grouper:
             for tok in self.index.in_span(cand.span):
                 by_head[((id(tok.doc), tok.i))] = idx
             if _BYLINE_AFTER.match(self.text, cand.span.end) or _BYLINE_BEFORE.search(
-                    self.text, max(0, cand.span.start - 12), cand.span.start):
+                    self.text, max(0, cand.span.start - 24), cand.span.start) or (
+                    not cand.inside_quote and _WRITER_SELF_NAME.search(
+                        self.text, max(0, cand.span.start - 40), cand.span.start)
+                    and self.text[cand.span.end:cand.span.end + 2] not in ("'s", "’s")):
                 build = self.builds[idx]
                 if not build.is_writer and (self.writer is None):
                     build.is_writer = True

@@ -99,7 +99,7 @@ FEATURES: tuple[str, ...] = (
     "leave_max", "member_max", "leave_n", "member_n", "still", "journalist_cue",
     "official_cue", "relative_cue", "related", "silent", "own_voice", "quotes_log",
     "quote_share", "account", "voiced_by_relative", "interviewee", "topic", "group_context",
-    "group_leaving", "conflict_context", "has_name", "mentions_log", "first_mention", "most_quoted",
+    "group_leaving", "conflict_context", "is_writer", "has_name", "mentions_log", "first_mention", "most_quoted",
     "persons_log",
     *(f"ctx_{name}" for name in FAMILIES),
     *(f"quote_{name}" for name in FAMILIES),
@@ -112,8 +112,15 @@ def promotable(values: dict[str, float], rule_role: str, is_writer: bool) -> boo
     undecided ("other", "current member"; never the writer, and not people whose
     explicit cues made them journalist, official or relative), not still in the group
     or silent, whose own account is reported (SPEC §1), in a text about the group that
-    ties them to it by some leaving or membership word."""
-    return (not is_writer and rule_role in ("other", "current_member")
+    ties them to it by some leaving or membership word. The writer only when their
+    own narration carries such words."""
+    if is_writer:
+        # a first-person narrator tied to the group by their own membership or leaving
+        # words (a former member's blog or memoir); a journalist's "I" never is
+        return (rule_role == "journalist" and not values.get("still")
+                and bool(values.get("conflict_context"))
+                and (values.get("leave_max", 0.0) > 0 or values.get("member_max", 0.0) > 0))
+    return (rule_role in ("other", "current_member")
             and not values.get("still") and not values.get("silent")
             and bool(values.get("own_voice") or values.get("account")
                      or values.get("voiced_by_relative"))

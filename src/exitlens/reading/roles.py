@@ -240,7 +240,8 @@ class _RoleReader:
             c.member.append((self.span(tok), 0.8))
         elif lemma in MEMBER_NOUNS and not other_force:
             if former:
-                c.leave.append((self.span(tok), 0.8))
+                # "a former member of Islamic State": as explicit as "defector"
+                c.leave.append((self.span(tok), 0.95 if _has_group_word(words) else 0.8))
             c.member.append((self.span(tok), 0.9 if _has_group_word(words) else 0.6))
             if not former and "still" in words and words & (GROUP_OBJECTS | {"inside", "with"}):
                 c.still.append(self.span(tok))  # "a fighter still inside the group"
@@ -535,8 +536,9 @@ class _RoleReader:
                 if words & _WITHHELD_DETAILS and not words & {"why", "reason", "reasons"}:
                     continue
                 who, _agent = self.agent_person(tok)
-                if who is not None:
-                    self.silent.add(who)
+                if who is not None and not any(q.kind in ("direct", "transcript")
+                                               for q in self._by_speaker.get(who, [])):
+                    self.silent.add(who)  # someone quoted in their own words has spoken
             elif tok.dep_ in ("nsubj", "nsubjpass") and not finder.in_quote(pos) and \
                     tok.head.lemma_.lower() in _PROSECUTION | {"find"}:
                 who = person_at(self.reading, self.span(tok))
@@ -646,14 +648,25 @@ class _RoleReader:
             # "hundreds of fighters have surrendered": the noun after "of"
             heads = [tok] + [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
                              for g in c.children if g.dep_ == "pobj"]
-            if not any((h.tag_ in ("NNS", "NNPS") or h.lower_ in ("others", "those"))
-                       and h.lemma_.lower() in people for h in heads):
+            members = any((h.tag_ in ("NNS", "NNPS") or h.lower_ in ("others", "those"))
+                          and h.lemma_.lower() in people for h in heads)
+            # "three men who say they deserted from Daesh": plain people nouns count
+            # with an explicit desertion or the group named
+            plain = not members and any(h.tag_ == "NNS" and h.lemma_.lower() in _PEOPLE_NOUNS
+                                        for h in heads)
+            if not (members or plain):
                 continue
-            verbs = [tok.head] + [c for c in tok.children if c.dep_ == "relcl"]
+            relcls = [c for c in tok.children if c.dep_ == "relcl"]
+            verbs = [tok.head, *relcls] + [g for r in relcls for g in r.children
+                                          if g.dep_ == "ccomp"]
             for verb in verbs:
                 lemma = LEAVE_FORMS.get(verb.lower_, verb.lemma_.lower())
                 kids = {c.lower_ for c in verb.children}
                 if any(c.dep_ == "neg" for c in verb.children):
+                    continue
+                if plain and not (lemma in ("desert", "defect") or (
+                        lemma in ("flee", "escape", "surrender", "leave")
+                        and _has_group_word({g.lower_ for g in verb.subtree}))):
                     continue
                 if lemma in ("surrender", "flee", "defect", "desert", "escape") or (
                         lemma == "turn" and kids & {"in", "themselves"}) or (
@@ -823,6 +836,7 @@ class _RoleReader:
             "account": float(self.finder.has_account(idx)),
             "voiced_by_relative": float(idx in self.voiced_by_relative),
             "interviewee": float(idx == reading.scratch.get("interviewee")),
+            "is_writer": float(idx == reading.scratch.get("writer")),
             "has_name": float(person.name is not None),
             "mentions_log": _log1p(len(person.mentions)),
             "first_mention": first / text_len,
@@ -841,8 +855,8 @@ class _RoleReader:
 
     def second_opinion(self, model: RoleModel | None) -> None:
         """Promote to defector the people the rules left as "other" or "current member"
-        whom the model is confident about. The writer, journalists, officials and
-        relatives stay as the rules decided: their cues are explicit. Every person's
+        (and a narrator whose own words tie them to the group) whom the model is
+        confident about; see :func:`~exitlens.reading.role_model.promotable`. Every person's
         features (and score, with a model) are kept in ``scratch`` for training and
         inspection."""
         writer = self.reading.scratch.get("writer")
@@ -862,7 +876,7 @@ class _RoleReader:
             person.role_confidence = round(min(0.45 + 0.4 * p, 0.9), 3)
             person.role_cues = [s for s, _ in c.leave[:3]] + [s for s, _ in c.member[:2]] or [
                 m.span for m in person.mentions[:1]]
-            if idx in speakers:
+            if idx in speakers or idx == writer:
                 person.source_voice = "self"
             elif idx in self.voiced_by_relative:
                 person.source_voice = "relative"
