@@ -85,7 +85,8 @@ def test_coder_skipped_without_model(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_builtin_model_is_the_sample_one() -> None:
     path = resolve_model_path(None, None)
     assert path is not None
-    assert "fictional sample corpus" in load_model(path).meta["note"]
+    note = load_model(path).meta["note"]
+    assert "fictional" in note and "sample_gold.jsonl" in note
 
 
 def test_cross_validation_never_tests_on_training_records(context: PipelineContext) -> None:
@@ -109,3 +110,26 @@ def test_cross_validation_never_tests_on_training_records(context: PipelineConte
     assert set(evs) == {"rules", "embedding", "classifier", "ensemble", "baseline"}
     assert all(ev.n_defectors == 4 for ev in evs.values())
     assert evs["rules"].per_code["brutality"].tp >= 1
+
+
+def test_thresholds_are_cross_validated_only_with_enough_documents(
+        context: PipelineContext, codebook: Codebook) -> None:
+    few = train_classifier(SYNTHETIC, codebook, get_embedder(context))
+    assert few.meta["thresholds"] == "constant"
+    assert set(few.thresholds.values()) == {0.5}
+    # 24 documents of two sentences each: enough for a 4-fold threshold search
+    many = [LabelledSentence(ex.text, ex.codes, f"doc-{i}-{j}")
+            for j in range(3) for i, ex in enumerate(SYNTHETIC[:8])]
+    model = train_classifier(many, codebook, get_embedder(context))
+    assert model.meta["thresholds"] == "cross-validated per code"
+    assert all(0.5 <= t <= 0.95 for t in model.thresholds.values())
+    assert set(model.thresholds) == set(model.estimators)
+
+
+def test_examples_from_gold_keep_their_document(codebook: Codebook) -> None:
+    record = parse_gold_record({
+        "id": "doc-a", "text": 'He left. "They stole the zakat," he said.', "kind": "news",
+        "defectors": [{"ref": "d1", "descriptor": "He", "exit_reasons": ["corruption"],
+                       "evidence": [{"code": "corruption", "quote": "They stole the zakat"}]}],
+    }, "test")
+    assert {e.group for e in examples_from_gold([record], codebook)} == {"doc-a"}

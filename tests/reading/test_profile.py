@@ -149,6 +149,8 @@ def test_age_of_a_child_is_not_the_parent_age(context: PipelineContext) -> None:
         ("German-born Faisal said he left after a year.", "DE"),
         ("Faisal locked up his house in Australia and flew to Turkey.", "AU"),
         ("Faisal, who has Danish citizenship, said he left after a year.", "DK"),
+        ("Faisal, a Moroccan-born Belgian, said he left after a year.", "BE"),
+        ("Faisal (male, Lebanese, aged 30) said he left after a year.", "LB"),
     ],
 )
 def test_nationality(context: PipelineContext, text: str, iso: str) -> None:

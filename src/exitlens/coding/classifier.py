@@ -72,6 +72,7 @@ class LabelledSentence:
 
     text: str
     codes: set[str] = field(default_factory=set)
+    group: str = ""  # the document it comes from: cross-validation folds keep documents whole
 
 
 @dataclass
@@ -113,14 +114,15 @@ def examples_from_gold(records: Iterable[GoldRecord], codebook: Codebook,
                             labels[s].add(root)
         for s in sentences:
             if labels[s] or negatives:
-                out.append(LabelledSentence(s.text_of(text), labels[s]))
+                out.append(LabelledSentence(s.text_of(text), labels[s], rec.id))
             if clauses and labels[s]:
                 # The clauses of a long labelled sentence, labelled by the quotes they
                 # overlap: the coder scores clauses too, and they teach it which part of
                 # a long sentence carries the reason.
                 for cl in clause_spans(text, s):
                     out.append(LabelledSentence(cl.text_of(text),
-                                                {c for q, c in quotes if q.overlaps(cl)}))
+                                                {c for q, c in quotes if q.overlaps(cl)},
+                                                rec.id))
     return out
 
 
@@ -137,7 +139,9 @@ def examples_from_readings(readings: Iterable[DocumentReading],
             codes = by_span.setdefault(c.span, set())
             if c.status == "accepted":
                 codes.add(codebook.root(c.code))
-        out.extend(LabelledSentence(span.text_of(text), codes) for span, codes in by_span.items())
+        group = f"doc-{reading.document.id}"
+        out.extend(LabelledSentence(span.text_of(text), codes, group)
+                   for span, codes in by_span.items())
     return out
 
 
@@ -178,6 +182,8 @@ def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
     x = featurize([e.text for e in examples], codebook, embedder, protos, codes)
     estimators: dict[str, Any] = {}
     positives: dict[str, int] = {}
+    thresholds: dict[str, float] = {}
+    folds = _document_folds([e.group for e in examples], k=4, min_documents=20)
     for code in codes:
         y = np.array([code in e.codes for e in examples], dtype=np.int64)
         positives[code] = int(y.sum())
@@ -186,6 +192,7 @@ def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
         est = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
         est.fit(x, y)
         estimators[code] = est
+        thresholds[code] = _calibrated_threshold(x, y, folds, c) if folds else DEFAULT_THRESHOLD
     meta = {
         "format": FORMAT_VERSION,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -199,7 +206,50 @@ def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
         "C": c,
         "note": note,
     }
-    return ClassifierModel(codes, estimators, {k: DEFAULT_THRESHOLD for k in estimators}, meta)
+    meta["thresholds"] = "cross-validated per code" if folds else "constant"
+    return ClassifierModel(codes, estimators, thresholds, meta)
+
+
+def _document_folds(groups: Sequence[str], k: int, min_documents: int) -> list[np.ndarray]:
+    """Index arrays of ``k`` folds that keep each document's units together; none when
+    fewer than ``min_documents`` documents are named: a threshold searched on a handful
+    of documents is noise (measured: on the 15-document sample corpus it lowered the
+    figures on unseen sets), so thresholds then stay at the default."""
+    names = sorted({g for g in groups if g})
+    if len(names) < max(k, min_documents):
+        return []
+    fold_of = {g: i % k for i, g in enumerate(names)}
+    assignment = np.array([fold_of.get(g, -1) for g in groups])
+    return [np.flatnonzero(assignment == i) for i in range(k)]
+
+
+def _calibrated_threshold(x: np.ndarray, y: np.ndarray, folds: Sequence[np.ndarray],
+                          c: float) -> float:
+    """The decision threshold with the best out-of-fold F1 for one code.
+
+    Balanced class weights make the raw probabilities generous; evidence is then
+    maxed over many units per defector, so the threshold is chosen on units the
+    model did not see, between 0.5 and 0.95 (ties go to the higher one).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    scores = np.zeros(len(y))
+    for test in folds:
+        train = np.setdiff1d(np.arange(len(y)), test)
+        if y[train].sum() < 1 or y[train].sum() == len(train):
+            return DEFAULT_THRESHOLD
+        est = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+        est.fit(x[train], y[train])
+        scores[test] = est.predict_proba(x[test])[:, 1]
+    best_f1, best_t = -1.0, DEFAULT_THRESHOLD
+    for t in np.arange(0.5, 0.951, 0.05):
+        pred = scores >= t
+        tp = float((pred & (y == 1)).sum())
+        denom = float(pred.sum() + y.sum())
+        f1 = 2 * tp / denom if denom else 0.0
+        if f1 >= best_f1:
+            best_f1, best_t = f1, float(round(t, 2))
+    return best_t
 
 
 def predict_units(model: ClassifierModel, texts: Sequence[str], codebook: Codebook,

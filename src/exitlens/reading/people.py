@@ -110,7 +110,7 @@ _VIGNETTE_NAME = re.compile(
 # quote; a name of its own, unless it heads a vignette ("Case D. Faisal Umari …", "Case A:
 # A Tunisian woman …", handled as vignette labels) or a real name follows.
 _STUDY_ID = re.compile(
-    r"\b(?:Respondent|Participant|Interviewee|Informant|Subject)[ \t]+"
+    r"\b(?:Respondent|Participant|Interviewee|Informant|Subject|Witness)[ \t]+"
     r"(?:[A-Z]{1,2}-?\d{1,3}|\d{1,3}|[A-Z])\b(?![ \t]*[.:—–-])(?![ \t]*[\"“‘']?[A-Z][a-z])")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(

@@ -451,6 +451,9 @@ _FROM_BEFORE = re.compile(
     re.I,
 )
 _FROM_PLAIN = re.compile(r"(?:^|\s|,)(?:originally\s+)?from" + _BETWEEN, re.I)
+_BORN_THEN = re.compile(r"^[-‐‑]born\s+(?P<next>[A-Z][a-z]+)")
+_PAREN_BEFORE = re.compile(
+    r"\(\s*(?:(?:male|female|man|woman|aged\s+\d{1,3}|\d{1,3})\s*[,;]\s*)*$", re.I)
 _BORN_AFTER = re.compile(r"^[-‐‑]?\s*born\b", re.I)
 _NATIONAL_AFTER = re.compile(
     r"^\s*(?:[-‐‑]\s*born\b|(?:national|citizen|citizenship|nationality|passport|"
@@ -473,7 +476,8 @@ _RELATIVE_NP_BEFORE = re.compile(
     re.I,
 )
 _COPULA_BEFORE = re.compile(
-    r"\b(?:is|was|as|being|a|an|the|fellow|other|former|young|\d{1,2}[-\s]years?[-\s]old)\s+"
+    r"(?:\b(?:is|was|am|as|being|a|an|the|fellow|other|former|young|"
+    r"\d{1,2}[-\s]years?[-\s]old)|\b[Ii]['’]m)\s+"
     r"(?:(?:former|young|\d{1,2}[-\s]years?[-\s]old|teenage|female|male)\s+)*$",
     re.I,
 )
@@ -1078,6 +1082,15 @@ def _nationality_from_match(
         return
     if entry.kind == "demonym":
         if NON_PERSON_AFTER_DEMONYM.match(after):
+            return
+        born = _BORN_THEN.match(after)
+        if born is not None and any(e.kind == "demonym" and e.country
+                                    for e in load_gazetteer().lookup(born.group("next"))):
+            return  # "a Moroccan-born Belgian": the nationality is the second one
+        if _PAREN_BEFORE.search(before):
+            # "Respondent R4 (female, Syrian, from Raqqa)": a bracketed profile
+            ev.add("nationality", country, gm.span, prio)
+            ev.origin_spans.add(gm.span)
             return
         if not np_context and _RELATIVE_NP_BEFORE.search(before):
             return  # "her mother, a Swedish convert": somebody else's nationality
