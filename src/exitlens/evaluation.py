@@ -622,6 +622,7 @@ def evaluate(records: Sequence[GoldRecord], settings: Settings | None = None, *,
     import time
 
     from .coding.classifier import describe_active_models
+    from .reading.role_model import describe_role_model
     from .coding.codebook import load_codebook
 
     settings = settings or Settings()
@@ -634,5 +635,6 @@ def evaluate(records: Sequence[GoldRecord], settings: Settings | None = None, *,
     reading_eval.add_rows(code_rows(codes, baseline))
     models = describe_active_models(settings) if "code" in settings.reading.stages else {
         "coders": "none (the `code` stage is not configured)"}
+    models["roles"] = describe_role_model(settings)
     return EvalReport(reading_eval, codes, baseline, dev_labels, models,
                       list(settings.reading.stages), seconds)

@@ -180,3 +180,17 @@ def load_role_model(path: str | None) -> RoleModel | None:
                                 where=path)
         return None
     return load_json_model(target, ROLE_MODEL_KIND)
+
+
+def describe_role_model(settings: Any) -> str:
+    """What decides roles in a run, for reports: the rules alone or the rules plus
+    which role model (and what it was trained on)."""
+    choice = settings.reading.role_model
+    if choice == "none":
+        return "rules only"
+    model = load_role_model(choice)
+    if model is None:
+        return "rules only (no built-in role model file)"
+    where = choice or "built-in"
+    trained = ", ".join(model.trained_on) or "unknown data"
+    return f"rules + role model {where} (threshold {model.threshold:.2f}; trained on {trained})"
