@@ -622,8 +622,8 @@ def evaluate(records: Sequence[GoldRecord], settings: Settings | None = None, *,
     import time
 
     from .coding.classifier import describe_active_models
-    from .reading.role_model import describe_role_model
     from .coding.codebook import load_codebook
+    from .reading.role_model import describe_role_model
 
     settings = settings or Settings()
     cb = codebook or load_codebook(settings.coding.codebook)
