@@ -101,6 +101,7 @@ def test_round_trip_through_yaml(codebook: Codebook) -> None:
         ("          - id: hunger\n            label: Hunger\n", "          - id: hunger\n", 19,
          "missing required key 'label'"),
         ("['behead\\w*']", "['behead(']", 12, "bad pattern"),
+        ("['behead\\w*']", "['beheaded ']", 12, "ends with a space"),
         ("          - id: hunger\n", "          - id: harsh\n", 19, "clashes"),
     ],
 )

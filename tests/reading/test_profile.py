@@ -211,7 +211,7 @@ def test_occupation(context: PipelineContext) -> None:
         ("Omar Said worked as a guard for the group at a checkpoint.", "guard"),
         ("Omar Said was selected to be a suicide bomber but refused.", "suicide bomber recruit"),
         ("Omar Said, a former IS fighter, spoke to us in Gaziantep.", "fighter"),
-        ("Omar Said later became an emir of a small unit.", "commander"),
+        ("Omar Said later became an emir of a small unit.", "emir"),
         ("Omar Said worked in the media office producing videos.", "media office"),
     ],
 )
@@ -222,7 +222,7 @@ def test_role(context: PipelineContext, text: str, role: str) -> None:
 def test_role_wife_of_fighter(context: PipelineContext) -> None:
     text = "Nour Haddad, the wife of an ISIS fighter, said she had no say in anything."
     prof = profile(context, text, "Nour Haddad")
-    assert prof.value("role") == "wife of fighter"
+    assert prof.value("role") == "wife of a fighter"
     assert prof.value("gender") == "f"
 
 
@@ -522,3 +522,133 @@ def test_a_relative_s_nationality_is_not_the_person_s(context: PipelineContext) 
     prof = profile(context, text, "Aisha")
     assert prof.value("nationality") is None
     assert (prof.value("gender"), prof.value("outcome")) == ("f", "returned_home")
+
+
+# --- general exit, outcome, year and role cues (own sentences) -------------------------------
+
+@pytest.mark.parametrize(
+    ("sentence", "mode"),
+    [
+        ("Farid Oman handed himself to the border police at dawn.", "surrendered"),
+        ("Farid Oman walked up to an army checkpoint with his hands raised.", "surrendered"),
+        ("Farid Oman crossed the river and accepted the amnesty for local men.", "surrendered"),
+        ("Farid Oman paid a driver to take him towards the border.", "smuggled"),
+        ("Farid Oman hid in a barn. A farmer agreed to take him across the border.",
+         "smuggled"),
+        ("Farid Oman slipped away from his unit one night.", "deserted"),
+        ("Farid Oman was sent on an errand and never came back.", "deserted"),
+        ("Farid Oman put down his rifle and went to his uncle's village.", "deserted"),
+        ("Farid Oman got past the last checkpoint by bribing a guard.", "escaped"),
+    ],
+)
+def test_more_exit_modes(context: PipelineContext, sentence: str, mode: str) -> None:
+    assert profile(context, sentence, "Farid Oman").value("exit_mode") == mode
+
+
+@pytest.mark.parametrize(
+    ("sentence", "outcome"),
+    [
+        ("Farid Oman now lives in a camp near the river with his sons.", "camp"),
+        ("Farid Oman rents a room in the old town and rarely goes out.", "in_hiding"),
+        ("Farid Oman lives under another name in a small town.", "in_hiding"),
+        ("Farid Oman was given six years' imprisonment by the court.", "prison"),
+        ("Farid Oman has been held since the spring in a facility near the city.", "prison"),
+        ("Farid Oman returned to Canada in the autumn.", "returned_home"),
+        ("Farid Oman joined an exit programme after serving his sentence.",
+         "rehabilitation_centre"),
+    ],
+)
+def test_more_outcome_phrases(context: PipelineContext, sentence: str, outcome: str) -> None:
+    assert profile(context, sentence, "Farid Oman").value("outcome") == outcome
+
+
+def test_capture_is_not_the_outcome_but_arrest_on_return_is(context: PipelineContext) -> None:
+    text = ("Farid Oman was detained by Kurdish forces near the river and now lives in a "
+            "camp with her children.")
+    assert profile(context, text, "Farid Oman").value("outcome") == "camp"
+    text = "Farid Oman was deported from Turkey and arrested on arrival in Oslo."
+    assert profile(context, text, "Farid Oman").value("outcome") == "prison"
+
+
+def test_suspended_sentence_is_not_prison(context: PipelineContext) -> None:
+    text = "Farid Oman received a suspended sentence and went back to work."
+    assert profile(context, text, "Farid Oman").value("outcome") is None
+
+
+def test_training_camp_is_not_an_outcome(context: PipelineContext) -> None:
+    text = "Farid Oman was sent to a camp for training in the desert."
+    assert profile(context, text, "Farid Oman").value("outcome") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "joined", "left"),
+    [
+        ("Farid Oman reached Raqqa in 2014. He left in 2016 after a quarrel.", 2014, 2016),
+        ("In March 2017 Farid Oman walked for two nights through the hills and finally "
+         "handed himself over to the soldiers.", None, 2017),
+        ("Farid Oman had been with the group since 2013, he said.", 2013, None),
+        ("Farid Oman guarded grain stores for the group from 2014 to 2016.", 2014, 2016),
+        ("Farid Oman travelled in the summer of 2015, alone.", 2015, None),
+        ("Farid Oman came home in 2018.", None, 2018),
+        ("Farid Oman left Hamburg in May 2014 with two friends.", 2014, None),
+        ("Farid Oman took the oath in 2015, he says.", 2015, None),
+        ("Farid Oman stayed in the city until March 2017.", None, 2017),
+        ("In the winter of 2016 Farid Oman sneaked out through a drainage pipe.", None, 2016),
+        ("Farid Oman had gone to Syria in 2013 after his exams.", 2013, None),
+        ("Farid Oman worked as a clerk for the group between 2014 and 2017.", 2014, 2017),
+    ],
+)
+def test_year_phrases(context: PipelineContext, text: str, joined: int | None,
+                      left: int | None) -> None:
+    prof = profile(context, text, "Farid Oman")
+    assert (prof.value("joined_year"), prof.value("left_year")) == (joined, left)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "role"),
+    [
+        ("Farid Oman drove for a battalion commander in Raqqa.", "driver"),
+        ("Farid Oman was assigned to guard a depot near the river.", "guard"),
+        ("Farid Oman manned a checkpoint for the Islamic State outside the town.",
+         "checkpoint guard"),
+        ("Farid Oman carried a rifle for two years.", "fighter"),
+        ("Farid Oman was made a commander of a small unit in 2015.", "commander"),
+        ("Farid Oman guarded detainees for the group in a school.", "prison guard"),
+    ],
+)
+def test_more_roles(context: PipelineContext, sentence: str, role: str) -> None:
+    assert profile(context, sentence, "Farid Oman").value("role") == role
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Farid Oman left by bribing a guard at the checkpoint.",
+        "Farid Oman said the emir took the best houses for himself.",
+        "Farid Oman paid the driver twice what he had promised.",
+    ],
+)
+def test_other_peoples_posts_are_no_role(context: PipelineContext, sentence: str) -> None:
+    assert profile(context, sentence, "Farid Oman").value("role") is None
+
+
+def test_relatives_role_and_accusations_are_no_role(context: PipelineContext) -> None:
+    text = ("Farid Oman lived in Raqqa; her husband was a fighter. The emirs accused her of "
+            "being a spy for the Kurds.")
+    assert profile(context, text, "Farid Oman").value("role") is None
+
+
+def test_shared_nationality_and_demonym_before_occupation(context: PipelineContext) -> None:
+    text = "Farid Oman, 30, and Lina Aziz, 27, both Danish citizens, left in 2016."
+    reading = read(context, text, Who(("Farid Oman",)), Who(("Lina Aziz",)))
+    assert [p.profile.nationality.value if p.profile.nationality else None
+            for p in reading.persons] == ["DK", "DK"]
+    text = "Farid Oman is a Jordanian electrician who left the group in 2016."
+    assert profile(context, text, "Farid Oman").value("nationality") == "JO"
+    text = "The group held Farid Oman, a Sudanese in his forties, for a month."
+    assert profile(context, text, "Farid Oman").value("nationality") == "SD"
+
+
+def test_demonym_of_a_home_is_not_nationality(context: PipelineContext) -> None:
+    text = "Farid Oman grew up in a Lebanese household in Sydney."
+    assert profile(context, text, "Farid Oman").value("nationality") is None

@@ -483,6 +483,12 @@ def _check_semantics(spec: CodebookSpec, source: str, root: yaml.Node,
                 pattern, where = _pattern_source(item)
                 if pattern is None:
                     continue
+                if pattern != pattern.strip():
+                    # patterns are wrapped in word boundaries, so an edge space could only
+                    # ever match at the end of a sentence: a silent dead pattern
+                    raise _error(source, where, f"code {ident!r}: pattern {pattern!r} starts "
+                                 "or ends with a space; remove it (patterns match whole "
+                                 "words already)")
                 try:
                     compile_pattern(pattern)
                 except re.error as exc:

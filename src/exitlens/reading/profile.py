@@ -109,7 +109,9 @@ NON_PERSON_AFTER_DEMONYM = re.compile(
     r"prime|parliament|civil\s+war|war|conflict|revolution|lawmakers?|public|society|"
     r"people|population|refugees?|camps?|prison|jail|cities|towns|villages?|coast|"
     r"network|networks|cell|cells|branch|wing|fighters?\s+(?:group|battalion)|"
-    r"islamists?\s+groups?|mosques?|company|firm|school|university|flag|team|club)\b",
+    r"islamists?\s+groups?|mosques?|company|firm|school|university|flag|team|club|"
+    r"home|household|family|families|parents|neighbou?rhood|community|friends?|neighbou?rs?|"
+    r"smugglers?)\b",
     re.I,
 )
 
@@ -170,8 +172,11 @@ ROLES: list[tuple[str, str]] = [  # (pattern, canonical); order = specificity
     (r"sniper", "sniper"),
     (r"border\s+guard|guard\s+on\s+the\s+(?:\w+\s+)?border|guard(?:ing|ed)?\s+the\s+border",
      "border guard"),
-    (r"prison\s+guard|jailer|guard(?:ed|ing)?\s+(?:prisoners|a\s+prison|the\s+prison|"
-     r"checkpoints?|a\s+checkpoint)|guard", "guard"),
+    (r"checkpoint\s+guard|guard(?:ed|ing|s)?\s+(?:at\s+)?(?:a|the)\s+checkpoints?|"
+     r"man(?:ned|ning)\s+(?:a\s+|the\s+)?checkpoints?", "checkpoint guard"),
+    (r"prison\s+guard|jailer|guard(?:ed|ing)?\s+(?:prisoners|detainees|a\s+prison|the\s+prison)",
+     "prison guard"),
+    (r"(?:assigned|sent|posted|put|made)\s+(?:\w+\s+)?to\s+guard|guarding|guard", "guard"),
     (r"medic|field\s+nurse|nurse|hospital", "medic"),
     (r"media\s+(?:office|department|wing|team|operative|unit|centre|center|bureau)|"
      r"propagandist|cameraman", "media office"),
@@ -179,16 +184,23 @@ ROLES: list[tuple[str, str]] = [  # (pattern, canonical); order = specificity
     (r"(?:military\s+|security\s+|religious\s+)?(?:trainer|instructor)", "trainer"),
     (r"(?:amni|emni|intelligence|security)\s+(?:services?|apparatus|unit|branch|office|officer|"
      r"department)|spy", "intelligence services"),
-    (r"emir|amir|commander", "commander"),
+    (r"emir|amir", "emir"),
+    (r"commander", "commander"),
     (r"administrator|administrative|bureaucrat|official\s+in", "administrator"),
     (r"wife\s+of\s+(?:a|an)\s+(?:\w+\s+){0,2}fighter|jihadi\s+bride|married\s+(?:a|an)\s+"
-     r"(?:\w+\s+){0,2}fighter", "wife of fighter"),
-    (r"driver", "driver"),
-    (r"cook(?:ed|ing)?\s+for|cook", "cook"),
+     r"(?:\w+\s+){0,2}fighter", "wife of a fighter"),
+    (r"driver|(?:drove|driving)\s+(?:for\s+|(?:a|an|the)\s+(?!taxi|cab)(?:[\w-]+\s+)?"
+     r"(?:truck|lorry|van|ambulance|car|bus|pick-?up)|water\b|supplies|fuel|ammunition|"
+     r"(?:trucks|lorries|vans|ambulances))", "driver"),
+    (r"cook(?:ed|ing)?\s+(?:and\s+\w+\s+)?for|cook|serv(?:ed|ing)\s+food|"
+     r"(?:assigned|sent|put|posted|work\w*)\s+(?:\w+\s+){0,2}(?:in|to)\s+(?:the|a)\s+"
+     r"(?:[\w-]+\s+)?kitchens?", "cook"),
     (r"teacher|taught", "teacher"),
     (r"trainee|training\s+camp", "trainee"),
     (r"(?:new\s+|foreign\s+)?recruit", "recruit"),
-    (r"fighter|fought|combatant|foot\s+soldier|mujahid|front\s*lines?|battle|militant",
+    (r"fighter|fought|combatant|foot\s+soldier|mujahid|front\s*lines?|battle|militant|"
+     r"carr(?:ied|y|ying)\s+(?:a|the)\s+(?:rifle|gun|kalashnikov|weapon)|took\s+up\s+arms|"
+     r"(?:at|on)\s+the\s+front(?!\s+of)|(?:came|come|went)\s+to\s+fight",
      "fighter"),
 ]
 _ROLE_RE = re.compile(
@@ -203,7 +215,44 @@ _SUICIDE_SELECTION = re.compile(
     re.I,
 )
 # Jobs that are ordinary occupations too: a role in the group only with the group in view.
-_ROLES_NEEDING_GROUP = {"teacher", "driver", "cook", "medic", "guard", "administrator"}
+_ROLES_NEEDING_GROUP = {"teacher", "driver", "cook", "medic", "guard", "administrator",
+                        "checkpoint guard", "prison guard"}
+_ROLES_AS_OBJECT = {"guard", "checkpoint guard", "border guard", "prison guard", "driver", "cook",
+                    "medic", "commander", "emir", "teacher", "administrator"}
+_SOMEONE_ELSES_ROLE = re.compile(
+    r"\b(?:pay\w*|paid|brib\w*|past|killed|shot|asked|told|met|saw|by|with|from|for|"
+    r"to|of|and|whom|than|like)\s+(?:a|an|the|his|her|their|our|my|its|one)\s+"
+    r"(?:[\w-]+\s+){0,2}$|['’]s\s+(?:[\w-]+\s+)?$",
+    re.I,
+)
+# "her husband, a fighter", "married to a fighter": a relative's role, not the person's
+_RELATIVE_ROLE_BEFORE = re.compile(
+    r"\b(?:husband|husband's|married|wife\s+of|widow\s+of|brother|father|son|cousin)\b"
+    r"[^.;]{0,30}$",
+    re.I,
+)
+# "accused of being a spy", "said I was a spy": an accusation, not a role
+_ACCUSED_BEFORE = re.compile(
+    r"\b(?:accus\w*|suspect\w*|suspicion|branded|denounced|called\s+(?:me|him|her))\b"
+    r"[^.;]{0,25}$",
+    re.I,
+)
+_BECAME_BEFORE = re.compile(
+    r"\b(?:was|became|become|becoming|made|appointed|promoted\s+to|as|named|rose\s+to|"
+    r"work(?:ed|ing)?\s+as|served\s+as)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+)?$",
+    re.I,
+)
+_ASSIGNED_BEFORE = re.compile(
+    r"\b(?:assigned|appointed|posted|made\s+(?:him|her|me)|put\s+(?:him|her|me)|"
+    r"sent|served|serving)\s+(?:\w+\s+){0,3}$",
+    re.I,
+)
+# a role stated by its action ("drove for", "assigned to guard", "cooked for")
+_ROLE_ACTION = re.compile(
+    r"(?:drove|driving|assigned|sent|posted|put|made|guarding|guarded|man(?:ned|ning)|cook\w*\s|"
+    r"serv\w*\s+food|kitchen)",
+    re.I,
+)
 _FOR_THEM = re.compile(r"\bfor\s+(?:them|the\s+group|the\s+militants)\b")
 _OCCUPATION_CUE = re.compile(
     r"(?:worked|working|work|job|trained|career|employed|was|been|as|former|ex-)\s+"
@@ -222,7 +271,7 @@ _OTHER_SIDE_BEFORE = re.compile(
 _ROLE_CUE = re.compile(
     r"\b(?:served|serving|worked|working|was\s+assigned|been\s+assigned|assigned|became|"
     r"was\s+made|made\s+(?:him|her|me)|appointed|trained|training|joined|signed\s+up|"
-    r"volunteered|selected|chosen|"
+    r"volunteered|selected|chosen|spent|sent|posted|"
     r"was\s+a|as\s+a|as\s+an|was\s+an|job|enlisted|registered|picked|put\s+on)\b",
     re.I,
 )
@@ -230,9 +279,16 @@ _ROLE_CUE = re.compile(
 EXIT_PATTERNS: list[tuple[str, str]] = [  # (canonical, pattern) in precedence order
     ("surrendered",
      r"surrender(?:ed|s|ing)?\b(?!\s+(?:the|their|his|her)\s+(?:city|town|weapons?))|"
-     r"hand(?:ed|s|ing)?\s+(?:him|her|them|my|our)sel(?:f|ves)\s+(?:over|in)|"
+     r"hand(?:ed|s|ing)?\s+(?:him|her|them|my|our)sel(?:f|ves)\s+(?:over|in|to)|"
+     r"accept(?:ed|ing)?\s+(?:an?|the)\s+(?:\w+\s+)?amnesty|"
+     r"walk(?:ed|s|ing)?\s+(?:up\s+|over\s+)?(?:to|into|towards?)\s+(?:a|an|the)\s+"
+     r"(?:[\w-]+\s+){0,2}(?:position|checkpoint|post|lines|base|embassy|consulate|"
+     r"police\s+station)|with\s+(?:my|his|her|our|their)\s+hands\s+(?:up|raised|in\s+the\s+air|"
+     r"on\s+(?:my|his|her|our|their)\s+heads?)|"
      r"turn(?:ed|s|ing)?\s+(?:him|her|them|my|our)sel(?:f|ves)\s+(?:in|over)|"
-     r"g[ai]ve\s+(?:him|her|them|my|our)sel(?:f|ves)\s+up"),
+     r"g[ai]ve\s+(?:him|her|them|my|our)sel(?:f|ves)\s+up|"
+     r"report(?:ed|ing)?\s+to\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:gendarmerie|gendarmes|police|"
+     r"authorities|army|soldiers|troops|forces|border\s+guards|officials|checkpoint|post)\b"),
     ("captured",
      r"(?:was|were|been|got|being)\s+(?:(?:\w+ly|later|then|eventually|finally|soon)\s+)?"
      r"(?:captured|caught|arrested|detained|seized)"
@@ -241,12 +297,34 @@ EXIT_PATTERNS: list[tuple[str, str]] = [  # (canonical, pattern) in precedence o
     ("smuggled",
      r"smuggl(?:ed|ing)\s+(?:\w+\s+){0,2}(?:out|across|back|over|to\s+Turkey|into\s+Turkey)|"
      r"paid\s+(?:a\s+|the\s+)?smugglers?|help\s+of\s+(?:a\s+|the\s+)?smugglers?|"
-     r"(?:with|through|via)\s+(?:a\s+|the\s+)?smugglers?|smugglers?\s+(?:helped|took|got)"),
+     r"(?:with|through|via|behind)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?(?:smugglers?|traffickers?|"
+     r"smuggling\s+(?:network|route|ring))|"
+     r"(?:smugglers?|traffickers?)\s+(?:helped|took|got|drove|led|guided)|"
+     r"(?:paid|pay|paying|hired)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+)?traffickers?|"
+     r"(?:money|paid|payment)\s+(?:\w+\s+){0,2}(?:to|for)\s+(?:a\s+|the\s+)?(?:smugglers?|traffickers?)|"
+     r"b(?:ought|uy|uying)\s+(?:his|her|my|their|our|its)\s+way\s+out|"
+     r"hid(?:den|ing)?\s+(?:in|among|under|inside)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?"
+     r"(?:truck|lorry|van|car|sheep|flock|cargo|boot|trunk|load|tanker)|"
+     r"(?:paid|pay|paying|hired)\s+(?:a|an|the)\s+(?:[\w$€£,.-]+\s+){0,6}?to\s+"
+     r"(?:take|drive|get|bring|lead|guide|smuggle)\b|"
+     r"(?:take|took|taken|drove|driven|drive|brought|bring|guided|led)\s+"
+     r"(?:me|him|her|us|them)\s+(?:(?:back\s+)?across(?=\s*[.!?]|\s+(?:the\s+)?(?:border|"
+     r"frontier|lines?)|\s+(?:in)?to\s+Turkey)|over\s+the\s+border|"
+     r"(?:\w+\s+){0,4}?(?:to|towards?)\s+the\s+(?:[\w-]+\s+)?border)"),
     ("deserted", r"desert(?:ed|ing|er|ers|ion)\b|went\s+awol|abandon(?:ed)?\s+(?:his|her|my)\s+"
-                 r"(?:post|unit|position)"),
+                 r"(?:post|unit|position)|slipp?(?:ed|ing)?\s+away|"
+                 r"(?:put|laid|threw)\s+down\s+(?:his|her|my|their|our|the)\s+"
+                 r"(?:rifle|weapon|gun|arms|kalashnikov)s?|"
+                 r"(?:and|but)\s+(?:never|did\s+not|didn't|didn’t)\s+(?:return(?:ed)?|"
+                 r"c[oa]me\s+back|go\s+back|went\s+back)"),
     ("escaped",
      r"escap(?:ed|e|es|ing)\b|fle(?:d|e|es|eing)\b|ran\s+away|run\s+away|slipp?(?:ed)?\s+"
-     r"(?:out|away)|got\s+out|break\s+out|broke\s+out|made\s+(?:his|her|my|their)\s+way\s+"
+     r"out|got\s+out|walked\s+out|walked\s+across\s+the\s+border|"
+     r"ran\s+(?:towards?|to|for)\s+the\s+(?:[\w-]+\s+){0,2}(?:army|lines|soldiers|troops|forces|"
+     r"desert|border|hills|river)|"
+     r"brib(?:ed|ing)\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:guard|checkpoint|official|officer|"
+     r"emir|commander)|by\s+paying\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:guard|checkpoint|"
+     r"official|officer)|break\s+out|broke\s+out|made\s+(?:his|her|my|their)\s+way\s+"
      r"(?:out|back)|crossed\s+(?:back\s+)?(?:in)?to\s+Turkey|sneak(?:ed)?\s+out|snuck\s+out"),
 ]
 _EXIT_RE = re.compile(
@@ -266,6 +344,8 @@ _AFTER_OTHER_EXIT = re.compile(
     re.I,
 )
 _EXIT_ORDER = [name for name, _ in EXIT_PATTERNS]
+_NOT_BEFORE = re.compile(r"(?:\bdid\s+not|\bdidn['’]t|\bnever|\bnot)\s+$", re.I)
+_CARRIED_BY = re.compile(r"(?:take|took|taken|drove|driven|drive|brought|bring|guided|led)\s", re.I)
 _ATTEMPT_BEFORE = re.compile(
     r"(?:tr(?:y|ied|ies|ying)\s+(?:to|and)|attempt\w*\s+to|sought\s+to|seek\w*\s+to|plan\w*\s+to|want\w*\s+to|wish\w*\s+to|"
     r"hop\w*\s+to|decid\w*\s+to|could\s+not|couldn't|cannot|can't|unable\s+to|no\s+way\s+of|"
@@ -285,26 +365,50 @@ OUTCOME_PATTERNS: list[tuple[str, str]] = [  # precedence order
      r"(?:in|from|to|at|inside)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,3}"
      r"(?:prison|jail|gaol|detention\s+(?:centre|center|facility))|jailed|imprisoned|"
      r"incarcerated|behind\s+bars|(?:was|were|been|is|being)\s+sentenced|sentenced\s+to|"
-     r"serv(?:ing|es|ed)\s+(?:a\s+)?(?:[\w-]+\s+){0,3}sentence|convicted|found\s+guilty|"
-     r"(?:in|from)\s+(?:\w+\s+)?custody|(?:is|was|are|were|been|being|remains?)\s+(?:being\s+)?"
-     r"(?:held|detained)\s+(?:by|in|at|without|pending|for)|spent\s+(?:[\w-]+\s+){0,3}detained"),
+     r"serv(?:ing|es|ed)\s+(?:a\s+)?(?:[\w-]+\s+){0,5}sentence|left\s+on\s+(?:my|his|her)\s+sentence|convicted|found\s+guilty|"
+     r"(?:in|from)\s+(?:\w+\s+)?custody|(?:is|are|been|being|remains?)\s+(?:being\s+)?"
+     r"(?:held|detained)\s+(?:by|in|at|without|pending|for|since)|"
+     r"(?:was|were)\s+(?:held|detained)\s+(?:in|at|without|pending|for|since)|"
+     r"(?:arrested|detained|charged|prosecuted|tried)\s+(?:on|upon)\s+(?:(?:his|her|their)\s+)?"
+     r"(?:arrival|landing|return)|spent\s+(?:[\w-]+\s+){0,3}detained|"
+     r"(?:has|have|had)\s+been\s+(?:held|detained|locked\s+up)\b|"
+     r"(?<!suspended\s)(?<!without\s)imprisonment|in\s+detention|"
+     r"(?:imposed|handed\s+down|received|given)\s+(?:him\s+|her\s+)?a\s+(?!suspended)(?:[\w-]+\s+){0,3}"
+     r"(?:sentence|prison\s+term|jail\s+term)"),
     ("rehabilitation_centre",
      r"rehabilitation\s+(?:centre|center|program|programme|facility|camp|course)|"
      r"de-?radicali[sz]ation\s+(?:centre|center|program|programme|facility|course|project)|"
-     r"rehab(?:ilitation)?\s+(?:centre|center)|being\s+rehabilitated|rehabilitation"),
+     r"rehab(?:ilitation)?\s+(?:centre|center)|being\s+rehabilitated|rehabilitation|"
+     r"(?:exit|reintegration|disengagement|deradicali[sz]ation|de-radicali[sz]ation)\s+"
+     r"(?:programme|program|scheme|project|course)"),
     ("camp",
      r"(?:al-|el-|al\s+)?(?:hol|hawl)(?:\s+camp)?|roj\s+camp|"
-     r"(?:detention|displacement|displaced|refugee|idp|holding|prison)\s+camps?"),
+     r"(?:detention|displacement|displaced|refugee|idp|holding|prison)\s+camps?|"
+     r"(?:now|remains?|remained|lives?|living|lived|held|placed|kept|stays?|staying|taken|been|"
+     r"brought|sent|moved|transferred)\s+(?:\w+\s+){0,2}?(?:in|to|into|at)\s+(?:a|the)\s+"
+     r"(?:[\w-]+\s+){0,3}?camp\b(?!\s+(?:for\s+)?(?:training|instructor|commander))"),
     ("deported", r"deport(?:ed|ation)|expelled\s+to|extradited"),
     ("in_hiding",
      r"in\s+hiding|hiding\s+(?:out|in|from)|hide\s+in\s+fear|went\s+into\s+hiding|"
      r"(?:live|lives|living|stays?|staying)\s+in\s+(?:a\s+)?safe\s*house|safe\s*house|"
-     r"undisclosed\s+location|secret\s+location|(?:live|lives|living)\s+in\s+secret"),
+     r"undisclosed\s+location|secret\s+location|(?:live|lives|living)\s+in\s+secret|"
+     r"rarely\s+(?:goes|go|went|leaves?|left)\s+(?:out|the\s+(?:house|flat|room|apartment))|"
+     r"(?:under|with)\s+(?:another|a\s+false|an\s+assumed|a\s+different|a\s+new)\s+name|"
+     r"(?:living|lives|live|stays?|staying)\s+(?:there\s+|here\s+)?(?:without|with\s+no)\s+"
+     r"(?:papers|documents)|no\s+papers|mov(?:es?|ing)\s+(?:between\s+)?(?:rooms|houses|flats|"
+     r"apartments|addresses)|chang(?:es|ed|ing)\s+(?:his|her|my|their)\s+(?:tele)?phone\s+numbers?|"
+     r"(?:not|never)\s+(?:going\s+to\s+)?(?:say|tell\s+\w+|reveal)\s+where\s+"
+     r"(?:I|he|she|they|we)\s+(?:live|lives|is|am|are|stay|stays)"),
     ("returned_home",
      r"return(?:ed|s|ing)?\s+(?:back\s+)?(?:home|to\s+(?:his|her|my|their)\s+"
      r"(?:family|home|country|parents|homeland|hometown))|back\s+home|repatriat(?:ed|ion)|"
      r"came\s+(?:back\s+)?home|went\s+(?:back\s+)?home|flew\s+(?:back\s+)?home|"
      r"reunited\s+with\s+(?:his|her|my)\s+family|returns?\s+to\s+(?:[A-Z]\w+)|"
+     r"returned\s+to\s+(?:the\s+)?(?-i:[A-Z])\w+|"
+     r"(?:lives?|living)\s+(?:again\s+|now\s+)?(?:at\s+home|in\s+(?:his|her|their|my)\s+(?:home\s*)?"
+     r"(?:village|town|city|country|hometown))|(?:brought|flew|took)\s+(?:us|him|her|them|me)\s+"
+     r"(?:back\s+)?home|(?:lives?|living|lived)\s+(?:again\s+|now\s+)?with\s+(?:his|her|my|their)\s+"
+     r"(?:parents|family|mother|father|relatives|wife|husband|children)|"
      r"(?:sent|flown|brought)\s+back\s+(?:home|to\s+(?:the\s+)?(?-i:[A-Z])[\w.]+)"),
 ]
 _OUTCOME_RE = re.compile(
@@ -333,6 +437,12 @@ _REHAB_SETTING = re.compile(
     re.I,
 )
 _OUTCOME_ORDER = [name for name, _ in OUTCOME_PATTERNS]
+_CURRENT_STATE = re.compile(
+    r"\b(?:now|currently|today|still|remains?|at\s+the\s+time\s+of\s+(?:the\s+)?(?:interview|"
+    r"writing)|(?:has|have)\s+been|lives|is\s+(?:being\s+)?(?:in|at|held|kept))\b",
+    re.I,
+)
+_REHAB_PLACE = re.compile(r"(?:centre|center|programme|program|facility|scheme|project)$", re.I)
 _FUTURE_BEFORE = re.compile(
     r"(?:face[sd]?|facing|could|would|might|may|will|risk\w*|threat\w*|up\s+to|avoid\w*|"
     r"fear\w*|if|unless|expect\w*\s+to|want\w*\s+to|hop\w*\s+to|wish\w*\s+to|plan\w*\s+to|"
@@ -351,21 +461,50 @@ _GROUP_PRISON_BEFORE = re.compile(
 )
 _TRAINING_BEFORE = re.compile(r"(?:training|military|boot)\s*$", re.I)
 
+_CORE_PLACES = (
+    r"Syria|Iraq|Raqqa|Rakka|Mosul|Deir(?:\s+ez[- ]Zor)?|Tal\s+Afar|Tabqa|Manbij|al-Bab|Jarablus|"
+    r"Palmyra|Fallujah|Ramadi|Hawija|Mayadin|Sirte|(?:the\s+)?(?:so-called\s+)?caliphate|(?:the\s+)?"
+    r"(?:Islamic\s+State|IS|ISIS)\s+territory"
+)
+# a season, month or year right after a verb: "travelled in 2015", "went in the autumn of"
+_DATE_NEXT = (
+    r"(?=\s+(?:in|during)\s+(?:the\s+)?(?:(?:early|late|mid-?)\s*)?(?:spring|summer|autumn|fall|"
+    r"winter|20[12]\d|January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b)"
+)
 JOIN_CUES = (
-    r"join(?:ed|ing|s)?|pledg(?:ed|ing)\s+(?:allegiance|bay'?a)|made\s+hij?ra|"
-    r"(?:travel(?:l)?ed|went|moved|headed|flew|came|relocated|migrated|followed)"
-    r"(?![^.;:]{0,80}?\b(?:back|home)\b)[^.;:]{0,80}?\b(?:to|into)\s+(?:Syria|Iraq|Turkey|"
-    r"Raqqa|Rakka|Mosul|Deir|Tal\s+Afar|Tabqa|Manbij|the\s+caliphate|(?:the\s+)?"
-    r"(?:Islamic\s+State|IS|ISIS)\s+territory)|arriv(?:ed|ing)\s+in\s+(?:Syria|Iraq|Turkey|"
-    r"Raqqa|Mosul)|(?:crossed|slipped|smuggled\s+(?:him|her)self)\s+into\s+(?:Syria|Iraq)|"
-    r"entered\s+(?:Syria|Iraq)|left\s+for|boarded\s+a\s+(?:flight|plane)|enlisted|recruited"
+    r"join(?:ed|ing|s)?|pledg(?:ed|ing)\s+(?:allegiance|bay['’]?ah?)|made\s+hij?ra|"
+    r"t(?:ook|aking)\s+the\s+oath|swore\s+(?:allegiance|the\s+oath)|"
+    r"left\s+(?!(?:the\s+)?(?:group|IS|ISIS|ISIL|Daesh|caliphate|organi[sz]ation|Islamic|"
+    r"territory|Turkey|" + _CORE_PLACES + r")\b)(?-i:[A-Z])\w+|"
+    r"(?:travel(?:l)?ed|went|gone|moved|headed|flew|came|relocated|migrated|followed)"
+    r"(?![^.;:]{0,80}?\b(?:back|home)\b)[^.;:]{0,80}?\b(?:to|into)\s+(?:Turkey|"
+    + _CORE_PLACES + r")|(?:arriv(?:ed|ing)\s+in|reach(?:ed|ing))\s+(?:Turkey|" + _CORE_PLACES +
+    r")|(?:crossed|slipped|smuggled\s+(?:him|her)self)\s+into\s+(?:Syria|Iraq)|"
+    r"entered\s+(?:Syria|Iraq)|left\s+for|boarded\s+a\s+(?:flight|plane)|enlisted|recruited|"
+    r"departure\s+for\s+(?:" + _CORE_PLACES + r")|went\s+over\s+to|"
+    r"(?:travell?ed|travel|went|gone|came|come|departure|decision\s+to\s+travel)" + _DATE_NEXT
 )
 LEAVE_CUES = (
-    r"left\s+(?:the\s+)?(?:group|IS|ISIS|ISIL|Daesh|Syria|Iraq|Raqqa|Mosul|caliphate|"
-    r"organi[sz]ation|Islamic\s+State)|escap(?:ed|ing|e)|fle(?:d|e|eing)|defected|deserted|desertion|"
-    r"surrender(?:ed|ing)?|hand(?:ed|ing)\s+(?:him|her)self|turn(?:ed|ing)\s+(?:him|her)self|"
-    r"gave\s+(?:him|her)self\s+up|(?:was|were|been)\s+(?:captured|caught|arrested|detained)|"
-    r"captured|crossed\s+(?:back\s+)?into\s+Turkey|got\s+out|quit|walked\s+away"
+    r"left\s+(?:the\s+)?(?:group|IS|ISIS|ISIL|Daesh|caliphate|organi[sz]ation|Islamic\s+State|"
+    r"territory|" + _CORE_PLACES + r")|"
+    r"left(?=\s+(?:in|on|at|during|around|after|before|early|late|mid-?|that|the\s+same|with|by|"
+    r"when|while|for\s+good)\b|\s*[,.;])|"
+    r"escap(?:ed|ing|e)|fle(?:d|e|eing)|defected|deserted|desertion|"
+    r"surrender(?:ed|ing)?|hand(?:ed|ing)\s+(?:him|her|my|them|our)sel(?:f|ves)|"
+    r"turn(?:ed|ing)\s+(?:him|her|my|them|our)sel(?:f|ves)|"
+    r"gave\s+(?:him|her|my|them|our)sel(?:f|ves)\s+up|(?:was|were|been)\s+(?:captured|caught|arrested|detained)|"
+    r"captured|crossed(?!\s+(?:the\s+border\s+)?into\s+(?:Syria|Iraq))|got\s+out|quit|"
+    r"walk(?:ed|ing)\s+(?:away|out|up\s+to|across|to\s+(?:a|an|the))|"
+    r"slipp?(?:ed|ing)?\s+(?:away|out)|ran\s+(?:away|off|for|towards?)|brib(?:ed|ing)|"
+    r"(?:paid|paying)\s+(?:a\s+|the\s+)?(?:smugglers?|traffickers?|driver|guide)|"
+    r"sneak(?:ed|ing)?\s+out|snuck\s+out|smuggled\s+(?:\w+\s+)?out|"
+    r"b(?:ought|uying)\s+(?:his|her|my|their|our)\s+way\s+out|report(?:ed|ing)\s+to|"
+    r"left\s+(?:the\s+)?(?:areas?|lands?|territory|territories)|"
+    r"leav(?:e|ing)\s+(?:the\s+)?(?:city|town|group|caliphate|territory|organi[sz]ation|"
+    + _CORE_PLACES + r")|"
+    r"(?:came|went|flew|got|returned)\s+(?:back\s+)?home|repatriated|"
+    r"accepted\s+(?:an?|the)\s+amnesty|put\s+down\s+(?:his|her|my|the)\s+(?:rifle|weapon|gun)"
 )
 _JOIN_RE = re.compile(r"\b(?:" + JOIN_CUES + r")\b", re.I)
 _LEAVE_RE = re.compile(r"\b(?:" + LEAVE_CUES + r")\b", re.I)
@@ -387,6 +526,33 @@ _BY_GROUP_NEAR = re.compile(
     r"\bby\s+(?:the\s+)?(?:so-called\s+)?(?:Islamic\s+State|IS|ISIS|ISIL|Daesh|militants|"
     r"jihadists|extremists|group)\b"
 )
+_LEADING_DATE = re.compile(
+    r"\W*(?:(?:in|on|during|by|around|at\s+the\s+(?:end|start|beginning)\s+of|then|"
+    r"after\s+that)\s+)?(?:(?:the\s+)?(?:early|late|mid-?|spring|summer|autumn|fall|winter|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+    r")\s*(?:of\s+)?)?$",
+    re.I,
+)
+_SINCE_GROUP = re.compile(
+    r"\b(?:with|in|joined|(?:a\s+)?member\s+of|part\s+of|for)\s+" + GROUP +
+    r"\s+(?:ever\s+)?since\s+(?:(?:early|late|mid-?)\s*)?(?P<y>20[12]\d)\b"
+)
+_FROM_TO_YEARS = re.compile(
+    r"\b(?:from|between)\s+(?:(?:early|late|mid-?)\s*)?(?P<a>20[12]\d)\s+(?:to|until|till|through|and)\s+"
+    r"(?:(?:early|late|mid-?)\s*)?(?P<b>20[12]\d)\b",
+    re.I,
+)
+# "remained in IS-held territory until November 2017"
+_UNTIL_YEAR = re.compile(
+    r"\b(?:remained|stayed|lived|served|fought|worked)\b[^.;]{0,60}?\buntil\s+(?:(?:early|late|mid-?)\s*|"
+    r"(?:the\s+)?(?:spring|summer|autumn|fall|winter)\s+of\s+|[A-Z][a-z]+\s+)?(?P<y>20[12]\d)\b",
+)
+_SERVICE_VERB = re.compile(
+    r"\b(?:served|serving|worked|working|fought|fighting|cooked|guarded|lived|stayed|spent|"
+    r"was\s+with|were\s+with|been\s+with|was\s+a\s+member|belonged)\b",
+    re.I,
+)
+_FOR_FIGHTERS = re.compile(r"\bfor\s+(?:the\s+)?(?:fighters|militants|mujahideen|emirs?)\b", re.I)
 _REL_LATER = re.compile(r"\b(" + _NUM + r")\s+years?\s+later\b", re.I)
 _REL_AGO = re.compile(r"\b(" + _NUM + r")\s+years?\s+ago\b", re.I)
 _LAST_YEAR = re.compile(r"\b(?:last|this)\s+year\b", re.I)
@@ -446,6 +612,9 @@ _ORIGIN_BEFORE = re.compile(
     r"land)\s+(?:of|in)?|\bnative\s+(?:country|land)\s+(?:of|in)?|\bnatives?)" + _BETWEEN,
     re.I,
 )
+_BOTH_NATIONALS = re.compile(
+    r",\s+(?:both|all)\s+(?P<dem>[A-Z][\w-]+)\s+(?:citizens|nationals|converts|men|women)\b"
+)
 _FROM_BEFORE = re.compile(
     r"\b(?P<noun>" + PERSON_NOUNS + r")(?:\s+\w+){0,1}\s+(?:originally\s+)?from" + _BETWEEN,
     re.I,
@@ -453,14 +622,19 @@ _FROM_BEFORE = re.compile(
 _FROM_PLAIN = re.compile(r"(?:^|\s|,)(?:originally\s+)?from" + _BETWEEN, re.I)
 _BORN_THEN = re.compile(r"^[-‐‑]born\s+(?P<next>[A-Z][a-z]+)")
 _PAREN_BEFORE = re.compile(
-    r"\(\s*(?:(?:male|female|man|woman|aged\s+\d{1,3}|\d{1,3})\s*[,;]\s*)*$", re.I)
+    r"\(\s*(?:(?:male|female|man|woman|aged\s+\d{1,3}|\d{1,3})\s*[,;]\s*)*(?:an?\s+)?$", re.I)
 _BORN_AFTER = re.compile(r"^[-‐‑]?\s*born\b", re.I)
 _NATIONAL_AFTER = re.compile(
     r"^\s*(?:[-‐‑]\s*born\b|(?:national|citizen|citizenship|nationality|passport|"
     r"passport[- ]holder|homeland|hometown|compatriot|countryman|countrymen|child|kid|"
     r"convert|man|woman|boy|girl|"
     r"teenager|fighter|militant|jihadist|jihadi|defector|deserter|recruit|member|student|"
-    r"mother|father|wife|widow|husband|returnee|extremist|volunteer|youth|origin)s?\b)",
+    r"mother|father|wife|widow|husband|returnee|extremist|volunteer|youth|origin|"
+    r"engineer|doctor|teacher|nurse|mechanic|grocer|pharmacist|labou?rer|farmer|shepherd|"
+    r"businessman|businesswoman|lawyer|imam|preacher|clerk|carpenter|electrician|baker|"
+    r"butcher|tailor|trader|merchant|shopkeeper|welder|plumber|accountant)s?\b|"
+    r"\s*in\s+(?:his|her)\s+(?:early\s+|mid-?|late\s+)?(?:teens|twenties|thirties|forties|"
+    r"fifties|sixties)\b)",
     re.I,
 )
 # "a Syrian who…", "the Tunisian, …": a demonym used as a noun for a person.
@@ -1024,10 +1198,14 @@ def _np_cues(
             name in ("fighter", "recruit") and _OTHER_SIDE_BEFORE.search(pre)
         ):
             continue
-        if name not in _ROLES_NEEDING_GROUP or _GROUP_RE.search(chunk):
+        if name in ("commander", "emir") and is_mention and not _FORMER_HEAD.match(chunk):
+            continue  # "the emir", "our emir": a mention wrongly merged, not the person's rank
+        if name not in _ROLES_NEEDING_GROUP or _GROUP_RE.search(chunk) or (
+                is_mention and m.group(0).lower() == "medic"):
             ev.add("role", name, Span(s + m.start(), s + m.end()), prio + _role_rank(name))
 
 
+_FORMER_HEAD = re.compile(r"\W*(?:an?\s|(?:the\s+|a\s+)?(?:former|ex-|one-time|onetime)\b)", re.I)
 _TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Madame|Mme|Monsieur)", re.I)
 _NAME_PARTICLE = {"al", "el", "bin", "ibn", "abu", "umm", "abo", "de", "van", "von", "der", "ben"}
 
@@ -1200,6 +1378,16 @@ def _sentence_cues(
                 if not _origin_context(before, ""):
                     ev.places.append((gm.span.start, place.name, gm.span))
 
+    # "X, 31, and his wife, Y, 28, both Dutch citizens": one nationality for all of them
+    for m in _BOTH_NATIONALS.finditer(sent):
+        found = [g.country for g in gaz.lookup(m.group("dem")) if g.kind == "demonym" and g.country]
+        if not found:
+            continue
+        span = Span(s + m.start("dem"), s + m.end("dem"))
+        for pi, mspan in sv.mentions:
+            if pi in owners and mspan.end <= span.start:
+                evidence[pi].add("nationality", found[0], span, P_ATTACHED)
+
     # age in a sentence: "the 26-year-old", "who is now 30"
     for pat in _AGE_PATTERNS:
         for m in pat.finditer(sent):
@@ -1255,7 +1443,7 @@ def _sentence_cues(
         if subjects.is_other_subject(span, owners) or _inside_name(span, sv, text):
             continue
         cue = _ROLE_CUE.search(pre)
-        if _NEGATION_BEFORE.search(pre):
+        if _NEGATION_BEFORE.search(pre) or _ACCUSED_BEFORE.search(pre):
             continue
         if name == "suicide bomber recruit":
             if _SUICIDE_SELECTION.search(pre + " "):
@@ -1264,12 +1452,22 @@ def _sentence_cues(
         if name == "trainee":
             evidence[pi].add("role", name, span, P_WEAK + 1)
             continue
+        if name in _ROLES_AS_OBJECT and not _ROLE_ACTION.match(m.group(0)) and \
+                _SOMEONE_ELSES_ROLE.search(pre):
+            continue  # "bribed a guard", "drove for the emir": another person's post
+        if name in ("commander", "emir"):
+            if _BECAME_BEFORE.search(pre):
+                evidence[pi].add("role", name, span, P_SENTENCE)
+            continue
         if name in _ROLES_NEEDING_GROUP:
-            if cue and (_GROUP_RE.search(sent) or _FOR_THEM.search(sent)):
+            if _ASSIGNED_BEFORE.search(pre) or _ROLE_ACTION.match(m.group(0)) or (
+                    cue and (_GROUP_RE.search(sent) or _FOR_THEM.search(sent)
+                             or _FOR_FIGHTERS.search(sent))):
                 evidence[pi].add("role", name, span, P_SENTENCE)
             continue
         if name in ("fighter", "recruit"):
-            if _OTHER_SIDE_BEFORE.search(pre) or m.group(0).lower() == "militant":
+            if _OTHER_SIDE_BEFORE.search(pre) or m.group(0).lower() == "militant" or \
+                    _RELATIVE_ROLE_BEFORE.search(pre):
                 continue
             if quoted.covering(m.start() + s) is not None and not re.search(
                 r"\b(?:I|we)\b", sent
@@ -1280,10 +1478,11 @@ def _sentence_cues(
         evidence[pi].add("role", name, span, P_SENTENCE if cue else P_WEAK)
 
     # exit mode
+    first_act: set[int] = set()
     for m in _EXIT_RE.finditer(sent):
         mode = next(k for k in _EXIT_ORDER if m.group(k) is not None)
         pre = sent[max(0, m.start() - 40) : m.start()]
-        if _ATTEMPT_BEFORE.search(pre) or _OTHERS_BEFORE.search(pre):
+        if _ATTEMPT_BEFORE.search(pre) or _OTHERS_BEFORE.search(pre) or _NOT_BEFORE.search(pre):
             continue
         if mode in ("escaped",) and _JOIN_TRIP_AFTER.match(sent, m.end()):
             continue
@@ -1302,7 +1501,19 @@ def _sentence_cues(
                 mode = ("deserted" if v.startswith("desert") else "surrendered"
                         if v.startswith("surrender") else "escaped")
         span = Span(s + m.start(), s + m.end())
-        for pi in actors(span):
+        carriers = actors(span)
+        if mode == "smuggled" and (_CARRIED_BY.match(m.group(0)) or not carriers):
+            # "a man agreed to take him across", "her brother paid a smuggler": the
+            # person is the one carried out
+            carried = who(span)
+            carriers = [carried] if carried is not None else []
+        for pi in carriers:
+            if mode != "escaped":
+                # "deserted, crossed with smugglers and was arrested": the act that
+                # took the person out comes first; what follows is its aftermath
+                if pi in first_act:
+                    continue
+                first_act.add(pi)
             evidence[pi].add("exit_mode", mode, span, _EXIT_ORDER.index(mode))
 
     # outcome
@@ -1323,14 +1534,20 @@ def _sentence_cues(
         if outcome == "prison" and _GROUP_PUNISHMENT_AFTER.match(sent, m.end()):
             continue
         if outcome == "returned_home" and m.group(0).lower().startswith("return") and \
-                re.match(r"returns?\s+to\s+(?:Syria|Iraq|Raqqa|Mosul|the)\b", m.group(0), re.I):
+                re.match(r"return(?:s|ed)?\s+to\s+(?:Syria|Iraq|Raqqa|Mosul|the|Turkey|"
+                         r"Islamic|ISIS|Daesh)\b", m.group(0), re.I):
             continue
         if outcome == "in_hiding" and re.search(
                 r"(?:Islamic\s+State|IS|ISIS|ISIL|group's)\s+$", pre):
             continue
         span = Span(s + m.start(), s + m.end())
+        rank = _OUTCOME_ORDER.index(outcome)
+        if outcome == "rehabilitation_centre" and _REHAB_PLACE.search(m.group(0)):
+            rank = -1  # a programme is where a person ends up, usually after prison
+        if _CURRENT_STATE.search(pre[-30:]) or _CURRENT_STATE.search(m.group(0)):
+            rank -= len(_OUTCOME_ORDER) + 1  # "now lives in", "remains in": the latest state
         for pi in actors(span):
-            evidence[pi].add("outcome", outcome, span, _OUTCOME_ORDER.index(outcome))
+            evidence[pi].add("outcome", outcome, span, rank)
 
     _year_cues(text, sv, who, actors, evidence, published, last_year, subjects)
 
@@ -1372,6 +1589,7 @@ def _year_cues(
     rel_later = list(_REL_LATER.finditer(sent))
     if not years and not rel_later:
         return
+    _year_ranges(sent, s, who, evidence, last_year)
     cues: list[tuple[int, int, str]] = []
     for m in _JOIN_RE.finditer(sent):
         word = m.group(0).lower()
@@ -1411,7 +1629,12 @@ def _year_cues(
             cue = min(cues, key=lambda c: _year_distance(c[0], c[1], ys, ye))
             dist = _year_distance(cue[0], cue[1], ys, ye)
             if dist > 70:
-                continue
+                # "In January 2016 he walked to the border and handed himself over": an
+                # opening date phrase governs the clause, so its first cue verb takes it
+                later = [c for c in cues if ye <= c[0] <= ye + 160]
+                if not later or not _LEADING_DATE.match(sent, 0, ys):
+                    continue
+                cue, dist = later[0], 30
         span = Span(s + ys, s + ye)
         field_name = "joined_year" if cue[2] == "join" else "left_year"
         for pi in actors(Span(s + cue[0], s + cue[1])):
@@ -1429,6 +1652,43 @@ def _year_cues(
                 field_name = "joined_year" if cue[2] == "join" else "left_year"
                 evidence[pi].add(field_name, y, Span(s + m.start(), s + m.end()), P_WEAK)
                 last_year[pi] = y
+
+
+def _year_ranges(
+    sent: str,
+    s: int,
+    who: Callable[[Span], int | None],
+    evidence: dict[int, Evidence],
+    last_year: dict[int, int],
+) -> None:
+    """Membership stated as a period: "was with the group since 2013" (joined), "fought
+    for them from 2014 to 2016" (joined and left)."""
+    for m in _SINCE_GROUP.finditer(sent):
+        y = int(m.group("y"))
+        span = Span(s + m.start("y"), s + m.end("y"))
+        pi = who(span)
+        if pi is not None and YEAR_MIN <= y <= YEAR_MAX:
+            evidence[pi].add("joined_year", y, span, P_SENTENCE + 1)
+            last_year.setdefault(pi, y)
+    for m in _UNTIL_YEAR.finditer(sent):
+        y = int(m.group("y"))
+        span = Span(s + m.start("y"), s + m.end("y"))
+        pi = who(span)
+        if pi is not None and YEAR_MIN <= y <= YEAR_MAX:
+            evidence[pi].add("left_year", y, span, P_WEAK)
+    if not _SERVICE_VERB.search(sent) or not (
+            _GROUP_RE.search(sent) or _FOR_THEM.search(sent) or _FOR_FIGHTERS.search(sent)):
+        return
+    for m in _FROM_TO_YEARS.finditer(sent):
+        y1, y2 = int(m.group("a")), int(m.group("b"))
+        if not (YEAR_MIN <= y1 <= y2 <= YEAR_MAX):
+            continue
+        sa = Span(s + m.start("a"), s + m.end("a"))
+        pi = who(sa)
+        if pi is None:
+            continue
+        evidence[pi].add("joined_year", y1, sa, P_WEAK)
+        evidence[pi].add("left_year", y2, Span(s + m.start("b"), s + m.end("b")), P_WEAK)
 
 
 def _year_distance(c0: int, c1: int, y0: int, y1: int) -> int:

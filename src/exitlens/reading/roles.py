@@ -196,6 +196,7 @@ class _RoleReader:
         reading.scratch["account_finder"] = self.finder
         self.voiced_by: dict[int, set[int]] = {}  # person -> speakers who tell about them
         self.silent: set[int] = set()  # people the text says have not given their account
+        self._sentences: tuple[list[int], list[Span]] | None = None
         spoken = sorted((q.span.start, q.span.end, q.speaker) for q in reading.quotes
                         if q.kind in ("direct", "transcript"))
         self._spoken = spoken
@@ -804,7 +805,9 @@ class _RoleReader:
         per_speaker = {k: sum(len(q.span) for q in v) for k, v in self._by_speaker.items()}
         kin = reading.scratch.get("kin", {})
         related = idx in kin or bool(c.relative) or idx in self.kin_speakers
-        starts, spans = sentence_index(reading)
+        if self._sentences is None:
+            self._sentences = sentence_index(reading)
+        starts, spans = self._sentences
         ctx_spans: set[Span] = set()
         for m in person.mentions:
             i = sentence_at(starts, spans, m.span.start)
