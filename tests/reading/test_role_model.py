@@ -194,3 +194,15 @@ def test_cli_train_roles_writes_a_loadable_model(tmp_path: Path) -> None:
     model = load_role_model(str(target))
     assert model is not None and model.features == FEATURES
     assert not list(target.parent.glob(".role-model-*"))  # no temporary file left behind
+
+
+def test_cli_names_a_missing_role_model(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(f"reading:\n  role_model: {tmp_path / 'absent.json'}\n", encoding="utf-8")
+    doc = tmp_path / "a.txt"
+    doc.write_text('Karim Saleh deserted the Islamic State in 2016. "They lied," he said.\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(doc), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "error[role_model_missing]" in result.output
+    assert "absent.json" in result.output
