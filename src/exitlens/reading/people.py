@@ -312,12 +312,27 @@ def name_key(name: str) -> frozenset[str]:
     """Distinctive lowercase tokens of a name: particles, honorifics and initials dropped."""
     words = re.split(r"[\s\-]+", name.replace("’s", "").replace("'s", ""))
     out = set()
+    kunya: str | None = None
     for w in words:
         w2 = w.strip(".,;:'’\"“”()").lower()
+        if w2 in _KUNYA_WORDS:
+            kunya = _KUNYA_WORDS[w2]
+            continue
         if not w2 or w2 in NAME_PARTICLES or w2 in HONORIFICS or len(w2) == 1:
+            kunya = None
+            continue
+        if kunya is not None:
+            # "Umm Yazan" is Yazan's mother and "Abu Hamza" Hamza's father: the kunya is
+            # one name, never matched by the child's name alone
+            out.add(f"{kunya} {w2}")
+            kunya = None
             continue
         out.add(w2)
     return frozenset(out)
+
+
+_KUNYA_WORDS = {"abu": "abu", "abou": "abu", "abo": "abu", "umm": "umm", "um": "umm",
+                "omm": "umm", "oum": "umm"}
 
 
 class _Covered:

@@ -60,6 +60,8 @@ _PARTICLE_LEAVE = {"run": {"away", "off"}, "break": {"away", "with"}, "walk": {"
 _WITHHELD_DETAILS = frozenset({"where", "which", "name", "surname", "whereabouts", "town",
                                "village", "city", "country", "address", "age", "identity",
                                "when", "who"})
+_CARE_WORK = frozenset({"aid", "humanitarian", "social", "case", "youth", "outreach", "health",
+                        "relief", "ngo", "charity", "support", "community"})
 _SILENCE_VERBS = frozenset({"say", "explain", "talk", "speak", "comment", "reveal", "tell",
                             "decline", "refuse", "disclose", "discuss"})
 # Being prosecuted for terrorism implies (alleged) membership.
@@ -248,7 +250,10 @@ class _RoleReader:
                 c.still.append(self.span(tok))  # "a fighter still inside the group"
         elif lemma in JOURNALIST_NOUNS:
             c.journalist.append(self.span(tok))
-        elif lemma in OFFICIAL_NOUNS and (other_force or not _has_group_word(mods)):
+        elif lemma in OFFICIAL_NOUNS and (other_force or not _has_group_word(mods)) and not (
+                lemma == "worker" and not mods & _CARE_WORK):
+            # "an aid worker" speaks for an organisation; "a former cement-plant worker"
+            # has an occupation
             c.official.append(self.span(tok))
         elif lemma in KIN_NOUNS and former and _has_group_word(words):
             c.leave.append((self.span(tok), 0.8))  # "a former ISIS wife"
@@ -599,6 +604,56 @@ class _RoleReader:
                                               agent.lemma_.lower() in KIN_NOUNS):
                         self.verb_cues(target, tok, agent, 0.8)
 
+    def plural_leaving_cues(self) -> None:
+        """"Both men surrendered when Baghouz fell", "They were among a group of Indonesians
+        who surrendered", "the two fled together": a leaving told of several people at once
+        counts for the people just heard in their own words (at most the two most recent
+        for "both"/"the two", every one of the last few paragraphs for "they")."""
+        text_len = len(self.text)
+        for tok in self.index.tokens:
+            if tok.dep_ not in ("nsubj", "nsubjpass"):
+                continue
+            pos = self.index.start_of(tok)
+            if self.finder.in_quote(pos):
+                continue
+            kids = {c.lower_ for c in tok.children}
+            low = tok.lower_
+            pair = low == "both" or bool(kids & {"both", "two"}) or (
+                low in ("couple", "pair", "siblings") and "the" in kids)
+            group = low == "they" or (tok.tag_ == "NNS" and tok.lemma_.lower() in (
+                _PEOPLE_NOUNS | {"sibling", "friend", "cousin"}) and "the" in kids)
+            if not (pair or group):
+                continue
+            verbs = [tok.head]
+            verbs += [g for v in verbs for c in v.children if c.dep_ == "prep"
+                      for n in c.children if n.dep_ == "pobj"
+                      for g in n.children if g.dep_ == "relcl"]  # "among a group … who …"
+            verbs += [c for c in tok.head.children if c.dep_ == "conj" and c.pos_ == "VERB"]
+            cue: Any | None = None
+            for verb in verbs:
+                lemma = LEAVE_FORMS.get(verb.lower_, verb.lemma_.lower())
+                if any(c.dep_ == "neg" for c in verb.children):
+                    continue
+                words = {g.lower_ for g in verb.subtree}
+                if lemma in ("surrender", "defect", "desert", "flee", "escape") or (
+                        lemma == "leave" and (_has_group_word(words) or words & GROUP_OBJECTS)):
+                    cue = verb
+                    break
+            if cue is None:
+                continue
+            recent: list[tuple[int, int]] = []
+            for idx, person in enumerate(self.reading.persons):
+                if idx == self.reading.scratch.get("writer") or not self._by_speaker.get(idx):
+                    continue
+                last = max((m.span.start for m in person.mentions if m.span.start < pos),
+                           default=-1)
+                if last >= 0 and pos - last < min(2500, text_len):
+                    recent.append((last, idx))
+            recent.sort(reverse=True)
+            for _, idx in recent[:2] if pair else recent[:4]:
+                self.cues[idx].leave.append((self.span(cue), 0.8))
+                self.cues[idx].member.append((self.span(cue), 0.6))
+
     def spouse_cues(self) -> None:
         """A wife or husband who lived with a member there ("her husband became a fighter",
         then "she escaped with the children") was an affiliate: weak membership, which
@@ -909,6 +964,7 @@ class RoleStage:
             reader.quote_cues()
             reader.relative_cues()
             reader.spouse_cues()
+            reader.plural_leaving_cues()
             reader.decide()
             reader.second_opinion(model)
             reading.scratch["voiced_by"] = reader.voiced_by
