@@ -129,7 +129,8 @@ def promotable(values: dict[str, float], rule_role: str, is_writer: bool) -> boo
                  or values.get("ctx_member", 0.0) > 0))
 
 
-def _log1p(value: float) -> float:
+def log_count(value: float) -> float:
+    """log(1 + n) of a count: many mentions or quotes matter, but less and less."""
     return math.log1p(max(value, 0.0))
 
 

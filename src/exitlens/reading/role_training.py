@@ -14,10 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..linear import fit_logistic, save_json_model
 from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, promotable
+
+if TYPE_CHECKING:
+    from ..evaluation import GoldRecord
 
 
 @dataclass
@@ -32,13 +36,12 @@ class RoleExample:
     label: bool
 
 
-def collect_examples(records: Sequence[object], group: str,
+def collect_examples(gold: Sequence[GoldRecord], group: str,
                      settings: Settings | None = None) -> list[RoleExample]:
-    """Run the reading stages (role model off) over gold ``records`` and turn every
+    """Run the reading stages (role model off) over gold records and turn every
     person into a :class:`RoleExample`."""
-    from ..evaluation import GoldRecord, match_defectors, run_pipeline
+    from ..evaluation import match_defectors, run_pipeline
 
-    gold = [r for r in records if isinstance(r, GoldRecord)]
     base = settings or Settings()
     reading_cfg = base.reading.model_copy(update={"role_model": "none"})
     stages = [s for s in reading_cfg.stages if s != "code"]

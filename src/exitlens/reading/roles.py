@@ -45,7 +45,7 @@ from .cues import (
 from .evidence import AccountFinder
 from .gazetteer import load_gazetteer
 from .people import person_at
-from .role_model import RoleModel, _log1p, family_rates, load_role_model, promotable
+from .role_model import RoleModel, family_rates, load_role_model, log_count, promotable
 
 LEAVE_VERBS = frozenset(
     {
@@ -207,6 +207,9 @@ class _RoleReader:
         for q in reading.quotes:
             if q.speaker is not None:
                 self._by_speaker.setdefault(q.speaker, []).append(q)
+        # how much each person speaks, for the role model's features
+        self._quote_chars = {k: sum(len(q.span) for q in v) for k, v in self._by_speaker.items()}
+        self._all_quote_chars = sum(len(q.span) for q in reading.quotes) or 1
 
     def speaker_at(self, pos: int) -> int | None:
         i = bisect.bisect_right(self._spoken_starts, pos) - 1
@@ -609,7 +612,10 @@ class _RoleReader:
         who surrendered", "the two fled together": a leaving told of several people at once
         counts for the people just heard in their own words (at most the two most recent
         for "both"/"the two", every one of the last few paragraphs for "they")."""
-        text_len = len(self.text)
+        writer = self.reading.scratch.get("writer")
+        heard = sorted((m.span.start, idx) for idx, person in enumerate(self.reading.persons)
+                       if idx != writer and idx in self._by_speaker for m in person.mentions)
+        heard_starts = [start for start, _ in heard]
         for tok in self.index.tokens:
             if tok.dep_ not in ("nsubj", "nsubjpass"):
                 continue
@@ -641,16 +647,14 @@ class _RoleReader:
                     break
             if cue is None:
                 continue
-            recent: list[tuple[int, int]] = []
-            for idx, person in enumerate(self.reading.persons):
-                if idx == self.reading.scratch.get("writer") or not self._by_speaker.get(idx):
-                    continue
-                last = max((m.span.start for m in person.mentions if m.span.start < pos),
-                           default=-1)
-                if last >= 0 and pos - last < min(2500, text_len):
-                    recent.append((last, idx))
-            recent.sort(reverse=True)
-            for _, idx in recent[:2] if pair else recent[:4]:
+            # the people heard in their own words, most recently mentioned first
+            recent: list[int] = []
+            i = bisect.bisect_left(heard_starts, pos) - 1
+            while i >= 0 and pos - heard[i][0] < 2500 and len(recent) < (2 if pair else 4):
+                if heard[i][1] not in recent:
+                    recent.append(heard[i][1])
+                i -= 1
+            for idx in recent:
                 self.cues[idx].leave.append((self.span(cue), 0.8))
                 self.cues[idx].member.append((self.span(cue), 0.6))
 
@@ -855,9 +859,7 @@ class _RoleReader:
         person = reading.persons[idx]
         c = self.cues[idx]
         quotes = self._by_speaker.get(idx, [])
-        quote_chars = sum(len(q.span) for q in quotes)
-        all_quote_chars = sum(len(q.span) for q in reading.quotes) or 1
-        per_speaker = {k: sum(len(q.span) for q in v) for k, v in self._by_speaker.items()}
+        quote_chars = self._quote_chars.get(idx, 0)
         kin = reading.scratch.get("kin", {})
         related = idx in kin or bool(c.relative) or idx in self.kin_speakers
         if self._sentences is None:
@@ -889,18 +891,17 @@ class _RoleReader:
             "related": float(related),
             "silent": float(idx in self.silent),
             "own_voice": float(bool(quotes)),
-            "quotes_log": _log1p(len(quotes)),
-            "quote_share": quote_chars / all_quote_chars,
+            "quotes_log": log_count(len(quotes)),
+            "quote_share": quote_chars / self._all_quote_chars,
             "account": float(self.finder.has_account(idx)),
             "voiced_by_relative": float(idx in self.voiced_by_relative),
             "interviewee": float(idx == reading.scratch.get("interviewee")),
             "is_writer": float(idx == reading.scratch.get("writer")),
             "has_name": float(person.name is not None),
-            "mentions_log": _log1p(len(person.mentions)),
+            "mentions_log": log_count(len(person.mentions)),
             "first_mention": first / text_len,
-            "most_quoted": float(bool(per_speaker) and quote_chars > 0 and
-                                 quote_chars == max(per_speaker.values())),
-            "persons_log": _log1p(len(reading.persons)),
+            "most_quoted": float(0 < quote_chars == max(self._quote_chars.values(), default=0)),
+            "persons_log": log_count(len(reading.persons)),
             "quote_first_person": q_first if q_words else 0.0,
             "quote_past": q_past if q_words else 0.0,
             **self.doc_flags,
@@ -918,7 +919,6 @@ class _RoleReader:
         features (and score, with a model) are kept in ``scratch`` for training and
         inspection."""
         writer = self.reading.scratch.get("writer")
-        speakers = {q.speaker for q in self.reading.quotes if q.speaker is not None}
         features = {idx: self.features(idx) for idx in range(len(self.reading.persons))}
         self.reading.scratch["role_features"] = features
         if model is None:
@@ -934,7 +934,7 @@ class _RoleReader:
             person.role_confidence = round(min(0.45 + 0.4 * p, 0.9), 3)
             person.role_cues = [s for s, _ in c.leave[:3]] + [s for s, _ in c.member[:2]] or [
                 m.span for m in person.mentions[:1]]
-            if idx in speakers or idx == writer:
+            if idx in self._by_speaker or idx == writer:
                 person.source_voice = "self"
             elif idx in self.voiced_by_relative:
                 person.source_voice = "relative"
