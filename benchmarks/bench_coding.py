@@ -38,7 +38,8 @@ from exitlens.coding.evaluate import (
 from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import cross_validate, fold_coders
 from exitlens.config import Settings
-from exitlens.evaluation import GoldRecord, load_gold, score_codes, score_reading
+from exitlens.evaluation import score_codes, score_reading
+from exitlens.gold import GoldRecord, load_gold
 from exitlens.model import Document, DocumentReading
 from exitlens.pipeline import Pipeline, PipelineContext
 

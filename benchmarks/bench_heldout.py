@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from exitlens.config import Settings
-from exitlens.evaluation import evaluate, load_gold
+from exitlens.evaluation import evaluate
+from exitlens.gold import load_gold
 
 HELDOUT = Path(__file__).with_name("data") / "heldout_gold.jsonl"
 

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from exitlens.config import Settings
-from exitlens.evaluation import evaluate_reading, load_gold
+from exitlens.evaluation import evaluate_reading
+from exitlens.gold import load_gold
 from exitlens.model import Document, DocumentReading
 from exitlens.pipeline import Pipeline, PipelineContext, stages
 

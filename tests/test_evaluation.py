@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 
 from exitlens.config import Settings
-from exitlens.evaluation import (
-    GoldError,
-    MetricRow,
-    evaluate_reading,
-    load_gold,
-    match_defectors,
-    score_reading,
-)
+from exitlens.evaluation import MetricRow, evaluate_reading, score_reading
+from exitlens.gold import GoldError, load_gold, match_defectors
 from exitlens.model import Document, DocumentReading, FieldValue, Mention, Person, Span
 
 TEXT = (

@@ -523,7 +523,8 @@ def eval_command(
     Uses the models of the project given by --db (its model folder) without opening the
     database. Code figures are held-out only if those models never saw these records.
     """
-    from .evaluation import evaluate, load_gold
+    from .evaluation import evaluate
+    from .gold import load_gold
 
     settings = Project.settings_for(db, config)
     records = load_gold(gold)

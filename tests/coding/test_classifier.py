@@ -20,7 +20,7 @@ from exitlens.coding.classifier import (
 from exitlens.coding.codebook import Codebook
 from exitlens.coding.embedding import get_embedder
 from exitlens.config import Settings
-from exitlens.evaluation import GoldRecord, parse_gold_record
+from exitlens.gold import GoldRecord, parse_gold_record
 from exitlens.pipeline import PipelineContext
 from tests.coding.conftest import reading_with
 

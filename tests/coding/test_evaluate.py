@@ -14,7 +14,8 @@ from exitlens.coding.evaluate import (
     label_scheme,
 )
 from exitlens.coding.training import oracle_items
-from exitlens.evaluation import GoldRecord, align_codes, parse_gold_record, score_codes
+from exitlens.evaluation import align_codes, score_codes
+from exitlens.gold import GoldRecord, parse_gold_record
 from exitlens.model import Coding, Document, DocumentReading, Mention, Person, Span
 
 

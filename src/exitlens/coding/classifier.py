@@ -55,7 +55,7 @@ from .rules import unit_scores
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..evaluation import GoldRecord
+    from ..gold import GoldRecord
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class ClassifierModel:
 def examples_from_gold(records: Iterable[GoldRecord], codebook: Codebook,
                        negatives: bool = True, clauses: bool = True) -> list[LabelledSentence]:
     """Sentence units from SPEC §4 records: positives from evidence quotes."""
-    from ..evaluation import find_all
+    from ..gold import find_all
 
     out: list[LabelledSentence] = []
     for rec in records:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..evaluation import GoldRecord, load_gold, oracle_reading
+from ..gold import GoldRecord, load_gold, oracle_reading
 from ..model import DocumentReading
 from ..pipeline import PipelineContext
 from .base import Coder, CodingItem, evidence_units
@@ -54,7 +54,7 @@ DEFAULT_MODEL_DIR = "exitlens-models"
 def oracle_items(record: GoldRecord) -> tuple[list[CodingItem], list[set[str]]]:
     """Items (one per gold defector, possibly with no units) and their gold codes.
 
-    Oracle attribution (:func:`exitlens.evaluation.oracle_reading`): figures computed
+    Oracle attribution (:func:`exitlens.gold.oracle_reading`): figures computed
     from these items measure the coders alone and must be labelled as such.
     """
     reading = oracle_reading(record)

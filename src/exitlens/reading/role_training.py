@@ -21,7 +21,7 @@ from ..linear import fit_logistic, save_json_model
 from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, promotable
 
 if TYPE_CHECKING:
-    from ..evaluation import GoldRecord
+    from ..gold import GoldRecord
 
 
 @dataclass
@@ -40,7 +40,7 @@ def collect_examples(gold: Sequence[GoldRecord], group: str,
                      settings: Settings | None = None) -> list[RoleExample]:
     """Run the reading stages (role model off) over gold records and turn every
     person into a :class:`RoleExample`."""
-    from ..evaluation import match_defectors, run_pipeline
+    from ..gold import match_defectors, run_pipeline
 
     base = settings or Settings()
     reading_cfg = base.reading.model_copy(update={"role_model": "none"})
@@ -134,7 +134,7 @@ def train_role_model(gold_paths: Sequence[str], settings: Settings | None = None
     threshold is chosen on those held-out scores, and the per-file figures are
     reported; with one file the threshold stays at 0.8.
     """
-    from ..evaluation import load_gold
+    from ..gold import load_gold
 
     by_file: dict[str, tuple[list[RoleExample], int]] = {}
     for path in gold_paths:
