@@ -247,3 +247,66 @@ def run_pipeline(records: Sequence[GoldRecord], settings: Settings,
         readings.extend(pipeline.run_batch([r.document() for r in records[i : i + batch]],
                                            keep=keep))
     return readings
+
+
+def _person_keys(defector: GoldDefector) -> set[str]:
+    """Normalised names that identify a labelled person across documents (a full name,
+    or a kunya such as "abu hamza"); single given names are too common to join on."""
+    keys: set[str] = set()
+    if defector.name:
+        words = [w for w in "".join(c if c.isalnum() else " " for c in
+                                    defector.name.casefold()).split() if w]
+        if len(words) >= 2:
+            keys.add(" ".join(words))
+    return keys
+
+
+def document_groups(records: Sequence[GoldRecord]) -> list[int]:
+    """A group number per record: records that share a labelled person (same full name or
+    kunya), the same URL or the same opening text are in one group, so grouped
+    cross-validation never tests on a person it trained on."""
+    parent = list(range(len(records)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: dict[str, int] = {}
+    for i, record in enumerate(records):
+        keys = {f"text:{' '.join(record.text[:400].split())}"}
+        if record.meta.get("url"):
+            keys.add(f"url:{record.meta['url']}")
+        for d in record.defectors:
+            keys.update(f"name:{k}" for k in _person_keys(d))
+        for key in keys:
+            if key in seen:
+                parent[find(i)] = find(seen[key])
+            else:
+                seen[key] = i
+    roots: dict[int, int] = {}
+    return [roots.setdefault(find(i), len(roots)) for i in range(len(records))]
+
+
+def grouped_folds(records: Sequence[GoldRecord], k: int = 5, seed: int = 13) -> list[list[int]]:
+    """``k`` folds of record indices; a :func:`document_groups` group never straddles two
+    folds, and folds are balanced by labelled defectors (largest groups placed first, each
+    into the fold with the fewest defectors so far; ties broken by a seeded shuffle)."""
+    import random
+
+    groups = document_groups(records)
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    order = list(members)
+    random.Random(seed).shuffle(order)
+    weight = {g: sum(1 + len(records[i].defectors) for i in members[g]) for g in order}
+    order.sort(key=lambda g: -weight[g])
+    folds: list[list[int]] = [[] for _ in range(k)]
+    load = [0] * k
+    for g in order:
+        target = min(range(k), key=lambda f: (load[f], f))
+        folds[target].extend(members[g])
+        load[target] += weight[g]
+    return [sorted(f) for f in folds if f]
