@@ -43,7 +43,7 @@ REFERENCE_COLUMNS = ["key", "kind", "label", "k", "n", "share", "ci_low", "ci_hi
                      "source", "citation", "note"]
 COMPARE_COLUMNS = ["key", "label", "kind", "source", "k", "n", "share", "ci_low", "ci_high",
                    "ref_k", "ref_n", "ref_share", "ref_ci_low", "ref_ci_high",
-                   "difference", "diff_low", "diff_high", "p_value"]
+                   "difference", "diff_low", "diff_high", "p_value", "note", "citation"]
 TEST_NAME = "Fisher's exact test (two-sided) on the 2×2 table"
 INTERVAL_NAME = "Newcombe's hybrid score interval (from Wilson intervals)"
 
@@ -238,7 +238,8 @@ def compare(prevalence: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     ``key, label, kind, source``, ours ``k, n, share, ci_low, ci_high``, theirs
     ``ref_k, ref_n, ref_share, ref_ci_low, ref_ci_high``, ``difference`` (ours − theirs,
     a proportion), its 95 % interval ``diff_low, diff_high`` (Newcombe's hybrid score
-    method) and ``p_value`` (Fisher's exact test, two-sided). A key missing from our
+    method), ``p_value`` (Fisher's exact test, two-sided), and the reference row's
+    ``note`` and ``citation``. A key missing from our
     tables gets empty values on our side. ``.attrs``: ``test``, ``interval`` and our
     table's ``denominator``.
     """
@@ -253,8 +254,9 @@ def compare(prevalence: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
                "ci_high": None, "ref_k": int(ref["k"]), "ref_n": int(ref["n"]),
                "ref_share": ref["k"] / ref["n"], "ref_ci_low": ref["ci_low"],
                "ref_ci_high": ref["ci_high"], "difference": None, "diff_low": None,
-               "diff_high": None, "p_value": None}
-        if k is not None and n:
+               "diff_high": None, "p_value": None, "note": ref.get("note", ""),
+               "citation": ref.get("citation", "")}
+        if mine is not None and k is not None and n:
             row.update(share=k / n, ci_low=mine["ci_low"], ci_high=mine["ci_high"])
             row["difference"] = k / n - ref["k"] / ref["n"]
             row["diff_low"], row["diff_high"] = newcombe_interval(k, n, ref["k"], ref["n"])

@@ -366,7 +366,7 @@ def _group_value(row: dict[str, Any], breakdown: BreakdownBy) -> str:
         value = row.get("gender")
     elif breakdown == "year_left":
         value = row.get("left_year")
-        if _present(value):
+        if value is not None and _present(value):
             value = str(int(value))
     elif breakdown == "outlet_kind":
         value = row.get("outlet_kind")
