@@ -97,6 +97,7 @@ def test_sections_denominators_and_flags(html: str) -> None:
     assert "Rests on 2 accepted codings and 4 unreviewed suggestions." in html
     assert "court_or_custody</span>: told in a courtroom" in html
     assert "news: 6, court: 3" in html
+    assert "Tunisia (TN)" in html  # nationality groups are named
     assert "2026-01-01" in html
 
 
@@ -129,10 +130,12 @@ def test_comparison_with_the_bundled_reference() -> None:
     assert "reconstructed" in page
 
 
-def test_strongest_quotes_accepted_first_then_confidence_never_rejected() -> None:
+def test_strongest_quotes_accepted_first_then_confidence_one_per_case_never_rejected(
+) -> None:
     cases, codings = frames([case(1), case(2), case(3)], [
         coding(1, "corruption", "suggested", confidence=0.95, text="high suggestion"),
         coding(2, "corruption", "accepted", confidence=0.40, text="accepted one"),
+        coding(2, "corruption", "accepted", confidence=0.30, text="same case again"),
         coding(3, "corruption", "rejected", confidence=0.99, text="rejected one"),
         coding(3, "corruption", "suggested", confidence=0.50, text="low suggestion"),
     ])

@@ -73,6 +73,7 @@ class ReportData:
     quotes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUOTE_COLUMNS))
     dimension_labels: dict[str, str] = field(default_factory=dict)
     code_labels: dict[str, str] = field(default_factory=dict)
+    family_labels: dict[str, str] = field(default_factory=dict)
     title: str = "exitlens report"
     generated: str | None = None
     codebook_name: str = ""
@@ -126,6 +127,8 @@ def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Code
                                 accepted_only=accepted_only),
         dimension_labels={d: dim.label for d, dim in codebook.dimensions.items()},
         code_labels={c.id: c.label for c in codebook},
+        family_labels={f: label for dim in codebook.dimensions.values()
+                       for f, label in dim.families.items()},
         title=title, generated=generated, codebook_name=codebook.name,
         accepted_only=accepted_only, exclusions=notes)
 
@@ -134,8 +137,10 @@ def strongest_quotes(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codeb
                      per_code: int = 3, accepted_only: bool = False) -> pd.DataFrame:
     """Top codings per code: accepted before suggested, then by confidence; never rejected.
 
-    Columns: ``code, code_label, case_id, case_label, status, confidence, coder, text,
-    speaker, title, outlet, published, kind``; codes in codebook order.
+    At most one quote per case and code (its strongest), so the quotes of a code come
+    from different people, as the counts do. Columns: ``code, code_label, case_id,
+    case_label, status, confidence, coder, text, speaker, title, outlet, published,
+    kind``; codes in codebook order.
     """
     counted = {"accepted"} if accepted_only else {"accepted", "suggested"}
     if codings.empty:
@@ -145,10 +150,13 @@ def strongest_quotes(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codeb
                    & codings["case_id"].astype(int).isin(labels)
                    & codings["code"].isin(list(codebook.codes))].copy()
     rows["_status"] = rows["status"].map(_STATUS_ORDER)
-    rows["_conf"] = pd.to_numeric(rows.get("confidence"), errors="coerce").fillna(0.0)
+    if "confidence" not in rows:
+        rows["confidence"] = None
+    rows["_conf"] = pd.to_numeric(rows["confidence"], errors="coerce").fillna(0.0)
     rows["_order"] = rows["code"].map({c: i for i, c in enumerate(codebook.codes)})
     rows = rows.sort_values(["_order", "_status", "_conf"], ascending=[True, True, False],
                             kind="stable")
+    rows = rows.drop_duplicates(["code", "case_id"])  # keeps each case's strongest
     rows = rows.groupby("code", sort=False).head(per_code)
     rows["code_label"] = rows["code"].map(lambda c: codebook.codes[c].label)
     rows["case_label"] = rows["case_id"].astype(int).map(labels)
@@ -203,12 +211,13 @@ def pvalue(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    if _missing(value) if not isinstance(value, (list, tuple, dict, np.ndarray)) else False:
-        return ""
+    """Any cell value as display text: lists joined, dicts as 'key: value', missing as ''."""
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple, np.ndarray)):
         return ", ".join(_text(v) for v in value)
+    if _missing(value):
+        return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -312,6 +321,7 @@ def render_report(data: ReportData) -> str:
             "chart": _safe_svg(prevalence_chart(table, f"chart-{d}")),
             "families": fam.to_dict("records") if fam is not None else [],
             "family_attrs": fam.attrs if fam is not None else {},
+            "family_counts": st.counts_text(fam) if fam is not None else "",
             "family_chart": (_safe_svg(prevalence_chart(fam, f"chart-{d}-families"))
                              if fam is not None and len(fam) else None),
         })
@@ -347,10 +357,24 @@ def _breakdown_view(name: str, table: pd.DataFrame) -> dict[str, Any]:
     groups = []
     for group, rows in table.groupby("group", sort=False):
         by_key = {r["key"]: r for r in rows.to_dict("records")}
-        groups.append({"group": group, "n": table.attrs.get("groups", {}).get(group, 0),
+        groups.append({"group": _group_label(name, str(group)),
+                       "n": table.attrs.get("groups", {}).get(group, 0),
                        "cells": [by_key[k] for k in keys]})
     return {"name": name.replace("_", " "), "columns": keys, "labels": labels,
             "groups": groups, "attrs": table.attrs}
+
+
+def _group_label(breakdown: str, group: str) -> str:
+    """'France (FR)' for a nationality group; other groups as they are."""
+    if breakdown != "nationality" or group == st.UNKNOWN:
+        return group
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=group)
+    name = getattr(country, "common_name", None) or getattr(country, "name", None)
+    if name is None and group == "XK":
+        name = "Kosovo"
+    return f"{name} ({group})" if name else group
 
 
 def _case_views(data: ReportData) -> list[dict[str, Any]]:
@@ -391,7 +415,8 @@ def _quote_views(quotes: pd.DataFrame) -> list[dict[str, Any]]:
     views: list[dict[str, Any]] = []
     for code, rows in quotes.groupby("code", sort=False):
         views.append({"code": code, "label": rows["code_label"].iloc[0],
-                      "quotes": [{k: _text(v) if k != "confidence" else v
+                      "quotes": [{k: _text(v) if k != "confidence" else
+                                  (None if _missing(v) else float(v))
                                   for k, v in r.items()} for r in rows.to_dict("records")]})
     return views
 

@@ -314,9 +314,9 @@ def breakdown(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
     Columns: ``group`` then the :func:`prevalence` columns. Groups: ISO nationality,
     world region (:func:`region_of`), gender, year left, or outlet kind; a case without
     the value falls in the explicit group ``"unknown"`` (listed last; other groups by
-    size, then name). ``.attrs``: ``breakdown``, ``groups`` (group → n), ``denominators``
-    (group → sentence), ``denominator`` (one sentence for the whole table), plus the
-    filter notes of :func:`prevalence`.
+    size, then name; years in order). ``.attrs``: ``breakdown``, ``groups`` (group → n),
+    ``denominators`` (group → sentence), ``denominator`` (one sentence for the whole
+    table), plus the filter notes of :func:`prevalence`.
     """
     kept, notes = filter_cases(cases, include_flags, exclude_flags)
     groups = group_cases(kept, breakdown)
@@ -350,8 +350,11 @@ def group_cases(cases: pd.DataFrame, breakdown: BreakdownBy) -> dict[str, pd.Dat
     values = [_group_value(row, breakdown) for row in cases.to_dict("records")]
     labels = pd.Series(values, index=cases.index, dtype=object)
     sizes = labels.value_counts()
-    names = sorted((g for g in sizes.index if g != UNKNOWN),
-                   key=lambda g: (-int(sizes[g]), str(g)))
+    names = [g for g in sizes.index if g != UNKNOWN]
+    if breakdown == "year_left":  # chronological
+        names.sort(key=lambda g: (len(str(g)), str(g)))
+    else:
+        names.sort(key=lambda g: (-int(sizes[g]), str(g)))
     if UNKNOWN in sizes.index:
         names.append(UNKNOWN)
     return {str(g): cases[labels == g] for g in names}
