@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from exitlens import statistics as st
+from exitlens.errors import ExitlensError
 from tests.stats_data import case, coding, corpus, frames, tiny_codebook
 
 
@@ -223,3 +224,22 @@ def test_cooccurrence_within_a_dimension() -> None:
     diagonal = long[long["key_a"] == long["key_b"]].set_index("key_a")["k"]
     assert diagonal["brutality"] == 2
     assert st.as_wide(long, "k", rows="key_a", cols="key_b").shape == (4, 4)
+
+
+def test_unknown_names_are_named_errors() -> None:
+    cases, codings = corpus()
+    cb = tiny_codebook()
+    with pytest.raises(ExitlensError, match="unknown flag 'writer_doubt'") as info:
+        st.prevalence(cases, codings, cb, exclude_flags=["writer_doubt"])
+    assert info.value.code == "unknown_name"
+    with pytest.raises(ExitlensError, match="unknown dimension 'exits'"):
+        st.prevalence(cases, codings, cb, dimension="exits")
+    with pytest.raises(ExitlensError, match="unknown breakdown"):
+        st.breakdown(cases, codings, cb, breakdown="shoe_size")  # type: ignore[arg-type]
+
+
+def test_codings_without_a_case_are_ignored() -> None:
+    cases, codings = frames([case(1)], [coding(1, "corruption"), coding(2, "family")])
+    codings.loc[1, "case_id"] = None
+    table = rows(st.prevalence(cases, codings, tiny_codebook(), dimension="exit"))
+    assert table["corruption"]["k"] == 1 and table["family"]["k"] == 0

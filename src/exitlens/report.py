@@ -37,8 +37,7 @@ from .coding.codebook import Codebook
 from .errors import ExitlensError
 from .reference import compare
 
-BREAKDOWNS: tuple[st.BreakdownBy, ...] = ("nationality", "region", "gender", "year_left",
-                                         "outlet_kind")
+BREAKDOWNS = st.BREAKDOWNS
 QUOTE_COLUMNS = ["code", "code_label", "case_id", "case_label", "status", "confidence",
                  "coder", "text", "speaker", "title", "outlet", "published", "kind"]
 _STATUS_ORDER = {"accepted": 0, "suggested": 1}

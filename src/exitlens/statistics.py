@@ -32,6 +32,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from .coding.codebook import Codebook
+from .errors import ExitlensError
 
 Level = Literal["code", "family", "dimension"]
 Denominator = Literal["all", "any_exit"]
@@ -39,6 +40,8 @@ BreakdownBy = Literal["nationality", "region", "gender", "year_left", "outlet_ki
 
 FLAGS = ("writer_doubts", "sources_disagree", "court_or_custody")
 UNKNOWN = "unknown"
+BREAKDOWNS: tuple[BreakdownBy, ...] = ("nationality", "region", "gender", "year_left",
+                                       "outlet_kind")
 PREVALENCE_COLUMNS = ["key", "label", "k", "n", "share", "ci_low", "ci_high",
                       "n_accepted", "n_suggested", "dimension", "family"]
 
@@ -74,6 +77,9 @@ def filter_cases(cases: pd.DataFrame, include_flags: Iterable[str] | None = None
     ``include_flags``: keep only cases carrying at least one of these flags;
     ``exclude_flags``: leave out cases carrying any of them.
     """
+    for flag in [*(include_flags or ()), *(exclude_flags or ())]:
+        if flag not in FLAGS:
+            raise _unknown("flag", flag, list(FLAGS))
     notes: list[str] = []
     flags = cases["flags"].map(_as_list) if "flags" in cases else pd.Series(
         [[] for _ in range(len(cases))], index=cases.index)
@@ -93,6 +99,11 @@ def filter_cases(cases: pd.DataFrame, include_flags: Iterable[str] | None = None
             notes.append(f"{dropped} {_cases(dropped)} flagged {flag} left out")
         keep &= ~hit
     return cases[keep], notes
+
+
+def _unknown(what: str, value: Any, choices: Sequence[str]) -> ExitlensError:
+    return ExitlensError(f"unknown {what} {value!r}; use {', '.join(choices)}",
+                         code="unknown_name")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -145,6 +156,7 @@ def case_citations(codings: pd.DataFrame, codebook: Codebook, case_ids: Iterable
 
 
 def _coding_triples(codings: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
+    codings = codings.dropna(subset=["case_id"]) if len(codings) else codings
     if codings.empty:
         return []
     return zip(codings["case_id"].astype(int), codings["code"].astype(str),
@@ -157,7 +169,7 @@ def _denominator_cases(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Cod
     if denominator == "all":
         return ids
     if denominator != "any_exit":
-        raise ValueError(f"denominator must be 'all' or 'any_exit', not {denominator!r}")
+        raise _unknown("denominator", denominator, ["all", "any_exit"])
     exit_cases = case_citations(codings, codebook, ids, level="dimension",
                                 accepted_only=accepted_only).get("exit", {})
     return [c for c in ids if c in exit_cases]
@@ -165,8 +177,7 @@ def _denominator_cases(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Cod
 
 def _level_keys(codebook: Codebook, level: Level, dimension: str | None) -> list[str]:
     if dimension is not None and dimension not in codebook.dimensions:
-        raise ValueError(f"unknown dimension {dimension!r}; the codebook has "
-                         f"{', '.join(codebook.dimensions)}")
+        raise _unknown("dimension", dimension, list(codebook.dimensions))
     if level == "code":
         return codebook.codes_in(dimension)
     if level == "family":
@@ -174,7 +185,7 @@ def _level_keys(codebook: Codebook, level: Level, dimension: str | None) -> list
         return [fam for d in dims for fam in codebook.dimensions[d].families]
     if level == "dimension":
         return [dimension] if dimension else list(codebook.dimensions)
-    raise ValueError(f"by must be 'code', 'family' or 'dimension', not {level!r}")
+    raise _unknown("level (by)", level, ["code", "family", "dimension"])
 
 
 def _label(codebook: Codebook, key: str, level: Level) -> tuple[str, str | None, str | None]:
@@ -374,8 +385,7 @@ def _group_value(row: dict[str, Any], breakdown: BreakdownBy) -> str:
     elif breakdown == "outlet_kind":
         value = row.get("outlet_kind")
     else:
-        raise ValueError(f"unknown breakdown {breakdown!r}; use nationality, region, "
-                         "gender, year_left or outlet_kind")
+        raise _unknown("breakdown", breakdown, list(BREAKDOWNS))
     return str(value) if _present(value) else UNKNOWN
 
 
