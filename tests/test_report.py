@@ -106,6 +106,11 @@ def test_rendering_is_deterministic() -> None:
     assert render_report(data) == render_report(data)
 
 
+def test_any_exit_denominator_in_the_report() -> None:
+    page = render_report(report_data(denominator="any_exit"))
+    assert "n = 4 defector cases (defectors with at least one exit reason coded" in page
+
+
 def test_flag_filters_are_stated_in_the_report() -> None:
     page = render_report(report_data(exclude_flags=["court_or_custody"]))
     assert "1 case flagged court_or_custody left out" in page
@@ -118,10 +123,14 @@ def test_comparison_with_the_bundled_reference() -> None:
         [case(i) for i in range(1, 5)],
         [coding(1, "infighting", "accepted"), coding(2, "killing_muslims"),
          coding(3, "discrimination", "accepted"), coding(4, "join_religion")])
-    data = build_report_data(cases, codings, cb, SUMMARY,
-                             reference=load_reference(sixty_narratives_path(), cb),
+    data = build_report_data(cases, codings, cb, SUMMARY, reference=sixty_narratives_path(),
                              breakdowns=("gender",))
     assert data.comparison is not None
+    same = build_report_data(cases, codings, cb, SUMMARY,
+                             reference=load_reference(sixty_narratives_path(), cb),
+                             breakdowns=("gender",))
+    assert same.comparison is not None
+    assert same.comparison.equals(data.comparison)
     page = render_report(data)
     assert ">Comparison with a reference table</h2>" in page
     assert "50 % (2 of 4)" in page  # fighting_injustice: cases 1 and 2

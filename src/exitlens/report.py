@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 from . import statistics as st
 from .coding.codebook import Codebook
 from .errors import ExitlensError
-from .reference import compare
+from .reference import compare, load_reference
 
 BREAKDOWNS = st.BREAKDOWNS
 QUOTE_COLUMNS = ["code", "code_label", "case_id", "case_label", "status", "confidence",
@@ -85,8 +85,8 @@ class ReportData:
 
 def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
                       summary: dict[str, Any] | None = None,
-                      reference: pd.DataFrame | None = None, *,
-                      accepted_only: bool = False,
+                      reference: pd.DataFrame | str | Path | None = None, *,
+                      accepted_only: bool = False, denominator: st.Denominator = "all",
                       include_flags: Iterable[str] | None = None,
                       exclude_flags: Iterable[str] | None = None,
                       breakdowns: Sequence[st.BreakdownBy] = BREAKDOWNS,
@@ -94,20 +94,27 @@ def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Code
                       generated: str | None = None) -> ReportData:
     """Compute every table of the report (no rendering; see :func:`render_report`).
 
-    ``reference`` is a :func:`reference.load_reference` table; prevalence by code and by
-    family is compared with it. Flag filters apply to every table and are reported.
+    ``reference`` is a :func:`reference.load_reference` table or the path of one;
+    prevalence by code and by family is compared with it. ``denominator`` applies to the
+    prevalence tables and breakdowns (see :func:`statistics.prevalence`). Flag filters
+    apply to every table and are reported.
     """
+    if isinstance(reference, (str, Path)):
+        reference = load_reference(reference, codebook)
     opts: dict[str, Any] = {"accepted_only": accepted_only, "include_flags": include_flags,
                             "exclude_flags": exclude_flags}
-    prevalence = {d: st.prevalence(cases, codings, codebook, by="code", dimension=d, **opts)
+    share_opts = {**opts, "denominator": denominator}
+    prevalence = {d: st.prevalence(cases, codings, codebook, by="code", dimension=d,
+                                   **share_opts)
                   for d in codebook.dimensions}
-    families = {d: st.prevalence(cases, codings, codebook, by="family", dimension=d, **opts)
+    families = {d: st.prevalence(cases, codings, codebook, by="family", dimension=d,
+                                 **share_opts)
                 for d, dim in codebook.dimensions.items() if dim.families}
     exit_dim = "exit" if "exit" in codebook.dimensions else next(iter(codebook.dimensions))
     level: st.Level = "family" if codebook.dimensions[exit_dim].families else "code"
     tables: dict[str, pd.DataFrame] = {
         b: st.breakdown(cases, codings, codebook, breakdown=b, by=level, dimension=exit_dim,
-                        **opts)
+                        **share_opts)
         for b in breakdowns}
     matrix = None
     if {"join", "exit"} <= set(codebook.dimensions):
