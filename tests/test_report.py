@@ -62,6 +62,13 @@ def test_svg_charts_are_inline(html: str) -> None:
     assert "2/2" in html  # the heat map cell: both religion cases cite brutality
 
 
+def test_chart_ids_are_unique_and_every_reference_resolves(html: str) -> None:
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    refs = set(re.findall(r'(?:href="#|url\(#)([^")]+)', html))
+    assert refs and refs <= set(ids)
+
+
 def test_no_script_and_no_external_resource(html: str) -> None:
     assert "<script" not in html.lower()
     assert "http://" not in html and "https://" not in html

@@ -240,7 +240,12 @@ def _svg(fig: Figure, chart_id: str) -> str:
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE
     # Inline SVG in HTML needs no namespace declarations (and they are URLs).
     svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg, count=3)
-    return svg.replace(f'id="{chart_id}"', f'id="{chart_id}" role="img"', 1)
+    # matplotlib's element ids (figure_1, axes_1, …) repeat in every chart: prefix them
+    # with the chart's id so the page has unique ids and each chart's references resolve.
+    root_end = svg.index(">") + 1
+    head, body = svg[:root_end], svg[root_end:]
+    body = re.sub(r'\b(id="|href="#|url\(#)', rf"\g<1>{chart_id}-", body)
+    return head.replace(f'id="{chart_id}"', f'id="{chart_id}" role="img"', 1) + body
 
 
 def _rc(chart_id: str) -> dict[Any, Any]:
