@@ -24,13 +24,6 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
-from .analysis import (
-    analysis_counts,
-    analysis_fingerprint,
-    load_reading,
-    pending_document_ids,
-    store_reading,
-)
 from .config import (
     Settings,
     default_model_dir,
@@ -44,6 +37,13 @@ from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
 from .store import Database
+from .store.readings import (
+    analysis_counts,
+    analysis_fingerprint,
+    load_reading,
+    pending_document_ids,
+    store_reading,
+)
 from .store.schema import CodingRow, DocumentLinkRow, DocumentRow, EventRow, SourceRow
 
 log = logging.getLogger(__name__)
