@@ -403,7 +403,7 @@ def case_coding_records(
     )
     if case_ids is not None:
         query = query.where(PersonRow.case_id.in_(list(case_ids)))
-    pairs = list(session.execute(query).tuples())
+    pairs = [(coding, person) for coding, person in session.execute(query)]
     docs = load_documents(session, sorted({c.document_id for c, _ in pairs}), with_text=True)
     return [
         {
