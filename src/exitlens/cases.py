@@ -26,6 +26,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 MERGE_AT = 0.6
@@ -154,6 +155,7 @@ _KUNYA_WORDS = {"abu": "abu", "abou": "abu", "abo": "abu", "umm": "umm", "um": "
 _ARTICLES = re.compile(r"^(?:a|an|the|one|another)\s+", re.I)
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Lower case, no diacritics, hyphens and apostrophes as spaces, one space between words."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -163,9 +165,11 @@ def normalize(text: str) -> str:
     return " ".join(plain.split())
 
 
-def name_tokens(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def name_tokens(name: str) -> tuple[str, ...]:
     tokens = normalize(name).split()
-    return [_KUNYA_WORDS.get(t, t) if i + 1 < len(tokens) else t for i, t in enumerate(tokens)]
+    return tuple(_KUNYA_WORDS.get(t, t) if i + 1 < len(tokens) else t
+                 for i, t in enumerate(tokens))
 
 
 def kunya_of(tokens: Sequence[str]) -> tuple[str, str] | None:
@@ -181,6 +185,7 @@ def _contains_in_order(short: Sequence[str], long: Sequence[str]) -> bool:
     return all(tok in it for tok in short)
 
 
+@lru_cache(maxsize=65536)
 def name_relation(a: str, b: str) -> tuple[str | None, str]:
     """How two names relate: (weight key or None, reason). None with a reason means the
     names are unrelated (a conflict); ``(None, "")`` means one is missing."""
@@ -208,6 +213,7 @@ _DESCRIPTOR_TAIL = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def normalize_descriptor(text: str | None) -> str | None:
     """The core of a descriptor: "A Syrian defector from Homs, who …" → "syrian defector"."""
     if not text:
@@ -290,6 +296,8 @@ def _field_reason(name: str, a: CasePerson, b: CasePerson, agrees: bool) -> str:
 def score_pair(a: CasePerson, b: CasePerson, *, reprint: bool = False) -> PairScore:
     """Score the evidence that ``a`` and ``b`` are one person (see :data:`WEIGHTS`)."""
     conflict = conflicts(a, b)
+    if conflict is not None:
+        return PairScore(0.0, [], conflict)
     reasons: list[str] = []
     score = 0.0
     if reprint:
@@ -317,7 +325,7 @@ def score_pair(a: CasePerson, b: CasePerson, *, reprint: bool = False) -> PairSc
         score += WEIGHTS["field_differs"]
         reasons.append(_field_reason(name, a, b, False))
     score = max(0.0, min(1.0, score))
-    if conflict is None and not reprint:
+    if not reprint:
         if not (a.name and b.name):
             # Unnamed: the same descriptor and a non-trivial agreeing profile, or nothing.
             specific = [n for n in agree if n not in TRIVIAL_FIELDS]
@@ -325,7 +333,7 @@ def score_pair(a: CasePerson, b: CasePerson, *, reprint: bool = False) -> PairSc
                 return PairScore(min(score, MERGE_AT - 0.01), reasons, None)
         elif name_key == "given_name" and len(agree) < MIN_UNNAMED_AGREEMENT:
             return PairScore(min(score, MERGE_AT - 0.01), reasons, None)
-    return PairScore(score, reasons, conflict)
+    return PairScore(score, reasons)
 
 
 # ------------------------------------------------------------------ grouping
@@ -379,24 +387,47 @@ def _reprint_pairs(
     return matched
 
 
+_NAME_PARTICLES = frozenset({"abu", "umm", "al", "el", "bin", "ibn", "bint"})
+
+
+def candidate_pairs(persons: Sequence[CasePerson]) -> set[tuple[int, int]]:
+    """Pairs worth scoring (blocking keeps resolution far from quadratic on big corpora):
+    named people sharing a name word, unnamed people sharing a descriptor core. Every other
+    pair could only merge as a reprint, and reprint pairs are added separately."""
+    blocks: dict[tuple[str, str], list[int]] = {}
+    for p in persons:
+        if p.name:
+            words = {t for t in name_tokens(p.name) if t not in _NAME_PARTICLES}
+            for word in words or set(name_tokens(p.name)):
+                blocks.setdefault(("name", word), []).append(p.person_id)
+        else:
+            core = normalize_descriptor(p.descriptor)
+            if core:
+                blocks.setdefault(("descriptor", core), []).append(p.person_id)
+    pairs: set[tuple[int, int]] = set()
+    for ids in blocks.values():
+        ids = sorted(set(ids))
+        pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+    return pairs
+
+
 def resolve(
     persons: Sequence[CasePerson], reprints: Iterable[tuple[int, int]] = ()
 ) -> list[Group]:
     """Group defectors into cases. ``reprints``: pairs of document ids linked as reprints."""
     links = {frozenset(p) for p in reprints if p[0] != p[1]}
     reprint_pairs = _reprint_pairs(persons, links)
-    ordered = sorted(persons, key=lambda p: (p.document_id, p.position, p.person_id))
-    candidates: list[tuple[float, int, int, list[str]]] = []
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
-            if a.document_id == b.document_id:
-                continue
-            pair = (a.person_id, b.person_id)
-            is_reprint = pair in reprint_pairs or pair[::-1] in reprint_pairs
-            result = score_pair(a, b, reprint=is_reprint)
-            if result.merges:
-                candidates.append((result.score, a.person_id, b.person_id, result.reasons))
     by_id = {p.person_id: p for p in persons}
+    candidates: list[tuple[float, int, int, list[str]]] = []
+    reprinted = {(min(a, b), max(a, b)) for a, b in reprint_pairs}
+    for pa, pb in sorted(candidate_pairs(persons) | reprinted):
+        a, b = by_id[pa], by_id[pb]
+        if a.document_id == b.document_id:
+            continue
+        is_reprint = (pa, pb) in reprinted
+        result = score_pair(a, b, reprint=is_reprint)
+        if result.merges:
+            candidates.append((result.score, pa, pb, result.reasons))
     uf = _UnionFind(by_id)
     merges: dict[int, list[Merge]] = {}
     for score, pa, pb, reasons in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
