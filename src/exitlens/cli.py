@@ -331,7 +331,8 @@ def analyze(
             err.print(f"[red]failed[/red] document {doc_id}: {escape(error)}")
         out.print(
             f"analysed {len(report.analysed)} documents ({report.defectors} defectors); "
-            f"{status['up_to_date']} of {status['documents']} documents are up to date"
+            f"{status['up_to_date']} of {status['documents']} documents are up to date; "
+            f"{report.cases} cases"
         )
     if report.failed:
         raise typer.Exit(1)

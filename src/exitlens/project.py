@@ -512,9 +512,9 @@ class Project:
             raise CaseError(f"case {a} cannot be merged with itself")
         with self.db.session() as session:
             loaded = case_store.load_defectors(session, with_text=False)
-            members = self._case_members(session, a) + self._case_members(session, b)
-            docs_a = {r.document_id for r in self._case_members(session, a)}
-            docs_b = {r.document_id for r in self._case_members(session, b)}
+            in_a, in_b = self._case_members(session, a), self._case_members(session, b)
+            members = in_a + in_b
+            docs_a, docs_b = {r.document_id for r in in_a}, {r.document_id for r in in_b}
             if docs_a & docs_b:
                 raise CaseError(f"cases {a} and {b} both have a person in document "
                                 f"{min(docs_a & docs_b)}: one document's people stay apart")
