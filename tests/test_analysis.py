@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select, update
 
 from exitlens import Project
-from exitlens.analysis import analysis_fingerprint
 from exitlens.config import Settings
 from exitlens.model import (
     Coding,
@@ -26,6 +25,7 @@ from exitlens.model import (
     Span,
 )
 from exitlens.pipeline import PipelineContext, stages
+from exitlens.store.readings import analysis_fingerprint
 from exitlens.store.schema import AnalysisRow, CodingRow, EventRow
 
 CALLS: list[int] = []

@@ -27,7 +27,14 @@ from . import __version__
 from .config import Settings, load_settings
 from .errors import ExitlensError
 from .project import Project
-from .render import count_defectors, defectors_table, documents_table, progress_hooks
+from .render import (
+    case_detail,
+    cases_table,
+    count_defectors,
+    defectors_table,
+    documents_table,
+    progress_hooks,
+)
 
 
 class _ExitlensGroup(TyperGroup):
@@ -57,6 +64,12 @@ codebook_app = typer.Typer(
     cls=_ExitlensGroup, help="Show and check codebooks.", no_args_is_help=True
 )
 app.add_typer(codebook_app, name="codebook")
+cases_app = typer.Typer(
+    cls=_ExitlensGroup,
+    help="Cases: one real defector across documents (list, show, merge, split, resolve).",
+    invoke_without_command=True,
+)
+app.add_typer(cases_app, name="cases")
 
 # Piped output gets a wide fixed width so tables are not squeezed into 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -318,7 +331,8 @@ def analyze(
             err.print(f"[red]failed[/red] document {doc_id}: {escape(error)}")
         out.print(
             f"analysed {len(report.analysed)} documents ({report.defectors} defectors); "
-            f"{status['up_to_date']} of {status['documents']} documents are up to date"
+            f"{status['up_to_date']} of {status['documents']} documents are up to date; "
+            f"{report.cases} cases"
         )
     if report.failed:
         raise typer.Exit(1)
@@ -341,6 +355,107 @@ def defectors(
         return
     out.print(defectors_table(records))
     out.print(f"{count_defectors(records)} defectors")
+
+
+# ------------------------------------------------------------------ cases
+
+
+def _case_rows(project: Project) -> list[dict[str, Any]]:
+    frame = project.cases()
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+@cases_app.callback()
+def cases_list(
+    ctx: typer.Context,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List the cases (one real defector across documents) with sources and flags."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_project(db, config) as project:
+        rows = _case_rows(project)
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl(rows)
+    elif fmt is OutputFormat.json:
+        emit_json(rows)
+    else:
+        out.print(cases_table(rows))
+        several = sum(r["n_sources"] > 1 for r in rows)
+        out.print(f"{len(rows)} cases, {several} with several sources")
+
+
+@cases_app.command("show")
+def cases_show(
+    case_id: Annotated[int, typer.Argument(help="Case id (see `exitlens cases`).")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """One case: profile, sources, merge reasons, credibility flags, codes with evidence."""
+    with open_project(db, config) as project:
+        case = project.case(case_id)
+    if fmt is not OutputFormat.table:
+        emit_json(case)
+        return
+    for part in case_detail(case):
+        out.print(part)
+
+
+@cases_app.command("merge")
+def cases_merge(
+    case_a: Annotated[int, typer.Argument(help="The case to keep.")],
+    case_b: Annotated[int, typer.Argument(help="The case to merge into it.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Merge two cases by hand (logged; survives re-analysis)."""
+    with open_project(db, config) as project:
+        merged = project.merge_cases(case_a, case_b)
+    if fmt is not OutputFormat.table:
+        emit_json({"case_id": merged, "merged": [case_a, case_b]})
+    else:
+        out.print(f"merged cases {case_a} and {case_b} into case {merged}")
+
+
+@cases_app.command("split")
+def cases_split(
+    case_id: Annotated[int, typer.Argument(help="The case to split.")],
+    document_id: Annotated[int, typer.Argument(help="The document whose person leaves it.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Take one document's person out of a case into a new case (logged; survives
+    re-analysis)."""
+    with open_project(db, config) as project:
+        new_id = project.split_case(case_id, document_id)
+    if fmt is not OutputFormat.table:
+        emit_json({"case_id": case_id, "document_id": document_id, "new_case_id": new_id})
+    else:
+        out.print(f"document {document_id} split from case {case_id} into case {new_id}")
+
+
+@cases_app.command("resolve")
+def cases_resolve(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Rebuild the cases from the current analyses (manual merges and splits re-applied)."""
+    with open_project(db, config) as project:
+        summary = project.resolve_cases()
+    if fmt is not OutputFormat.table:
+        emit_json(summary)
+    else:
+        out.print(f"{summary['cases']} cases from {summary['defectors']} defectors, "
+                  f"{summary['multi_source']} with several sources")
 
 
 # ------------------------------------------------------------------ config

@@ -54,3 +54,10 @@ class NotFoundError(ExitlensError):
     """A document, person or other record asked for does not exist."""
 
     code = "not_found"
+
+
+class CaseError(ExitlensError):
+    """A case correction that cannot be made (merging a case with itself, splitting off
+    a case's only source, merging two people of one document)."""
+
+    code = "case_invalid"

@@ -19,18 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
-from .analysis import (
-    analysis_counts,
-    analysis_fingerprint,
-    load_reading,
-    pending_document_ids,
-    store_reading,
-)
+from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS
 from .config import (
     Settings,
     default_model_dir,
@@ -38,13 +32,31 @@ from .config import (
     resolve_db_url,
     with_model_dir,
 )
-from .errors import ExitlensError, NotFoundError
+from .errors import CaseError, ExitlensError, NotFoundError
 from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
-from .store import Database
-from .store.schema import CodingRow, DocumentLinkRow, DocumentRow, EventRow, SourceRow
+from .store import Database, case_store
+from .store.readings import (
+    analysis_counts,
+    analysis_fingerprint,
+    load_reading,
+    pending_document_ids,
+    store_reading,
+)
+from .store.schema import (
+    CaseRow,
+    CodingRow,
+    DocumentLinkRow,
+    DocumentRow,
+    EventRow,
+    PersonRow,
+    SourceRow,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +89,14 @@ class AnalyzeReport:
     analysed: list[int] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
     defectors: int = 0
+    cases: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "fingerprint": self.fingerprint,
             "analysed": len(self.analysed),
             "defectors": self.defectors,
+            "cases": self.cases,
             "failed": [{"document_id": d, "error": e} for d, e in self.failed],
         }
 
@@ -424,6 +438,7 @@ class Project:
                 report.defectors += len(reading.defectors())
                 if on_document:
                     on_document(reading.document.id or 0)
+        report.cases = self.resolve_cases()["cases"]
         return report
 
     @staticmethod
@@ -479,6 +494,123 @@ class Project:
     def analysis_status(self) -> dict[str, Any]:
         with self.db.session() as session:
             return analysis_counts(session, self.analysis_fingerprint())
+
+    # ------------------------------------------------------------ cases
+    def resolve_cases(self) -> dict[str, Any]:
+        """Rebuild the cases (one real defector across documents) from the current analyses,
+        then re-apply every manual merge and split. One transaction; logged as an event."""
+        with self.db.session() as session:
+            summary = case_store.resolve_cases(session, self.actor)
+            session.add(EventRow(actor=self.actor, action="cases.resolve", entity="corpus",
+                                 payload=summary))
+        return summary
+
+    def merge_cases(self, a: int, b: int) -> int:
+        """Join case ``b`` into case ``a`` (a correction that survives re-analysis).
+        Returns the id of the merged case."""
+        if a == b:
+            raise CaseError(f"case {a} cannot be merged with itself")
+        with self.db.session() as session:
+            loaded = case_store.load_defectors(session, with_text=False)
+            in_a, in_b = self._case_members(session, a), self._case_members(session, b)
+            members = in_a + in_b
+            docs_a, docs_b = {r.document_id for r in in_a}, {r.document_id for r in in_b}
+            if docs_a & docs_b:
+                raise CaseError(f"cases {a} and {b} both have a person in document "
+                                f"{min(docs_a & docs_b)}: one document's people stay apart")
+            keys = [loaded.keys[r.id] for r in members if r.id in loaded.keys]
+            session.add(EventRow(actor=self.actor, action="case.merge", entity="case",
+                                 entity_id=a, payload={"cases": [a, b], "keys": keys}))
+            session.flush()
+            case_store.resolve_cases(session, self.actor)
+            return self._case_of(session, members[0].id)
+
+    def split_case(self, case_id: int, document_id: int) -> int:
+        """Take document ``document_id``'s person(s) out of case ``case_id`` into a new case
+        (a correction that survives re-analysis). Returns the new case's id."""
+        with self.db.session() as session:
+            loaded = case_store.load_defectors(session, with_text=False)
+            members = self._case_members(session, case_id)
+            moving = [r for r in members if r.document_id == document_id]
+            if not moving:
+                raise NotFoundError(f"case {case_id} has no source document {document_id}")
+            if len(moving) == len(members):
+                raise CaseError(f"document {document_id} is the only source of case {case_id}: "
+                                "nothing to split")
+            keys = [loaded.keys[r.id] for r in moving if r.id in loaded.keys]
+            session.add(EventRow(actor=self.actor, action="case.split", entity="case",
+                                 entity_id=case_id,
+                                 payload={"case_id": case_id, "document_id": document_id,
+                                          "keys": keys}))
+            session.flush()
+            case_store.resolve_cases(session, self.actor)
+            return self._case_of(session, moving[0].id)
+
+    @staticmethod
+    def _case_members(session: Any, case_id: int) -> list[PersonRow]:
+        rows = list(session.scalars(select(PersonRow).where(PersonRow.case_id == case_id)))
+        if not rows:
+            raise NotFoundError(f"no case with id {case_id}")
+        return rows
+
+    @staticmethod
+    def _case_of(session: Any, person_id: int) -> int:
+        case_id = session.scalar(select(PersonRow.case_id).where(PersonRow.id == person_id))
+        assert case_id is not None
+        return int(case_id)
+
+    def cases(self) -> pd.DataFrame:
+        """One row per case (columns: :data:`exitlens.cases.CASE_COLUMNS`); empty when there
+        are no defectors."""
+        import pandas as pd
+
+        with self.db.session() as session:
+            records = case_store.case_records(session)
+        frame = pd.DataFrame(records, columns=list(CASE_COLUMNS), dtype=object)
+        return frame.astype({"case_id": "int64", "n_sources": "int64"})
+
+    def case_codings(self) -> pd.DataFrame:
+        """One row per coding of a defector who belongs to a case (current analyses only;
+        columns: :data:`exitlens.cases.CASE_CODING_COLUMNS`)."""
+        import pandas as pd
+
+        with self.db.session() as session:
+            records = case_store.case_coding_records(session)
+        frame = pd.DataFrame(records, columns=list(CASE_CODING_COLUMNS), dtype=object)
+        return frame.astype({"case_id": "int64", "coding_id": "int64", "person_id": "int64",
+                             "document_id": "int64", "start": "int64", "end": "int64",
+                             "confidence": "float64"})
+
+    def case(self, case_id: int) -> dict[str, Any]:
+        """One case in detail: profile, sources, codes with evidence, flags, merge reasons."""
+        from .cases import PROFILE_COLUMNS
+
+        with self.db.session() as session:
+            records = case_store.case_records(session, [case_id])
+            if not records:
+                raise NotFoundError(f"no case with id {case_id}")
+            record = records[0]
+            persons = case_store.case_persons(session, case_id)
+            codes = case_store.case_coding_records(session, [case_id])
+            meta = session.get(CaseRow, case_id).meta or {}  # type: ignore[union-attr]
+        return {
+            "case_id": case_id,
+            "label": record["label"],
+            "names": record["names"],
+            "descriptor": record["descriptor"],
+            "profile": {name: record[name] for name in PROFILE_COLUMNS},
+            "sources": [
+                {"document_id": doc.id, "person_id": row.id, "title": doc.title,
+                 "outlet": doc.outlet, "published": doc.published, "kind": doc.kind,
+                 "name": row.name, "descriptor": row.descriptor}
+                for row, doc in persons
+            ],
+            "codes": codes,
+            "flags": record["flag_details"],
+            "merge_score": record["merge_score"],
+            "merge_reasons": record["merge_reasons"],
+            "merges": list(meta.get("merges", [])),
+        }
 
     # ------------------------------------------------------------ audit trail
     def events(self, *, limit: int = 100) -> list[dict[str, Any]]:

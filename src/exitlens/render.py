@@ -111,3 +111,64 @@ def codes_table(records: Sequence[dict[str, Any]], title: str | None = None) -> 
 
 def count_defectors(records: Sequence[dict[str, Any]]) -> int:
     return sum(len(r["defectors"]) for r in records)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: None and NaN as empty, everything escaped."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return escape(str(value))
+
+
+def cases_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:
+    """One row per case: who, how many sources, the key profile fields and the flags."""
+    table = Table("id", "label", "sources", "nationality", "gender", "left", "flags",
+                  "merge score", title=title)
+    for row in rows:
+        score = row.get("merge_score")
+        table.add_row(
+            str(row["case_id"]),
+            _cell((row["label"] or "")[:48]),
+            str(row["n_sources"]),
+            _cell(row["nationality"] or row["origin_region"]),
+            _cell(row["gender"]),
+            _cell(row["left_year"]),
+            _cell(", ".join(row["flags"])),
+            f"{score:.2f}" if isinstance(score, float) and score == score else "",
+        )
+    return table
+
+
+def case_detail(case: dict[str, Any]) -> list[Any]:
+    """Renderables for ``exitlens cases show``: profile, sources, flags, merge reasons, codes."""
+    head = Table.grid(padding=(0, 2))
+    head.add_row("[bold]case[/bold]", f"{case['case_id']}: {_cell(case['label'])}")
+    for name, value in case["profile"].items():
+        if value is not None:
+            head.add_row(name.replace("_", " "), _cell(value))
+    if case["merge_score"] is not None:
+        head.add_row("merge score", f"{case['merge_score']:.2f}")
+    sources = Table("document", "published", "outlet", "kind", "title", "as", title="sources")
+    for s in case["sources"]:
+        sources.add_row(str(s["document_id"]), _cell(s["published"]), _cell(s["outlet"]),
+                        _cell(s["kind"]), _cell((s["title"] or "")[:60]),
+                        _cell(s["name"] or s["descriptor"]))
+    parts: list[Any] = [head, sources]
+    if case["merge_reasons"]:
+        reasons = Table("why these sources are one person", title="merge reasons")
+        for reason in case["merge_reasons"]:
+            reasons.add_row(_cell(reason))
+        parts.append(reasons)
+    if case["flags"]:
+        flags = Table("flag", "reason", "document", "span", title="credibility flags")
+        for f in case["flags"]:
+            span = f"{f['start']}-{f['end']}" if f["start"] is not None else ""
+            flags.add_row(_cell(f["flag"]), _cell(f["reason"]), _cell(f["document_id"]), span)
+        parts.append(flags)
+    if case["codes"]:
+        codes = Table("code", "status", "conf.", "document", "evidence", title="codes")
+        for c in case["codes"]:
+            codes.add_row(_cell(c["code"]), _cell(c["status"]), f"{c['confidence']:.2f}",
+                          str(c["document_id"]), _cell(c["text"][:90]))
+        parts.append(codes)
+    return parts

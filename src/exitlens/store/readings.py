@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from . import __version__
-from .config import Settings
-from .model import (
+from .. import __version__
+from ..config import Settings
+from ..model import (
     Coding,
     Document,
     DocumentReading,
@@ -31,7 +31,7 @@ from .model import (
     Quote,
     Span,
 )
-from .store.schema import (
+from .schema import (
     AnalysisRow,
     CodingRow,
     EventRow,
@@ -52,7 +52,7 @@ def analysis_fingerprint(settings: Settings, models: str = "") -> str:
 
 
 def pending_document_ids(session: Session, fingerprint: str) -> list[int]:
-    from .store.schema import DocumentRow
+    from .schema import DocumentRow
 
     done = exists().where(
         AnalysisRow.document_id == DocumentRow.id, AnalysisRow.fingerprint == fingerprint
@@ -253,7 +253,7 @@ def load_reading(session: Session, document: Document) -> DocumentReading | None
 def analysis_counts(session: Session, fingerprint: str) -> dict[str, Any]:
     from sqlalchemy import func
 
-    from .store.schema import DocumentRow
+    from .schema import DocumentRow
 
     total = session.scalar(select(func.count()).select_from(DocumentRow)) or 0
     done = (
