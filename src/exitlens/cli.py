@@ -653,6 +653,160 @@ def eval_command(
 # ------------------------------------------------------------------ demo
 
 
+class StatsBy(StrEnum):
+    code = "code"
+    family = "family"
+    dimension = "dimension"
+
+
+class DenominatorChoice(StrEnum):
+    all = "all"
+    any_exit = "any-exit"
+
+
+class BreakdownChoice(StrEnum):
+    nationality = "nationality"
+    region = "region"
+    gender = "gender"
+    year_left = "year_left"
+    outlet_kind = "outlet_kind"
+
+
+class StatsFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+AcceptedOnlyOption = Annotated[bool, typer.Option(
+    "--accepted-only", help="Count reviewed (accepted) codings only; by default accepted "
+    "codings plus unreviewed suggestions are counted (rejected ones never).")]
+DenominatorOption = Annotated[DenominatorChoice, typer.Option(
+    "--denominator", help="n = all defector cases, or only those whose account gives any "
+    "exit reason.")]
+FlagOption = Annotated[list[str] | None, typer.Option(
+    "--flag", help="Count only cases with this credibility flag (writer_doubts, "
+    "sources_disagree, court_or_custody); repeatable.")]
+ExcludeFlagOption = Annotated[list[str] | None, typer.Option(
+    "--exclude-flag", help="Leave out cases with this credibility flag (the table says how "
+    "many); repeatable.")]
+ReferenceOption = Annotated[str | None, typer.Option(
+    "--reference", help="A reference table (YAML/CSV with key, k, n, source) to compare "
+    "with; `sixty-narratives` is the bundled table of the 60-narrative study.")]
+
+
+def _count_options(accepted_only: bool, denominator: DenominatorChoice,
+                   flag: list[str] | None, exclude_flag: list[str] | None) -> dict[str, Any]:
+    return {"accepted_only": accepted_only,
+            "denominator": denominator.value.replace("-", "_"),
+            "include_flags": flag or None, "exclude_flags": exclude_flag or None}
+
+
+def _emit_table(frame: Any, fmt: StatsFormat, columns: list[str] | None,
+                render: Any) -> None:
+    from .statistics import rows
+
+    if fmt is StatsFormat.json:
+        emit_json(rows(frame, columns))
+    elif fmt is StatsFormat.csv:
+        sys.stdout.write(frame[columns or list(frame.columns)].to_csv(index=False))
+    else:
+        out.print(render)
+        if "denominator" in frame.attrs:
+            out.print(escape(frame.attrs["denominator"]))
+
+
+@app.command()
+def stats(
+    by: Annotated[StatsBy, typer.Option("--by", help="Count per code, family or dimension.")]
+    = StatsBy.code,
+    dimension: Annotated[str | None, typer.Option(
+        "--dimension", help="Only this codebook dimension (exit, join, barrier).")] = None,
+    breakdown: Annotated[BreakdownChoice | None, typer.Option(
+        "--breakdown", help="One block per group, each with its own n.")] = None,
+    matrix: Annotated[bool, typer.Option(
+        "--matrix", help="The promise-versus-reality table: join motive × exit reason.")]
+    = False,
+    cooccurrence: Annotated[bool, typer.Option(
+        "--cooccurrence", help="Cases citing each pair of codes of --dimension (default exit).")]
+    = False,
+    reference: ReferenceOption = None,
+    accepted_only: AcceptedOnlyOption = False,
+    denominator: DenominatorOption = DenominatorChoice.all,
+    flag: FlagOption = None,
+    exclude_flag: ExcludeFlagOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: Annotated[StatsFormat, typer.Option("--format", "-f", help="Output format.")]
+    = StatsFormat.table,
+) -> None:
+    """Prevalence over defector cases: k of n, share and Wilson 95 % interval (SPEC §6)."""
+    from .render import comparison_table, matrix_table, prevalence_table
+    from .statistics import SPEC_ROW, counts_text
+
+    options = _count_options(accepted_only, denominator, flag, exclude_flag)
+    with open_project(db, config) as project:
+        if matrix:
+            options.pop("denominator")
+            long = project.promise_reality(**options)
+            _emit_table(long, fmt, None, matrix_table(
+                long, title="Promise versus reality: joined for (rows), left over (columns)"))
+        elif cooccurrence:
+            options.pop("denominator")
+            pairs = project.cooccurrence(dimension=dimension or "exit", **options)
+            _emit_table(pairs, fmt, None, _cooccurrence_table(pairs))
+        elif reference:
+            table = project.compare_reference(reference, **options)
+            _emit_table(table, fmt, None, comparison_table(
+                table, title="Compared with the reference table"))
+            if fmt is StatsFormat.table:
+                out.print(escape(f"{table.attrs.get('test', '')}; "
+                                 f"{table.attrs.get('interval', '')}"))
+        elif breakdown:
+            table = project.prevalence(by=by.value, dimension=dimension,
+                                       breakdown=breakdown.value, **options)
+            _emit_table(table, fmt, ["group", *SPEC_ROW], prevalence_table(
+                table, title=f"Prevalence by {by.value}, per {breakdown.value}", group=True))
+            if fmt is StatsFormat.table:
+                for group, line in table.attrs.get("denominators", {}).items():
+                    out.print(escape(f"{group}: {line}"))
+        else:
+            table = project.prevalence(by=by.value, dimension=dimension, **options)
+            _emit_table(table, fmt, list(SPEC_ROW), prevalence_table(
+                table, title=f"Prevalence by {by.value}"))
+            if fmt is StatsFormat.table:
+                out.print(escape(counts_text(table)))
+
+
+def _cooccurrence_table(pairs: Any) -> Table:
+    table = Table("code", "with", "cases citing both", "citing the first", "citing the second",
+                  "n", title="Code co-occurrence (cases)")
+    for r in pairs.to_dict(orient="records"):
+        table.add_row(escape(str(r["key_a"])), escape(str(r["key_b"])), str(r["k"]),
+                      str(r["k_a"]), str(r["k_b"]), str(r["n"]))
+    return table
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    reference: ReferenceOption = None,
+    title: Annotated[str, typer.Option("--title", help="The report's title.")]
+    = "exitlens report",
+    accepted_only: AcceptedOnlyOption = False,
+    denominator: DenominatorOption = DenominatorChoice.all,
+    flag: FlagOption = None,
+    exclude_flag: ExcludeFlagOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the self-contained, printable HTML report (charts inline, no script)."""
+    options = _count_options(accepted_only, denominator, flag, exclude_flag)
+    with open_project(db, config) as project:
+        path = project.report(output, reference=reference, title=title, **options)
+    out.print(f"report written: {escape(str(path))}")
+
+
 @app.command()
 def demo(
     out_dir: Annotated[

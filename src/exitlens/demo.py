@@ -6,14 +6,31 @@ composites written for exitlens: no real person is quoted.
 
 from __future__ import annotations
 
+import os
+import time
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
 from .project import Project
-from .render import codes_table, count_defectors, defectors_table, documents_table
+from .render import (
+    cases_table,
+    comparison_table,
+    count_defectors,
+    defectors_table,
+    documents_table,
+    matrix_table,
+    prevalence_table,
+)
+from .statistics import counts_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REFERENCE = "sixty-narratives"
 
 
 def sample_corpus_dir() -> Path:
@@ -26,6 +43,9 @@ def sample_corpus_dir() -> Path:
 def run_demo(
     out_dir: Path, db: str | None, config: Path | None, out: Console, err: Console
 ) -> None:
+    """ingest → analyze (cases resolved at its end) → cases → stats → report, on the
+    bundled sample corpus; tables and the report are written into ``out_dir``."""
+    started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     db_url = db or str(out_dir / "exitlens-demo.db")
     corpus = sample_corpus_dir()
@@ -47,6 +67,15 @@ def run_demo(
         docs = project.documents()
         analysis = project.analyze()
         records = list(project.records())
+        cases = project.cases()
+        exit_table = project.prevalence(by="code", dimension="exit")
+        join_table = project.prevalence(by="code", dimension="join")
+        families = project.prevalence(by="family", dimension="exit")
+        comparison = project.compare_reference(REFERENCE)
+        matrix = project.promise_reality()
+        report_path = project.report(out_dir / "report.html", reference=REFERENCE,
+                                     title="exitlens demo: the fictional sample corpus")
+        codings = project.case_codings()
     out.print(documents_table(docs, title="Corpus summary"))
     by_fmt = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_format"].items()))
     by_kind = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
@@ -58,9 +87,36 @@ def run_demo(
     for doc_id, error in analysis.failed:
         err.print(f"[red]analysis failed[/red] document {doc_id}: {escape(error)}")
     out.print(defectors_table(records, title="Defectors found"))
-    out.print(codes_table(records, title="Why they joined and left: suggestions for review"))
+    case_rows = [dict(r) for r in cases.to_dict(orient="records")]
+    out.print(cases_table(case_rows, title="Cases: one real person across documents"))
     n_defectors = count_defectors(records)
-    out.print(
-        f"analysed {len(analysis.analysed)} new document(s); {n_defectors} defectors in "
-        f"{len(records)} analysed documents. Database: {escape(db_url)}"
-    )
+    out.print(f"{n_defectors} defectors in {len(records)} analysed documents → "
+              f"{len(cases)} cases ({int((cases['n_sources'] > 1).sum())} told by several "
+              "documents). Every figure below counts cases.")
+    for title, table in (("Why they left (exit reasons)", exit_table),
+                         ("Why they joined (join motives)", join_table),
+                         ("Exit reasons by family", families)):
+        out.print(prevalence_table(table, title=title))
+        out.print(escape(table.attrs["denominator"]))
+        out.print(escape(counts_text(table)))
+    out.print(comparison_table(comparison[comparison["kind"] == "family"].reset_index(drop=True)
+                               if "kind" in comparison else comparison,
+                               title="Compared with the 60-narrative study"))
+    out.print(matrix_table(matrix, title="Promise versus reality (k cases / n with the motive)"))
+    tables = {"cases.csv": cases, "case_codings.csv": codings,
+              "prevalence_exit.csv": exit_table, "prevalence_join.csv": join_table,
+              "prevalence_families.csv": families, "comparison.csv": comparison,
+              "promise_reality.csv": matrix}
+    for name, frame in tables.items():
+        write_csv(frame, out_dir / name)
+    out.print(f"tables: {escape(', '.join(tables))} in {escape(str(out_dir))}")
+    out.print(f"[bold]report:[/bold] {escape(str(report_path))} (open it in a browser; "
+              f"it prints as it looks). Demo took {time.perf_counter() - started:.1f} s.")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as CSV atomically (a temporary file renamed when complete)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path

@@ -58,6 +58,8 @@ from .store.schema import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .coding.codebook import Codebook
+
 log = logging.getLogger(__name__)
 
 
@@ -612,6 +614,142 @@ class Project:
             "merges": list(meta.get("merges", [])),
         }
 
+    # ------------------------------------------------------------ statistics
+    def codebook(self) -> Codebook:
+        """The codebook this project codes with (``coding.codebook``, else the default)."""
+        from .coding.codebook import load_codebook
+
+        return load_codebook(self.settings.coding.codebook)
+
+    def case_frames(self) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
+        """``(cases, case_codings, codebook)`` ready for counting, or a named error when
+        there is nothing honest to count: ``empty_corpus`` (no documents), ``no_cases``
+        (no defector among the analysed documents), ``codebook_mismatch`` (codings use
+        codes the codebook lacks, so a table would silently leave them out)."""
+        n_docs = self.count_documents()
+        if n_docs == 0:
+            raise ExitlensError("the database holds no documents: add some with "
+                                "`exitlens ingest PATH`, then `exitlens analyze`",
+                                code="empty_corpus", where=self.url)
+        cases = self.cases()
+        if cases.empty:
+            status = self.analysis_status()
+            raise ExitlensError(
+                f"no defector cases to count: {status.get('up_to_date', 0)} of {n_docs} "
+                "documents are analysed with the current settings and none of them holds "
+                "a defector (run `exitlens analyze` if documents are still due)",
+                code="no_cases", where=self.url)
+        codebook = self.codebook()
+        codings = self.case_codings()
+        unknown = sorted(set(codings["code"]) - set(codebook.codes))
+        if unknown:
+            raise ExitlensError(
+                f"codings use codes the codebook lacks: {', '.join(unknown)}; add them to the "
+                "codebook (or set coding.codebook to the one they were made with)",
+                code="codebook_mismatch", where=str(self.settings.coding.codebook or "default"))
+        return cases, codings, codebook
+
+    def prevalence(self, *, by: str = "code", dimension: str | None = None,
+                   breakdown: str | None = None, **options: Any) -> pd.DataFrame:
+        """k of n cases per code, family or dimension with Wilson 95 % intervals (SPEC §6
+        columns ``key, label, k, n, share, ci_low, ci_high`` plus ``n_accepted``,
+        ``n_suggested``); ``.attrs["denominator"]`` says what n counts. ``options``:
+        ``denominator`` ("all" | "any_exit"), ``accepted_only``, ``include_flags``,
+        ``exclude_flags``. With ``breakdown`` (nationality, region, gender, year_left,
+        outlet_kind) one block per group, each with its own n."""
+        from . import statistics
+
+        cases, codings, codebook = self.case_frames()
+        if breakdown:
+            return statistics.breakdown(cases, codings, codebook, breakdown=breakdown,  # type: ignore[arg-type]
+                                        by=by, dimension=dimension, **options)  # type: ignore[arg-type]
+        return statistics.prevalence(cases, codings, codebook, by=by,  # type: ignore[arg-type]
+                                     dimension=dimension, **options)
+
+    def promise_reality(self, **options: Any) -> pd.DataFrame:
+        """The join-motive × exit-reason table: of the cases with each motive, how many
+        left for each reason (long form; :func:`exitlens.statistics.as_wide` pivots it)."""
+        from . import statistics
+
+        cases, codings, codebook = self.case_frames()
+        return statistics.promise_reality(cases, codings, codebook, **options)
+
+    def cooccurrence(self, *, dimension: str = "exit", **options: Any) -> pd.DataFrame:
+        """How many cases cite each pair of codes of one dimension."""
+        from . import statistics
+
+        cases, codings, codebook = self.case_frames()
+        return statistics.cooccurrence(cases, codings, codebook, dimension=dimension, **options)
+
+    def compare_reference(self, reference: str | Path, *, by: str = "code",
+                          **options: Any) -> pd.DataFrame:
+        """Our prevalence beside a published reference table (YAML/CSV of ``key, k, n,
+        source``): both shares, the difference with its 95 % interval, Fisher's p."""
+        from . import statistics
+        from .reference import compare, load_reference
+
+        cases, codings, codebook = self.case_frames()
+        table = load_reference(resolve_reference(reference), codebook)
+        ours = pd_concat([statistics.prevalence(cases, codings, codebook, by=level, **options)
+                          for level in ("code", "family")])
+        return compare(ours, table)
+
+    def overview(self) -> dict[str, Any]:
+        """What the corpus behind the figures is: documents, sources, outlets, kinds, years
+        of publication, reprints, analysed documents, defectors and cases."""
+        summary = self.summary()
+        with self.db.session() as session:
+            outlets = [o for o in session.scalars(select(DocumentRow.outlet).distinct()) if o]
+            dates = [d for d in session.scalars(select(DocumentRow.published)) if d]
+            languages = dict(session.execute(
+                select(DocumentRow.language, func.count()).group_by(DocumentRow.language)
+            ).all())
+        years = sorted(int(d[:4]) for d in dates if d[:4].isdigit())
+        cases = self.cases()
+        status = self.analysis_status()
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
+        langs = ", ".join(f"{k or 'unknown'} {v}" for k, v in sorted(
+            languages.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+        return {
+            "documents": summary["documents"],
+            "sources (files read)": summary["sources"],
+            "outlets": f"{len(outlets)}: " + ", ".join(sorted(outlets)[:12])
+                       + (" …" if len(outlets) > 12 else ""),
+            "kinds": kinds,
+            "languages": langs,
+            "published": f"{years[0]}–{years[-1]} ({len(years)} dated)" if years
+                         else "no dates",
+            "reprints (near-duplicate pairs)": summary["near_duplicate_pairs"],
+            "analysed documents": status.get("up_to_date", 0),
+            "defectors found": int(sum(len(ids) for ids in cases["person_ids"])),
+            "cases (one real person across documents)": len(cases),
+            "cases told by several documents": int((cases["n_sources"] > 1).sum()),
+        }
+
+    def report(self, path: str | Path, *, reference: str | Path | None = None,
+               title: str = "exitlens report", **options: Any) -> Path:
+        """Write the self-contained HTML report to ``path`` (atomically: a failure leaves no
+        file that looks complete). ``options`` as for :meth:`prevalence`."""
+        from .report import build_report_data, render_report, write_report
+
+        target = Path(path)
+        if not target.parent.is_dir():
+            from .report import OutputPathError
+
+            raise OutputPathError(f"folder {target.parent} does not exist", where=str(target))
+        cases, codings, codebook = self.case_frames()
+        data = build_report_data(
+            cases, codings, codebook, self.overview(),
+            resolve_reference(reference) if reference else None, title=title, **options)
+        written = write_report(render_report(data), target)
+        with self.db.session() as session:
+            session.add(EventRow(actor=self.actor, action="report.write", entity="corpus",
+                                 payload={"path": str(written), "cases": len(cases),
+                                          "reference": str(reference) if reference else None,
+                                          **{k: v for k, v in options.items()
+                                             if isinstance(v, (bool, str))}}))
+        return written
+
     # ------------------------------------------------------------ audit trail
     def events(self, *, limit: int = 100) -> list[dict[str, Any]]:
         with self.db.session() as session:
@@ -654,3 +792,25 @@ def _default_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:
         return "cli"
+
+
+BUNDLED_REFERENCES = {"sixty-narratives": "sixty_narratives_path"}
+
+
+def resolve_reference(reference: str | Path) -> Path:
+    """A reference table path; ``sixty-narratives`` names the bundled table of the
+    60-narrative study."""
+    if str(reference) in BUNDLED_REFERENCES:
+        from .reference import sixty_narratives_path
+
+        return sixty_narratives_path()
+    return Path(reference)
+
+
+def pd_concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate frames keeping the first one's ``attrs`` (pandas drops differing attrs)."""
+    import pandas as pd
+
+    out = pd.concat(list(frames), ignore_index=True)
+    out.attrs = dict(frames[0].attrs)
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,6 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .project import DocumentSummary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ProgressHooks = tuple[Callable[[int], None], Callable[[Any], None]]
 
@@ -172,3 +175,48 @@ def case_detail(case: dict[str, Any]) -> list[Any]:
                           str(c["document_id"]), _cell(c["text"][:90]))
         parts.append(codes)
     return parts
+
+
+def _pct(value: Any) -> str:
+    return "" if value is None or value != value else f"{100 * value:.1f}"
+
+
+def prevalence_table(table: pd.DataFrame, title: str | None = None,
+                     group: bool = False) -> Table:
+    """A prevalence table (``statistics.prevalence`` / ``breakdown``): k of n, share and
+    Wilson 95 % interval per row."""
+    columns = ["group"] if group else []
+    out = Table(*columns, "code", "label", "k of n", "%", "95 % CI", "accepted", title=title)
+    for r in table.to_dict(orient="records"):
+        ci = (f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}"
+              if r["ci_low"] == r["ci_low"] and r["ci_low"] is not None else "")
+        cells = [_cell(r["group"])] if group else []
+        out.add_row(*cells, _cell(r["key"]), _cell(r["label"]), f"{r['k']} of {r['n']}",
+                    _pct(r["share"]), ci, str(r.get("n_accepted", "")))
+    return out
+
+
+def matrix_table(long: pd.DataFrame, title: str | None = None) -> Table:
+    """The promise-versus-reality matrix: for each join motive (row) the cases that left
+    for each exit reason, as "k/n" with n the cases holding that motive."""
+    exits = list(dict.fromkeys(long["exit_key"]))
+    out = Table("joined for ↓ / left over →", *exits, title=title)
+    for join_key, block in long.groupby("join_key", sort=False):
+        cells = {r["exit_key"]: f"{r['k']}/{r['n']}" for r in block.to_dict(orient="records")}
+        out.add_row(_cell(join_key), *(cells.get(e, "") for e in exits))
+    return out
+
+
+def comparison_table(table: pd.DataFrame, title: str | None = None) -> Table:
+    """Our shares beside a reference table's, with the difference and Fisher's p."""
+    out = Table("key", "ours k of n", "%", "reference k of n", "%", "difference (pp, 95 % CI)",
+                "p", "source", title=title)
+    for r in table.to_dict(orient="records"):
+        diff = r.get("difference")
+        shown = "" if diff is None or diff != diff else (
+            f"{100 * diff:+.1f} ({100 * r['diff_low']:+.1f} to {100 * r['diff_high']:+.1f})")
+        p = r.get("p_value")
+        out.add_row(_cell(r["key"]), f"{r['k']} of {r['n']}", _pct(r["share"]),
+                    f"{r['ref_k']} of {r['ref_n']}", _pct(r["ref_share"]), shown,
+                    "" if p is None or p != p else f"{p:.3f}", _cell(r.get("source")))
+    return out

@@ -497,3 +497,24 @@ def cooccurrence(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
                      n_cases=len(ids), excluded_cases=len(cases) - len(ids), exclusions=notes,
                      accepted_only=accepted_only)
     return out
+
+
+SPEC_ROW = ("key", "label", "k", "n", "share", "ci_low", "ci_high")
+
+
+def rows(table: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Plain JSON-ready rows of a table: numpy scalars become Python numbers and a missing
+    share or interval becomes None. ``columns`` picks and orders the keys (SPEC §6 rows:
+    :data:`SPEC_ROW`)."""
+    keep = list(columns) if columns is not None else list(table.columns)
+    out: list[dict[str, Any]] = []
+    for record in table[keep].to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for key, value in record.items():
+            if hasattr(value, "item"):
+                value = value.item()
+            if isinstance(value, float) and value != value:
+                value = None
+            clean[str(key)] = value
+        out.append(clean)
+    return out
