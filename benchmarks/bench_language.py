@@ -109,7 +109,7 @@ def main() -> None:
         took = time.perf_counter() - started
         found = Counter(c or "none" for c in results[name])
         languages = " ".join(f"{c}:{n}" for c, n in found.most_common())
-        print(f"{name:22} load {loaded:5.2f} s, {len(pages) / took:7.0f} pages/s "
+        print(f"{name:22} import+load {loaded:5.2f} s, {len(pages) / took:7.0f} pages/s "
               f"({took * 1000 / len(pages):.2f} ms/page); {languages}")
         not_en = sum(1 for c in results[name] if c != "en")
         print(f"{'':22} not English: {not_en} of {len(pages)} ({not_en / len(pages):.0%})")
