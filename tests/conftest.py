@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,39 @@ def corpus(make_corpus: Callable[[str], Corpus]) -> Corpus:
 @pytest.fixture
 def manifest_corpus(tmp_path: Path) -> Corpus:
     return write_manifest_corpus(tmp_path / "manifested")
+
+
+@contextmanager
+def fresh_pg_database(prefix: str = "exitlens_test") -> Iterator[str]:
+    """A SQLAlchemy URL to a brand-new PostgreSQL database on ``EXITLENS_TEST_PG``, dropped
+    afterwards. Skips without a server, except under CI (env ``CI``), where a missing server
+    must fail rather than pass silently."""
+    import os
+    import uuid
+
+    dsn = os.environ.get("EXITLENS_TEST_PG")
+    if not dsn:
+        if os.environ.get("CI"):
+            pytest.fail("EXITLENS_TEST_PG is not set in CI: the PostgreSQL tests must run there")
+        pytest.skip("EXITLENS_TEST_PG not set "
+                    "(start a server: bash scripts/test-services.sh start)")
+    import psycopg
+    from sqlalchemy import make_url
+
+    url = make_url(dsn)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_db() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (see :func:`fresh_pg_database`)."""
+    with fresh_pg_database() as url:
+        yield url

@@ -344,32 +344,6 @@ def test_real_pipeline_corrections_survive_reanalysis(analysed_db: Path, tmp_pat
 # ------------------------------------------------------------------ PostgreSQL
 
 
-@pytest.fixture
-def pg_db() -> Iterator[str]:
-    """A fresh PostgreSQL database (as in tests/store/test_postgres.py), dropped afterwards."""
-    import os
-    import uuid
-
-    dsn = os.environ.get("EXITLENS_TEST_PG")
-    if not dsn:
-        if os.environ.get("CI"):
-            pytest.fail("EXITLENS_TEST_PG is not set in CI: the PostgreSQL tests must run there")
-        pytest.skip("EXITLENS_TEST_PG not set")
-    import psycopg
-    from sqlalchemy import make_url
-
-    url = make_url(dsn)
-    name = f"exitlens_cases_{uuid.uuid4().hex[:12]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_real_pipeline_cases_on_postgresql(pg_db: str, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -168,7 +169,17 @@ def test_demo_runs_on_sample_corpus(tmp_path: Path) -> None:
     result = run("demo", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert (out / "exitlens-demo.db").exists()
-    assert "failed 0" in " ".join(result.stdout.split())
+    flat = " ".join(result.stdout.split())
+    assert "failed 0" in flat
+    # the main job: the prevalence table over cases, the comparison and the report
+    assert "Why they left (exit reasons)" in flat and "defector cases" in flat
+    assert "Compared with the 60-narrative study" in flat
+    assert re.search(r"\d+ of \d+", flat)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "<script" not in html and "60-narrative" in html
+    for table in ("cases.csv", "prevalence_exit.csv", "promise_reality.csv", "comparison.csv"):
+        assert (out / table).stat().st_size > 0
+    assert f"report: {out / 'report.html'}" in flat
 
 
 # ------------------------------------------------------------------ eval / train / models

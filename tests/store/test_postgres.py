@@ -8,21 +8,20 @@ works in a fresh database that is dropped afterwards.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from exitlens import Project
 from exitlens.config import Settings
 from exitlens.model import Span, sha256_text
 from exitlens.store.schema import Base
 from tests import corpus as c
+from tests.conftest import fresh_pg_database
 from tests.corpus import Corpus
 
 pytestmark = pytest.mark.postgres
@@ -33,24 +32,8 @@ UNICODE_TEXT = "😀 Ana Bex said: 𝔸 is the camp, Re\u0301my left the Grey La
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A SQLAlchemy URL to a brand-new database, dropped after the module."""
-    dsn = os.environ.get("EXITLENS_TEST_PG")
-    if not dsn:
-        if os.environ.get("CI"):
-            pytest.fail("EXITLENS_TEST_PG is not set in CI: the PostgreSQL tests must run there")
-        pytest.skip("EXITLENS_TEST_PG not set "
-                    "(start a server: bash scripts/test-services.sh start)")
-    import psycopg
-
-    url = make_url(dsn)
-    name = f"exitlens_test_{uuid.uuid4().hex[:12]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture
