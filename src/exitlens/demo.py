@@ -72,7 +72,7 @@ def run_demo(
         join_table = project.prevalence(by="code", dimension="join")
         families = project.prevalence(by="family", dimension="exit")
         comparison = project.compare_reference(REFERENCE)
-        matrix = project.promise_reality()
+        matrix = project.promise_reality(exit_by="family")
         report_path = project.report(out_dir / "report.html", reference=REFERENCE,
                                      title="exitlens demo: the fictional sample corpus")
         codings = project.case_codings()
@@ -99,10 +99,9 @@ def run_demo(
         out.print(prevalence_table(table, title=title))
         out.print(escape(table.attrs["denominator"]))
         out.print(escape(counts_text(table)))
-    out.print(comparison_table(comparison[comparison["kind"] == "family"].reset_index(drop=True)
-                               if "kind" in comparison else comparison,
-                               title="Compared with the 60-narrative study"))
-    out.print(matrix_table(matrix, title="Promise versus reality (k cases / n with the motive)"))
+    out.print(comparison_table(comparison, title="Compared with the 60-narrative study"))
+    out.print(matrix_table(matrix, title="Promise versus reality: joined for (rows) × left over (exit families), "
+                           "k cases of the n with that motive"))
     tables = {"cases.csv": cases, "case_codings.csv": codings,
               "prevalence_exit.csv": exit_table, "prevalence_join.csv": join_table,
               "prevalence_families.csv": families, "comparison.csv": comparison,
