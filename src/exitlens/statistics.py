@@ -31,6 +31,7 @@ from typing import Any, Literal
 import pandas as pd
 from scipy.stats import binomtest
 
+from .cases import FLAG_IDS
 from .coding.codebook import Codebook
 from .errors import ExitlensError
 
@@ -38,7 +39,7 @@ Level = Literal["code", "family", "dimension"]
 Denominator = Literal["all", "any_exit"]
 BreakdownBy = Literal["nationality", "region", "gender", "year_left", "outlet_kind"]
 
-FLAGS = ("writer_doubts", "sources_disagree", "court_or_custody")
+FLAGS = FLAG_IDS  # the credibility flags cases carry (exitlens.cases)
 UNKNOWN = "unknown"
 BREAKDOWNS: tuple[BreakdownBy, ...] = ("nationality", "region", "gender", "year_left",
                                        "outlet_kind")
