@@ -100,8 +100,8 @@ def run_demo(
         out.print(escape(table.attrs["denominator"]))
         out.print(escape(counts_text(table)))
     out.print(comparison_table(comparison, title="Compared with the 60-narrative study"))
-    out.print(matrix_table(matrix, title="Promise versus reality: joined for (rows) × left over (exit families), "
-                           "k cases of the n with that motive"))
+    out.print(matrix_table(matrix, title="Promise versus reality: joined for (rows) × left over "
+                           "(exit families), k cases of the n with that motive"))
     tables = {"cases.csv": cases, "case_codings.csv": codings,
               "prevalence_exit.csv": exit_table, "prevalence_join.csv": join_table,
               "prevalence_families.csv": families, "comparison.csv": comparison,
