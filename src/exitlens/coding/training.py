@@ -13,15 +13,16 @@ sample corpus labels (``python -m exitlens.coding.training``).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..gold import GoldRecord, load_gold, oracle_reading
+from ..gold import GoldRecord, grouped_folds, load_gold, oracle_reading
 from ..model import DocumentReading
 from ..pipeline import PipelineContext
-from .base import Coder, CodingItem, evidence_units
+from .base import Coder, CodingItem, CodingResult, evidence_units
 from .classifier import (
     ClassifierCoder,
     LabelledSentence,
@@ -43,7 +44,6 @@ from .evaluate import (
     CodeEvaluation,
     evaluate_codes,
     keyword_baseline,
-    kfold_indices,
     label_scheme,
 )
 from .rules import RulesCoder
@@ -146,9 +146,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"thresholds: default {report['thresholds']['default']}")
 
 
-if __name__ == "__main__":
-    main()
-
 
 def fold_coders(train: Sequence[GoldRecord], codebook: Codebook,
                 context: PipelineContext) -> list[Coder]:
@@ -159,38 +156,100 @@ def fold_coders(train: Sequence[GoldRecord], codebook: Codebook,
     return [RulesCoder(), EmbeddingCoder(context, thresholds), ClassifierCoder(context, model)]
 
 
+CODER_NAMES = ("rules", "embedding", "classifier")
+CoderBuilder = Callable[[Sequence[GoldRecord], Codebook, PipelineContext], list[Coder]]
+
+
+@dataclass
+class FoldVerdicts:
+    """Held-out verdicts of a grouped cross-validation, one entry per gold defector.
+
+    ``verdicts[name][i]`` are coder ``name``'s scoped results for defector ``i`` (what
+    the code stage would pass to the ensemble); ``record_ids[i]`` is its document.
+    Kept raw so ensemble weights or a confidence floor can be compared without
+    retraining anything.
+    """
+
+    gold: list[set[str]] = field(default_factory=list)
+    verdicts: dict[str, list[list[CodingResult]]] = field(default_factory=dict)
+    baseline: list[set[str]] = field(default_factory=list)
+    record_ids: list[str] = field(default_factory=list)
+    folds: list[list[int]] = field(default_factory=list)
+
+
+def cross_validated_verdicts(records: Sequence[GoldRecord], settings: Settings, *,
+                             k: int = 5, extra_train: Sequence[GoldRecord] = (),
+                             codebook: Codebook | None = None,
+                             builder: CoderBuilder | None = None) -> FoldVerdicts:
+    """Grouped k-fold (:func:`exitlens.gold.grouped_folds`: documents sharing a labelled
+    person, URL or opening text stay in one fold) with oracle attribution.
+
+    For each fold the coders are built by ``builder`` (default :func:`fold_coders`) from
+    the other folds plus ``extra_train`` and code the held-out fold's gold defectors.
+    Model coders' verdicts are scoped (negation, hedges, join cues) as in the code stage.
+    """
+    from .stage import scope
+
+    cb = codebook or load_codebook(settings.coding.codebook)
+    context = PipelineContext(settings)
+    build = builder or fold_coders
+    out = FoldVerdicts(folds=grouped_folds(records, k=k))
+    for fold in out.folds:
+        held = set(fold)
+        train = [r for i, r in enumerate(records) if i not in held] + list(extra_train)
+        coders = build(train, cb, context)
+        for i in fold:
+            items, golds = oracle_items(records[i])
+            out.gold.extend(golds)
+            out.record_ids.extend([records[i].id] * len(golds))
+            out.baseline.extend([keyword_baseline(records[i].text)] * len(golds))
+            for coder in coders:
+                res = coder.code(items, cb)
+                if coder.name != "rules":
+                    res = [scope(it, [r for r in rs if r.code in cb], cb)
+                           for it, rs in zip(items, res, strict=True)]
+                out.verdicts.setdefault(coder.name, []).extend(res)
+    return out
+
+
+def score_verdicts(fv: FoldVerdicts, settings: Settings, codebook: Codebook, *,
+                   dev_labels: bool = True, coder_floor: float = 0.5
+                   ) -> dict[str, CodeEvaluation]:
+    """Evaluations keyed by coder name, "ensemble" (noisy-OR with the settings' weights
+    and ``min_confidence``) and "baseline" (keyword-only, whole document). A coder alone
+    codes what it gives at least ``coder_floor`` confidence."""
+    labelled, fold_map = label_scheme(dev_labels)
+    names = list(fv.verdicts)
+    preds: dict[str, list[set[str]]] = {
+        n: [{r.code for r in res if r.confidence >= coder_floor} for res in fv.verdicts[n]]
+        for n in names
+    }
+    ensemble: list[set[str]] = []
+    for j in range(len(fv.gold)):
+        merged = [r for n in names for r in fv.verdicts[n][j]]
+        sugg = combine(merged, settings.coding.coder_weights, settings.coding.min_confidence)
+        ensemble.append({s.code for s in sugg})
+    preds["ensemble"] = ensemble
+    preds["baseline"] = fv.baseline
+    return {name: evaluate_codes(fv.gold, p, codebook, labelled=labelled, fold=fold_map)
+            for name, p in preds.items()}
+
+
 def cross_validate(records: Sequence[GoldRecord], settings: Settings, *, k: int = 5,
                    extra_train: Sequence[GoldRecord] = (), codebook: Codebook | None = None,
-                   dev_labels: bool = True) -> dict[str, CodeEvaluation]:
-    """k-fold cross-validation with oracle attribution: never trained and tested on a record.
+                   dev_labels: bool = True,
+                   builder: CoderBuilder | None = None) -> dict[str, CodeEvaluation]:
+    """Grouped k-fold cross-validation with oracle attribution: never trained and tested
+    on a record (nor on two records sharing a labelled person).
 
-    For each fold the classifier and the embedding thresholds are fitted on the other
-    folds plus ``extra_train``; each coder alone and the ensemble are scored on the
-    held-out fold. Returns evaluations keyed "rules", "embedding", "classifier",
+    Returns evaluations keyed "rules", "embedding", "classifier" (each coder alone),
     "ensemble" and "baseline" (keyword-only, whole document).
     """
     cb = codebook or load_codebook(settings.coding.codebook)
-    context = PipelineContext(settings)
-    names = ("rules", "embedding", "classifier")
-    gold: list[set[str]] = []
-    preds: dict[str, list[set[str]]] = {n: [] for n in (*names, "ensemble", "baseline")}
-    for fold in kfold_indices(len(records), k):
-        held = set(fold)
-        train = [r for i, r in enumerate(records) if i not in held] + list(extra_train)
-        coders = fold_coders(train, cb, context)
-        for i in fold:
-            items, golds = oracle_items(records[i])
-            gold.extend(golds)
-            preds["baseline"].extend([keyword_baseline(records[i].text)] * len(golds))
-            verdicts = {c.name: c.code(items, cb) for c in coders}
-            for name in names:
-                preds[name].extend({r.code for r in res if r.confidence >= 0.5}
-                                   for res in verdicts[name])
-            for j in range(len(items)):
-                merged = [r for name in names for r in verdicts[name][j]]
-                sugg = combine(merged, settings.coding.coder_weights,
-                               settings.coding.min_confidence)
-                preds["ensemble"].append({s.code for s in sugg})
-    labelled, fold_map = label_scheme(dev_labels)
-    return {name: evaluate_codes(gold, p, cb, labelled=labelled, fold=fold_map)
-            for name, p in preds.items()}
+    fv = cross_validated_verdicts(records, settings, k=k, extra_train=extra_train,
+                                  codebook=cb, builder=builder)
+    return score_verdicts(fv, settings, cb, dev_labels=dev_labels)
+
+
+if __name__ == "__main__":
+    main()
