@@ -1,13 +1,17 @@
 """Training entry points: what ``exitlens train`` runs.
 
-``train_from_gold`` fits a new classifier version from SPEC §4 gold files (and/or
-human-reviewed codings) and calibrates the embedding coder's thresholds on the
-same defectors, writing both into a new version folder under ``coding.model_dir``
+``train_from_records`` is the one classifier recipe (evidence sentences of labelled
+defectors as positives, the other sentences as negatives, the codebook's definitions and
+example phrases as weighted positives, one fixed threshold, rare codes left to the other
+coders); ``train_from_gold`` fits a new version with it from SPEC §4 gold files (and/or
+human-reviewed codings) and calibrates the embedding coder's thresholds on the same
+defectors, writing both into a new version folder under ``coding.model_dir``
 (``Project.train`` fills that in: the project's model folder beside its database).
-``oracle_items``, ``fold_coders`` and ``cross_validate`` give honest held-out
-figures: nothing is scored on records its coders were fitted on. ``build_builtin`` rebuilds
-the defaults shipped in ``exitlens/data/coding`` from the bundled *fictional*
-sample corpus labels (``python -m exitlens.coding.training``).
+``oracle_items``, ``fold_coders`` and ``cross_validate`` give honest held-out figures:
+grouped folds (``gold.grouped_folds``), nothing scored on records its coders were fitted
+on. ``build_builtin`` rebuilds the defaults shipped in ``exitlens/data/coding`` from the
+real labelled sets (``python -m exitlens.coding.training``,
+``scripts/train_coding_models.py``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,13 @@ from ..model import DocumentReading
 from ..pipeline import PipelineContext
 from .base import Coder, CodingItem, CodingResult, evidence_units
 from .classifier import (
+    META_FILE,
+    MIN_DEFECTORS,
+    MODEL_FILE,
     ClassifierCoder,
+    ClassifierModel,
     LabelledSentence,
+    examples_from_codebook,
     examples_from_gold,
     examples_from_readings,
     save_model,
@@ -34,6 +43,7 @@ from .classifier import (
 from .codebook import Codebook, load_codebook
 from .embedding import (
     CalibrationExample,
+    Embedder,
     EmbeddingCoder,
     calibrate,
     get_embedder,
@@ -66,6 +76,35 @@ def oracle_items(record: GoldRecord) -> tuple[list[CodingItem], list[set[str]]]:
     return items, golds
 
 
+def train_from_records(records: Sequence[GoldRecord], codebook: Codebook, embedder: Embedder,
+                       extra: Sequence[LabelledSentence] = (), note: str = "") -> ClassifierModel:
+    """The one classifier recipe: what cross-validation measures is what ships.
+
+    Sentence examples from the records' evidence (positives) and their other sentences
+    (negatives), plus the codebook's definitions and example phrases as weighted
+    positives, one fixed decision threshold.
+    """
+    examples = examples_from_gold(records, codebook)
+    examples.extend(extra)
+    examples.extend(examples_from_codebook(codebook))
+    model = train_classifier(examples, codebook, embedder, note=note)
+    model.meta["positive_defectors"] = positive_defectors(records, codebook)
+    model.meta["min_defectors"] = MIN_DEFECTORS
+    return model
+
+
+def positive_defectors(records: Sequence[GoldRecord], codebook: Codebook) -> dict[str, int]:
+    """Top-level code → number of labelled defectors carrying it with an evidence quote."""
+    counts: dict[str, int] = {}
+    for rec in records:
+        for d in rec.defectors:
+            codes = {codebook.root(e.code) for e in d.evidence
+                     if e.code in codebook and e.code in d.codes()}
+            for c in codes:
+                counts[c] = counts.get(c, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def calibration_examples(records: Sequence[GoldRecord]) -> list[CalibrationExample]:
     """Gold defectors as (evidence sentences, codes) for threshold calibration."""
     out: list[CalibrationExample] = []
@@ -85,10 +124,8 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     context = PipelineContext(settings)
     embedder = get_embedder(context)
     records = [r for p in gold_paths for r in load_gold(p)]
-    examples: list[LabelledSentence] = examples_from_gold(records, cb)
-    examples.extend(examples_from_readings(readings, cb))
-    model = train_classifier(examples, cb, embedder,
-                             note=f"trained on {len(records)} gold documents and "
+    model = train_from_records(records, cb, embedder, examples_from_readings(readings, cb),
+                               note=f"trained on {len(records)} gold documents and "
                                   f"{len(readings)} reviewed readings")
     model.meta["training_documents"] = len(records) + len(readings)
     model.meta["gold_files"] = [str(p) for p in gold_paths]
@@ -103,11 +140,28 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     return report
 
 
-def build_builtin(out_dir: Path | None = None,
-                  extra_gold: Sequence[Path] = ()) -> dict[str, Any]:
-    """Rebuild the shipped defaults from the bundled sample corpus labels plus
-    ``extra_gold`` (our own fictional development sets; never the real dev set or the
-    held-out set)."""
+REAL_SETS = ("dev.jsonl", "dev_b2.jsonl", "dev_b3.jsonl")
+BUILTIN_NAME = "classifier-builtin"
+
+
+def real_gold_paths(eval_dir: Path | None = None) -> list[Path]:
+    """The real labelled sets present in ``eval_dir`` (default ``../shared/eval`` beside
+    the checkout), by their exact names: never anything else there (the lockbox)."""
+    if eval_dir is None:
+        root = Path(__file__).resolve().parents[3]
+        candidates = [root.parent / "shared" / "eval", root.parent.parent / "shared" / "eval"]
+        eval_dir = next((d for d in candidates if d.is_dir()), candidates[0])
+    return [eval_dir / name for name in REAL_SETS if (eval_dir / name).is_file()]
+
+
+def build_builtin(out_dir: Path | None = None, gold: Sequence[Path] = (), *,
+                  with_sample: bool = False,
+                  cv_figures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Rebuild the shipped defaults (classifier + embedding thresholds) from ``gold``
+    (the real labelled sets) and, with ``with_sample``, the bundled fictional sample
+    corpus labels. ``cv_figures`` (grouped cross-validation figures of the same
+    recipe, from ``benchmarks/bench_coding.py --json``) are recorded in the meta."""
+    import shutil
     from importlib import resources
 
     data_dir = Path(str(resources.files("exitlens").joinpath("data")))
@@ -115,43 +169,90 @@ def build_builtin(out_dir: Path | None = None,
     cb = load_codebook()
     context = PipelineContext(Settings())
     embedder = get_embedder(context)
-    sources = [data_dir / "sample_gold.jsonl", *extra_gold]
+    sources = [*gold, *([data_dir / "sample_gold.jsonl"] if with_sample else [])]
+    if not sources:
+        raise ValueError("no labelled set to train on")
     records = [r for path in sources for r in load_gold(path)]
-    names = ", ".join(Path(p).name for p in sources)
-    model = train_classifier(examples_from_gold(records, cb), cb, embedder,
-                             note="built-in default: trained ONLY on our own fictional "
-                                  f"labelled sets ({names})")
-    import shutil
-
-    target = out / "classifier-sample"
-    if target.exists():
-        shutil.rmtree(target)
-    tmp = save_model(model, out / "_build", name="classifier-sample")
+    names = [Path(p).name for p in sources]
+    model = train_from_records(records, cb, embedder,
+                                     note=f"built-in default: trained on {', '.join(names)}")
+    model.meta["trained_on"] = names
+    model.meta["training_documents"] = len(records)
+    model.meta["training_defectors"] = sum(len(r.defectors) for r in records)
+    if cv_figures:
+        model.meta["grouped_cv"] = cv_figures
+        model.meta["grouped_cv_setting"] = ("oracle attribution (each labelled defector's "
+                                            "evidence sentences), grouped 5-fold CV over "
+                                            "the same sets with this recipe")
+    target = out / BUILTIN_NAME
+    for old in (target, out / "classifier-sample"):
+        if old.exists():
+            shutil.rmtree(old)
+    tmp = save_model(model, out / "_build", name=BUILTIN_NAME)
     shutil.move(str(tmp), str(target))
     shutil.rmtree(out / "_build", ignore_errors=True)
     thresholds = calibrate(calibration_examples(records), cb, embedder)
-    thresholds["note"] = f"calibrated on our own fictional labelled sets ({names})"
-    save_thresholds(thresholds, out)
-    return {"classifier": str(target), "thresholds": thresholds}
+    thresholds["note"] = f"calibrated on {', '.join(names)}"
+    written = [target / META_FILE, target / MODEL_FILE, save_thresholds(thresholds, out)]
+    leaks = text_leaks(written, records)
+    if leaks:
+        raise RuntimeError(f"saved model files hold document text ({len(leaks)} pieces)")
+    return {"classifier": str(target), "thresholds": thresholds, "meta": model.meta}
+
+
+def text_leaks(files: Sequence[Path], records: Sequence[GoldRecord],
+               min_words: int = 4) -> list[str]:
+    """Evidence quotes and sentences (``min_words`` words or more) of ``records`` found
+    verbatim in ``files``: a shipped model must hold numbers and code names only."""
+    from .base import split_sentences
+
+    blob = b"".join(Path(f).read_bytes() for f in files)
+    lowered = blob.lower()
+    needles: set[str] = set()
+    for rec in records:
+        needles.update(s.text_of(rec.text) for s in split_sentences(rec.text))
+        needles.update(e.quote for d in rec.defectors for e in d.evidence)
+    return sorted(n for n in needles if len(n.split()) >= min_words
+                  and n.lower().encode("utf-8") in lowered)
+
+
+def cv_summary(figures: dict[str, Any]) -> dict[str, Any]:
+    """The headline of a ``bench_coding.py --json`` file: per coder, exit/join micro and
+    macro F1 and mean family prevalence error."""
+    out: dict[str, Any] = {}
+    for name, ev in figures.items():
+        out[name] = {dim: {"micro_f1": ev["micro"][dim]["f1"], "macro_f1": ev["macro_f1"][dim],
+                           "prevalence_error_pp": ev["prevalence_error_pp"][dim]["mean"]}
+                     for dim in ("exit", "join") if dim in ev["micro"]}
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    import json
+
     parser = argparse.ArgumentParser(description="Rebuild exitlens' built-in coding models.")
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("gold", type=Path, nargs="*",
-                        help="extra fictional labelled sets besides the sample corpus labels")
+    parser.add_argument("--eval-dir", type=Path, default=None,
+                        help="folder holding the real labelled sets dev.jsonl, dev_b2.jsonl, "
+                             "dev_b3.jsonl (default ../shared/eval)")
+    parser.add_argument("--with-sample", action="store_true",
+                        help="also train on the bundled fictional sample corpus labels")
+    parser.add_argument("--cv-json", type=Path, default=None,
+                        help="bench_coding.py --json output to record in the model meta")
     args = parser.parse_args(argv)
-    report = build_builtin(args.out, args.gold)
-    print(f"classifier: {report['classifier']}")
+    gold = real_gold_paths(args.eval_dir)
+    cv = (cv_summary(json.loads(args.cv_json.read_text(encoding="utf-8")))
+          if args.cv_json else None)
+    report = build_builtin(args.out, gold, with_sample=args.with_sample, cv_figures=cv)
+    print(f"classifier: {report['classifier']} (trained on {report['meta']['trained_on']})")
     print(f"thresholds: default {report['thresholds']['default']}")
-
 
 
 def fold_coders(train: Sequence[GoldRecord], codebook: Codebook,
                 context: PipelineContext) -> list[Coder]:
     """Rules, embedding and classifier coders whose trained parts saw only ``train``."""
     embedder = get_embedder(context)
-    model = train_classifier(examples_from_gold(train, codebook), codebook, embedder)
+    model = train_from_records(train, codebook, embedder)
     thresholds = calibrate(calibration_examples(train), codebook, embedder)
     return [RulesCoder(), EmbeddingCoder(context, thresholds), ClassifierCoder(context, model)]
 
