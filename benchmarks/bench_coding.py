@@ -4,8 +4,8 @@ Reads ``../shared/eval/dev.jsonl``, ``dev_b2.jsonl`` and ``dev_b3.jsonl`` (which
 exist; skips when none does — never the lockbox) and measures the coders alone with
 **oracle attribution**: each gold defector's evidence is the sentences holding their
 gold quotes, so reading errors do not count here. Everything trained (classifier,
-embedding thresholds) is fitted per fold on the other folds (plus, with ``--extra
-sample``, the bundled fictional sample labels); folds come from
+embedding thresholds) is fitted per fold on the other folds plus the bundled fictional
+sample labels, as the built-in models are (``--extra none``: the other folds only); folds come from
 :func:`exitlens.gold.grouped_folds`, so documents sharing a labelled person, URL or
 opening text are never split between training and test.
 
@@ -14,7 +14,7 @@ baseline: exit and join micro/macro F1, family prevalence error, and the per-cod
 P/R/F1 table with support (baseline F1 beside). The end-to-end figures (reading
 stages + coders on unseen pages) are ``benchmarks/bench_real.py``'s job.
 
-    python benchmarks/bench_coding.py [--folds 5] [--extra none|sample] [--json OUT]
+    python benchmarks/bench_coding.py [--folds 5] [--extra sample|none] [--json OUT] [--tables]
 """
 
 from __future__ import annotations
@@ -62,9 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--extra", choices=("none", "sample"), default="none",
-                        help="extra training data for every fold: none, or the bundled "
-                             "fictional sample corpus labels")
+    parser.add_argument("--extra", choices=("none", "sample"), default="sample",
+                        help="extra training data for every fold: the bundled fictional "
+                             "sample corpus labels (default: the shipped recipe), or none")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--tables", action="store_true",
                         help="per-code table for every coder (default: ensemble only)")
