@@ -1,54 +1,45 @@
-"""Coding benchmark on the labelled dev set (../shared/eval/dev.jsonl); skips when absent.
+"""Coding benchmark: grouped cross-validation over every real labelled set present.
 
-Prints, for exit reasons and join motives: the per-code table, micro/macro F1, family
-prevalence error and the keyword-only baseline side by side, in two settings:
+Reads ``../shared/eval/dev.jsonl``, ``dev_b2.jsonl`` and ``dev_b3.jsonl`` (whichever
+exist; skips when none does — never the lockbox) and measures the coders alone with
+**oracle attribution**: each gold defector's evidence is the sentences holding their
+gold quotes, so reading errors do not count here. Everything trained (classifier,
+embedding thresholds) is fitted per fold on the other folds plus the bundled fictional
+sample labels, as the built-in models are (``--extra none``: the other folds only); folds come from
+:func:`exitlens.gold.grouped_folds`, so documents sharing a labelled person, URL or
+opening text are never split between training and test.
 
-1. **oracle attribution** — each gold defector's evidence is the sentences holding
-   their gold quotes (measures the coders alone);
-2. **end to end** — the reading stages find defectors and evidence, predicted
-   defectors are matched to gold ones (only when the reading stages run).
+Printed for each coder (rules, embedding, classifier), the ensemble and the keyword
+baseline: exit and join micro/macro F1, family prevalence error, and the per-code
+P/R/F1 table with support (baseline F1 beside). The end-to-end figures (reading
+stages + coders on unseen pages) are ``benchmarks/bench_real.py``'s job.
 
-Everything trained (classifier, embedding thresholds) is measured by k-fold
-cross-validation over dev records: trained on the other folds plus the bundled
-sample corpus labels, tested on the held-out fold. No figure is trained and tested
-on the same records. Finally: speed of the whole pipeline relative to a bare
-spaCy pass over the same paragraphs.
-
-    python benchmarks/bench_coding.py [--dev PATH] [--folds 5]
+    python benchmarks/bench_coding.py [--folds 5] [--extra sample|none] [--json OUT] [--tables]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from exitlens.coding.codebook import Codebook, load_codebook
-from exitlens.coding.ensemble import combine
-from exitlens.coding.evaluate import (
-    CodeEvaluation,
-    evaluate_codes,
-    format_table,
-    keyword_baseline,
-    kfold_indices,
-    label_scheme,
-)
-from exitlens.coding.stage import CodeStage
-from exitlens.coding.training import cross_validate, fold_coders
+from exitlens.coding.codebook import load_codebook
+from exitlens.coding.evaluate import CodeEvaluation, format_table
+from exitlens.coding.training import cross_validated_verdicts, score_verdicts
 from exitlens.config import Settings
-from exitlens.evaluation import score_codes, score_reading
-from exitlens.gold import GoldRecord, load_gold
-from exitlens.model import Document, DocumentReading
-from exitlens.pipeline import Pipeline, PipelineContext
+from exitlens.gold import load_gold
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+# ../shared/eval beside the checkout (or beside the worktrees folder of a git worktree)
+EVAL_DIR = next((d for d in (ROOT.parent / "shared" / "eval",
+                             ROOT.parent.parent / "shared" / "eval") if d.is_dir()),
+                ROOT.parent / "shared" / "eval")
+REAL_SETS = ("dev.jsonl", "dev_b2.jsonl", "dev_b3.jsonl")
 SAMPLE = ROOT / "src" / "exitlens" / "data" / "sample_gold.jsonl"
-FICTIONAL_SETS = sorted((ROOT / "benchmarks" / "devdata").glob("dev*_gold.jsonl"))
-READING_STAGES = ["segment", "nlp", "quotes", "people", "roles", "profile", "evidence"]
-CODER_NAMES = ("rules", "embedding", "classifier")
+RARE = ("infighting", "killing_muslims", "military_decline", "discrimination", "expendability")
 
 
 def summary(ev: CodeEvaluation) -> str:
@@ -61,168 +52,51 @@ def summary(ev: CodeEvaluation) -> str:
     return " | ".join(parts)
 
 
-def oracle_benchmark(dev: list[GoldRecord], sample: list[GoldRecord], k: int,
-                     codebook: Codebook, settings: Settings) -> None:
-    evs = cross_validate(dev, settings, k=k, extra_train=sample, codebook=codebook)
-    n = evs["ensemble"].n_defectors
-    print(f"\n## Oracle attribution ({n} gold defectors, {k}-fold CV)")
-    print(f"keyword baseline: {summary(evs['baseline'])}")
-    print(ratios(evs["ensemble"], evs["baseline"]))
-    for name in CODER_NAMES:
-        print(f"{name:>10} alone: {summary(evs[name])}")
-    print(format_table(evs["ensemble"], evs["baseline"],
-                       title="\nensemble (oracle attribution), baseline F1 beside:"))
-
-
-def reading_stages_available(settings: Settings) -> bool:
-    try:
-        pipe = Pipeline(READING_STAGES, settings)
-        pipe.run_batch([Document(text="A former fighter said he left because of the killings.")])
-    except Exception as exc:  # any failure means "not ready": report and skip
-        print(f"(end-to-end skipped: reading stages not runnable: {type(exc).__name__}: {exc})")
-        return False
-    return True
-
-
-def read_all(records: Sequence[GoldRecord], pipe: Pipeline,
-             settings: Settings) -> tuple[list[DocumentReading], float]:
-    docs = [r.document() for r in records]
-    t0 = time.perf_counter()
-    readings: list[DocumentReading] = []
-    for start in range(0, len(docs), settings.reading.batch_size):
-        readings.extend(_run_keep_scratch(pipe, docs[start : start + settings.reading.batch_size]))
-    return readings, time.perf_counter() - t0
-
-
-def end_to_end_benchmark(dev: list[GoldRecord], sample: list[GoldRecord], k: int,
-                         codebook: Codebook, settings: Settings) -> None:
-    """One reading run over dev; each fold's coders (trained without that fold) code it;
-    reading and codes are then scored together on one matching (exitlens.evaluation)."""
-    pipe = Pipeline(READING_STAGES, settings)
-    pipe.run_batch([r.document() for r in dev[:2]])  # warm up: time steady-state work
-    context = pipe.context
-    readings, t_read = read_all(dev, pipe, settings)
-    reading_ev = score_reading(dev, readings)
-    # Code stage with the shipped models: timing only.
-    stage = CodeStage()
-    stage.process(readings[:2], context)
-    t1 = time.perf_counter()
-    stage.process(readings, context)
-    t_code = time.perf_counter() - t1
-    # Cross-validated coding figures: every reading coded by coders that never saw it.
-    for fold in kfold_indices(len(dev), k):
-        held = set(fold)
-        train = [r for i, r in enumerate(dev) if i not in held] + sample
-        fold_readings = [readings[i] for i in fold]
-        for r in fold_readings:
-            r.codings = []
-        CodeStage(fold_coders(train, codebook, context)).process(fold_readings, context)
-    ev, baseline = score_codes(dev, readings, codebook)
-    n_gold = sum(len(r.defectors) for r in dev)
-    n_found = sum(len(r.defectors()) for r in readings)
-    print(f"\n## End to end ({n_gold} gold defectors, {n_found} predicted, {k}-fold CV)")
-    print(f"reading: defectors P {reading_ev.precision:.2f} R {reading_ev.recall:.2f} "
-          f"F1 {reading_ev.f1:.3f}; gold evidence quotes covered "
-          f"{reading_ev.evidence_found}/{reading_ev.evidence_total}")
-    print(f"keyword baseline: {summary(baseline)}")
-    print(f"ensemble:         {summary(ev)}")
-    print(ratios(ev, baseline))
-    print(format_table(ev, baseline, title="ensemble (end to end), baseline F1 beside:"))
-    # Speed: bare spaCy over the same paragraphs.
-    from exitlens.reading.nlp import load_spacy
-    from exitlens.reading.segment import paragraphs
-
-    nlp = load_spacy(settings.reading.spacy_model)
-    paras = [p.text_of(r.text) for r in dev for p in paragraphs(r.text)]
-    list(nlp.pipe(paras[:5]))
-    t2 = time.perf_counter()
-    list(nlp.pipe(paras, batch_size=50))
-    t_spacy = time.perf_counter() - t2
-    total = t_read + t_code
-    print(f"\n## Speed ({len(dev)} documents)")
-    print(f"reading stages {t_read:.2f} s + code stage {t_code:.2f} s = {total:.2f} s; "
-          f"bare spaCy nlp.pipe {t_spacy:.2f} s; ratio {total / t_spacy:.2f}x (target <= 3x)")
-
-
-def sample_benchmark(dev: list[GoldRecord], sample: list[GoldRecord], codebook: Codebook,
-                     settings: Settings, end_to_end: bool) -> None:
-    """Held-out figures on the bundled sample corpus labels: coders trained on ALL dev
-    records only (never on the sample), tested on the sample."""
-    from exitlens.coding.training import oracle_items
-
-    context = PipelineContext(settings)
-    coders = fold_coders(dev, codebook, context)
-    gold: list[set[str]] = []
-    pred: list[set[str]] = []
-    for rec in sample:
-        items, golds = oracle_items(rec)
-        verdicts = [c.code(items, codebook) for c in coders]
-        for j in range(len(items)):
-            merged = [r for v in verdicts for r in v[j]]
-            sugg = combine(merged, settings.coding.coder_weights, settings.coding.min_confidence)
-            pred.append({x.code for x in sugg})
-        gold.extend(golds)
-    base = [keyword_baseline(rec.text) for rec in sample for _ in rec.defectors]
-    labelled, fold_map = label_scheme(True)
-    ev = evaluate_codes(gold, pred, codebook, labelled=labelled, fold=fold_map)
-    bev = evaluate_codes(gold, base, codebook, labelled=labelled, fold=fold_map)
-    print(f"\n## Sample corpus labels ({len(gold)} defectors; trained on dev only)")
-    print(f"oracle attribution: {summary(ev)}")
-    print(f"keyword baseline:   {summary(bev)}")
-    if end_to_end:
-        pipe = Pipeline(READING_STAGES, settings)
-        readings, _ = read_all(sample, pipe, settings)
-        CodeStage(coders).process(readings, pipe.context)
-        e2e, e2e_base = score_codes(sample, readings, codebook)
-        r = score_reading(sample, readings)
-        print(f"end to end:         {summary(e2e)}  (defectors P {r.precision:.2f} "
-              f"R {r.recall:.2f})")
-        print(f"keyword baseline:   {summary(e2e_base)}")
-
-
-def ratios(ev: CodeEvaluation, base: CodeEvaluation) -> str:
-    parts = []
-    for dim in ("exit", "join"):
-        b = base.micro[dim].f1
-        parts.append(f"{dim} {ev.micro[dim].f1 / b:.2f}x baseline" if b else f"{dim} -")
-    return "micro-F1 ratio: " + ", ".join(parts)
-
-
-def _run_keep_scratch(pipe: Pipeline, docs: Sequence[Document]) -> list[DocumentReading]:
-    readings = [DocumentReading(document=d) for d in docs]
-    for stage in pipe.stages:
-        stage.process(readings, pipe.context)
-    return readings
+def rare_line(ev: CodeEvaluation) -> str:
+    return "rare codes F1: " + ", ".join(
+        f"{c} {ev.per_code[c].f1:.2f}/{ev.per_code[c].support}" for c in RARE
+        if c in ev.per_code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--oracle-only", action="store_true")
-    parser.add_argument("--extra", choices=("sample", "all"), default="sample",
-                        help="extra training data for every fold: the sample corpus labels, "
-                             "or those plus every fictional set in benchmarks/devdata")
+    parser.add_argument("--extra", choices=("none", "sample"), default="sample",
+                        help="extra training data for every fold: the bundled fictional "
+                             "sample corpus labels (default: the shipped recipe), or none")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--tables", action="store_true",
+                        help="per-code table for every coder (default: ensemble only)")
     args = parser.parse_args(argv)
-    if not args.dev.is_file():
-        print(f"skipped: {args.dev} not found")
+    paths = [args.eval_dir / name for name in REAL_SETS if (args.eval_dir / name).is_file()]
+    if not paths:
+        print(f"skipped: no real labelled set in {args.eval_dir}")
         return 0
-    dev = load_gold(args.dev)
-    sample = load_gold(SAMPLE)
-    # Our own fictional labelled sets: extra training data for every fold (never dev).
-    sets = FICTIONAL_SETS if args.extra == "all" else []
-    extra = sample + [r for path in sets for r in load_gold(path)]
-    print(f"extra training data for every fold: {len(extra)} fictional documents "
-          f"({', '.join(p.name for p in [SAMPLE, *sets])})")
+    records = [r for p in paths for r in load_gold(p)]
+    extra = load_gold(SAMPLE) if args.extra == "sample" else []
     settings = Settings()
     codebook = load_codebook()
-    t = time.perf_counter()
-    oracle_benchmark(dev, extra, args.folds, codebook, settings)
-    print(f"(oracle benchmark {time.perf_counter() - t:.1f} s)")
-    e2e = not args.oracle_only and reading_stages_available(settings)
-    if e2e:
-        end_to_end_benchmark(dev, extra, args.folds, codebook, settings)
-    sample_benchmark(dev, sample, codebook, settings, e2e)
+    t0 = time.perf_counter()
+    fv = cross_validated_verdicts(records, settings, k=args.folds, extra_train=extra,
+                                  codebook=codebook)
+    evs = score_verdicts(fv, settings, codebook)
+    elapsed = time.perf_counter() - t0
+    print(f"# Coding, oracle attribution, grouped {len(fv.folds)}-fold CV over "
+          f"{', '.join(p.name for p in paths)}: {len(records)} documents, "
+          f"{len(fv.gold)} labelled defectors; extra training: "
+          f"{'sample labels' if extra else 'none'} ({elapsed:.0f} s)")
+    for name, ev in evs.items():
+        print(f"{name:>10}: {summary(ev)}")
+        print(f"{'':>10}  {rare_line(ev)}")
+    for name, ev in evs.items():
+        if name == "baseline" or (name != "ensemble" and not args.tables):
+            continue
+        print(format_table(ev, evs["baseline"],
+                           title=f"\n{name} (oracle attribution), baseline F1 beside:"))
+    if args.json:
+        args.json.write_text(json.dumps({k: v.as_dict() for k, v in evs.items()}, indent=1),
+                             encoding="utf-8")
     return 0
 
 

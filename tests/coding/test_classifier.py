@@ -82,11 +82,13 @@ def test_coder_skipped_without_model(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ClassifierCoder(PipelineContext(settings))
 
 
-def test_builtin_model_is_the_sample_one() -> None:
+def test_builtin_model_records_what_it_was_trained_on() -> None:
     path = resolve_model_path(None, None)
-    assert path is not None
-    note = load_model(path).meta["note"]
-    assert "fictional" in note and "sample_gold.jsonl" in note
+    assert path is not None and path.name == "classifier-builtin"
+    meta = load_model(path).meta
+    assert meta["trained_on"] and not any("lockbox" in name for name in meta["trained_on"])
+    assert all(name in meta["note"] for name in meta["trained_on"])
+    assert set(meta["thresholds"].split()) == {"fixed", "0.5"}
 
 
 def test_cross_validation_never_tests_on_training_records(context: PipelineContext) -> None:
@@ -114,13 +116,13 @@ def test_cross_validation_never_tests_on_training_records(context: PipelineConte
 
 def test_thresholds_are_cross_validated_only_with_enough_documents(
         context: PipelineContext, codebook: Codebook) -> None:
-    few = train_classifier(SYNTHETIC, codebook, get_embedder(context))
+    few = train_classifier(SYNTHETIC, codebook, get_embedder(context), threshold=None)
     assert few.meta["thresholds"] == "constant"
     assert set(few.thresholds.values()) == {0.5}
     # 24 documents of two sentences each: enough for a 4-fold threshold search
     many = [LabelledSentence(ex.text, ex.codes, f"doc-{i}-{j}")
             for j in range(3) for i, ex in enumerate(SYNTHETIC[:8])]
-    model = train_classifier(many, codebook, get_embedder(context))
+    model = train_classifier(many, codebook, get_embedder(context), threshold=None)
     assert model.meta["thresholds"] == "cross-validated per code"
     assert all(0.5 <= t <= 0.95 for t in model.thresholds.values())
     assert set(model.thresholds) == set(model.estimators)

@@ -79,4 +79,4 @@ def test_calibrate_and_save(context: PipelineContext, codebook: Codebook,
     path = save_thresholds(data, tmp_path)
     loaded = load_thresholds(tmp_path)
     assert loaded["thresholds"] == data["thresholds"] and path.is_file()
-    assert "sample" in load_thresholds(tmp_path / "none").get("note", "")
+    assert "dev.jsonl" in load_thresholds(tmp_path / "none").get("note", "")

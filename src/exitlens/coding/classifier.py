@@ -9,17 +9,21 @@ several codes and codes have very different amounts of data.
 
 Training units are sentences: a sentence is positive for the codes whose evidence
 it holds and negative otherwise (other sentences of the same documents supply the
-negatives). At coding time a defector gets a code when one of their evidence
-units scores above the code's threshold.
+negatives); each code's definition and example phrases from the codebook are extra,
+weighted positives, so codes with few labelled defectors still have a signal. Every
+code uses one fixed decision threshold (per-code thresholds fitted on a few dozen
+defectors overfit). At coding time a defector gets a code when one of their evidence
+units scores above it; codes that fewer than ``MIN_DEFECTORS`` labelled defectors
+carried in training are left to the rules and embedding coders.
 
 Models are versioned directories ``<model_dir>/classifier/model-YYYYMMDD-HHMMSS``
 holding ``model.joblib``, ``meta.json`` (version, codebook fingerprint, training
 size, date, codes) and the embedding thresholds calibrated with it. The coder loads
 the configured version, else the newest one in ``coding.model_dir`` (the project's
-``<db-stem>.models`` folder), else the built-in model, which is trained only on the
-bundled *fictional* sample corpus labels — a starting point, not a validated model.
-Long units are scored whole and clause by clause (best of both), and long labelled
-sentences also train as their clauses.
+``<db-stem>.models`` folder), else the built-in model ``data/coding/classifier-builtin``,
+trained on the real labelled sets named in its meta (``trained_on``) together with
+their grouped cross-validation figures. Long units are scored whole and clause by
+clause (best of both), and long labelled sentences also train as their clauses.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ class LabelledSentence:
     text: str
     codes: set[str] = field(default_factory=set)
     group: str = ""  # the document it comes from: cross-validation folds keep documents whole
+    weight: float = 1.0  # sample weight in training
 
 
 @dataclass
@@ -126,6 +131,26 @@ def examples_from_gold(records: Iterable[GoldRecord], codebook: Codebook,
     return out
 
 
+CODEBOOK_WEIGHT = 5.0
+CODEBOOK_GROUP = "codebook"
+
+
+def examples_from_codebook(codebook: Codebook, weight: float = CODEBOOK_WEIGHT,
+                           codes: Iterable[str] | None = None) -> list[LabelledSentence]:
+    """Each code's definition and example phrases as positives for its top-level code
+    (weighted): codes with few labelled defectors still have a signal, and the model
+    learns what the codebook means rather than only what a handful of pages said."""
+    wanted = set(codes) if codes is not None else None
+    out: list[LabelledSentence] = []
+    for code in codebook:
+        root = codebook.root(code.id)
+        if wanted is not None and root not in wanted:
+            continue
+        out.extend(LabelledSentence(t, {root}, f"{CODEBOOK_GROUP}:{root}", weight)
+                   for t in code.prototype_texts())
+    return out
+
+
 def examples_from_readings(readings: Iterable[DocumentReading],
                            codebook: Codebook) -> list[LabelledSentence]:
     """Units from reviewed codings: accepted → positive, rejected → negative for its code."""
@@ -173,26 +198,36 @@ def featurize(texts: Sequence[str], codebook: Codebook, embedder: Embedder,
 
 def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
                      embedder: Embedder, *, c: float = 0.5, min_positives: int = 2,
+                     threshold: float | None = DEFAULT_THRESHOLD,
                      note: str = "") -> ClassifierModel:
-    """Fit one logistic regression per top-level code with enough positives."""
+    """Fit one logistic regression per top-level code with enough positives.
+
+    ``threshold`` is the one decision threshold every code uses (measured: per-code
+    thresholds searched on 2–26 positive defectors per code overfit); None searches
+    one per code on document folds of the training data (kept for comparison).
+    """
     from sklearn.linear_model import LogisticRegression
 
     codes = codebook.codes_in(top_level=True)
     protos = build_prototypes(embedder, codebook)
     x = featurize([e.text for e in examples], codebook, embedder, protos, codes)
+    w = np.array([e.weight for e in examples], dtype=np.float64)
     estimators: dict[str, Any] = {}
     positives: dict[str, int] = {}
     thresholds: dict[str, float] = {}
-    folds = _document_folds([e.group for e in examples], k=4, min_documents=20)
+    folds = (_document_folds([e.group for e in examples], k=4, min_documents=20)
+             if threshold is None else [])
     for code in codes:
         y = np.array([code in e.codes for e in examples], dtype=np.int64)
         positives[code] = int(y.sum())
         if y.sum() < min_positives or y.sum() == len(y):
             continue
         est = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
-        est.fit(x, y)
+        est.fit(x, y, sample_weight=w)
         estimators[code] = est
-        thresholds[code] = _calibrated_threshold(x, y, folds, c) if folds else DEFAULT_THRESHOLD
+        thresholds[code] = (threshold if threshold is not None else
+                            _calibrated_threshold(x, y, folds, c) if folds
+                            else DEFAULT_THRESHOLD)
     meta = {
         "format": FORMAT_VERSION,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -206,7 +241,8 @@ def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
         "C": c,
         "note": note,
     }
-    meta["thresholds"] = "cross-validated per code" if folds else "constant"
+    meta["thresholds"] = (f"fixed {threshold}" if threshold is not None else
+                          "cross-validated per code" if folds else "constant")
     return ClassifierModel(codes, estimators, thresholds, meta)
 
 
@@ -250,6 +286,21 @@ def _calibrated_threshold(x: np.ndarray, y: np.ndarray, folds: Sequence[np.ndarr
         if f1 >= best_f1:
             best_f1, best_t = f1, float(round(t, 2))
     return best_t
+
+
+MIN_DEFECTORS = 10
+
+
+def backed_off_codes(model: ClassifierModel) -> set[str]:
+    """Codes the classifier leaves to the other coders: fewer than ``min_defectors``
+    labelled defectors carried them in training (measured by grouped CV: on such codes
+    the learned model adds false positives, not recall). Models trained on bare
+    sentences (no defector counts in their meta) back off from nothing."""
+    counts = model.meta.get("positive_defectors")
+    if not isinstance(counts, dict):
+        return set()
+    floor = int(model.meta.get("min_defectors", MIN_DEFECTORS))
+    return {c for c in model.codes if int(counts.get(c, 0)) < floor}
 
 
 def predict_units(model: ClassifierModel, texts: Sequence[str], codebook: Codebook,
@@ -391,7 +442,7 @@ def describe_active_models(settings: Settings) -> dict[str, Any]:
 
 
 def default_model_path() -> Path:
-    return Path(str(resources.files("exitlens").joinpath("data/coding/classifier-sample")))
+    return Path(str(resources.files("exitlens").joinpath("data/coding/classifier-builtin")))
 
 
 def resolve_model_path(model_dir: str | Path | None, choice: str | None) -> Path | None:
@@ -435,6 +486,7 @@ class ClassifierCoder:
         pieces = [item.scoring_pieces() for item in items]
         texts = [t for item_texts, _ in pieces for t in item_texts]
         probs = predict_units(self.model, texts, codebook, self.embedder, protos)
+        skip = backed_off_codes(self.model)
         results: list[list[CodingResult]] = []
         for item, block in zip(items, _per_unit_max(probs, items, pieces), strict=True):
             n = len(item.units)
@@ -444,7 +496,7 @@ class ClassifierCoder:
                 best = block.max(axis=0)
                 for j, code in enumerate(self.model.codes):
                     t = self.model.thresholds.get(code, DEFAULT_THRESHOLD)
-                    if code in codebook and best[j] >= t:
+                    if code in codebook and code not in skip and best[j] >= t:
                         found.append(CodingResult(code, item.units[int(best_unit[j])],
                                                   float(best[j]), self.name))
             results.append(sorted(found, key=lambda r: -r.confidence))
