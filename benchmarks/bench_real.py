@@ -164,10 +164,11 @@ def fold_plan(records: Sequence[GoldRecord], k: int) -> list[tuple[list[int], li
 
 
 def fit_role_fold(records: Sequence[GoldRecord], examples: Sequence[RoleExample],
-                  train: Sequence[int], inner_k: int = 5) -> Any:
-    """The fold's role model: fitted on the training documents' people only, threshold
-    by grouped CV inside the training documents."""
-    train_records = [records[i] for i in train]
+                  train: Sequence[int], inner_k: int = 5,
+                  extra: Sequence[GoldRecord] = ()) -> Any:
+    """The fold's role model: fitted on the training documents' people only (plus the
+    ``extra`` records' people, if any), threshold by grouped CV inside them."""
+    train_records = [records[i] for i in train] + list(extra)
     group_of: dict[str, str] = {}
     for j, inner in enumerate(grouped_folds(train_records, k=inner_k)):
         for i in inner:
@@ -293,6 +294,13 @@ def split_figures(label: str, records: Sequence[GoldRecord],
     return out
 
 
+def fictional_sets() -> list[GoldRecord]:
+    """Our own fictional labelled sets (sample corpus labels, benchmarks/devdata)."""
+    paths = [ROOT / "src" / "exitlens" / "data" / "sample_gold.jsonl",
+             *sorted((ROOT / "benchmarks" / "devdata").glob("dev*_gold.jsonl"))]
+    return [r for p in paths if p.is_file() for r in load_gold(p)]
+
+
 def load_real_sets(eval_dir: Path) -> tuple[list[GoldRecord], list[str]]:
     records: list[GoldRecord] = []
     names: list[str] = []
@@ -310,8 +318,8 @@ def progress(message: str, since: float) -> None:
 
 
 def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook: Codebook,
-                    k: int, tmp: Path) -> tuple[dict[str, Figures], dict[str, Any],
-                                                list[Parsed]]:
+                    k: int, tmp: Path, code: bool = True, extra: Sequence[GoldRecord] = ()
+                    ) -> tuple[dict[str, Figures], dict[str, Any], list[Parsed]]:
     t0 = time.perf_counter()
     parsed = parse_all(records, settings)
     t_parse = time.perf_counter() - t0
@@ -319,25 +327,29 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     # Rules alone (nothing learned): also the source of every person's features and label.
     rules = decide(parsed, with_role_model(settings, "none"))
     examples = examples_from_readings(records, rules, "real")
+    if extra:
+        extra_rules = decide(parse_all(extra, settings), with_role_model(settings, "none"))
+        examples += examples_from_readings(extra, extra_rules, "fictional")
     rules_readings = [snapshot(r) for r in rules]
     readings: list[DocumentReading | None] = [None] * len(records)
     context = PipelineContext(settings)
     fold_info = []
     for j, (train, held) in enumerate(fold_plan(records, k)):
-        model = fit_role_fold(records, examples, train)
+        model = fit_role_fold(records, examples, train, extra=extra)
         path = save_role_model(model, tmp / f"role_fold{j}.json")
         held_parsed = [parsed[i] for i in held]
         decided = decide(held_parsed, with_role_model(settings, str(path)))
-        coders = fold_coders([records[i] for i in train], codebook, context)
-        progress(f"fold {j}: role model and coders fitted", t0)
-        CodeStage(coders).process(decided, context)
-        progress(f"fold {j}: coded", t0)
+        if code:
+            coders = fold_coders([records[i] for i in train], codebook, context)
+            progress(f"fold {j}: role model and coders fitted", t0)
+            CodeStage(coders).process(decided, context)
+            progress(f"fold {j}: coded", t0)
         for i, r in zip(held, decided, strict=True):
             readings[i] = snapshot(r)
         fold_info.append({"fold": j, "held_out": len(held), "train": len(train),
                           "threshold": model.threshold})
     done = [r for r in readings if r is not None]
-    zero = zero_shot_codes(done, context, codebook)
+    zero = zero_shot_codes(done, context, codebook) if code else None
     out = split_figures("grouped CV", records, done, codebook, zero)
     rules_only = split_figures("rules alone (no learning; rules written with dev in view)",
                                records, rules_readings, codebook, None)
@@ -382,6 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--lockbox", type=Path, default=None,
                         help="fit on all real sets, score this file (aggregates only)")
+    parser.add_argument("--with-fictional", action="store_true",
+                        help="add our fictional labelled sets to every fold's role-model "
+                             "training data")
+    parser.add_argument("--reading-only", action="store_true",
+                        help="skip the coders (defector and profile figures only; quick)")
     parser.add_argument("--no-shipped", action="store_true",
                         help="skip the shipped-model (not evidence) figures")
     args = parser.parse_args(argv)
@@ -403,16 +420,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"real labelled sets: {', '.join(names)} ({len(records)} documents); "
                   f"grouped {args.folds}-fold CV")
-            figs, info, parsed = cross_validated(records, settings, codebook, args.folds, tmp)
+            figs, info, parsed = cross_validated(records, settings, codebook, args.folds, tmp,
+                                                code=not args.reading_only,
+                                                extra=fictional_sets() if args.with_fictional
+                                                else [])
             results.update(info)
             for key in ("all", "en", "other"):
                 if key in figs:
-                    print_figures(figs[key], per_code=key == "all")
+                    print_figures(figs[key], per_code=key == "all" and not args.reading_only)
             for key in ("rules_all", "rules_en", "rules_other"):
                 if key in figs:
                     print_figures(figs[key], per_code=False)
             results["cv"] = {k: f.summary() for k, f in figs.items()}
-            if not args.no_shipped:
+            if not (args.no_shipped or args.reading_only):
                 ship = shipped(records, parsed, settings, codebook)
                 for key in ("all", "en", "other"):
                     if key in ship:

@@ -132,7 +132,7 @@ def choose_threshold(examples: Sequence[RoleExample], scores: Sequence[float],
     """The threshold with the best cross-validated F1 of rules plus promotions; ties go
     to the higher (more conservative) threshold."""
     best = (-1.0, 0.9)
-    for t in [round(0.5 + 0.05 * i, 2) for i in range(10)]:
+    for t in [round(0.3 + 0.05 * i, 2) for i in range(14)]:
         f = combined_f1(examples, scores, t, total_gold)[2]
         if f >= best[0]:
             best = (f, t)
