@@ -14,6 +14,7 @@ unless a human has reviewed any of their codings; reviewed analyses are kept
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, exists, select
@@ -65,14 +66,26 @@ def _span(start: int | None, end: int | None) -> Span | None:
 
 
 def store_reading(
-    session: Session, reading: DocumentReading, fingerprint: str, stage_names: list[str], actor: str
+    session: Session,
+    reading: DocumentReading,
+    fingerprint: str,
+    stage_names: list[str],
+    actor: str,
+    extra_notes: Sequence[dict[str, Any]] = (),
 ) -> int:
-    """Write one document's results (caller commits). Returns the analysis id."""
+    """Write one document's results (caller commits). Returns the analysis id.
+
+    ``extra_notes`` are structured notes about the whole document (e.g.
+    ``{"code": "language_not_covered", ...}``), stored after the pipeline's own text notes.
+    """
     doc_id = reading.document.id
     assert doc_id is not None, "only stored documents can be analysed"
     _drop_superseded(session, doc_id, fingerprint)
     analysis = AnalysisRow(
-        document_id=doc_id, fingerprint=fingerprint, stages=stage_names, notes=list(reading.notes)
+        document_id=doc_id,
+        fingerprint=fingerprint,
+        stages=stage_names,
+        notes=[*reading.notes, *extra_notes],
     )
     session.add(analysis)
     session.flush()
@@ -185,8 +198,11 @@ def load_reading(session: Session, document: Document) -> DocumentReading | None
     if analysis_id is None:
         return None
     analysis = session.get(AnalysisRow, analysis_id)
+    # Only the pipeline's own text notes: structured document notes (language coverage)
+    # are reported by ``analyze``, so SPEC §3 records match ``extract``'s.
     reading = DocumentReading(
-        document=document, notes=list(analysis.notes or []) if analysis else []
+        document=document,
+        notes=[n for n in (analysis.notes or []) if isinstance(n, str)] if analysis else [],
     )
     person_rows = list(
         session.scalars(

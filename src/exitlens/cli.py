@@ -279,7 +279,12 @@ def extract(
         message = escape(o.message or "")
         err.print(f"[red]failed[/red] {escape(o.locator)}: {message} [dim]({o.code})[/dim]")
 
-    records = run_extract(paths, settings, on_problem)
+    def on_note(source: str, note: dict[str, str]) -> None:
+        # Names the file and the language only: never document text.
+        line = f"warning[{note['code']}] {source}: {note['message']}"
+        err.print(f"[yellow]{escape(line)}[/yellow]")
+
+    records = run_extract(paths, settings, on_problem, on_note)
     if fmt is OutputFormat.json:
         emit_json(list(records))
     else:
@@ -316,6 +321,10 @@ def analyze(
     else:
         for doc_id, error in report.failed:
             err.print(f"[red]failed[/red] document {doc_id}: {escape(error)}")
+        for note in report.notes:
+            where = f" ({note['source']})" if note.get("source") else ""
+            line = f"warning[{note['code']}] document {note['document_id']}{where}: "
+            out.print(f"[yellow]{escape(line + note['message'])}[/yellow]")
         out.print(
             f"analysed {len(report.analysed)} documents ({report.defectors} defectors); "
             f"{status['up_to_date']} of {status['documents']} documents are up to date"

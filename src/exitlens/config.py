@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
+from .language import LanguageError, validate_language_codes
 
 DEFAULT_DB = "exitlens.db"
 CONFIG_FILE_NAME = "exitlens.yaml"
@@ -76,6 +77,20 @@ class ReadingSettings(_Section):
         "to defector (see scripts/train_role_model.py); default: the built-in one; \"none\" "
         "switches it off so the rules decide alone.",
     )
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="ISO 639-1 codes of the languages the reading models cover. Documents "
+        "detected (or stated) to be in another language are still read, but their analysis "
+        "carries a `language_not_covered` note: defectors may be missed.",
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        try:
+            return validate_language_codes(value)
+        except LanguageError as exc:
+            raise ValueError(exc.message) from None
 
 
 class LlmSettings(_Section):

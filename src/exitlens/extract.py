@@ -14,6 +14,7 @@ from typing import Any
 from .config import Settings
 from .errors import IngestError
 from .ingest.runner import FileOutcome, parse_file, plan_inputs, prepare_item, read_file_bytes
+from .language import covered_languages, language_note
 from .model import Document
 from .pipeline import Pipeline
 from .records import reading_record
@@ -51,16 +52,28 @@ def read_documents(
                 text=extracted.text, title=extracted.title, author=extracted.author,
                 outlet=extracted.outlet, url=extracted.url, source_path=label,
                 published=extracted.published, kind=extracted.kind or "unknown",
-                fmt=extracted.fmt, meta=extracted.meta,
+                fmt=extracted.fmt, language=extracted.language, meta=extracted.meta,
             )
 
 
 def extract(
-    paths: Iterable[str | Path], settings: Settings, on_problem: Callable[[FileOutcome], None]
+    paths: Iterable[str | Path],
+    settings: Settings,
+    on_problem: Callable[[FileOutcome], None],
+    on_note: Callable[[str, dict[str, str]], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """SPEC §3 records for the given files, in input order."""
+    """SPEC §3 records for the given files, in input order.
+
+    ``on_note(source, note)`` hears of each document in a language outside
+    ``reading.languages`` (a ``language_not_covered`` note); it is still read.
+    """
     pipeline = Pipeline(settings.reading.stages, settings)
     docs = list(read_documents(paths, settings, on_problem))
+    covered = covered_languages(settings)
+    for label, doc in docs:
+        note = language_note(doc.language, covered)
+        if note is not None and on_note is not None:
+            on_note(label, note)
     labels = [label for label, _ in docs]
     for label, reading in zip(labels, pipeline.run(d for _, d in docs), strict=True):
         yield reading_record(reading, label)

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import defer
 
 from .analysis import (
@@ -40,6 +40,7 @@ from .config import (
 )
 from .errors import ExitlensError, NotFoundError
 from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
+from .language import covered_languages, detect_language, language_note
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
@@ -64,6 +65,7 @@ class DocumentSummary:
     source_path: str | None
     n_chars: int
     text_sha256: str
+    language: str | None
     n_sources: int
     near_duplicates: list[int]
 
@@ -77,6 +79,9 @@ class AnalyzeReport:
     analysed: list[int] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
     defectors: int = 0
+    # Per-document notes of this run, e.g. {"document_id": 3, "source": "a.txt",
+    # "code": "language_not_covered", "language": "de", "message": "German (de): …"}.
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +89,7 @@ class AnalyzeReport:
             "analysed": len(self.analysed),
             "defectors": self.defectors,
             "failed": [{"document_id": d, "error": e} for d, e in self.failed],
+            "notes": list(self.notes),
         }
 
 
@@ -261,6 +267,7 @@ class Project:
                     source_path=doc.source_path,
                     n_chars=doc.n_chars,
                     text_sha256=doc.text_sha256,
+                    language=doc.language,
                     n_sources=n or 0,
                     near_duplicates=sorted(links.get(doc.id, set())),
                 )
@@ -404,6 +411,10 @@ class Project:
 
         Each document's results commit atomically; a killed run resumes where it stopped.
         A document that makes the pipeline fail is reported and skipped, not fatal.
+        A document stored without a language (ingested before languages were detected) gets
+        its detected language in the same transaction as its results; one in a language
+        outside ``reading.languages`` is still read, and its analysis carries a
+        ``language_not_covered`` note (also in ``report.notes``).
         """
         fingerprint = self.analysis_fingerprint()
         with self.db.session() as session:
@@ -414,12 +425,35 @@ class Project:
             on_planned(len(pending))
         report = AnalyzeReport(fingerprint=fingerprint)
         pipeline = self.pipeline()
+        covered = covered_languages(self.settings)
         batch_size = self.settings.reading.batch_size
         for i in range(0, len(pending), batch_size):
             docs = list(self.iter_documents(pending[i : i + batch_size]))
+            detected: set[int] = set()
+            for doc in docs:
+                if doc.language is None:
+                    guess = detect_language(doc.text)
+                    if guess is not None and doc.id is not None:
+                        doc.language = guess.code
+                        detected.add(doc.id)
             for reading in self._read_isolating_failures(pipeline, docs, report):
+                doc = reading.document
+                note = language_note(doc.language, covered)
                 with self.db.session() as session:
-                    store_reading(session, reading, fingerprint, pipeline.stage_names, self.actor)
+                    if doc.id in detected:
+                        session.execute(
+                            update(DocumentRow)
+                            .where(DocumentRow.id == doc.id, DocumentRow.language.is_(None))
+                            .values(language=doc.language)
+                        )
+                    store_reading(
+                        session, reading, fingerprint, pipeline.stage_names, self.actor,
+                        extra_notes=[note] if note else [],
+                    )
+                if note is not None:
+                    report.notes.append(
+                        {"document_id": doc.id, "source": doc.source_path, **note}
+                    )
                 report.analysed.append(reading.document.id or 0)
                 report.defectors += len(reading.defectors())
                 if on_document:

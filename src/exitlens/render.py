@@ -41,7 +41,8 @@ def progress_hooks(console: Console, label: str, show: bool) -> Iterator[Progres
 
 def documents_table(docs: Sequence[DocumentSummary], title: str | None = None) -> Table:
     table = Table(
-        "id", "title", "outlet", "published", "kind", "fmt", "chars", "reprint of", title=title
+        "id", "title", "outlet", "published", "kind", "fmt", "lang", "chars", "reprint of",
+        title=title,
     )
     for d in docs:
         table.add_row(
@@ -51,6 +52,7 @@ def documents_table(docs: Sequence[DocumentSummary], title: str | None = None) -
             escape(d.published or ""),
             d.kind,
             d.fmt,
+            d.language or "",
             str(d.n_chars),
             ",".join(map(str, d.near_duplicates)),
         )

@@ -144,3 +144,28 @@ def test_pg_analysis_round_trip_and_resume(pg_project: Project, tmp_path: Path) 
     reading = pg_project.reading(1)
     assert reading is not None
     assert reading.quotes[0].span.text_of(reading.document.text).startswith('"I stood guard')
+
+
+def test_pg_language_stored_filled_and_noted(pg_project: Project, tmp_path: Path) -> None:
+    """documents.language is stored at ingest, filled at analyze time when missing, and an
+    uncovered language is noted with the analysis, on PostgreSQL as on SQLite."""
+    from sqlalchemy import update
+
+    from exitlens.store.schema import AnalysisRow, DocumentRow
+    from tests.test_language import ENGLISH, GERMAN
+
+    (tmp_path / "de.txt").write_text(GERMAN, encoding="utf-8")
+    (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    assert pg_project.ingest([tmp_path / "de.txt", tmp_path / "en.txt"]).ok
+    langs = {Path(d.source_path or "").name: d.language for d in pg_project.documents()}
+    assert langs == {"de.txt": "de", "en.txt": "en"}
+    with pg_project.db.session() as session:
+        session.execute(update(DocumentRow).values(language=None))
+    pg_project.settings = Settings.model_validate({"reading": {"stages": ["segment"]}})
+    report = pg_project.analyze()
+    assert [n["language"] for n in report.notes] == ["de"]
+    langs = {Path(d.source_path or "").name: d.language for d in pg_project.documents()}
+    assert langs == {"de.txt": "de", "en.txt": "en"}
+    with pg_project.db.session() as session:
+        notes = {row.document_id: row.notes for row in session.query(AnalysisRow)}
+    assert sorted(len(n) for n in notes.values()) == [0, 1]

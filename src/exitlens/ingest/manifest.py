@@ -1,8 +1,8 @@
 """CSV manifests: attach url/outlet/date/kind (and title/author) to files.
 
 Header: ``path`` (required, relative to the CSV's folder or absolute) plus any of
-``url, outlet, published`` (or ``date``), ``kind, title, author``. Values given
-here override what the file itself says (an HTML page's own metadata is often
+``url, outlet, published`` (or ``date``), ``kind, title, author, language`` (ISO
+639-1). Values given here override what the file itself says (an HTML page's own metadata is often
 the aggregator's, not the original outlet's).
 """
 
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import IngestError
+from ..language import normalize_language
 from ..model import DOCUMENT_KINDS
 from .readers import decode_text
 
-OVERRIDE_COLUMNS = ("url", "outlet", "published", "kind", "title", "author")
+OVERRIDE_COLUMNS = ("url", "outlet", "published", "kind", "title", "author", "language")
 
 
 @dataclass
@@ -65,6 +66,14 @@ def read_manifest(path: Path) -> tuple[list[ManifestEntry], list[IngestError]]:
             notes.append(f"{loc}: unknown kind {kind!r} ignored "
                          f"(known: {', '.join(DOCUMENT_KINDS)})")
             overrides.pop("kind")
+        if "language" in overrides:
+            language = normalize_language(overrides["language"])
+            if language is None:
+                notes.append(f"{loc}: language {overrides['language'][:20]!r} is not an "
+                             "ISO 639-1 code; detected instead")
+                overrides.pop("language")
+            else:
+                overrides["language"] = language
         target = Path(rel)
         entries.append(ManifestEntry(target if target.is_absolute() else base / target,
                                      overrides, loc, notes))

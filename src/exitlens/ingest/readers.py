@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from ..errors import IngestError
+from ..language import normalize_language
 from ..model import DOCUMENT_KINDS, normalize_newlines
 from ..registry import Registry
 
@@ -41,6 +42,7 @@ class ExtractedText:
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     record_id: str | None = None  # for multi-document files (JSONL): the record's id
+    language: str | None = None  # ISO 639-1, when the file states it (else detected at ingest)
 
 
 @dataclass
@@ -389,13 +391,18 @@ class JsonlReader:
                 meta["gold"] = {"defectors": extra.pop("defectors"),
                                 "notes": extra.pop("notes", None)}
             meta.update(extra)
+            item_notes = list(notes)
+            language = normalize_language(record.get("language"))
+            if record.get("language") not in (None, "") and language is None:
+                item_notes.append(f"{loc}: language {str(record.get('language'))[:20]!r} is not "
+                                  "an ISO 639-1 code; detected instead")
             items.append(ExtractedText(
                 normalize_newlines(record["text"]), "jsonl",
                 title=_str_or_none(record.get("title")), outlet=_str_or_none(record.get("outlet")),
                 url=_str_or_none(record.get("url")),
                 published=_str_or_none(record.get("published")),
                 kind=kind if kind in DOCUMENT_KINDS else None, meta=meta,
-                notes=list(notes), record_id=record_id,
+                notes=item_notes, record_id=record_id, language=language,
             ))
         return ReadResult(items, problems)
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..config import IngestSettings
 from ..errors import IngestError
+from ..language import detect_language
 from ..model import sha256_text
 from ..store.schema import DocumentLinkRow, DocumentRow, EventRow, SourceRow
 from .dedup import NearDuplicateIndex
@@ -206,12 +207,16 @@ def parse_file(path: Path, data: bytes, reader: Reader | None = None) -> ReadRes
 
 def prepare_item(item: ExtractedText, planned: PlannedFile, locator: str,
                  settings: IngestSettings) -> FileOutcome | None:
-    """Apply the manifest's provenance and notes; a failure outcome when there is no text."""
+    """Apply the manifest's provenance and notes, and detect the language unless the file
+    or the manifest stated it; a failure outcome when there is no text."""
     for key, value in planned.overrides.items():
         setattr(item, key, value)
     item.notes.extend(planned.notes)
     stripped = item.text.strip()
     if len(stripped) >= settings.min_text_chars:
+        if item.language is None:
+            guess = detect_language(item.text)
+            item.language = guess.code if guess else None
         return None
     # A text file holding only whitespace is empty; a PDF/HTML/DOCX page or a JSONL
     # record that yields (next to) no text has no usable text.
@@ -344,7 +349,7 @@ class IngestRunner:
             text_sha256=text_sha, text=item.text, n_chars=len(item.text), title=item.title,
             author=item.author, outlet=item.outlet, url=item.url, source_path=locator,
             published=item.published, kind=item.kind or "unknown", fmt=item.fmt,
-            meta=item.meta, minhash=self.index.to_bytes(sig),
+            language=item.language, meta=item.meta, minhash=self.index.to_bytes(sig),
         )
         session.add(doc)
         session.flush()
