@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import re
 import sys
 import tempfile
 import time
@@ -57,6 +56,7 @@ from exitlens.coding.training import fold_coders
 from exitlens.config import Settings
 from exitlens.evaluation import ReadingEval, align_codes, score_codes, score_reading
 from exitlens.gold import GoldRecord, grouped_folds, load_gold
+from exitlens.language import detect_language
 from exitlens.model import DocumentReading, Person
 from exitlens.pipeline import Pipeline, PipelineContext
 from exitlens.reading.role_training import (
@@ -78,26 +78,8 @@ KEEP = ("role_features", "writer")
 
 
 # --------------------------------------------------------------------------- language
-# TEMPORARY: a crude English check until exitlens.language.detect_language (branch
-# `lang`) is merged; used by this benchmark only.
-_EN_STOPWORDS = frozenset({"the", "and", "of", "to", "in", "was", "he", "she", "they", "that",
-                           "said", "for", "with", "his", "her"})
-
-
-def _temporary_is_english(text: str) -> bool:
-    words = re.findall(r"[a-z]+", text.lower())
-    if not words:
-        return False
-    ascii_share = sum(ch.isascii() for ch in text) / len(text)
-    return ascii_share >= 0.9 and sum(w in _EN_STOPWORDS for w in words) / len(words) >= 0.08
-
-
 def language_of(text: str) -> str:
-    """"en" or "other"."""
-    try:
-        from exitlens.language import detect_language  # type: ignore[import-not-found]
-    except ImportError:
-        return "en" if _temporary_is_english(text) else "other"
+    """"en" or "other" (:func:`exitlens.language.detect_language`; undetected = other)."""
     guess = detect_language(text)
     return "en" if guess is not None and guess.code == "en" else "other"
 

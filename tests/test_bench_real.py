@@ -109,7 +109,7 @@ def test_candidate_recall_counts_people_found_in_any_role() -> None:
     assert score_reading([gold], [reading]).candidate_recall == 0.0
 
 
-def test_temporary_language_split() -> None:
+def test_language_split() -> None:
     bench = load_bench()
     assert bench.language_of("He said that the men and their families were in the town.") == "en"
     assert bench.language_of("Er sagte, dass die Männer mit ihren Familien in der Stadt "
