@@ -9,9 +9,10 @@ rule misses any wording it was not written for.
 This module weighs *soft* evidence together: the rule cues and their strengths, who
 speaks and how much, and broad word families in the sentences about the person and
 in their own quotes (leaving, membership, the group's names, custody, first-person
-narration). A logistic regression over these features, trained on labelled persons
-(our own fictional labelled sets; see ``scripts/train_role_model.py``), gives each
-person a probability of being a defector. The role stage uses it only to *promote*
+narration), and what the rest of the document says (:func:`add_document_features`).
+A logistic regression over these features, trained on the people of the real labelled
+sets (``scripts/train_role_model.py``; judged by grouped cross-validation in
+``benchmarks/bench_real.py``), gives each person a probability of being a defector. The role stage uses it only to *promote*
 people the rules left as "other" or "current member" when the probability is high,
 so the rules' precision is kept and the model adds recall.
 
