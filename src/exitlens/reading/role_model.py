@@ -12,9 +12,10 @@ in their own quotes (leaving, membership, the group's names, custody, first-pers
 narration), and what the rest of the document says (:func:`add_document_features`).
 A logistic regression over these features, trained on the people of the real labelled
 sets (``scripts/train_role_model.py``; judged by grouped cross-validation in
-``benchmarks/bench_real.py``), gives each person a probability of being a defector. The role stage uses it only to *promote*
-people the rules left as "other" or "current member" when the probability is high,
-so the rules' precision is kept and the model adds recall.
+``benchmarks/bench_real.py``), gives each person a probability of being a defector.
+The role stage uses it only to *promote* people the rules left as "other" or
+"current member" when the probability is high, so the rules' precision is kept and
+the model adds recall.
 
 The model is a small JSON file (feature names, scaling, weights, threshold): no
 pickles, readable, and replaceable through ``reading.role_model``.
