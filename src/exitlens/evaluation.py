@@ -20,6 +20,10 @@ fields compared case-insensitively). A field both sides leave null is not counte
 so a pipeline cannot score by saying nothing, and a value the labels lack counts
 as an error. Nationality accuracy is that figure for ``nationality``.
 
+Candidate recall. The share of gold defectors that :func:`match_defectors` pairs with
+*any* person the pipeline found (whatever role it gave them): what a perfect role
+decision could reach, so a miss here is a person never found, not a wrong role.
+
 Evidence. For matched defectors, "gold quotes covered" is the share of labelled evidence
 quotes (found in the text) that some predicted evidence span overlaps (recall of the
 spans the coding stage will read), and "chars on gold quotes" the share of predicted
@@ -103,6 +107,7 @@ class ReadingEval:
     evidence_total: int = 0  # gold evidence quotes of matched defectors (located in the text)
     evidence_chars: int = 0  # characters of predicted evidence of matched defectors
     evidence_hit_chars: int = 0  # of which inside some gold evidence quote of that defector
+    candidates_matched: int = 0  # gold defectors matched to ANY person found, whatever role
     extra_rows: list[MetricRow] = field(default_factory=list)
 
     @property
@@ -122,6 +127,14 @@ class ReadingEval:
     def f1(self) -> float:
         return self.counts.f1
 
+    @property
+    def candidate_recall(self) -> float:
+        """Share of gold defectors matched (:func:`match_defectors`) to any person the
+        pipeline found, whatever role it gave them: the ceiling on defector recall that
+        the role decision can reach."""
+        gold = self.tp + self.fn
+        return self.candidates_matched / gold if gold else 0.0
+
     def field_accuracy(self, name: str) -> float | None:
         correct, counted = self.field_scores.get(name, (0, 0))
         return correct / counted if counted else None
@@ -140,6 +153,9 @@ class ReadingEval:
             MetricRow("defectors", "recall", self.recall, self.tp, self.tp + self.fn),
             MetricRow("defectors", "f1", self.f1, None, None,
                       f"{self.documents} documents"),
+            MetricRow("defectors", "candidate recall", self.candidate_recall,
+                      self.candidates_matched, self.tp + self.fn,
+                      "gold defectors matched to any person found, whatever role"),
         ]
         rows.append(MetricRow(
             "evidence", "gold quotes covered",
@@ -160,7 +176,9 @@ class ReadingEval:
         return {
             "documents": self.documents,
             "defectors": {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                          "precision": self.precision, "recall": self.recall, "f1": self.f1},
+                          "precision": self.precision, "recall": self.recall, "f1": self.f1,
+                          "candidates_matched": self.candidates_matched,
+                          "candidate_recall": self.candidate_recall},
             "evidence": {"gold_quotes_covered": self.evidence_found,
                          "gold_quotes": self.evidence_total,
                          "predicted_chars": self.evidence_chars,
@@ -210,7 +228,7 @@ def score_reading(
     records: Sequence[GoldRecord], readings: Sequence[DocumentReading]
 ) -> ReadingEval:
     """Compare pipeline readings with the gold records (same order)."""
-    tp = fp = fn = 0
+    tp = fp = fn = candidates = 0
     ev_found = ev_total = ev_chars = ev_hit = 0
     fields: dict[str, list[int]] = {name: [0, 0] for name in (*FIELDS, "source_voice")}
     per_doc: list[DocumentResult] = []
@@ -220,6 +238,7 @@ def score_reading(
         tp += len(pairs)
         fp += len(predicted) - len(pairs)
         fn += len(record.defectors) - len(pairs)
+        candidates += len(match_defectors(record.defectors, reading.persons, record.text))
         for gi, pi in pairs:
             g, p = record.defectors[gi], predicted[pi]
             _, gold_spans = g.locate(record.text)
@@ -253,7 +272,7 @@ def score_reading(
         documents=len(records), tp=tp, fp=fp, fn=fn,
         field_scores={k: (v[0], v[1]) for k, v in fields.items()}, per_document=per_doc,
         evidence_found=ev_found, evidence_total=ev_total, evidence_chars=ev_chars,
-        evidence_hit_chars=ev_hit,
+        evidence_hit_chars=ev_hit, candidates_matched=candidates,
     )
 
 

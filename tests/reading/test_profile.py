@@ -652,3 +652,16 @@ def test_shared_nationality_and_demonym_before_occupation(context: PipelineConte
 def test_demonym_of_a_home_is_not_nationality(context: PipelineContext) -> None:
     text = "Farid Oman grew up in a Lebanese household in Sydney."
     assert profile(context, text, "Farid Oman").value("nationality") is None
+
+
+def test_nationality_falls_back_to_the_country_the_text_is_about(
+        context: PipelineContext) -> None:
+    text = ("Ferhat Oz spent two years near Aleppo. Syria, he said, was no place to stay. "
+            "Back in the Syrian countryside the fighting went on.")
+    reading = read(context, text, Who(("Ferhat Oz",)))
+    prof = reading.persons[0].profile
+    assert prof.value("nationality") == "SY"  # no nationality stated: the text's country
+    check_span(reading, prof)
+    stated = profile(context, "Ferhat Oz, a Turkish man, spent two years in Syria near Aleppo "
+                              "and Raqqa.", "Ferhat Oz")
+    assert stated.value("nationality") == "TR"  # a stated nationality wins

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,8 @@ def model_with(weights: dict[str, float], threshold: float = 0.5, bias: float = 
 
 def read_with(model_path: str, text: str) -> DocumentReading:
     settings = Settings.model_validate({"reading": {"role_model": model_path}})
-    return Pipeline(STAGES, settings).run_batch([Document(text=text)])[0]
+    return Pipeline(STAGES, settings).run_batch([Document(text=text)],
+                                                keep=("role_scores", "role_features"))[0]
 
 
 def test_json_round_trip_keeps_probabilities() -> None:
@@ -88,8 +90,12 @@ def test_builtin_model_ships_with_the_package() -> None:
     model = load_role_model(None)
     assert model is not None
     assert model.features == FEATURES
-    assert 0.5 <= model.threshold < 1.0
-    assert "dev.jsonl" not in model.trained_on  # never the real dev set
+    assert 0.2 <= model.threshold < 1.0
+    assert model.trained_on  # names the labelled sets it learned from
+    assert not any("lockbox" in name for name in model.trained_on)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data) == {"kind", "version", "features", "mean", "scale", "weights", "bias",
+                         "threshold", "trained_on"}  # numbers and names only: no text
 
 
 def test_confident_model_promotes_an_undecided_speaker(tmp_path: Path) -> None:
@@ -121,6 +127,21 @@ def test_model_never_promotes_the_writer_a_journalist_or_below_threshold(
     never = save_role_model(model_with({}, bias=-10.0), tmp_path / "never.json")
     assert read_with(str(never), UNDECIDED).persons[
         person_named(read_with(str(never), UNDECIDED), "Samira")].role != "defector"
+
+
+def test_document_features_see_the_other_people() -> None:
+    from exitlens.reading.role_model import add_document_features
+
+    leaving = {"own_voice": 1.0, "account": 1.0, "conflict_context": 1.0, "leave_max": 0.6}
+    features = {0: {**leaving, "quote_share": 0.7}, 1: {**leaving, "quote_share": 0.2},
+                2: {"official_cue": 1.0}}
+    add_document_features(features, ["other", "other", "defector"], writer=None)
+    assert features[0]["top_quoted_candidate"] == 1.0
+    assert features[1]["top_quoted_candidate"] == 0.0
+    assert features[0]["other_rule_defector"] == 1.0
+    assert features[2]["other_rule_defector"] == 0.0  # the only rule defector is itself
+    assert features[0]["doc_rule_defectors"] == pytest.approx(1 / 3)
+    assert features[0]["doc_candidates_log"] > 0
 
 
 def test_combined_f1_counts_rules_and_promotions() -> None:
@@ -206,3 +227,37 @@ def test_cli_names_a_missing_role_model(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "error[role_model_missing]" in result.output
     assert "absent.json" in result.output
+
+
+@pytest.mark.slow
+def test_trained_model_round_trips_and_promotes(tmp_path: Path) -> None:
+    """fit → save → load → the pipeline promotes the quoted person it should."""
+    from exitlens.gold import GoldRecord
+    from exitlens.reading.role_training import grouped_training
+
+    records = [GoldRecord(id=f"r{i}", text=f"Text number {i}.", kind="news", title=None,
+                          defectors=[]) for i in range(6)]
+    examples = []
+    for r in records:
+        # quoted people are defectors; Samira below is quoted more than any of them
+        examples.append(RoleExample("x", r.id, {"own_voice": 1.0, "quotes_log": 0.4},
+                                    False, True, True))
+        examples.append(RoleExample("x", r.id, {"own_voice": 0.0}, False, True, False))
+        examples.append(RoleExample("x", r.id, {"official_cue": 1.0}, False, True, False))
+    model = grouped_training(records, examples, k=3, trained_on=["mine.jsonl"])
+    path = save_role_model(model, tmp_path / "trained.json")
+    load_role_model.cache_clear()
+    loaded = load_role_model(str(path))
+    assert loaded is not None and loaded.trained_on == ("mine.jsonl",)
+    assert loaded.probability({"own_voice": 1.0, "quotes_log": 0.7}) == pytest.approx(
+        model.probability({"own_voice": 1.0, "quotes_log": 0.7}))
+    reading = read_with(str(path), UNDECIDED)
+    samira = person_named(reading, "Samira")
+    score = reading.scratch["role_scores"][samira]
+    assert score > 0.5  # quoted like the training defectors
+    assert (reading.persons[samira].role == "defector") == (score >= loaded.threshold)
+    # the same weights at a lower threshold promote her; the silent reporter never
+    lower = save_role_model(replace(model, threshold=0.5), tmp_path / "lower.json")
+    reading = read_with(str(lower), UNDECIDED)
+    assert reading.persons[person_named(reading, "Samira")].role == "defector"
+    assert reading.persons[person_named(reading, "Tom Evans")].role != "defector"

@@ -9,11 +9,13 @@ rule misses any wording it was not written for.
 This module weighs *soft* evidence together: the rule cues and their strengths, who
 speaks and how much, and broad word families in the sentences about the person and
 in their own quotes (leaving, membership, the group's names, custody, first-person
-narration). A logistic regression over these features, trained on labelled persons
-(our own fictional labelled sets; see ``scripts/train_role_model.py``), gives each
-person a probability of being a defector. The role stage uses it only to *promote*
-people the rules left as "other" or "current member" when the probability is high,
-so the rules' precision is kept and the model adds recall.
+narration), and what the rest of the document says (:func:`add_document_features`).
+A logistic regression over these features, trained on the people of the real labelled
+sets (``scripts/train_role_model.py``; judged by grouped cross-validation in
+``benchmarks/bench_real.py``), gives each person a probability of being a defector.
+The role stage uses it only to *promote* people the rules left as "other" or
+"current member" when the probability is high, so the rules' precision is kept and
+the model adds recall.
 
 The model is a small JSON file (feature names, scaling, weights, threshold): no
 pickles, readable, and replaceable through ``reading.role_model``.
@@ -93,6 +95,13 @@ FAMILIES: dict[str, frozenset[str]] = {
     "expert": EXPERT_WORDS,
 }
 
+# What the rest of the document says about a person: a text about the group with no
+# defector the rules can see is often no defector's account at all (a news story about
+# returnees, a trial of current members), and the most quoted of several candidates is
+# usually the one whose story it is.
+DOCUMENT_FEATURES = ("doc_rule_defectors", "other_rule_defector", "doc_candidates_log",
+                     "top_quoted_candidate")
+
 RULE_ROLES = ("defector", "current_member", "journalist", "analyst_official", "relative", "other")
 
 FEATURES: tuple[str, ...] = (
@@ -104,6 +113,7 @@ FEATURES: tuple[str, ...] = (
     *(f"ctx_{name}" for name in FAMILIES),
     *(f"quote_{name}" for name in FAMILIES),
     "quote_first_person", "quote_past",
+    *DOCUMENT_FEATURES,
 )
 
 
@@ -127,6 +137,24 @@ def promotable(values: dict[str, float], rule_role: str, is_writer: bool) -> boo
             and bool(values.get("conflict_context"))
             and (values.get("leave_max", 0.0) > 0 or values.get("member_max", 0.0) > 0
                  or values.get("ctx_member", 0.0) > 0))
+
+
+def add_document_features(features: dict[int, dict[str, float]], rule_roles: list[str],
+                          writer: int | None) -> None:
+    """Add :data:`DOCUMENT_FEATURES` to every person's ``features`` (in place): how many
+    people the rules made defectors (capped at 3, as a share), whether someone *else*
+    is one, how many could be promoted, and whether this person is the most quoted of
+    those."""
+    rule_defectors = [i for i, role in enumerate(rule_roles) if role == "defector"]
+    candidates = [i for i in features
+                  if promotable(features[i], rule_roles[i], i == writer)]
+    best = max((features[i].get("quote_share", 0.0) for i in candidates), default=0.0)
+    for idx, values in features.items():
+        values["doc_rule_defectors"] = min(len(rule_defectors), 3) / 3.0
+        values["other_rule_defector"] = float(any(i != idx for i in rule_defectors))
+        values["doc_candidates_log"] = log_count(len(candidates))
+        values["top_quoted_candidate"] = float(
+            idx in candidates and best > 0 and values.get("quote_share", 0.0) == best)
 
 
 def log_count(value: float) -> float:

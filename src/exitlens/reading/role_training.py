@@ -11,8 +11,8 @@ it scores.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, promotable
 
 if TYPE_CHECKING:
     from ..gold import GoldRecord
+    from ..model import DocumentReading
 
 
 @dataclass
@@ -40,7 +41,7 @@ def collect_examples(gold: Sequence[GoldRecord], group: str,
                      settings: Settings | None = None) -> list[RoleExample]:
     """Run the reading stages (role model off) over gold records and turn every
     person into a :class:`RoleExample`."""
-    from ..gold import match_defectors, run_pipeline
+    from ..gold import run_pipeline
 
     base = settings or Settings()
     reading_cfg = base.reading.model_copy(update={"role_model": "none"})
@@ -48,6 +49,17 @@ def collect_examples(gold: Sequence[GoldRecord], group: str,
     reading_cfg = reading_cfg.model_copy(update={"stages": stages})
     cfg = base.model_copy(update={"reading": reading_cfg})
     readings = run_pipeline(gold, cfg, keep=("role_features", "writer"))
+    return examples_from_readings(gold, readings, group)
+
+
+def examples_from_readings(gold: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                           group: str) -> list[RoleExample]:
+    """Every person of already-read gold documents (read with the role model off, the
+    ``role_features`` and ``writer`` scratch entries kept) as a :class:`RoleExample`,
+    positive when :func:`~exitlens.gold.match_defectors` pairs it with a labelled
+    defector among *all* the document's persons."""
+    from ..gold import match_defectors
+
     examples: list[RoleExample] = []
     for record, reading in zip(gold, readings, strict=True):
         positives = {pi for _, pi in match_defectors(record.defectors, reading.persons,
@@ -57,10 +69,11 @@ def collect_examples(gold: Sequence[GoldRecord], group: str,
         for idx, person in enumerate(reading.persons):
             if idx not in feats:
                 continue
-            eligible = promotable(feats[idx], person.role, idx == writer)
-            examples.append(RoleExample(group=group, document=record.id, features=feats[idx],
-                                        rule_defector=person.role == "defector",
-                                        eligible=eligible, label=idx in positives))
+            examples.append(RoleExample(
+                group=group, document=record.id, features=feats[idx],
+                rule_defector=person.role == "defector",
+                eligible=promotable(feats[idx], person.role, idx == writer),
+                label=idx in positives))
     return examples
 
 
@@ -119,7 +132,7 @@ def choose_threshold(examples: Sequence[RoleExample], scores: Sequence[float],
     """The threshold with the best cross-validated F1 of rules plus promotions; ties go
     to the higher (more conservative) threshold."""
     best = (-1.0, 0.9)
-    for t in [round(0.5 + 0.05 * i, 2) for i in range(10)]:
+    for t in [round(0.3 + 0.05 * i, 2) for i in range(14)]:
         f = combined_f1(examples, scores, t, total_gold)[2]
         if f >= best[0]:
             best = (f, t)
@@ -171,3 +184,46 @@ def train_role_model(gold_paths: Sequence[str], settings: Settings | None = None
 def save_role_model(model: RoleModel, path: str | Path) -> Path:
     """Write ``model`` as JSON atomically."""
     return save_json_model(model, path)
+
+
+def fit_on_documents(examples: Sequence[RoleExample], train_ids: Collection[str],
+                     group_of: Mapping[str, str], total_gold: int, c: float = 0.2,
+                     trained_on: Sequence[str] | None = None) -> RoleModel:
+    """A role model fitted only on the examples of the documents ``train_ids``.
+
+    The threshold is chosen on cross-validated scores over those same documents,
+    grouped by ``group_of`` (document id → group, e.g. an inner grouped fold), so no
+    document outside ``train_ids`` influences weights or threshold. ``total_gold``
+    counts the labelled defectors of the training documents. ``trained_on`` defaults
+    to the sorted training document ids (the fold-discipline check reads it).
+    """
+    train = [replace(e, group=group_of.get(e.document, e.document)) for e in examples
+             if e.document in train_ids]
+    if not any(e.label for e in train) or all(e.label for e in train):
+        from ..errors import ExitlensError
+
+        raise ExitlensError("the training documents need both defectors and other people",
+                            code="no_training_data")
+    threshold = 0.8
+    if len({e.group for e in train}) > 1:
+        threshold = choose_threshold(train, cross_validated_scores(train, c=c), total_gold)
+    names = sorted(train_ids) if trained_on is None else list(trained_on)
+    return fit(train, c=c, threshold=threshold, trained_on=names)
+
+
+def grouped_training(records: Sequence[GoldRecord], examples: Sequence[RoleExample],
+                     train: Sequence[int] | None = None, k: int = 5,
+                     c: float = 0.2, trained_on: Sequence[str] | None = None) -> RoleModel:
+    """A role model fitted on the people of ``records`` (or of the records at indices
+    ``train``), its threshold chosen by grouped ``k``-fold CV inside them
+    (:func:`~exitlens.gold.grouped_folds`: one labelled person never straddles folds)."""
+    from ..gold import grouped_folds
+
+    chosen = [records[i] for i in (range(len(records)) if train is None else train)]
+    group_of: dict[str, str] = {}
+    for j, fold in enumerate(grouped_folds(chosen, k=k)):
+        for i in fold:
+            group_of[chosen[i].id] = f"fold{j}"
+    total = sum(len(r.defectors) for r in chosen)
+    return fit_on_documents(examples, {r.id for r in chosen}, group_of, total, c=c,
+                            trained_on=trained_on)

@@ -45,7 +45,14 @@ from .cues import (
 from .evidence import AccountFinder
 from .gazetteer import load_gazetteer
 from .people import person_at
-from .role_model import RoleModel, family_rates, load_role_model, log_count, promotable
+from .role_model import (
+    RoleModel,
+    add_document_features,
+    family_rates,
+    load_role_model,
+    log_count,
+    promotable,
+)
 
 LEAVE_VERBS = frozenset(
     {
@@ -920,6 +927,7 @@ class _RoleReader:
         inspection."""
         writer = self.reading.scratch.get("writer")
         features = {idx: self.features(idx) for idx in range(len(self.reading.persons))}
+        add_document_features(features, [p.role for p in self.reading.persons], writer)
         self.reading.scratch["role_features"] = features
         if model is None:
             return

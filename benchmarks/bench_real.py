@@ -1,0 +1,433 @@
+"""The honest measurement: grouped cross-validation over every real labelled set.
+
+Loads the real labelled sets found in ``../shared/eval/`` (dev.jsonl, dev_b2.jsonl,
+dev_b3.jsonl; absent ones are skipped) and runs grouped k-fold cross-validation
+(:func:`exitlens.gold.grouped_folds`: documents sharing a labelled person, URL or
+opening text stay in one fold). In each fold EVERYTHING learned is fitted on the
+training folds only:
+
+- the role model: examples (every person found, labelled by the one defector matching)
+  from the training documents, threshold chosen by grouped CV inside them;
+- the coders: ``fold_coders(train, codebook, context)`` (rules + embedding thresholds +
+  classifier);
+
+and the pipeline then reads the held-out fold with those models. The expensive part
+(segmentation, spaCy, quotes, people) runs once per document; the role, profile and
+evidence stages are re-run per fold from a snapshot of that state.
+
+Printed: defector P/R/F1 and candidate recall; exit and join micro/macro F1 with the
+per-code table, beside two untrained peers on the same rows (keyword search over the
+whole document, and zero-shot MiniLM similarity of the evidence sentences to each
+code's definition and examples at one fixed threshold); family prevalence error;
+profile field accuracy; everything split English vs other languages. Then the
+figures of the shipped models (no CV), labelled as not evidence.
+
+    python benchmarks/bench_real.py [--folds 5] [--json OUT]
+    python benchmarks/bench_real.py --lockbox PATH   # fit on all real sets, score PATH
+
+``--lockbox`` fits the role model and the coders on ALL real labelled documents, reads
+PATH once and prints only the aggregate tables (no per-document lines, texts or names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exitlens.coding.base import items_for
+from exitlens.coding.codebook import Codebook, load_codebook
+from exitlens.coding.embedding import DEFAULT_THRESHOLD, EmbeddingCoder
+from exitlens.coding.evaluate import (
+    CodeEvaluation,
+    evaluate_codes,
+    format_table,
+    label_scheme,
+)
+from exitlens.coding.stage import CodeStage
+from exitlens.coding.training import fold_coders
+from exitlens.config import Settings
+from exitlens.evaluation import ReadingEval, align_codes, score_codes, score_reading
+from exitlens.gold import GoldRecord, grouped_folds, load_gold
+from exitlens.language import detect_language
+from exitlens.model import DocumentReading, Person
+from exitlens.pipeline import Pipeline, PipelineContext
+from exitlens.reading.role_training import (
+    RoleExample,
+    examples_from_readings,
+    fit_on_documents,
+    grouped_training,
+    save_role_model,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared/eval beside the repository (or beside the folder holding this worktree)
+EVAL_DIR = next((p / "shared" / "eval" for p in (ROOT.parent, ROOT.parent.parent)
+                 if (p / "shared" / "eval").is_dir()), ROOT.parent / "shared" / "eval")
+REAL_SETS = ("dev.jsonl", "dev_b2.jsonl", "dev_b3.jsonl")
+PARSE_STAGES = ["segment", "nlp", "quotes", "people"]
+DECIDE_STAGES = ["roles", "profile", "evidence"]
+KEEP = ("role_features", "writer")
+
+
+# --------------------------------------------------------------------------- language
+def language_of(text: str) -> str:
+    """"en" or "other" (:func:`exitlens.language.detect_language`; undetected = other)."""
+    guess = detect_language(text)
+    return "en" if guess is not None and guess.code == "en" else "other"
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass
+class Parsed:
+    """A reading after the parse stages, and a snapshot to restart the deciding stages."""
+
+    reading: DocumentReading
+    persons: list[Person]
+    scratch: dict[str, Any]
+
+
+def parse_all(records: Sequence[GoldRecord], settings: Settings) -> list[Parsed]:
+    """Segment, spaCy, quotes and people once per document (scratch kept)."""
+    pipe = Pipeline(PARSE_STAGES, settings)
+    out: list[Parsed] = []
+    batch = settings.reading.batch_size
+    for start in range(0, len(records), batch):
+        readings = [DocumentReading(document=r.document()) for r in records[start:start + batch]]
+        for stage in pipe.stages:
+            stage.process(readings, pipe.context)
+        out.extend(Parsed(r, copy.deepcopy(r.persons), dict(r.scratch)) for r in readings)
+    return out
+
+
+def decide(parsed: Sequence[Parsed], settings: Settings) -> list[DocumentReading]:
+    """Run the role, profile and evidence stages (with ``settings``' role model) afresh
+    on each parsed document, restoring the state the parse stages left."""
+    readings = []
+    for p in parsed:
+        r = p.reading
+        r.persons = copy.deepcopy(p.persons)
+        r.scratch = dict(p.scratch)
+        r.codings = []
+        readings.append(r)
+    pipe = Pipeline(DECIDE_STAGES, settings)
+    for stage in pipe.stages:
+        stage.process(readings, pipe.context)
+    return readings
+
+
+def snapshot(reading: DocumentReading) -> DocumentReading:
+    """A copy of the decided reading for scoring (no scratch)."""
+    return DocumentReading(document=reading.document, sentences=reading.sentences,
+                           quotes=copy.deepcopy(reading.quotes),
+                           persons=copy.deepcopy(reading.persons),
+                           codings=list(reading.codings))
+
+
+def with_role_model(settings: Settings, role_model: str) -> Settings:
+    stages = [s for s in settings.reading.stages if s != "code"]
+    reading = settings.reading.model_copy(update={"role_model": role_model, "stages": stages})
+    return settings.model_copy(update={"reading": reading})
+
+
+# --------------------------------------------------------------------------- folds
+def fold_plan(records: Sequence[GoldRecord], k: int) -> list[tuple[list[int], list[int]]]:
+    """(training indices, held-out indices) per grouped fold."""
+    folds = grouped_folds(records, k=k)
+    everything = set(range(len(records)))
+    return [(sorted(everything - set(f)), f) for f in folds]
+
+
+def fit_role_fold(records: Sequence[GoldRecord], examples: Sequence[RoleExample],
+                  train: Sequence[int], inner_k: int = 5,
+                  extra: Sequence[GoldRecord] = ()) -> Any:
+    """The fold's role model: fitted on the training documents' people only (plus the
+    ``extra`` records' people, if any), threshold by grouped CV inside them."""
+    train_records = [records[i] for i in train] + list(extra)
+    group_of: dict[str, str] = {}
+    for j, inner in enumerate(grouped_folds(train_records, k=inner_k)):
+        for i in inner:
+            group_of[train_records[i].id] = f"inner{j}"
+    total = sum(len(r.defectors) for r in train_records)
+    return fit_on_documents(examples, {r.id for r in train_records}, group_of, total)
+
+
+def zero_shot_codes(readings: Sequence[DocumentReading], context: PipelineContext,
+                    codebook: Codebook) -> list[dict[int, set[str]]]:
+    """Per reading, person index → codes from zero-shot similarity (no training; one
+    fixed threshold) of the person's evidence units to each code's definition/examples."""
+    coder = EmbeddingCoder(context, {"default": DEFAULT_THRESHOLD, "thresholds": {}})
+    items = items_for(readings)
+    results = coder.code(items, codebook) if items else []
+    out: list[dict[int, set[str]]] = [{} for _ in readings]
+    index = {id(r): i for i, r in enumerate(readings)}
+    for item, res in zip(items, results, strict=True):
+        codes = {codebook.root(x.code) for x in res}
+        out[index[id(item.reading)]].setdefault(item.person_index, set()).update(codes)
+    return out
+
+
+def score_zero_shot(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                    predicted: Sequence[dict[int, set[str]]], codebook: Codebook
+                    ) -> CodeEvaluation:
+    gold: list[set[str]] = []
+    pred: list[set[str]] = []
+    for record, reading, codes in zip(records, readings, predicted, strict=True):
+        g, p, _ = align_codes(record, reading, codes)
+        gold.extend(g)
+        pred.extend(p)
+    labelled, fold = label_scheme(True)
+    return evaluate_codes(gold, pred, codebook, labelled=labelled, fold=fold)
+
+
+# --------------------------------------------------------------------------- report
+PROFILE_FIELDS = ("nationality", "gender", "age", "joined_year", "left_year", "exit_mode",
+                  "outcome", "role")
+
+
+@dataclass
+class Figures:
+    label: str
+    documents: int
+    reading: ReadingEval
+    codes: CodeEvaluation
+    keyword: CodeEvaluation
+    zero_shot: CodeEvaluation | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        r = self.reading
+        out: dict[str, Any] = {
+            "documents": self.documents, "gold_defectors": r.tp + r.fn,
+            "predicted_defectors": r.tp + r.fp,
+            "defector_precision": round(r.precision, 4), "defector_recall": round(r.recall, 4),
+            "defector_f1": round(r.f1, 4), "candidate_recall": round(r.candidate_recall, 4),
+        }
+        for name in PROFILE_FIELDS:
+            acc = r.field_accuracy(name)
+            out[f"{name}_accuracy"] = None if acc is None else round(acc, 4)
+            out[f"{name}_counted"] = r.field_scores.get(name, (0, 0))[1]
+        for tag, ev in (("", self.codes), ("keyword_", self.keyword),
+                        ("zero_shot_", self.zero_shot)):
+            if ev is None:
+                continue
+            for dim in ("exit", "join"):
+                out[f"{tag}{dim}_micro_f1"] = round(ev.micro[dim].f1, 4)
+                out[f"{tag}{dim}_macro_f1"] = round(ev.macro_f1[dim], 4)
+                out[f"{tag}{dim}_prevalence_error_pp"] = round(ev.prevalence_error[dim][0], 2)
+        out.update(self.extra)
+        return out
+
+
+def figures(label: str, records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+            codebook: Codebook, zero: Sequence[dict[int, set[str]]] | None) -> Figures:
+    reading = score_reading(records, readings)
+    codes, keyword = score_codes(records, readings, codebook)
+    zs = score_zero_shot(records, readings, zero, codebook) if zero is not None else None
+    return Figures(label, len(records), reading, codes, keyword, zs)
+
+
+def print_figures(f: Figures, per_code: bool = True) -> None:
+    s = f.summary()
+    print(f"\n### {f.label}: {s['documents']} documents, {s['gold_defectors']} gold defectors, "
+          f"{s['predicted_defectors']} predicted")
+    print(f"defectors  P {s['defector_precision']:.3f}  R {s['defector_recall']:.3f}  "
+          f"F1 {s['defector_f1']:.3f}  | candidate recall {s['candidate_recall']:.3f}")
+    fields = "  ".join(
+        f"{n} {'-' if s[n + '_accuracy'] is None else format(s[n + '_accuracy'], '.2f')}"
+        f"/{s[n + '_counted']}" for n in PROFILE_FIELDS)
+    print(f"profile accuracy (matched, value/counted): {fields}")
+    for dim in ("exit", "join"):
+        line = (f"{dim:<4} pipeline micro-F1 {s[dim + '_micro_f1']:.3f} macro-F1 "
+                f"{s[dim + '_macro_f1']:.3f} prev.err {s[dim + '_prevalence_error_pp']:.1f}pp"
+                f" | keyword micro {s['keyword_' + dim + '_micro_f1']:.3f} "
+                f"macro {s['keyword_' + dim + '_macro_f1']:.3f}")
+        if f.zero_shot is not None:
+            line += (f" | zero-shot micro {s['zero_shot_' + dim + '_micro_f1']:.3f} "
+                     f"macro {s['zero_shot_' + dim + '_macro_f1']:.3f}")
+        print(line)
+    if per_code:
+        print(format_table(f.codes, f.keyword,
+                           title="per code (pipeline; keyword-search F1 beside):"))
+        if f.zero_shot is not None:
+            zs = f.zero_shot
+            print("zero-shot F1 per code: " + ", ".join(
+                f"{c} {v.f1:.2f}" for c, v in zs.per_code.items() if v.support or v.fp))
+
+
+def split_figures(label: str, records: Sequence[GoldRecord],
+                  readings: Sequence[DocumentReading], codebook: Codebook,
+                  zero: Sequence[dict[int, set[str]]] | None) -> dict[str, Figures]:
+    langs = [language_of(r.text) for r in records]
+    out = {"all": figures(f"{label}: all", records, readings, codebook, zero)}
+    for lang, name in (("en", "English"), ("other", "other languages")):
+        idx = [i for i, x in enumerate(langs) if x == lang]
+        if idx:
+            out[lang] = figures(f"{label}: {name}", [records[i] for i in idx],
+                                [readings[i] for i in idx], codebook,
+                                None if zero is None else [zero[i] for i in idx])
+    return out
+
+
+def fictional_sets() -> list[GoldRecord]:
+    """Our own fictional labelled sets (sample corpus labels, benchmarks/devdata)."""
+    paths = [ROOT / "src" / "exitlens" / "data" / "sample_gold.jsonl",
+             *sorted((ROOT / "benchmarks" / "devdata").glob("dev*_gold.jsonl"))]
+    return [r for p in paths if p.is_file() for r in load_gold(p)]
+
+
+def load_real_sets(eval_dir: Path) -> tuple[list[GoldRecord], list[str]]:
+    records: list[GoldRecord] = []
+    names: list[str] = []
+    for name in REAL_SETS:
+        path = eval_dir / name
+        if path.is_file():
+            records.extend(load_gold(path))
+            names.append(name)
+    return records, names
+
+
+# --------------------------------------------------------------------------- runs
+def progress(message: str, since: float) -> None:
+    print(f"  [{time.perf_counter() - since:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook: Codebook,
+                    k: int, tmp: Path, code: bool = True, extra: Sequence[GoldRecord] = ()
+                    ) -> tuple[dict[str, Figures], dict[str, Any], list[Parsed]]:
+    t0 = time.perf_counter()
+    parsed = parse_all(records, settings)
+    t_parse = time.perf_counter() - t0
+    progress("parsed", t0)
+    # Rules alone (nothing learned): also the source of every person's features and label.
+    rules = decide(parsed, with_role_model(settings, "none"))
+    examples = examples_from_readings(records, rules, "real")
+    if extra:
+        extra_rules = decide(parse_all(extra, settings), with_role_model(settings, "none"))
+        examples += examples_from_readings(extra, extra_rules, "fictional")
+    rules_readings = [snapshot(r) for r in rules]
+    readings: list[DocumentReading | None] = [None] * len(records)
+    context = PipelineContext(settings)
+    fold_info = []
+    for j, (train, held) in enumerate(fold_plan(records, k)):
+        model = fit_role_fold(records, examples, train, extra=extra)
+        path = save_role_model(model, tmp / f"role_fold{j}.json")
+        held_parsed = [parsed[i] for i in held]
+        decided = decide(held_parsed, with_role_model(settings, str(path)))
+        if code:
+            coders = fold_coders([records[i] for i in train], codebook, context)
+            progress(f"fold {j}: role model and coders fitted", t0)
+            CodeStage(coders).process(decided, context)
+            progress(f"fold {j}: coded", t0)
+        for i, r in zip(held, decided, strict=True):
+            readings[i] = snapshot(r)
+        fold_info.append({"fold": j, "held_out": len(held), "train": len(train),
+                          "threshold": model.threshold})
+    done = [r for r in readings if r is not None]
+    zero = zero_shot_codes(done, context, codebook) if code else None
+    out = split_figures("grouped CV", records, done, codebook, zero)
+    rules_only = split_figures("rules alone (no learning; rules written with dev in view)",
+                               records, rules_readings, codebook, None)
+    info = {"parse_seconds": round(t_parse, 1), "folds": fold_info}
+    for key, f in rules_only.items():
+        out[f"rules_{key}"] = f
+    return out, info, parsed
+
+
+def shipped(records: Sequence[GoldRecord], parsed: Sequence[Parsed], settings: Settings,
+            codebook: Codebook) -> dict[str, Figures]:
+    decided = decide(parsed, with_role_model(settings, settings.reading.role_model or ""))
+    context = PipelineContext(settings)
+    CodeStage().process(decided, context)
+    return split_figures("shipped models (trained on these documents: not evidence)",
+                         records, [snapshot(r) for r in decided], codebook, None)
+
+
+def lockbox(path: Path, records: Sequence[GoldRecord], settings: Settings,
+            codebook: Codebook, tmp: Path) -> dict[str, Figures]:
+    """Fit on ALL real labelled documents, read ``path`` once, score it."""
+    parsed = parse_all(records, settings)
+    rules = decide(parsed, with_role_model(settings, "none"))
+    examples = examples_from_readings(records, rules, "real")
+    model = grouped_training(records, examples)
+    model_path = save_role_model(model, tmp / "role_all.json")
+    test = load_gold(path)
+    test_parsed = parse_all(test, settings)
+    decided = decide(test_parsed, with_role_model(settings, str(model_path)))
+    context = PipelineContext(settings)
+    CodeStage(fold_coders(list(records), codebook, context)).process(decided, context)
+    done = [snapshot(r) for r in decided]
+    zero = zero_shot_codes(done, context, codebook)
+    return split_figures("lockbox (fitted on all real labelled sets)", test, done, codebook,
+                         zero)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--lockbox", type=Path, default=None,
+                        help="fit on all real sets, score this file (aggregates only)")
+    parser.add_argument("--with-fictional", action="store_true",
+                        help="add our fictional labelled sets to every fold's role-model "
+                             "training data")
+    parser.add_argument("--reading-only", action="store_true",
+                        help="skip the coders (defector and profile figures only; quick)")
+    parser.add_argument("--no-shipped", action="store_true",
+                        help="skip the shipped-model (not evidence) figures")
+    args = parser.parse_args(argv)
+    records, names = load_real_sets(args.eval_dir)
+    if not records:
+        print(f"skipped: no real labelled sets in {args.eval_dir}")
+        return 0
+    settings = Settings()
+    codebook = load_codebook(settings.coding.codebook)
+    t0 = time.perf_counter()
+    results: dict[str, Any] = {"sets": names, "documents": len(records)}
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        if args.lockbox is not None:
+            figs = lockbox(args.lockbox, records, settings, codebook, tmp)
+            for f in figs.values():
+                print_figures(f)
+            results["lockbox"] = {k: f.summary() for k, f in figs.items()}
+        else:
+            print(f"real labelled sets: {', '.join(names)} ({len(records)} documents); "
+                  f"grouped {args.folds}-fold CV")
+            figs, info, parsed = cross_validated(records, settings, codebook, args.folds, tmp,
+                                                code=not args.reading_only,
+                                                extra=fictional_sets() if args.with_fictional
+                                                else [])
+            results.update(info)
+            for key in ("all", "en", "other"):
+                if key in figs:
+                    print_figures(figs[key], per_code=key == "all" and not args.reading_only)
+            for key in ("rules_all", "rules_en", "rules_other"):
+                if key in figs:
+                    print_figures(figs[key], per_code=False)
+            results["cv"] = {k: f.summary() for k, f in figs.items()}
+            if not (args.no_shipped or args.reading_only):
+                ship = shipped(records, parsed, settings, codebook)
+                for key in ("all", "en", "other"):
+                    if key in ship:
+                        print_figures(ship[key], per_code=False)
+                results["shipped_not_evidence"] = {k: f.summary() for k, f in ship.items()}
+    seconds = time.perf_counter() - t0
+    results["seconds"] = round(seconds, 1)
+    print(f"\n({seconds:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n",
+                             encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

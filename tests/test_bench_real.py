@@ -1,0 +1,116 @@
+"""The real-data benchmark's fold discipline, candidate recall, and fitting a role model
+on chosen documents only (all on small data written for these tests)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from exitlens.evaluation import score_reading
+from exitlens.gold import GoldDefector, GoldRecord
+from exitlens.model import Document, DocumentReading, Mention, Person, Span
+from exitlens.reading.role_training import RoleExample, fit_on_documents, grouped_training
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_real",
+                                                  ROOT / "benchmarks" / "bench_real.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_real"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def record(rid: str, name: str | None, text: str) -> GoldRecord:
+    defectors = [] if name is None else [
+        GoldDefector(ref="d1", name=name, descriptor=None, values={})]
+    return GoldRecord(id=rid, text=text, kind="news", title=None, defectors=defectors,
+                      meta={"url": f"https://example.org/{rid}"})
+
+
+RECORDS = [
+    record(f"doc-{i}", f"Person Number{i}" if i % 3 else None,
+           f"Story {i}: Person Number{i} left the group in year {2010 + i}. "
+           f"An analyst named Other Expert{i} commented.")
+    for i in range(12)
+]
+
+
+def examples_for(records: list[GoldRecord], bump: float = 0.0) -> list[RoleExample]:
+    out = []
+    for r in records:
+        out.append(RoleExample("x", r.id, {"own_voice": 1.0 + bump, "leave_max": 0.9},
+                               False, True, bool(r.defectors)))
+        out.append(RoleExample("x", r.id, {"official_cue": 1.0, "leave_max": bump},
+                               False, True, False))
+    return out
+
+
+def test_fold_plan_holds_each_document_out_once_and_never_trains_on_it() -> None:
+    bench = load_bench()
+    plan = bench.fold_plan(RECORDS, 4)
+    held_all = sorted(i for _, held in plan for i in held)
+    assert held_all == list(range(len(RECORDS)))
+    examples = examples_for(RECORDS)
+    for train, held in plan:
+        assert not set(train) & set(held)
+        model = bench.fit_role_fold(RECORDS, examples, train)
+        held_ids = {RECORDS[i].id for i in held}
+        assert set(model.trained_on) == {RECORDS[i].id for i in train}
+        assert not held_ids & set(model.trained_on)
+
+
+def test_documents_sharing_a_person_stay_in_one_fold() -> None:
+    bench = load_bench()
+    twins = [*RECORDS, record("doc-twin", "Person Number1", "Person Number1 again, elsewhere.")]
+    for _, held in bench.fold_plan(twins, 4):
+        ids = {twins[i].id for i in held}
+        assert ("doc-1" in ids) == ("doc-twin" in ids)
+
+
+def test_a_held_out_document_cannot_change_the_fold_model() -> None:
+    train_ids = {r.id for r in RECORDS[:8]}
+    group_of = {r.id: f"g{i % 2}" for i, r in enumerate(RECORDS)}
+    total = sum(len(r.defectors) for r in RECORDS[:8])
+    clean = examples_for(RECORDS)
+    # the held-out documents' people changed beyond recognition
+    poisoned = examples_for(RECORDS[:8]) + examples_for(RECORDS[8:], bump=50.0)
+    a = fit_on_documents(clean, train_ids, group_of, total)
+    b = fit_on_documents(poisoned, train_ids, group_of, total)
+    assert a.weights == b.weights and a.threshold == b.threshold
+    assert a.trained_on == tuple(sorted(train_ids))
+
+
+def test_grouped_training_names_the_sets_it_was_given() -> None:
+    model = grouped_training(RECORDS, examples_for(RECORDS), k=3, trained_on=["mine.jsonl"])
+    assert model.trained_on == ("mine.jsonl",)
+    assert model.probability({"own_voice": 1.0, "leave_max": 0.9}) > model.probability(
+        {"official_cue": 1.0})
+
+
+def test_candidate_recall_counts_people_found_in_any_role() -> None:
+    text = "Karim Haddad left the group in 2015. Lena Ortiz, a reporter, met him."
+    gold = record("cand", "Karim Haddad", text)
+    karim = Person(name="Karim Haddad", mentions=[Mention(Span(0, 12))], role="other")
+    lena = Person(name="Lena Ortiz", mentions=[Mention(Span(37, 47))], role="journalist")
+    reading = DocumentReading(document=Document(text=text), persons=[karim, lena])
+    ev = score_reading([gold], [reading])
+    assert (ev.tp, ev.fn) == (0, 1)
+    assert ev.candidate_recall == pytest.approx(1.0)
+    assert ev.to_json()["defectors"]["candidates_matched"] == 1
+    reading.persons = [lena]
+    assert score_reading([gold], [reading]).candidate_recall == 0.0
+
+
+def test_language_split() -> None:
+    bench = load_bench()
+    assert bench.language_of("He said that the men and their families were in the town.") == "en"
+    assert bench.language_of("Er sagte, dass die Männer mit ihren Familien in der Stadt "
+                             "waren und nicht zurückkehren wollten.") == "other"
