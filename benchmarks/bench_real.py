@@ -8,7 +8,8 @@ training folds only:
 
 - the role model: examples (every person found, labelled by the one defector matching)
   from the training documents, threshold chosen by grouped CV inside them;
-- the coders: ``fold_coders(train, codebook, context)`` (rules + embedding thresholds +
+- the coders: ``fold_coders(train + sample labels, codebook, context)`` (the shipped
+  recipe: rules + embedding thresholds +
   classifier);
 
 and the pipeline then reads the held-out fold with those models. The expensive part
@@ -52,7 +53,7 @@ from exitlens.coding.evaluate import (
     label_scheme,
 )
 from exitlens.coding.stage import CodeStage
-from exitlens.coding.training import fold_coders
+from exitlens.coding.training import fold_coders, sample_records
 from exitlens.config import Settings
 from exitlens.evaluation import ReadingEval, align_codes, score_codes, score_reading
 from exitlens.gold import GoldRecord, grouped_folds, load_gold
@@ -316,13 +317,14 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     readings: list[DocumentReading | None] = [None] * len(records)
     context = PipelineContext(settings)
     fold_info = []
+    samples = sample_records()  # the shipped recipe: + our fictional sample labels
     for j, (train, held) in enumerate(fold_plan(records, k)):
         model = fit_role_fold(records, examples, train, extra=extra)
         path = save_role_model(model, tmp / f"role_fold{j}.json")
         held_parsed = [parsed[i] for i in held]
         decided = decide(held_parsed, with_role_model(settings, str(path)))
         if code:
-            coders = fold_coders([records[i] for i in train], codebook, context)
+            coders = fold_coders([records[i] for i in train] + samples, codebook, context)
             progress(f"fold {j}: role model and coders fitted", t0)
             CodeStage(coders).process(decided, context)
             progress(f"fold {j}: coded", t0)
@@ -362,7 +364,8 @@ def lockbox(path: Path, records: Sequence[GoldRecord], settings: Settings,
     test_parsed = parse_all(test, settings)
     decided = decide(test_parsed, with_role_model(settings, str(model_path)))
     context = PipelineContext(settings)
-    CodeStage(fold_coders(list(records), codebook, context)).process(decided, context)
+    CodeStage(fold_coders(list(records) + sample_records(), codebook, context)).process(
+        decided, context)
     done = [snapshot(r) for r in decided]
     zero = zero_shot_codes(done, context, codebook)
     return split_figures("lockbox (fitted on all real labelled sets)", test, done, codebook,
