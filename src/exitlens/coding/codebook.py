@@ -166,6 +166,7 @@ class Codebook:
         self.version = spec.version
         self.codes: dict[str, Code] = {}
         self.dimensions: dict[str, Dimension] = {}
+        self._fingerprint: str | None = None
         lines = lines or {}
         for dim in spec.dimensions:
             cues = tuple(compile_pattern(c) for c in dim.cues)
@@ -264,9 +265,13 @@ class Codebook:
         return out
 
     def fingerprint(self) -> str:
-        """Short hash of the codebook's content: models trained on another codebook differ."""
-        blob = codebook_to_yaml(self).encode("utf-8")
-        return hashlib.sha256(blob).hexdigest()[:16]
+        """Short hash of the codebook's content: models trained on another codebook differ.
+        Computed once (a codebook is built from its spec and never changed afterwards; the
+        YAML rendering behind the hash costs about half a second)."""
+        if self._fingerprint is None:
+            blob = codebook_to_yaml(self).encode("utf-8")
+            self._fingerprint = hashlib.sha256(blob).hexdigest()[:16]
+        return self._fingerprint
 
     # ---------------------------------------------------------------- rendering
     def as_rows(self) -> list[dict[str, Any]]:
