@@ -67,14 +67,6 @@ def test_name_before_pseudonym_note(read_doc: Read) -> None:
     assert r.persons[i].role == "defector"
 
 
-def test_vignette_label_is_not_part_of_the_name(read_doc: Read) -> None:
-    r = read_doc("Case D. Faisal Umari, a former IS fighter from Homs, deserted in 2016. "
-                 '"I had seen enough," Umari said.')
-    i = person_named(r, "Faisal")
-    assert not r.persons[i].name.startswith("Case")  # type: ignore[union-attr]
-    assert r.persons[i].role == "defector"
-
-
 # --- 2. transcript labels in capitals ---
 
 _PROGRAMME = (

@@ -91,24 +91,13 @@ _HOST_LABELS = frozenset({"host", "presenter", "interviewer", "anchor", "moderat
                           "journalist", "correspondent", "narrator"})
 _GENERIC_LABELS = frozenset({"guest", "caller", "speaker", "interviewee", "witness", "man",
                              "woman", "defector", "fighter", "respondent"})
-# "Case B.", "Vignette 3:", "Profile C —": a label heading a case vignette, before the name
-_VIGNETTE_LABEL = re.compile(
-    r"(?:Case|Vignette|Profile|Portrait|Respondent|Interviewee|Subject|Story)[ \t]+"
-    r"(?:[A-Z]|\d{1,2})\b\.?[ \t]*[:.—–-]?[ \t]*")
 # "Yusuf (a pseudonym), 19": a name the writer says is not the real one
 _NAME_BEFORE_PSEUDONYM = re.compile(
     r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)[ \t]*"
     r"\((?:not (?:his|her|their) real name|a pseudonym|pseudonym|name changed|"
     r"names? (?:has been |have been )?changed)\)")
-# 'Vignette 2 — "Nabil", 23.': the name heading a case vignette, often in quotation marks
-_VNAME = r"[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?"
-_VIGNETTE_NAME = re.compile(
-    r"(?m)^[ \t]*(?:Case|Vignette|Profile|Portrait|Respondent|Interviewee|Subject|Story)[ \t]+"
-    r"(?:[A-Z]|\d{1,2})\b\.?[ \t]*[:.—–-][ \t]*(?:[\"“‘'](?P<quoted>" + _VNAME + r")[\"”’']|"
-    r"(?P<name>" + _VNAME + r")(?=,))")
 # "Respondent 7", "Participant R3", "Interviewee B": how studies name the people they
-# quote; a name of its own, unless it heads a vignette ("Case D. Faisal Umari …", "Case A:
-# A Tunisian woman …", handled as vignette labels) or a real name follows.
+# quote; a name of its own, unless a heading's punctuation or a real name follows.
 _STUDY_ID = re.compile(
     r"\b(?:Respondent|Participant|Interviewee|Informant|Subject|Witness)[ \t]+"
     r"(?:[A-Z]{1,2}-?\d{1,3}|\d{1,3}|[A-Z])\b(?![ \t]*[.:—–-])(?![ \t]*[\"“‘']?[A-Z][a-z])")
@@ -412,12 +401,6 @@ def _clean_entity(text: str, span: Span) -> Span | None:
     seg_stripped = seg.rstrip(" ,;:")
     end -= len(seg) - len(seg_stripped)
     seg = seg_stripped
-    label = _VIGNETTE_LABEL.match(seg)
-    if label and label.end() < len(seg):
-        start += label.end()  # "Case B. Karim": the vignette label is not part of the name
-        seg = seg[label.end():]
-    elif label:
-        return None  # "Vignette 1" alone is a heading, nobody's name
     if not seg or not seg[0].isupper():
         return None
     first = seg.split()[0].lower().strip(".")
@@ -629,14 +612,6 @@ class _Grouper:
                 continue
             name_spans.append(span)
             cands.append(_Cand(span, "alias", key=name_key(name)))
-        for m in _VIGNETTE_NAME.finditer(text):
-            group = "quoted" if m.group("quoted") else "name"
-            span = Span(m.start(group), m.end(group))
-            name = m.group(group)
-            if name.split()[0].lower() in NOT_PERSON_NAMES or name_spans.overlaps(span):
-                continue
-            name_spans.append(span)
-            cands.append(_Cand(span, "name", key=name_key(name), head=self.index.at(span.start)))
         for m in _NAME_BEFORE_PSEUDONYM.finditer(text):
             span = Span(m.start("name"), m.end("name"))
             name = m.group("name")
