@@ -96,11 +96,6 @@ _NAME_BEFORE_PSEUDONYM = re.compile(
     r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)[ \t]*"
     r"\((?:not (?:his|her|their) real name|a pseudonym|pseudonym|name changed|"
     r"names? (?:has been |have been )?changed)\)")
-# "Respondent 7", "Participant R3", "Interviewee B": how studies name the people they
-# quote; a name of its own, unless a heading's punctuation or a real name follows.
-_STUDY_ID = re.compile(
-    r"\b(?:Respondent|Participant|Interviewee|Informant|Subject|Witness)[ \t]+"
-    r"(?:[A-Z]{1,2}-?\d{1,3}|\d{1,3}|[A-Z])\b(?![ \t]*[.:—–-])(?![ \t]*[\"“‘']?[A-Z][a-z])")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"
@@ -576,13 +571,6 @@ class _Grouper:
             cands.append(_Cand(span, "name", key=name_key(m.group()),
                                gender="f" if m.group().lower().startswith(("umm", "um ", "omm"))
                                else "m"))
-        for m in _STUDY_ID.finditer(text):
-            if name_spans.overlaps(Span(m.start(), m.end())):
-                continue
-            span = Span(m.start(), m.end())
-            name_spans.append(span)
-            key = frozenset({re.sub(r"\s+", " ", m.group()).lower()})
-            cands.append(_Cand(span, "name", key=key, head=self.index.at(m.start())))
         for m in _INITIALS.finditer(text):
             if m.group().replace(" ", "") in _NOT_INITIALS:
                 continue
@@ -823,7 +811,7 @@ class _Grouper:
                 continue  # "defector camp", "the fighter's wife" (the wife is the head)
             tok_start = self.index.start_of(tok)
             if name_spans.overlaps(Span(tok_start, tok_start + len(tok.text))):
-                continue  # the noun is part of a name ("Respondent 7")
+                continue  # the noun is part of a name
             # the nearest determiner (a misparse can hang a far "the" on the noun)
             dets = [c for c in tok.children if c.dep_ in ("det", "poss", "predet")
                     and c.i < tok.i][-1:]
