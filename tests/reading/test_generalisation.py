@@ -59,14 +59,6 @@ def test_self_naming_phrases(read_doc: Read) -> None:
     assert r2.persons[person_named(r2, "Rasha")].role == "defector"
 
 
-def test_name_before_pseudonym_note(read_doc: Read) -> None:
-    r = read_doc("Nabil (a pseudonym), 22, joined the Islamic State in 2015 and defected in 2017. "
-                 '"Nobody believed me at first," Nabil said.')
-    i = person_named(r, "Nabil")
-    assert r.persons[i].name == "Nabil"
-    assert r.persons[i].role == "defector"
-
-
 # --- 2. transcript labels in capitals ---
 
 _PROGRAMME = (

@@ -91,11 +91,6 @@ _HOST_LABELS = frozenset({"host", "presenter", "interviewer", "anchor", "moderat
                           "journalist", "correspondent", "narrator"})
 _GENERIC_LABELS = frozenset({"guest", "caller", "speaker", "interviewee", "witness", "man",
                              "woman", "defector", "fighter", "respondent"})
-# "Yusuf (a pseudonym), 19": a name the writer says is not the real one
-_NAME_BEFORE_PSEUDONYM = re.compile(
-    r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)[ \t]*"
-    r"\((?:not (?:his|her|their) real name|a pseudonym|pseudonym|name changed|"
-    r"names? (?:has been |have been )?changed)\)")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"
@@ -600,13 +595,6 @@ class _Grouper:
                 continue
             name_spans.append(span)
             cands.append(_Cand(span, "alias", key=name_key(name)))
-        for m in _NAME_BEFORE_PSEUDONYM.finditer(text):
-            span = Span(m.start("name"), m.end("name"))
-            name = m.group("name")
-            if name.split()[0].lower() in NOT_PERSON_NAMES or name_spans.overlaps(span):
-                continue
-            name_spans.append(span)
-            cands.append(_Cand(span, "name", key=name_key(name), head=self.index.at(span.start)))
         for ent_span, label in self.reading.scratch.get("entities", []):
             if label != "PERSON":
                 continue
