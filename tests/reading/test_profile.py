@@ -632,12 +632,6 @@ def test_other_peoples_posts_are_no_role(context: PipelineContext, sentence: str
     assert profile(context, sentence, "Farid Oman").value("role") is None
 
 
-def test_relatives_role_and_accusations_are_no_role(context: PipelineContext) -> None:
-    text = ("Farid Oman lived in Raqqa; her husband was a fighter. The emirs accused her of "
-            "being a spy for the Kurds.")
-    assert profile(context, text, "Farid Oman").value("role") is None
-
-
 def test_shared_nationality_and_demonym_before_occupation(context: PipelineContext) -> None:
     text = "Farid Oman, 30, and Lina Aziz, 27, both Danish citizens, left in 2016."
     reading = read(context, text, Who(("Farid Oman",)), Who(("Lina Aziz",)))
