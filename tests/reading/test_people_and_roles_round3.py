@@ -78,15 +78,6 @@ def test_a_mothers_son_is_the_one_who_went(read_doc: Read) -> None:
     assert r.persons[mother].role == "relative"
 
 
-def test_both_surrendered_covers_the_two_people_quoted(read_doc: Read) -> None:
-    r = read_doc(
-        'Hakan Demir says he went for the fighting. "We were bored most days," Demir said.\n\n'
-        'His friend Emre Kaya went for the salary. "The money never came," Kaya said.\n\n'
-        "Both men surrendered to Kurdish forces near Hajin in 2018.")
-    assert r.persons[person_named(r, "Hakan Demir")].role == "defector"
-    assert r.persons[person_named(r, "Emre Kaya")].role == "defector"
-
-
 def test_both_of_the_officials_did_not_leave_anything(read_doc: Read) -> None:
     r = read_doc('"Returnees are screened," said Maria Lind, a police spokeswoman. '
                  '"Most cooperate," said Jonas Berg, a prosecutor. Both declined to give '
