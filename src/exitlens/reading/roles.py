@@ -37,7 +37,6 @@ from .cues import (
     KIN_NOUNS,
     OFFICIAL_NOUNS,
     PERSON_NOUNS,
-    THIRD_PRONOUNS,
     TokenIndex,
     sentence_at,
     sentence_index,
@@ -599,21 +598,6 @@ class _RoleReader:
                 if q.kind != "indirect" and agent.lower_ in FIRST_PERSON | FIRST_PERSON_PLURAL:
                     self.verb_cues(q.speaker, tok, agent, 0.9)
 
-    def relative_cues(self) -> None:
-        """A relative's quotes about their kin ('he left them') count for that kin."""
-        kin: dict[int, tuple[int | None, str]] = self.reading.scratch.get("kin", {})
-        for rel, (target, _noun) in kin.items():
-            if target is None:
-                continue
-            for q in self._by_speaker.get(rel, []):
-                for tok in self.index.in_span(q.span):
-                    if tok.pos_ != "VERB" or tok.lemma_.lower() not in _TOLD_VERBS:
-                        continue
-                    agent = self.agent(tok)
-                    if agent is not None and (agent.lower_ in THIRD_PRONOUNS or
-                                              agent.lemma_.lower() in KIN_NOUNS):
-                        self.verb_cues(target, tok, agent, 0.8)
-
     def spouse_cues(self) -> None:
         """A wife or husband who lived with a member there ("her husband became a fighter",
         then "she escaped with the children") was an affiliate: weak membership, which
@@ -919,7 +903,6 @@ class RoleStage:
             reader.description_cues()
             reader.action_cues()
             reader.quote_cues()
-            reader.relative_cues()
             reader.spouse_cues()
             reader.decide()
             reader.second_opinion(model)
