@@ -632,11 +632,7 @@ def test_other_peoples_posts_are_no_role(context: PipelineContext, sentence: str
     assert profile(context, sentence, "Farid Oman").value("role") is None
 
 
-def test_shared_nationality_and_demonym_before_occupation(context: PipelineContext) -> None:
-    text = "Farid Oman, 30, and Lina Aziz, 27, both Danish citizens, left in 2016."
-    reading = read(context, text, Who(("Farid Oman",)), Who(("Lina Aziz",)))
-    assert [p.profile.nationality.value if p.profile.nationality else None
-            for p in reading.persons] == ["DK", "DK"]
+def test_demonym_before_occupation(context: PipelineContext) -> None:
     text = "Farid Oman is a Jordanian electrician who left the group in 2016."
     assert profile(context, text, "Farid Oman").value("nationality") == "JO"
     text = "The group held Farid Oman, a Sudanese in his forties, for a month."

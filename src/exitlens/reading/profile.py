@@ -586,9 +586,6 @@ _ORIGIN_BEFORE = re.compile(
     r"land)\s+(?:of|in)?|\bnative\s+(?:country|land)\s+(?:of|in)?|\bnatives?)" + _BETWEEN,
     re.I,
 )
-_BOTH_NATIONALS = re.compile(
-    r",\s+(?:both|all)\s+(?P<dem>[A-Z][\w-]+)\s+(?:citizens|nationals|converts|men|women)\b"
-)
 _FROM_BEFORE = re.compile(
     r"\b(?P<noun>" + PERSON_NOUNS + r")(?:\s+\w+){0,1}\s+(?:originally\s+)?from" + _BETWEEN,
     re.I,
@@ -1377,16 +1374,6 @@ def _sentence_cues(
                 before = text[max(0, gm.span.start - 40) : gm.span.start]
                 if not _origin_context(before, ""):
                     ev.places.append((gm.span.start, place.name, gm.span))
-
-    # "X, 31, and his wife, Y, 28, both Dutch citizens": one nationality for all of them
-    for m in _BOTH_NATIONALS.finditer(sent):
-        found = [g.country for g in gaz.lookup(m.group("dem")) if g.kind == "demonym" and g.country]
-        if not found:
-            continue
-        span = Span(s + m.start("dem"), s + m.end("dem"))
-        for pi, mspan in sv.mentions:
-            if pi in owners and mspan.end <= span.start:
-                evidence[pi].add("nationality", found[0], span, P_ATTACHED)
 
     # age in a sentence: "the 26-year-old", "who is now 30"
     for pat in _AGE_PATTERNS:
