@@ -598,18 +598,6 @@ class _RoleReader:
                 if q.kind != "indirect" and agent.lower_ in FIRST_PERSON | FIRST_PERSON_PLURAL:
                     self.verb_cues(q.speaker, tok, agent, 0.9)
 
-    def spouse_cues(self) -> None:
-        """A wife or husband who lived with a member there ("her husband became a fighter",
-        then "she escaped with the children") was an affiliate: weak membership, which
-        counts only together with their own leaving and account."""
-        kin: dict[int, tuple[int | None, str]] = self.reading.scratch.get("kin", {})
-        for rel, (target, noun) in kin.items():
-            if target is None or noun not in ("husband", "wife"):
-                continue
-            member = [s for s, w in self.cues[rel].member if w >= 0.6]
-            if member and not self.cues[target].member:
-                self.cues[target].member.append((member[0], 0.4))
-
     # -- decision ----------------------------------------------------------------------
     def topic_cue(self) -> Span | None:
         """A "defectors"/"deserters"/"former fighters" word in the headline or lede, which
@@ -903,7 +891,6 @@ class RoleStage:
             reader.description_cues()
             reader.action_cues()
             reader.quote_cues()
-            reader.spouse_cues()
             reader.decide()
             reader.second_opinion(model)
             reading.scratch["voiced_by"] = reader.voiced_by
