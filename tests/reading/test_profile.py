@@ -150,7 +150,6 @@ def test_age_of_a_child_is_not_the_parent_age(context: PipelineContext) -> None:
         ("Faisal locked up his house in Australia and flew to Turkey.", "AU"),
         ("Faisal, who has Danish citizenship, said he left after a year.", "DK"),
         ("Faisal, a Moroccan-born Belgian, said he left after a year.", "BE"),
-        ("Faisal (male, Lebanese, aged 30) said he left after a year.", "LB"),
     ],
 )
 def test_nationality(context: PipelineContext, text: str, iso: str) -> None:

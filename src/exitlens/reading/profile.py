@@ -592,8 +592,6 @@ _FROM_BEFORE = re.compile(
 )
 _FROM_PLAIN = re.compile(r"(?:^|\s|,)(?:originally\s+)?from" + _BETWEEN, re.I)
 _BORN_THEN = re.compile(r"^[-‐‑]born\s+(?P<next>[A-Z][a-z]+)")
-_PAREN_BEFORE = re.compile(
-    r"\(\s*(?:(?:male|female|man|woman|aged\s+\d{1,3}|\d{1,3})\s*[,;]\s*)*(?:an?\s+)?$", re.I)
 _BORN_AFTER = re.compile(r"^[-‐‑]?\s*born\b", re.I)
 _NATIONAL_AFTER = re.compile(
     r"^\s*(?:[-‐‑]\s*born\b|(?:national|citizen|citizenship|nationality|passport|"
@@ -1262,11 +1260,6 @@ def _nationality_from_match(
         if born is not None and any(e.kind == "demonym" and e.country
                                     for e in load_gazetteer().lookup(born.group("next"))):
             return  # "a Moroccan-born Belgian": the nationality is the second one
-        if _PAREN_BEFORE.search(before):
-            # "Respondent R4 (female, Syrian, from Raqqa)": a bracketed profile
-            ev.add("nationality", country, gm.span, prio)
-            ev.origin_spans.add(gm.span)
-            return
         if not np_context and _RELATIVE_NP_BEFORE.search(before):
             return  # "her mother, a Swedish convert": somebody else's nationality
         if np_context or _NATIONAL_AFTER.match(after) or (
