@@ -184,3 +184,13 @@ def test_now_age_in_words(context: PipelineContext) -> None:
     prof = reading.persons[0].profile
     assert prof.age is not None and prof.age.value == 29
 
+
+def test_relative_label_about_an_unnamed_person(read_doc: Read) -> None:
+    r = read_doc("INTERVIEWER: Tell us about your son.\n"
+                 "FATHER: He joined the group in 2014. He was a fighter near Mosul.\n"
+                 "INTERVIEWER: What happened then?\n"
+                 "FATHER: In 2017 he surrendered to the Kurdish forces. He says he regrets it.\n")
+    defectors = [p for p in r.persons if p.role == "defector"]
+    assert len(defectors) == 1
+    assert defectors[0].source_voice == "relative"
+    assert not any(m.span.text_of(r.document.text) == "FATHER" for m in defectors[0].mentions)

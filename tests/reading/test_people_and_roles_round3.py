@@ -37,6 +37,23 @@ def test_a_demonym_with_the_is_a_person(read_doc: Read) -> None:
     assert any(m.kind == "pronoun" for m in r.persons[i].mentions)
 
 
+def test_transcript_guest_and_label_name(read_doc: Read) -> None:
+    r = read_doc(
+        "HOST: I'm Lena Varga. My guest this week is a former fighter who spent three years "
+        "with ISIS. He is twenty-eight now. Karim, welcome.\n"
+        "KARIM: Thank you. I went in 2014.\n"
+        "HOST: Why did you leave?\n"
+        "KARIM: They sent boys to die for nothing. I ran at night across the border.\n")
+    karim = person_named(r, "Karim")
+    person = r.persons[karim]
+    kinds = {m.kind for m in person.mentions}
+    assert {"speaker_label", "name", "descriptor"} <= kinds
+    assert person.role == "defector"
+    host = person_named(r, "Lena")
+    assert r.persons[host].role != "defector"
+    assert not any(m.kind == "pronoun" for m in r.persons[host].mentions)
+
+
 def test_a_member_narrator_is_the_defector(read_doc: Read) -> None:
     r = read_doc(
         "When I went to Syria I was Abu Talha al-Almani. I swore allegiance to the Islamic "

@@ -338,6 +338,10 @@ class _Covered:
 
 _SELF_INTRO = re.compile(r"\b(?:I'm|I’m|I am|my name is|this is|it's|it’s)\s+$",
                          re.IGNORECASE)
+_GUEST_INTRO = re.compile(
+    r"\b(?:my|our)\s+(?:first\s+|next\s+|special\s+)?guest\s+(?:today\s+|tonight\s+|"
+    r"this\s+week\s+|now\s+)?(?:is|was)\s+(?P<np>(?:a|an|the)\s+[^.;!?]{3,200}?)"
+    r"(?=[.;!?]|$)", re.IGNORECASE)
 _PHRASE_BREAK = re.compile(r"[\n.!?\"“”«»¨]")
 
 
@@ -1305,6 +1309,8 @@ class _Grouper:
                     found = self.match_name(lk)
                     idx = found if found is not None else self.new_person(
                         _Cand(q.speaker_span, "name", key=lk))
+                    if found is None:
+                        self._label_name_mentions(idx, label, labels)
                 self.add(idx, _Cand(q.speaker_span, "speaker_label"))
                 q.speaker = idx
                 continue
@@ -1317,8 +1323,104 @@ class _Grouper:
                     idx2 = self.recent(q.speaker_span.start, gender_of_word(word))
             q.speaker = idx2
         self.reading.scratch["interviewee"] = interviewee
+        self._introduced_guests()
         for idx, noun in kin_labels.items():
-            self.kin[idx] = (None, noun)
+            target = self._talked_about(idx)
+            if target is None:
+                target = self._unnamed_kin(idx)
+            self.kin[idx] = (target, noun)
+
+    def _label_name_mentions(self, idx: int, label: str,
+                             labels: dict[tuple[int, int], str]) -> None:
+        """"TOMAS:" as a speaker label: "Tomas" elsewhere in the text (the host's "Tomas,
+        thanks for coming") is a mention of the same person."""
+        word = label.strip().rstrip(":").strip()
+        if not word or not word.replace(" ", "").isalpha():
+            return
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+        for m in pattern.finditer(self.text):
+            key = (m.start(), m.end())
+            if key in labels or key in self.span_owner or not m.group()[0].isupper() or \
+                    m.group().isupper():
+                continue  # label lines are linked with their quotes
+            self.add(idx, _Cand(Span(m.start(), m.end()), "name", key=name_key(word)))
+
+    def _introduced_guests(self) -> None:
+        """"My guest today is a former fighter from Homs …" in a host's turn: the phrase
+        describes whoever speaks next under another label."""
+        turns = [q for q in self.reading.quotes if q.kind == "transcript" and q.speaker is not None]
+        for i, q in enumerate(turns):
+            m = _GUEST_INTRO.search(self.text, q.span.start, q.span.end)
+            if m is None:
+                continue
+            guest = next((t.speaker for t in turns[i + 1:] if t.speaker != q.speaker), None)
+            if guest is None or (guest == self.writer and q.speaker != self.writer):
+                continue
+            span = clip_phrase(self.text, Span(m.start("np"), m.end("np")))
+            cut = re.search(r"\s+of\s|,", span.text_of(self.text))
+            if cut is not None:  # "the mother of a young man who …": the man is someone else
+                span = Span(span.start, span.start + cut.start())
+            if (span.start, span.end) in self.span_owner:
+                continue
+            self.add(guest, _Cand(span, "descriptor"))
+            person = self.builds[guest].person
+            if person.descriptor is None:
+                person.descriptor = span.text_of(self.text)
+            # the host's "he"/"she" after the introduction, in the same turn, is the guest
+            for tok in self.index.in_span(Span(m.end(), q.span.end)):
+                g = gender_of_word(tok.lower_)
+                if tok.lower_ in MALE_PRONOUNS | FEMALE_PRONOUNS and g is not None and (
+                        self.index.start_of(tok), self.index.start_of(tok) + len(tok.text)
+                        ) not in self.span_owner:
+                    self.add(guest, _Cand(self.index.span_of(tok), "pronoun", head=tok,
+                                          gender=g))
+                    if self.builds[guest].gender is None:
+                        self.builds[guest].gender = g
+
+    def _unnamed_kin(self, idx: int) -> int | None:
+        """"BROTHER: He joined in 2015 …": a relative's answers about someone never named.
+        That someone is one person, mentioned by the answers' third-person pronouns."""
+        pronouns: list[_Cand] = []
+        gender: str | None = None
+        for q in self.reading.quotes:
+            if q.speaker != idx:
+                continue
+            for tok in self.index.in_span(q.span):
+                word = tok.lower_
+                if word not in MALE_PRONOUNS | FEMALE_PRONOUNS:
+                    continue
+                g = gender_of_word(word)
+                if gender is None:
+                    gender = g
+                if g == gender:
+                    pronouns.append(_Cand(self.index.span_of(tok), "pronoun", head=tok, gender=g))
+        if not pronouns:
+            return None
+        target = self.new_person(None)
+        build = self.builds[target]
+        build.gender = gender
+        build.person.descriptor = f"the person the {self.builds[idx].person.descriptor} speaks of"
+        for cand in pronouns:
+            if (cand.span.start, cand.span.end) not in self.span_owner:
+                self.add(target, cand)
+        return target
+
+    def _talked_about(self, idx: int) -> int | None:
+        """The person a relative's transcript answers are about: the one most mentioned
+        inside them (else most mentioned overall), neither the writer nor a label speaker."""
+        spans = [q.span for q in self.reading.quotes if q.speaker == idx]
+        counts: dict[int, tuple[int, int]] = {}
+        for i, b in enumerate(self.builds):
+            if i == idx or b.is_writer or i in self.kin or not b.person.mentions:
+                continue
+            if all(m.kind == "speaker_label" for m in b.person.mentions):
+                continue
+            inside = sum(1 for m in b.person.mentions for sp in spans if sp.overlaps(m.span))
+            counts[i] = (inside, len(b.person.mentions))
+        if not counts:
+            return None
+        best = max(counts, key=lambda i: counts[i])
+        return best if counts[best][0] > 0 or len(counts) == 1 else None
 
     def _introduced_before(self, pos: int) -> int | None:
         """The person an interview's introduction presents (the most mentioned ordinary
