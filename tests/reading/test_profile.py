@@ -623,6 +623,12 @@ def test_other_peoples_posts_are_no_role(context: PipelineContext, sentence: str
     assert profile(context, sentence, "Farid Oman").value("role") is None
 
 
+def test_relatives_role_and_accusations_are_no_role(context: PipelineContext) -> None:
+    text = ("Farid Oman lived in Raqqa; her husband was a fighter. The emirs accused her of "
+            "being a spy for the Kurds.")
+    assert profile(context, text, "Farid Oman").value("role") is None
+
+
 def test_demonym_before_occupation(context: PipelineContext) -> None:
     text = "Farid Oman is a Jordanian electrician who left the group in 2016."
     assert profile(context, text, "Farid Oman").value("nationality") == "JO"

@@ -217,6 +217,26 @@ _SUICIDE_SELECTION = re.compile(
 # Jobs that are ordinary occupations too: a role in the group only with the group in view.
 _ROLES_NEEDING_GROUP = {"teacher", "driver", "cook", "medic", "guard", "administrator",
                         "checkpoint guard", "prison guard"}
+_ROLES_AS_OBJECT = {"guard", "checkpoint guard", "border guard", "prison guard", "driver", "cook",
+                    "medic", "commander", "emir", "teacher", "administrator"}
+_SOMEONE_ELSES_ROLE = re.compile(
+    r"\b(?:pay\w*|paid|brib\w*|past|killed|shot|asked|told|met|saw|by|with|from|for|"
+    r"to|of|and|whom|than|like)\s+(?:a|an|the|his|her|their|our|my|its|one)\s+"
+    r"(?:[\w-]+\s+){0,2}$|['’]s\s+(?:[\w-]+\s+)?$",
+    re.I,
+)
+# "her husband, a fighter", "married to a fighter": a relative's role, not the person's
+_RELATIVE_ROLE_BEFORE = re.compile(
+    r"\b(?:husband|husband's|married|wife\s+of|widow\s+of|brother|father|son|cousin)\b"
+    r"[^.;]{0,30}$",
+    re.I,
+)
+# "accused of being a spy", "said I was a spy": an accusation, not a role
+_ACCUSED_BEFORE = re.compile(
+    r"\b(?:accus\w*|suspect\w*|suspicion|branded|denounced|called\s+(?:me|him|her))\b"
+    r"[^.;]{0,25}$",
+    re.I,
+)
 _BECAME_BEFORE = re.compile(
     r"\b(?:was|became|become|becoming|made|appointed|promoted\s+to|as|named|rose\s+to|"
     r"work(?:ed|ing)?\s+as|served\s+as)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+)?$",
@@ -241,6 +261,12 @@ _OCCUPATION_CUE = re.compile(
 )
 _NEGATION_BEFORE = re.compile(
     r"(?:\bnever|\bnot|n't|n’t|\brefused\s+to|\bno)\s+(?:\w+\s+)?$", re.I
+)
+# "a peshmerga fighter": fighters of the other side are no evidence of a role in the group.
+_OTHER_SIDE_BEFORE = re.compile(
+    r"\b(?:peshmerga|Kurdish|YPG|YPJ|SDF|Iraqi|army|regime|government|rebel|FSA|Nusra|"
+    r"opposition|militia|Shia|Shiite|tribal|Free\s+Syrian\s+Army)\s+(?:\w+\s+)?$",
+    re.I,
 )
 _ROLE_CUE = re.compile(
     r"\b(?:served|serving|worked|working|was\s+assigned|been\s+assigned|assigned|became|"
@@ -1158,7 +1184,9 @@ def _np_cues(
         if name is None:
             continue
         pre = text[max(0, s + m.start() - 40) : s + m.start()]
-        if _NEGATION_BEFORE.search(pre):
+        if _NEGATION_BEFORE.search(pre) or (
+            name in ("fighter", "recruit") and _OTHER_SIDE_BEFORE.search(pre)
+        ):
             continue
         if name in ("commander", "emir") and is_mention and not _FORMER_HEAD.match(chunk):
             continue  # "the emir", "our emir": a mention wrongly merged, not the person's rank
@@ -1390,7 +1418,7 @@ def _sentence_cues(
         if subjects.is_other_subject(span, owners) or _inside_name(span, sv, text):
             continue
         cue = _ROLE_CUE.search(pre)
-        if _NEGATION_BEFORE.search(pre):
+        if _NEGATION_BEFORE.search(pre) or _ACCUSED_BEFORE.search(pre):
             continue
         if name == "suicide bomber recruit":
             if _SUICIDE_SELECTION.search(pre + " "):
@@ -1399,6 +1427,9 @@ def _sentence_cues(
         if name == "trainee":
             evidence[pi].add("role", name, span, P_WEAK + 1)
             continue
+        if name in _ROLES_AS_OBJECT and not _ROLE_ACTION.match(m.group(0)) and \
+                _SOMEONE_ELSES_ROLE.search(pre):
+            continue  # "bribed a guard", "drove for the emir": another person's post
         if name in ("commander", "emir"):
             if _BECAME_BEFORE.search(pre):
                 evidence[pi].add("role", name, span, P_SENTENCE)
@@ -1410,7 +1441,8 @@ def _sentence_cues(
                 evidence[pi].add("role", name, span, P_SENTENCE)
             continue
         if name in ("fighter", "recruit"):
-            if m.group(0).lower() == "militant":
+            if _OTHER_SIDE_BEFORE.search(pre) or m.group(0).lower() == "militant" or \
+                    _RELATIVE_ROLE_BEFORE.search(pre):
                 continue
             if quoted.covering(m.start() + s) is not None and not re.search(
                 r"\b(?:I|we)\b", sent
