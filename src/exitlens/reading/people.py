@@ -77,10 +77,6 @@ _PSEUDONYM = re.compile(
     r"(?:pseudonym|alias|nom[ \t]+de[ \t]+guerre|kunya)(?:[ \t]+of)?)"
     r"[ \t]+(?P<name>" + _NAME + ")"
 )
-# "he asked to be identified only as X", "she wants to be known as X": a person naming themself
-_SELF_NAMING = re.compile(
-    r"\b(?:he|she|who|[Hh]e|[Ss]he)\b[^.!?\n]{0,25}\b(?:be|being)[ \t]+$"
-)
 # Initials standing for a withheld name ("the defendant, M.K.,"), not abbreviations.
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t]?){1,2}[A-Z]\.(?![\w])")
 _NOT_INITIALS = frozenset({"U.S.", "U.K.", "U.N.", "E.U.", "D.C.", "A.M.", "P.M.", "U.S.A.",
@@ -584,9 +580,8 @@ class _Grouper:
             if not words or words[0].lower() in NOT_PERSON_NAMES | {"i", "we", "he", "she"}:
                 continue
             name = " ".join(words)
-            if m.group("naming") and not self._person_word_before(m.start()) and \
-                    not _SELF_NAMING.search(text, max(0, m.start() - 40), m.start()):
-                continue  # "a town called X" names a place ("he asked to be called X" not)
+            if m.group("naming") and not self._person_word_before(m.start()):
+                continue  # "a town called X" names a place
             span = Span(m.start("name"), m.start("name") + len(name))
             overlapping = [c for c in cands if c.span.overlaps(span)]
             if overlapping:
