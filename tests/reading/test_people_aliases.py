@@ -37,32 +37,9 @@ def test_later_bare_use_of_an_alias_is_the_same_person(read_doc: Read) -> None:
     assert r.persons[idx].role == "defector"
 
 
-def test_vignette_heading_is_no_person(read_doc: Read) -> None:
-    r = read_doc("Notes from a camp near Kirkuk.\n\n"
-                 'Vignette 1 — "Nabil", 41, a former driver. Nabil said he joined the group '
-                 "in 2014 and deserted in 2016.\n\n"
-                 'Vignette 2 — "Sami", 22. Sami said he joined for the pay.')
-    names = [p.name for p in r.persons if p.name]
-    assert not any(n.startswith("Vignette") for n in names), names
-    person_named(r, "Nabil")
-    person_named(r, "Sami")
-
-
 def test_alias_inside_another_proper_noun_is_not_a_mention(read_doc: Read) -> None:
     r = read_doc("A Moroccan woman in her twenties, whom we call Hind, went to Syria in 2014. "
                  "Her family still runs a shop on Hind Street in Tangier.")
     idx = person_named(r, "Hind")
     assert _mentions(r, idx).count("Hind") == 1
 
-
-def test_quoted_name_heading_a_vignette(read_doc: Read) -> None:
-    r = read_doc("Field note from Sinjar.\n\n"
-                 'Profile 3 — "Anas", 26. Anas said frankly that he joined the group in '
-                 "2015 for the pay and deserted a year later.")
-    idx = person_named(r, "Anas")
-    assert _mentions(r, idx).count("Anas") == 2
-
-
-def test_vignette_heading_word_without_quotes_or_comma_is_no_name(read_doc: Read) -> None:
-    r = read_doc("Case 2: Background. The town was taken in 2014 and retaken in 2017.")
-    assert not any(p.name and "Background" in p.name for p in r.persons)

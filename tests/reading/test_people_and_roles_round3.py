@@ -1,5 +1,5 @@
 """Reading cases from the third generalisation round, in our own words: nationalities
-are not names, study identifiers are, transcript guests, self-introductions, narrators
+are not names, transcript guests, self-introductions, narrators
 who were members, plural desertions, and what does not count as silence."""
 
 from __future__ import annotations
@@ -35,23 +35,6 @@ def test_a_demonym_with_the_is_a_person(read_doc: Read) -> None:
                  '"I wanted a war and I got a prison," he said.')
     i = _by_descriptor(r, "Chechen")
     assert any(m.kind == "pronoun" for m in r.persons[i].mentions)
-
-
-def test_study_identifiers_are_names(read_doc: Read) -> None:
-    r = read_doc("Participant 9, a 31-year-old from Homs, joined the Islamic State in 2014 and "
-                 'surrendered in 2017. "The emirs lived like kings," Participant 9 said. '
-                 "Participant 14 never left the group.")
-    i = person_named(r, "Participant 9")
-    assert r.persons[i].role == "defector"
-    assert person_named(r, "Participant 14") != i
-
-
-def test_vignette_heading_is_not_a_study_identifier(read_doc: Read) -> None:
-    r = read_doc("Case C. A Moroccan man in his forties, referred to here as Hakim, joined the "
-                 "Islamic State in 2015 and deserted in 2016. He told us that "
-                 '"the emirs stole everything".')
-    names = [p.name for p in r.persons if p.name]
-    assert "Case C" not in names
 
 
 def test_transcript_guest_and_label_name(read_doc: Read) -> None:
@@ -110,15 +93,6 @@ def test_a_mothers_son_is_the_one_who_went(read_doc: Read) -> None:
     mother = next(i for i, p in enumerate(r.persons)
                   if any(m.span.text_of(r.document.text) == "MOTHER" for m in p.mentions))
     assert r.persons[mother].role == "relative"
-
-
-def test_both_surrendered_covers_the_two_people_quoted(read_doc: Read) -> None:
-    r = read_doc(
-        'Hakan Demir says he went for the fighting. "We were bored most days," Demir said.\n\n'
-        'His friend Emre Kaya went for the salary. "The money never came," Kaya said.\n\n'
-        "Both men surrendered to Kurdish forces near Hajin in 2018.")
-    assert r.persons[person_named(r, "Hakan Demir")].role == "defector"
-    assert r.persons[person_named(r, "Emre Kaya")].role == "defector"
 
 
 def test_both_of_the_officials_did_not_leave_anything(read_doc: Read) -> None:

@@ -123,14 +123,6 @@ def test_wife_of_a_fighter_who_escaped_is_a_defector(read_doc: Read) -> None:
     assert r.persons[person_named(r, "Hala Nouri")].role == "defector"
 
 
-def test_spouse_of_a_member_is_an_affiliate(read_doc: Read) -> None:
-    text = ("Rima is 35, a former teacher from the coast. In 2015 her husband became a fighter "
-            'and she stayed at home. "The hospital had no medicine," she said. In 2017 she '
-            "escaped from the city with the children.")
-    r = read_doc(text)
-    assert r.persons[person_named(r, "Rima")].role == "defector"
-
-
 def test_headline_about_people_who_left_implies_membership(read_doc: Read) -> None:
     text = ("Two men who left the Islamic State describe their flight\n\n"
             "Fadi Omran, 30, spent a year in the east. \"I saw things I cannot forget,\" he "

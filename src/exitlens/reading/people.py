@@ -77,10 +77,6 @@ _PSEUDONYM = re.compile(
     r"(?:pseudonym|alias|nom[ \t]+de[ \t]+guerre|kunya)(?:[ \t]+of)?)"
     r"[ \t]+(?P<name>" + _NAME + ")"
 )
-# "he asked to be identified only as X", "she wants to be known as X": a person naming themself
-_SELF_NAMING = re.compile(
-    r"\b(?:he|she|who|[Hh]e|[Ss]he)\b[^.!?\n]{0,25}\b(?:be|being)[ \t]+$"
-)
 # Initials standing for a withheld name ("the defendant, M.K.,"), not abbreviations.
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t]?){1,2}[A-Z]\.(?![\w])")
 _NOT_INITIALS = frozenset({"U.S.", "U.K.", "U.N.", "E.U.", "D.C.", "A.M.", "P.M.", "U.S.A.",
@@ -91,27 +87,6 @@ _HOST_LABELS = frozenset({"host", "presenter", "interviewer", "anchor", "moderat
                           "journalist", "correspondent", "narrator"})
 _GENERIC_LABELS = frozenset({"guest", "caller", "speaker", "interviewee", "witness", "man",
                              "woman", "defector", "fighter", "respondent"})
-# "Case B.", "Vignette 3:", "Profile C —": a label heading a case vignette, before the name
-_VIGNETTE_LABEL = re.compile(
-    r"(?:Case|Vignette|Profile|Portrait|Respondent|Interviewee|Subject|Story)[ \t]+"
-    r"(?:[A-Z]|\d{1,2})\b\.?[ \t]*[:.—–-]?[ \t]*")
-# "Yusuf (a pseudonym), 19": a name the writer says is not the real one
-_NAME_BEFORE_PSEUDONYM = re.compile(
-    r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?)[ \t]*"
-    r"\((?:not (?:his|her|their) real name|a pseudonym|pseudonym|name changed|"
-    r"names? (?:has been |have been )?changed)\)")
-# 'Vignette 2 — "Nabil", 23.': the name heading a case vignette, often in quotation marks
-_VNAME = r"[A-Z][a-z][\w'’-]*(?:[ \t]+[A-Z][a-z][\w'’-]*)?"
-_VIGNETTE_NAME = re.compile(
-    r"(?m)^[ \t]*(?:Case|Vignette|Profile|Portrait|Respondent|Interviewee|Subject|Story)[ \t]+"
-    r"(?:[A-Z]|\d{1,2})\b\.?[ \t]*[:.—–-][ \t]*(?:[\"“‘'](?P<quoted>" + _VNAME + r")[\"”’']|"
-    r"(?P<name>" + _VNAME + r")(?=,))")
-# "Respondent 7", "Participant R3", "Interviewee B": how studies name the people they
-# quote; a name of its own, unless it heads a vignette ("Case D. Faisal Umari …", "Case A:
-# A Tunisian woman …", handled as vignette labels) or a real name follows.
-_STUDY_ID = re.compile(
-    r"\b(?:Respondent|Participant|Interviewee|Informant|Subject|Witness)[ \t]+"
-    r"(?:[A-Z]{1,2}-?\d{1,3}|\d{1,3}|[A-Z])\b(?![ \t]*[.:—–-])(?![ \t]*[\"“‘']?[A-Z][a-z])")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"
@@ -412,12 +387,6 @@ def _clean_entity(text: str, span: Span) -> Span | None:
     seg_stripped = seg.rstrip(" ,;:")
     end -= len(seg) - len(seg_stripped)
     seg = seg_stripped
-    label = _VIGNETTE_LABEL.match(seg)
-    if label and label.end() < len(seg):
-        start += label.end()  # "Case B. Karim": the vignette label is not part of the name
-        seg = seg[label.end():]
-    elif label:
-        return None  # "Vignette 1" alone is a heading, nobody's name
     if not seg or not seg[0].isupper():
         return None
     first = seg.split()[0].lower().strip(".")
@@ -593,13 +562,6 @@ class _Grouper:
             cands.append(_Cand(span, "name", key=name_key(m.group()),
                                gender="f" if m.group().lower().startswith(("umm", "um ", "omm"))
                                else "m"))
-        for m in _STUDY_ID.finditer(text):
-            if name_spans.overlaps(Span(m.start(), m.end())):
-                continue
-            span = Span(m.start(), m.end())
-            name_spans.append(span)
-            key = frozenset({re.sub(r"\s+", " ", m.group()).lower()})
-            cands.append(_Cand(span, "name", key=key, head=self.index.at(m.start())))
         for m in _INITIALS.finditer(text):
             if m.group().replace(" ", "") in _NOT_INITIALS:
                 continue
@@ -618,9 +580,8 @@ class _Grouper:
             if not words or words[0].lower() in NOT_PERSON_NAMES | {"i", "we", "he", "she"}:
                 continue
             name = " ".join(words)
-            if m.group("naming") and not self._person_word_before(m.start()) and \
-                    not _SELF_NAMING.search(text, max(0, m.start() - 40), m.start()):
-                continue  # "a town called X" names a place ("he asked to be called X" not)
+            if m.group("naming") and not self._person_word_before(m.start()):
+                continue  # "a town called X" names a place
             span = Span(m.start("name"), m.start("name") + len(name))
             overlapping = [c for c in cands if c.span.overlaps(span)]
             if overlapping:
@@ -629,21 +590,6 @@ class _Grouper:
                 continue
             name_spans.append(span)
             cands.append(_Cand(span, "alias", key=name_key(name)))
-        for m in _VIGNETTE_NAME.finditer(text):
-            group = "quoted" if m.group("quoted") else "name"
-            span = Span(m.start(group), m.end(group))
-            name = m.group(group)
-            if name.split()[0].lower() in NOT_PERSON_NAMES or name_spans.overlaps(span):
-                continue
-            name_spans.append(span)
-            cands.append(_Cand(span, "name", key=name_key(name), head=self.index.at(span.start)))
-        for m in _NAME_BEFORE_PSEUDONYM.finditer(text):
-            span = Span(m.start("name"), m.end("name"))
-            name = m.group("name")
-            if name.split()[0].lower() in NOT_PERSON_NAMES or name_spans.overlaps(span):
-                continue
-            name_spans.append(span)
-            cands.append(_Cand(span, "name", key=name_key(name), head=self.index.at(span.start)))
         for ent_span, label in self.reading.scratch.get("entities", []):
             if label != "PERSON":
                 continue
@@ -848,7 +794,7 @@ class _Grouper:
                 continue  # "defector camp", "the fighter's wife" (the wife is the head)
             tok_start = self.index.start_of(tok)
             if name_spans.overlaps(Span(tok_start, tok_start + len(tok.text))):
-                continue  # the noun is part of a name ("Respondent 7")
+                continue  # the noun is part of a name
             # the nearest determiner (a misparse can hang a far "the" on the noun)
             dets = [c for c in tok.children if c.dep_ in ("det", "poss", "predet")
                     and c.i < tok.i][-1:]

@@ -281,14 +281,8 @@ EXIT_PATTERNS: list[tuple[str, str]] = [  # (canonical, pattern) in precedence o
      r"surrender(?:ed|s|ing)?\b(?!\s+(?:the|their|his|her)\s+(?:city|town|weapons?))|"
      r"hand(?:ed|s|ing)?\s+(?:him|her|them|my|our)sel(?:f|ves)\s+(?:over|in|to)|"
      r"accept(?:ed|ing)?\s+(?:an?|the)\s+(?:\w+\s+)?amnesty|"
-     r"walk(?:ed|s|ing)?\s+(?:up\s+|over\s+)?(?:to|into|towards?)\s+(?:a|an|the)\s+"
-     r"(?:[\w-]+\s+){0,2}(?:position|checkpoint|post|lines|base|embassy|consulate|"
-     r"police\s+station)|with\s+(?:my|his|her|our|their)\s+hands\s+(?:up|raised|in\s+the\s+air|"
-     r"on\s+(?:my|his|her|our|their)\s+heads?)|"
      r"turn(?:ed|s|ing)?\s+(?:him|her|them|my|our)sel(?:f|ves)\s+(?:in|over)|"
-     r"g[ai]ve\s+(?:him|her|them|my|our)sel(?:f|ves)\s+up|"
-     r"report(?:ed|ing)?\s+to\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:gendarmerie|gendarmes|police|"
-     r"authorities|army|soldiers|troops|forces|border\s+guards|officials|checkpoint|post)\b"),
+     r"g[ai]ve\s+(?:him|her|them|my|our)sel(?:f|ves)\s+up"),
     ("captured",
      r"(?:was|were|been|got|being)\s+(?:(?:\w+ly|later|then|eventually|finally|soon)\s+)?"
      r"(?:captured|caught|arrested|detained|seized)"
@@ -300,32 +294,13 @@ EXIT_PATTERNS: list[tuple[str, str]] = [  # (canonical, pattern) in precedence o
      r"(?:with|through|via|behind)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?(?:smugglers?|traffickers?|"
      r"smuggling\s+(?:network|route|ring))|"
      r"(?:smugglers?|traffickers?)\s+(?:helped|took|got|drove|led|guided)|"
-     r"(?:paid|pay|paying|hired)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+)?traffickers?|"
-     r"(?:money|paid|payment)\s+(?:\w+\s+){0,2}(?:to|for)\s+(?:a\s+|the\s+)?(?:smugglers?|traffickers?)|"
-     r"b(?:ought|uy|uying)\s+(?:his|her|my|their|our|its)\s+way\s+out|"
-     r"hid(?:den|ing)?\s+(?:in|among|under|inside)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?"
-     r"(?:truck|lorry|van|car|sheep|flock|cargo|boot|trunk|load|tanker)|"
-     r"(?:paid|pay|paying|hired)\s+(?:a|an|the)\s+(?:[\w$€£,.-]+\s+){0,6}?to\s+"
-     r"(?:take|drive|get|bring|lead|guide|smuggle)\b|"
-     r"(?:take|took|taken|drove|driven|drive|brought|bring|guided|led)\s+"
-     r"(?:me|him|her|us|them)\s+(?:(?:back\s+)?across(?=\s*[.!?]|\s+(?:the\s+)?(?:border|"
-     r"frontier|lines?)|\s+(?:in)?to\s+Turkey)|over\s+the\s+border|"
-     r"(?:\w+\s+){0,4}?(?:to|towards?)\s+the\s+(?:[\w-]+\s+)?border)"),
+     r"(?:paid|pay|paying|hired)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+)?traffickers?"),
     ("deserted", r"desert(?:ed|ing|er|ers|ion)\b|went\s+awol|abandon(?:ed)?\s+(?:his|her|my)\s+"
-                 r"(?:post|unit|position)|slipp?(?:ed|ing)?\s+away|"
-                 r"(?:put|laid|threw)\s+down\s+(?:his|her|my|their|our|the)\s+"
-                 r"(?:rifle|weapon|gun|arms|kalashnikov)s?|"
-                 r"(?:and|but)\s+(?:never|did\s+not|didn't|didn’t)\s+(?:return(?:ed)?|"
-                 r"c[oa]me\s+back|go\s+back|went\s+back)"),
+                 r"(?:post|unit|position)|slipp?(?:ed|ing)?\s+away"),
     ("escaped",
      r"escap(?:ed|e|es|ing)\b|fle(?:d|e|es|eing)\b|ran\s+away|run\s+away|slipp?(?:ed)?\s+"
-     r"out|got\s+out|walked\s+out|walked\s+across\s+the\s+border|"
-     r"ran\s+(?:towards?|to|for)\s+the\s+(?:[\w-]+\s+){0,2}(?:army|lines|soldiers|troops|forces|"
-     r"desert|border|hills|river)|"
-     r"brib(?:ed|ing)\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:guard|checkpoint|official|officer|"
-     r"emir|commander)|by\s+paying\s+(?:a|an|the)\s+(?:[\w-]+\s+)?(?:guard|checkpoint|"
-     r"official|officer)|break\s+out|broke\s+out|made\s+(?:his|her|my|their)\s+way\s+"
-     r"(?:out|back)|crossed\s+(?:back\s+)?(?:in)?to\s+Turkey|sneak(?:ed)?\s+out|snuck\s+out"),
+     r"out|got\s+out|walked\s+out|break\s+out|broke\s+out|"
+     r"crossed\s+(?:back\s+)?(?:in)?to\s+Turkey"),
 ]
 _EXIT_RE = re.compile(
     r"\b(?:" + "|".join(f"(?P<{name}>{p})" for name, p in EXIT_PATTERNS) + r")(?!\w)", re.I
@@ -345,7 +320,6 @@ _AFTER_OTHER_EXIT = re.compile(
 )
 _EXIT_ORDER = [name for name, _ in EXIT_PATTERNS]
 _NOT_BEFORE = re.compile(r"(?:\bdid\s+not|\bdidn['’]t|\bnever|\bnot)\s+$", re.I)
-_CARRIED_BY = re.compile(r"(?:take|took|taken|drove|driven|drive|brought|bring|guided|led)\s", re.I)
 _ATTEMPT_BEFORE = re.compile(
     r"(?:tr(?:y|ied|ies|ying)\s+(?:to|and)|attempt\w*\s+to|sought\s+to|seek\w*\s+to|plan\w*\s+to|want\w*\s+to|wish\w*\s+to|"
     r"hop\w*\s+to|decid\w*\s+to|could\s+not|couldn't|cannot|can't|unable\s+to|no\s+way\s+of|"
@@ -389,16 +363,9 @@ OUTCOME_PATTERNS: list[tuple[str, str]] = [  # precedence order
      r"(?:[\w-]+\s+){0,3}?camp\b(?!\s+(?:for\s+)?(?:training|instructor|commander))"),
     ("deported", r"deport(?:ed|ation)|expelled\s+to|extradited"),
     ("in_hiding",
-     r"in\s+hiding|hiding\s+(?:out|in|from)|hide\s+in\s+fear|went\s+into\s+hiding|"
-     r"(?:live|lives|living|stays?|staying)\s+in\s+(?:a\s+)?safe\s*house|safe\s*house|"
-     r"undisclosed\s+location|secret\s+location|(?:live|lives|living)\s+in\s+secret|"
-     r"rarely\s+(?:goes|go|went|leaves?|left)\s+(?:out|the\s+(?:house|flat|room|apartment))|"
-     r"(?:under|with)\s+(?:another|a\s+false|an\s+assumed|a\s+different|a\s+new)\s+name|"
-     r"(?:living|lives|live|stays?|staying)\s+(?:there\s+|here\s+)?(?:without|with\s+no)\s+"
-     r"(?:papers|documents)|no\s+papers|mov(?:es?|ing)\s+(?:between\s+)?(?:rooms|houses|flats|"
-     r"apartments|addresses)|chang(?:es|ed|ing)\s+(?:his|her|my|their)\s+(?:tele)?phone\s+numbers?|"
-     r"(?:not|never)\s+(?:going\s+to\s+)?(?:say|tell\s+\w+|reveal)\s+where\s+"
-     r"(?:I|he|she|they|we)\s+(?:live|lives|is|am|are|stay|stays)"),
+     r"in\s+hiding|hiding\s+(?:out|in|from)|went\s+into\s+hiding|safe\s*house|"
+     r"undisclosed\s+location|secret\s+location|"
+     r"(?:under|with)\s+(?:another|a\s+false|an\s+assumed|a\s+different|a\s+new)\s+name"),
     ("returned_home",
      r"return(?:ed|s|ing)?\s+(?:back\s+)?(?:home|to\s+(?:his|her|my|their)\s+"
      r"(?:family|home|country|parents|homeland|hometown))|back\s+home|repatriat(?:ed|ion)|"
@@ -612,17 +579,12 @@ _ORIGIN_BEFORE = re.compile(
     r"land)\s+(?:of|in)?|\bnative\s+(?:country|land)\s+(?:of|in)?|\bnatives?)" + _BETWEEN,
     re.I,
 )
-_BOTH_NATIONALS = re.compile(
-    r",\s+(?:both|all)\s+(?P<dem>[A-Z][\w-]+)\s+(?:citizens|nationals|converts|men|women)\b"
-)
 _FROM_BEFORE = re.compile(
     r"\b(?P<noun>" + PERSON_NOUNS + r")(?:\s+\w+){0,1}\s+(?:originally\s+)?from" + _BETWEEN,
     re.I,
 )
 _FROM_PLAIN = re.compile(r"(?:^|\s|,)(?:originally\s+)?from" + _BETWEEN, re.I)
 _BORN_THEN = re.compile(r"^[-‐‑]born\s+(?P<next>[A-Z][a-z]+)")
-_PAREN_BEFORE = re.compile(
-    r"\(\s*(?:(?:male|female|man|woman|aged\s+\d{1,3}|\d{1,3})\s*[,;]\s*)*(?:an?\s+)?$", re.I)
 _BORN_AFTER = re.compile(r"^[-‐‑]?\s*born\b", re.I)
 _NATIONAL_AFTER = re.compile(
     r"^\s*(?:[-‐‑]\s*born\b|(?:national|citizen|citizenship|nationality|passport|"
@@ -1293,11 +1255,6 @@ def _nationality_from_match(
         if born is not None and any(e.kind == "demonym" and e.country
                                     for e in load_gazetteer().lookup(born.group("next"))):
             return  # "a Moroccan-born Belgian": the nationality is the second one
-        if _PAREN_BEFORE.search(before):
-            # "Respondent R4 (female, Syrian, from Raqqa)": a bracketed profile
-            ev.add("nationality", country, gm.span, prio)
-            ev.origin_spans.add(gm.span)
-            return
         if not np_context and _RELATIVE_NP_BEFORE.search(before):
             return  # "her mother, a Swedish convert": somebody else's nationality
         if np_context or _NATIONAL_AFTER.match(after) or (
@@ -1405,16 +1362,6 @@ def _sentence_cues(
                 before = text[max(0, gm.span.start - 40) : gm.span.start]
                 if not _origin_context(before, ""):
                     ev.places.append((gm.span.start, place.name, gm.span))
-
-    # "X, 31, and his wife, Y, 28, both Dutch citizens": one nationality for all of them
-    for m in _BOTH_NATIONALS.finditer(sent):
-        found = [g.country for g in gaz.lookup(m.group("dem")) if g.kind == "demonym" and g.country]
-        if not found:
-            continue
-        span = Span(s + m.start("dem"), s + m.end("dem"))
-        for pi, mspan in sv.mentions:
-            if pi in owners and mspan.end <= span.start:
-                evidence[pi].add("nationality", found[0], span, P_ATTACHED)
 
     # age in a sentence: "the 26-year-old", "who is now 30"
     for pat in _AGE_PATTERNS:
@@ -1530,7 +1477,7 @@ def _sentence_cues(
                         if v.startswith("surrender") else "escaped")
         span = Span(s + m.start(), s + m.end())
         carriers = actors(span)
-        if mode == "smuggled" and (_CARRIED_BY.match(m.group(0)) or not carriers):
+        if mode == "smuggled" and not carriers:
             # "a man agreed to take him across", "her brother paid a smuggler": the
             # person is the one carried out
             carried = who(span)

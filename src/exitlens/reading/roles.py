@@ -37,7 +37,6 @@ from .cues import (
     KIN_NOUNS,
     OFFICIAL_NOUNS,
     PERSON_NOUNS,
-    THIRD_PRONOUNS,
     TokenIndex,
     sentence_at,
     sentence_index,
@@ -599,84 +598,6 @@ class _RoleReader:
                 if q.kind != "indirect" and agent.lower_ in FIRST_PERSON | FIRST_PERSON_PLURAL:
                     self.verb_cues(q.speaker, tok, agent, 0.9)
 
-    def relative_cues(self) -> None:
-        """A relative's quotes about their kin ('he left them') count for that kin."""
-        kin: dict[int, tuple[int | None, str]] = self.reading.scratch.get("kin", {})
-        for rel, (target, _noun) in kin.items():
-            if target is None:
-                continue
-            for q in self._by_speaker.get(rel, []):
-                for tok in self.index.in_span(q.span):
-                    if tok.pos_ != "VERB" or tok.lemma_.lower() not in _TOLD_VERBS:
-                        continue
-                    agent = self.agent(tok)
-                    if agent is not None and (agent.lower_ in THIRD_PRONOUNS or
-                                              agent.lemma_.lower() in KIN_NOUNS):
-                        self.verb_cues(target, tok, agent, 0.8)
-
-    def plural_leaving_cues(self) -> None:
-        """"Both men surrendered when Baghouz fell", "They were among a group of Indonesians
-        who surrendered", "the two fled together": a leaving told of several people at once
-        counts for the people just heard in their own words (at most the two most recent
-        for "both"/"the two", every one of the last few paragraphs for "they")."""
-        writer = self.reading.scratch.get("writer")
-        heard = sorted((m.span.start, idx) for idx, person in enumerate(self.reading.persons)
-                       if idx != writer and idx in self._by_speaker for m in person.mentions)
-        heard_starts = [start for start, _ in heard]
-        for tok in self.index.tokens:
-            if tok.dep_ not in ("nsubj", "nsubjpass"):
-                continue
-            pos = self.index.start_of(tok)
-            if self.finder.in_quote(pos):
-                continue
-            kids = {c.lower_ for c in tok.children}
-            low = tok.lower_
-            pair = low == "both" or bool(kids & {"both", "two"}) or (
-                low in ("couple", "pair", "siblings") and "the" in kids)
-            group = low == "they" or (tok.tag_ == "NNS" and tok.lemma_.lower() in (
-                _PEOPLE_NOUNS | {"sibling", "friend", "cousin"}) and "the" in kids)
-            if not (pair or group):
-                continue
-            verbs = [tok.head]
-            verbs += [g for v in verbs for c in v.children if c.dep_ == "prep"
-                      for n in c.children if n.dep_ == "pobj"
-                      for g in n.children if g.dep_ == "relcl"]  # "among a group … who …"
-            verbs += [c for c in tok.head.children if c.dep_ == "conj" and c.pos_ == "VERB"]
-            cue: Any | None = None
-            for verb in verbs:
-                lemma = LEAVE_FORMS.get(verb.lower_, verb.lemma_.lower())
-                if any(c.dep_ == "neg" for c in verb.children):
-                    continue
-                words = {g.lower_ for g in verb.subtree}
-                if lemma in ("surrender", "defect", "desert", "flee", "escape") or (
-                        lemma == "leave" and (_has_group_word(words) or words & GROUP_OBJECTS)):
-                    cue = verb
-                    break
-            if cue is None:
-                continue
-            # the people heard in their own words, most recently mentioned first
-            recent: list[int] = []
-            i = bisect.bisect_left(heard_starts, pos) - 1
-            while i >= 0 and pos - heard[i][0] < 2500 and len(recent) < (2 if pair else 4):
-                if heard[i][1] not in recent:
-                    recent.append(heard[i][1])
-                i -= 1
-            for idx in recent:
-                self.cues[idx].leave.append((self.span(cue), 0.8))
-                self.cues[idx].member.append((self.span(cue), 0.6))
-
-    def spouse_cues(self) -> None:
-        """A wife or husband who lived with a member there ("her husband became a fighter",
-        then "she escaped with the children") was an affiliate: weak membership, which
-        counts only together with their own leaving and account."""
-        kin: dict[int, tuple[int | None, str]] = self.reading.scratch.get("kin", {})
-        for rel, (target, noun) in kin.items():
-            if target is None or noun not in ("husband", "wife"):
-                continue
-            member = [s for s, w in self.cues[rel].member if w >= 0.6]
-            if member and not self.cues[target].member:
-                self.cues[target].member.append((member[0], 0.4))
-
     # -- decision ----------------------------------------------------------------------
     def topic_cue(self) -> Span | None:
         """A "defectors"/"deserters"/"former fighters" word in the headline or lede, which
@@ -970,9 +891,6 @@ class RoleStage:
             reader.description_cues()
             reader.action_cues()
             reader.quote_cues()
-            reader.relative_cues()
-            reader.spouse_cues()
-            reader.plural_leaving_cues()
             reader.decide()
             reader.second_opinion(model)
             reading.scratch["voiced_by"] = reader.voiced_by
