@@ -724,13 +724,13 @@ class Project:
 
         cases, codings, codebook = self.case_frames()
         table = load_reference(resolve_reference(reference), codebook)
-        ours = pd_concat([statistics.prevalence(cases, codings, codebook, by=level, **options)
-                          for level in ("code", "family")])
-        return compare(ours, table)
+        return compare([statistics.prevalence(cases, codings, codebook, by=level, **options)
+                        for level in ("code", "family")], table)
 
-    def overview(self) -> dict[str, Any]:
+    def overview(self, cases: pd.DataFrame | None = None) -> dict[str, Any]:
         """What the corpus behind the figures is: documents, sources, outlets, kinds, years
-        of publication, reprints, analysed documents, defectors and cases."""
+        of publication, reprints, analysed documents, defectors and cases (``cases``: the
+        :meth:`cases` frame when the caller already holds it)."""
         summary = self.summary()
         with self.db.session() as session:
             outlets = [o for o in session.scalars(select(DocumentRow.outlet).distinct()) if o]
@@ -739,7 +739,8 @@ class Project:
                 select(DocumentRow.language, func.count()).group_by(DocumentRow.language)
             ).all())
         years = sorted(int(d[:4]) for d in dates if d[:4].isdigit())
-        cases = self.cases()
+        if cases is None:
+            cases = self.cases()
         status = self.analysis_status()
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
         langs = ", ".join(f"{k or 'unknown'} {v}" for k, v in sorted(
@@ -773,7 +774,7 @@ class Project:
             raise OutputPathError(f"folder {target.parent} does not exist", where=str(target))
         cases, codings, codebook = self.case_frames()
         data = build_report_data(
-            cases, codings, codebook, self.overview(),
+            cases, codings, codebook, self.overview(cases),
             resolve_reference(reference) if reference else None, title=title, **options)
         written = write_report(render_report(data), target)
         with self.db.session() as session:
@@ -839,12 +840,3 @@ def resolve_reference(reference: str | Path) -> Path:
 
         return sixty_narratives_path()
     return Path(reference)
-
-
-def pd_concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate frames keeping the first one's ``attrs`` (pandas drops differing attrs)."""
-    import pandas as pd
-
-    out = pd.concat(list(frames), ignore_index=True)
-    out.attrs = dict(frames[0].attrs)
-    return out

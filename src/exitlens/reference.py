@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -230,11 +231,13 @@ def fisher_p(k1: int, n1: int, k2: int, n2: int) -> float | None:
     return float(fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
 
 
-def compare(prevalence: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+def compare(prevalence: pd.DataFrame | Sequence[pd.DataFrame],
+            reference: pd.DataFrame) -> pd.DataFrame:
     """Our prevalence next to each reference row, with the difference and a test.
 
-    ``prevalence`` is one or more :func:`exitlens.statistics.prevalence` tables (concatenate
-    code and family tables to compare both kinds of key). One row per reference row:
+    ``prevalence`` is one :func:`exitlens.statistics.prevalence` table or several (e.g. code
+    and family tables, to compare both kinds of key; the first one's denominator is
+    reported). One row per reference row:
     ``key, label, kind, source``, ours ``k, n, share, ci_low, ci_high``, theirs
     ``ref_k, ref_n, ref_share, ref_ci_low, ref_ci_high``, ``difference`` (ours − theirs,
     a proportion), its 95 % interval ``diff_low, diff_high`` (Newcombe's hybrid score
@@ -243,7 +246,9 @@ def compare(prevalence: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     tables gets empty values on our side. ``.attrs``: ``test``, ``interval`` and our
     table's ``denominator``.
     """
-    ours = {str(r["key"]): r for r in prevalence.to_dict("records")}
+    tables = [prevalence] if isinstance(prevalence, pd.DataFrame) else list(prevalence)
+    denominator = tables[0].attrs.get("denominator", "") if tables else ""
+    ours = {str(r["key"]): r for table in tables for r in table.to_dict("records")}
     rows = []
     for ref in reference.to_dict("records"):
         mine = ours.get(str(ref["key"]))
@@ -264,5 +269,5 @@ def compare(prevalence: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     out = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
     out.attrs.update(test=TEST_NAME, interval=INTERVAL_NAME,
-                     denominator=prevalence.attrs.get("denominator", ""))
+                     denominator=denominator)
     return out

@@ -121,9 +121,7 @@ def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Code
         matrix = st.promise_reality(cases, codings, codebook, **opts)
     comparison = None
     if reference is not None:
-        ours = pd.concat([*prevalence.values(), *families.values()], ignore_index=True)
-        ours.attrs["denominator"] = next(iter(prevalence.values())).attrs["denominator"]
-        comparison = compare(ours, reference)
+        comparison = compare([*prevalence.values(), *families.values()], reference)
     kept, notes = st.filter_cases(cases, include_flags, exclude_flags)
     return ReportData(
         summary=dict(summary or {}), cases=kept, codings=codings, prevalence=prevalence,
