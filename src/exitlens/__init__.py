@@ -3,9 +3,8 @@
 The public API is :class:`exitlens.Project`; see README.md and ARCHITECTURE.md.
 """
 
-__version__ = "0.1.0"
-
 from .errors import ExitlensError
 from .project import Project
+from .version import __version__
 
 __all__ = ["ExitlensError", "Project", "__version__"]

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import IngestError
-from .ingest.runner import FileOutcome, parse_file, plan_inputs, prepare_item, read_file_bytes
+from .ingest.inputs import FileOutcome, plan_inputs, read_unit, split_units
 from .language import covered_languages, language_note
 from .model import Document
 from .pipeline import Pipeline
@@ -22,38 +21,26 @@ from .records import reading_record
 
 def read_documents(
     paths: Iterable[str | Path], settings: Settings, on_problem: Callable[[FileOutcome], None]
-) -> Iterator[tuple[str, Document]]:
-    """(source label, Document) for every readable input; problems go to ``on_problem``.
+) -> Iterator[Document]:
+    """A Document (``source_path``: the source label) for every readable input, read lazily;
+    problems go to ``on_problem``.
 
     The same reading steps as ``ingest`` (so offsets point into the same stored text),
-    minus the database.
+    minus the database. A large JSONL file is read a run of lines at a time
+    (``reading.batch_size`` × 8 records), so memory stays bounded whatever its size.
     """
     planned, early = plan_inputs(paths)
     for outcome in early:
         on_problem(outcome)
-    for item in planned:
-        where = str(item.path)
-        try:
-            result = parse_file(item.path, read_file_bytes(item.path, settings.ingest))
-        except IngestError as exc:
-            on_problem(FileOutcome(exc.where or where, "failed", code=exc.code,
-                                   message=exc.message))
-            continue
-        for problem in result.problems:
-            on_problem(FileOutcome(problem.where or where, "failed", code=problem.code,
-                                   message=problem.message))
-        for extracted in result.items:
-            label = f"{where}#{extracted.record_id}" if extracted.record_id else where
-            failure = prepare_item(extracted, item, label, settings.ingest)
-            if failure is not None:
-                on_problem(failure)
-                continue
-            yield label, Document(
-                text=extracted.text, title=extracted.title, author=extracted.author,
-                outlet=extracted.outlet, url=extracted.url, source_path=label,
-                published=extracted.published, kind=extracted.kind or "unknown",
-                fmt=extracted.fmt, language=extracted.language, meta=extracted.meta,
-            )
+    lines_per_unit = max(64, settings.reading.batch_size * 8)
+    seen_ids: dict[Path, set[str]] = {}
+    for unit in split_units(planned, lines_per_unit):
+        seen = seen_ids.setdefault(unit.planned.path, set())
+        for entry in read_unit(unit, settings.ingest, seen):
+            if isinstance(entry, FileOutcome):
+                on_problem(entry)
+            else:
+                yield entry.document()
 
 
 def extract(
@@ -62,18 +49,21 @@ def extract(
     on_problem: Callable[[FileOutcome], None],
     on_note: Callable[[str, dict[str, str]], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """SPEC §3 records for the given files, in input order.
+    """SPEC §3 records for the given files, in input order, streamed: documents are read
+    and processed a batch (``reading.batch_size``) at a time, never the whole input at once.
 
     ``on_note(source, note)`` hears of each document in a language outside
     ``reading.languages`` (a ``language_not_covered`` note); it is still read.
     """
     pipeline = Pipeline(settings.reading.stages, settings)
-    docs = list(read_documents(paths, settings, on_problem))
     covered = covered_languages(settings)
-    for label, doc in docs:
-        note = language_note(doc.language, covered)
-        if note is not None and on_note is not None:
-            on_note(label, note)
-    labels = [label for label, _ in docs]
-    for label, reading in zip(labels, pipeline.run(d for _, d in docs), strict=True):
-        yield reading_record(reading, label)
+
+    def noted(docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            note = language_note(doc.language, covered)
+            if note is not None and on_note is not None:
+                on_note(doc.source_path or "", note)
+            yield doc
+
+    for reading in pipeline.run(noted(read_documents(paths, settings, on_problem))):
+        yield reading_record(reading, reading.document.source_path or "")

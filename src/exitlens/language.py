@@ -17,12 +17,23 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import ExitlensError
 
-if TYPE_CHECKING:
-    from .config import Settings
+
+class _LanguageSettings(Protocol):
+    @property
+    def languages(self) -> Sequence[str]: ...
+
+
+class _SettingsWithReading(Protocol):
+    """What :func:`covered_languages` reads of :class:`~exitlens.config.Settings` (a protocol,
+    because ``config`` imports this module to validate language codes)."""
+
+    @property
+    def reading(self) -> _LanguageSettings: ...
+
 
 # At most this many characters are classified: the start, the middle and the end.
 SAMPLE_CHARS = 4_500
@@ -137,7 +148,7 @@ def detect_language(text: str) -> LanguageGuess | None:
     return LanguageGuess(code, min(confidence, 1.0))
 
 
-def covered_languages(settings: Settings) -> list[str]:
+def covered_languages(settings: _SettingsWithReading) -> list[str]:
     """The languages the configured reading models cover (``reading.languages``)."""
     return list(settings.reading.languages)
 

@@ -12,7 +12,6 @@ Every method that changes data appends to the ``events`` table (the audit trail)
 from __future__ import annotations
 
 import getpass
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,9 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
+from . import analysis
 from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS
 from .config import (
     Settings,
@@ -34,17 +34,15 @@ from .config import (
 )
 from .errors import CaseError, ExitlensError, NotFoundError
 from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
-from .language import covered_languages, detect_language, language_note
+from .language import covered_languages
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
 from .store import Database, case_store
 from .store.readings import (
     analysis_counts,
-    analysis_fingerprint,
     load_reading,
     pending_document_ids,
-    store_reading,
 )
 from .store.schema import (
     CaseRow,
@@ -241,7 +239,8 @@ class Project:
         if on_planned:
             on_planned(len(planned))
         report = IngestReport(outcomes=list(early))
-        report.outcomes.extend(IngestRunner(self).run(planned, on_file))
+        runner = IngestRunner(self.db, self.settings.ingest, self.actor)
+        report.outcomes.extend(runner.run(planned, on_file))
         with self.db.session() as session:
             session.add(
                 EventRow(
@@ -390,24 +389,7 @@ class Project:
     # ------------------------------------------------------------ analysis
     def analysis_fingerprint(self) -> str:
         """Identity of "the current settings" for ``analyze``: settings plus active models."""
-        from .coding.classifier import active_model_path, read_meta
-
-        cfg = self.pipeline_settings().coding
-        models = ""
-        if "code" in self.settings.reading.stages and "classifier" in cfg.coders:
-            active = active_model_path(cfg.model_dir, cfg.classifier_model)
-            if active is not None:
-                meta = read_meta(active)
-                models = f"classifier={meta.get('version', active.name)}@{meta.get('created')}"
-        role_model = self.settings.reading.role_model
-        if role_model != "none":
-            from .reading.role_model import builtin_role_model_path
-
-            path = Path(role_model) if role_model else builtin_role_model_path()
-            if path.is_file():
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-                models += f"|roles={digest}"
-        return analysis_fingerprint(self.settings, models)
+        return analysis.fingerprint(self.settings, self.url)
 
     def pipeline(self) -> Pipeline:
         """The configured reading (and, when installed, coding) pipeline; built once."""
@@ -445,57 +427,29 @@ class Project:
         batch_size = self.settings.reading.batch_size
         for i in range(0, len(pending), batch_size):
             docs = list(self.iter_documents(pending[i : i + batch_size]))
-            detected: set[int] = set()
-            for doc in docs:
-                if doc.language is None:
-                    guess = detect_language(doc.text)
-                    if guess is not None and doc.id is not None:
-                        doc.language = guess.code
-                        detected.add(doc.id)
-            for reading in self._read_isolating_failures(pipeline, docs, report):
-                doc = reading.document
-                note = language_note(doc.language, covered)
-                with self.db.session() as session:
-                    if doc.id in detected:
-                        session.execute(
-                            update(DocumentRow)
-                            .where(DocumentRow.id == doc.id, DocumentRow.language.is_(None))
-                            .values(language=doc.language)
-                        )
-                    store_reading(
-                        session, reading, fingerprint, pipeline.stage_names, self.actor,
-                        extra_notes=[note] if note else [],
-                    )
-                if note is not None:
-                    report.notes.append(
-                        {"document_id": doc.id, "source": doc.source_path, **note}
-                    )
-                report.analysed.append(reading.document.id or 0)
-                report.defectors += len(reading.defectors())
+            detected = analysis.fill_languages(docs)
+            result = analysis.read_batch(pipeline, docs)
+            report.failed.extend((doc.id or 0, error) for doc, error in result.failed)
+            for reading in result.readings:
+                self._store_analysis(reading, fingerprint, pipeline.stage_names, covered,
+                                     reading.document.id in detected, report)
                 if on_document:
                     on_document(reading.document.id or 0)
         report.cases = self.resolve_cases()["cases"]
         return report
 
-    @staticmethod
-    def _read_isolating_failures(
-        pipeline: Pipeline, docs: list[Document], report: AnalyzeReport
-    ) -> list[DocumentReading]:
-        try:
-            return pipeline.run_batch(docs)
-        except ExitlensError:
-            raise
-        except Exception:
-            readings = []
-            for doc in docs:  # find the culprit; the others still get analysed
-                try:
-                    readings.extend(pipeline.run_batch([doc]))
-                except ExitlensError:
-                    raise
-                except Exception as exc:
-                    log.warning("pipeline failed on document %s: %s", doc.id, type(exc).__name__)
-                    report.failed.append((doc.id or 0, f"{type(exc).__name__}: {exc}"))
-            return readings
+    def _store_analysis(self, reading: DocumentReading, fingerprint: str,
+                        stage_names: list[str], covered: list[str], language_detected: bool,
+                        report: AnalyzeReport) -> None:
+        """One document's results in one transaction, counted in ``report``."""
+        doc = reading.document
+        with self.db.session() as session:
+            note = analysis.store_analysis(session, reading, fingerprint, stage_names,
+                                           self.actor, covered, language_detected)
+        if note is not None:
+            report.notes.append({"document_id": doc.id, "source": doc.source_path, **note})
+        report.analysed.append(doc.id or 0)
+        report.defectors += len(reading.defectors())
 
     def reading(self, document_id: int) -> DocumentReading | None:
         """The stored results of the current analysis of one document."""

@@ -201,7 +201,8 @@ def test_file_removed_after_planning(tmp_project: Project, tmp_path: Path) -> No
     planned, early = plan_inputs([path])
     assert early == [] and len(planned) == 1
     path.unlink()
-    (outcome,) = IngestRunner(tmp_project).run(planned)
+    (outcome,) = IngestRunner(tmp_project.db, tmp_project.settings.ingest,
+                              tmp_project.actor).run(planned)
     assert (outcome.status, outcome.code) == ("failed", "not_found")
 
 

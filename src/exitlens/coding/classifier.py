@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +54,15 @@ from .embedding import (
     get_prototypes,
 )
 from .rules import unit_scores
+from .versions import (
+    CLASSIFIER_DIR,
+    META_FILE,
+    active_model_path,
+    default_model_path,
+    list_versions,
+    read_meta,
+    resolve_model_path,
+)
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -65,8 +72,6 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.joblib"
-META_FILE = "meta.json"
-CLASSIFIER_DIR = "classifier"
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -359,36 +364,6 @@ def load_model(path: str | Path) -> ClassifierModel:
     return ClassifierModel(blob["codes"], blob["estimators"], blob["thresholds"], meta, p)
 
 
-def _version_key(path: Path) -> tuple[Any, ...]:
-    # model-20261121-063500, model-20261121-063500-2, … -10: digits compare as numbers.
-    return tuple(int(x) if x.isdigit() else x for x in re.split(r"(\d+)", path.name))
-
-
-def list_versions(model_dir: str | Path) -> list[Path]:
-    """Saved versions, oldest first (timestamped names, same-second suffixes in order)."""
-    base = Path(model_dir) / CLASSIFIER_DIR
-    if not base.is_dir():
-        return []
-    return sorted((p for p in base.iterdir() if (p / META_FILE).is_file()), key=_version_key)
-
-
-def read_meta(path: str | Path) -> dict[str, Any]:
-    """A version's ``meta.json`` ({} when unreadable)."""
-    try:
-        data: dict[str, Any] = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data
-
-
-def active_model_path(model_dir: str | Path | None, choice: str | None) -> Path | None:
-    """Like :func:`resolve_model_path` but None (not an error) for a missing choice."""
-    try:
-        return resolve_model_path(model_dir, choice)
-    except ConfigError:
-        return None
-
-
 def version_rows(model_dir: str | Path | None, choice: str | None = None
                  ) -> list[dict[str, Any]]:
     """What ``exitlens models`` lists: every saved version, then the built-in fallback.
@@ -439,26 +414,6 @@ def describe_active_models(settings: Settings) -> dict[str, Any]:
     if "embedding" in cfg.coders:
         out["thresholds"] = load_thresholds(cfg.model_dir, path).get("source")
     return out
-
-
-def default_model_path() -> Path:
-    return Path(str(resources.files("exitlens").joinpath("data/coding/classifier-builtin")))
-
-
-def resolve_model_path(model_dir: str | Path | None, choice: str | None) -> Path | None:
-    """The configured version, else the newest in ``model_dir``, else the built-in model."""
-    if choice:
-        direct = Path(choice)
-        if (direct / META_FILE).is_file():
-            return direct
-        if model_dir and (Path(model_dir) / CLASSIFIER_DIR / choice / META_FILE).is_file():
-            return Path(model_dir) / CLASSIFIER_DIR / choice
-        raise ConfigError(f"no classifier version {choice!r}", code="model_missing")
-    versions = list_versions(model_dir) if model_dir else []
-    if versions:
-        return versions[-1]
-    builtin = default_model_path()
-    return builtin if (builtin / META_FILE).is_file() else None
 
 
 class ClassifierCoder:

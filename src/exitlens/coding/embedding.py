@@ -33,6 +33,7 @@ from ..errors import ConfigError
 from ..pipeline import PipelineContext
 from .base import CodingItem, CodingResult
 from .codebook import Codebook
+from .versions import active_model_path
 
 log = logging.getLogger(__name__)
 
@@ -302,8 +303,6 @@ class EmbeddingCoder:
         self.context = context
         self.embedder = get_embedder(context)
         if thresholds is None:
-            from .classifier import active_model_path
-
             cfg = context.settings.coding
             version = active_model_path(cfg.model_dir, cfg.classifier_model)
             thresholds = load_thresholds(cfg.model_dir, version)

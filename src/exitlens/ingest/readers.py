@@ -359,52 +359,61 @@ class JsonlReader:
     extensions = (".jsonl", ".ndjson")
 
     def read(self, path: Path, data: bytes) -> ReadResult:
-        where = str(path)
-        text, notes = decode_text(data, where)
-        items: list[ExtractedText] = []
-        problems: list[IngestError] = []
-        seen: set[str] = set()
-        for lineno, line in enumerate(normalize_newlines(text).split("\n"), start=1):
-            if not line.strip():
-                continue
-            loc = f"{where}:{lineno}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(IngestError(f"not valid JSON ({exc.msg} at column {exc.colno})",
-                                            code="bad_jsonl", where=loc))
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                problems.append(IngestError("record has no string field 'text'", code="bad_jsonl",
-                                            where=loc))
-                continue
-            record_id = str(record.get("id") or f"line-{lineno}")
-            if record_id in seen:
-                problems.append(IngestError(f"duplicate record id {record_id!r}", code="bad_jsonl",
-                                            where=loc))
-                continue
-            seen.add(record_id)
-            kind = record.get("kind")
-            extra = {k: v for k, v in record.items() if k not in _RECORD_FIELDS}
-            meta: dict[str, Any] = {"record_id": record_id}
-            if "defectors" in extra:
-                meta["gold"] = {"defectors": extra.pop("defectors"),
-                                "notes": extra.pop("notes", None)}
-            meta.update(extra)
-            item_notes = list(notes)
-            language = normalize_language(record.get("language"))
-            if record.get("language") not in (None, "") and language is None:
-                item_notes.append(f"{loc}: language {str(record.get('language'))[:20]!r} is not "
-                                  "an ISO 639-1 code; detected instead")
-            items.append(ExtractedText(
-                normalize_newlines(record["text"]), "jsonl",
-                title=_str_or_none(record.get("title")), outlet=_str_or_none(record.get("outlet")),
-                url=_str_or_none(record.get("url")),
-                published=_str_or_none(record.get("published")),
-                kind=kind if kind in DOCUMENT_KINDS else None, meta=meta,
-                notes=item_notes, record_id=record_id, language=language,
-            ))
-        return ReadResult(items, problems)
+        return read_jsonl_lines(path, data)
+
+
+def read_jsonl_lines(path: Path, data: bytes, first_line: int = 1,
+                     seen: set[str] | None = None) -> ReadResult:
+    """The records of ``data``: a whole JSONL file, or a run of its lines starting at line
+    ``first_line`` (line numbers and record ids stay those of the whole file). ``seen``
+    carries the record ids of earlier runs of the same file, so a duplicate id is refused
+    whichever run it falls in."""
+    where = str(path)
+    text, notes = decode_text(data, where)
+    items: list[ExtractedText] = []
+    problems: list[IngestError] = []
+    seen = set() if seen is None else seen
+    for lineno, line in enumerate(normalize_newlines(text).split("\n"), start=first_line):
+        if not line.strip():
+            continue
+        loc = f"{where}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(IngestError(f"not valid JSON ({exc.msg} at column {exc.colno})",
+                                        code="bad_jsonl", where=loc))
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            problems.append(IngestError("record has no string field 'text'", code="bad_jsonl",
+                                        where=loc))
+            continue
+        record_id = str(record.get("id") or f"line-{lineno}")
+        if record_id in seen:
+            problems.append(IngestError(f"duplicate record id {record_id!r}", code="bad_jsonl",
+                                        where=loc))
+            continue
+        seen.add(record_id)
+        kind = record.get("kind")
+        extra = {k: v for k, v in record.items() if k not in _RECORD_FIELDS}
+        meta: dict[str, Any] = {"record_id": record_id}
+        if "defectors" in extra:
+            meta["gold"] = {"defectors": extra.pop("defectors"),
+                            "notes": extra.pop("notes", None)}
+        meta.update(extra)
+        item_notes = list(notes)
+        language = normalize_language(record.get("language"))
+        if record.get("language") not in (None, "") and language is None:
+            item_notes.append(f"{loc}: language {str(record.get('language'))[:20]!r} is not "
+                              "an ISO 639-1 code; detected instead")
+        items.append(ExtractedText(
+            normalize_newlines(record["text"]), "jsonl",
+            title=_str_or_none(record.get("title")), outlet=_str_or_none(record.get("outlet")),
+            url=_str_or_none(record.get("url")),
+            published=_str_or_none(record.get("published")),
+            kind=kind if kind in DOCUMENT_KINDS else None, meta=meta,
+            notes=item_notes, record_id=record_id, language=language,
+        ))
+    return ReadResult(items, problems)
 
 
 def _str_or_none(value: Any) -> str | None:

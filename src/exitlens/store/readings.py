@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from .. import __version__
 from ..config import Settings
 from ..model import (
     Coding,
@@ -32,6 +31,7 @@ from ..model import (
     Quote,
     Span,
 )
+from ..version import __version__
 from .schema import (
     AnalysisRow,
     CodingRow,
