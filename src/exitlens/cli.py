@@ -318,6 +318,12 @@ def analyze(
         bool | None,
         typer.Option("--progress/--no-progress", help="Progress bar (default: when a terminal)."),
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", help="Run on a Dask cluster: local:N (N local worker processes) "
+                     "or a scheduler address such as tcp://host:8786. Workers read the "
+                     "documents from the database themselves."),
+    ] = None,
 ) -> None:
     """Run the pipeline over every document not yet analysed with the current settings.
 
@@ -327,7 +333,8 @@ def analyze(
     show = err.is_terminal if progress is None else progress
     with open_project(db, config) as project, progress_hooks(err, "analyze", show) as hooks:
         on_planned, on_document = hooks or (None, None)
-        report = project.analyze(limit=limit, on_planned=on_planned, on_document=on_document)
+        report = project.analyze(limit=limit, on_planned=on_planned, on_document=on_document,
+                                 dask=dask)
         status = project.analysis_status()
     if fmt is not OutputFormat.table:
         emit_json({**report.as_dict(), **status})
@@ -345,6 +352,92 @@ def analyze(
         )
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def process(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files, folders and JSONL shards.", show_default=False)
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (new or empty; the "
+                                          "same folder again resumes an unfinished run).")],
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", help="local:N (N local worker processes) or a scheduler "
+                     "address such as tcp://host:8786; without it, runs in this process."),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", min=1,
+                                 help="Documents per pipeline batch (default reading.batch_size).")
+    ] = None,
+    partition_size: Annotated[
+        int, typer.Option("--partition-size", min=1,
+                          help="Documents (or JSONL lines) per partition, one task each.")
+    ] = 200,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Read and code files on a Dask cluster into Parquet tables and OUT/extract.jsonl.
+
+    Load the result into a database with `exitlens load OUT`. Exit code 0 when every
+    input was read, 1 when some could not be (reported on stderr).
+    """
+    from .analysis import fingerprint
+    from .config import resolve_db_url
+    from .process import process as run_process
+
+    raw = load_settings(config)
+    # No database is opened; the default project's trained models (if any) are used, as
+    # by `extract`.
+    settings = Project.settings_for(None, raw)
+    report = run_process(paths, out_dir, settings, fingerprint(raw, resolve_db_url(None)),
+                         dask=dask, partition_size=partition_size, batch_size=batch_size)
+    if fmt is not OutputFormat.table:
+        emit_json(report.as_dict())
+    else:
+        for p in report.problems:
+            code = f" [dim]({escape(p['code'])})[/dim]" if p.get("code") else ""
+            err.print(f"[red]{escape(p['status'])}[/red] {escape(p['locator'])}: "
+                      f"{escape(p.get('message') or '')}{code}")
+        for f in report.failed:
+            err.print(f"[red]failed[/red] {escape(f['source'] or '')}: {escape(f['error'])}")
+        for note in report.notes:
+            line = f"warning[{note['code']}] {note['source']}: {note['message']}"
+            err.print(f"[yellow]{escape(line)}[/yellow]")
+        out.print(
+            f"processed {report.documents} documents ({report.defectors} defectors) in "
+            f"{report.partitions} partitions on {report.workers} worker(s)"
+            + (f", {report.resumed} done before" if report.resumed else "")
+            + f"; {escape(str(report.out_dir / 'extract.jsonl'))}"
+        )
+    if any(p["status"] == "failed" for p in report.problems) or report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def load(
+    out_dir: Annotated[Path, typer.Argument(help="The --out folder of `exitlens process`.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Bring the output of `exitlens process` into the database (loading twice adds nothing)."""
+    with open_project(db, config) as project:
+        report = project.load(out_dir)
+        current = project.analysis_fingerprint()
+    data = {**report.as_dict(), "fingerprint_current": report.fingerprint == current}
+    if fmt is not OutputFormat.table:
+        emit_json(data)
+        return
+    out.print(
+        f"documents added {report.documents_added}, new sources of stored texts "
+        f"{report.duplicates}, already loaded {report.unchanged}; readings stored "
+        f"{report.readings_stored}, kept {report.readings_kept}; {report.cases} cases"
+    )
+    if not data["fingerprint_current"]:
+        line = ("warning[fingerprint_differs] the run used other settings or models than "
+                "this database's; `exitlens analyze` would read these documents again")
+        err.print(f"[yellow]{escape(line)}[/yellow]")
 
 
 @app.command()

@@ -39,6 +39,7 @@ from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
 from .store import Database, case_store
+from .store.documents import iter_stored_documents, row_to_document
 from .store.readings import (
     analysis_counts,
     load_reading,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .coding.codebook import Codebook
+    from .process.load import LoadReport
 
 log = logging.getLogger(__name__)
 
@@ -116,24 +118,6 @@ class SearchHit:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def _row_to_document(row: DocumentRow) -> Document:
-    return Document(
-        id=row.id,
-        text=row.text,
-        text_sha256=row.text_sha256,
-        title=row.title,
-        author=row.author,
-        outlet=row.outlet,
-        url=row.url,
-        source_path=row.source_path,
-        published=row.published,
-        kind=row.kind,
-        fmt=row.fmt,
-        language=row.language,
-        meta=dict(row.meta or {}),
-    )
 
 
 class Project:
@@ -308,16 +292,11 @@ class Project:
             row = session.get(DocumentRow, document_id)
             if row is None:
                 raise NotFoundError(f"no document with id {document_id}")
-            return _row_to_document(row)
+            return row_to_document(row)
 
     def iter_documents(self, ids: Sequence[int] | None = None) -> Iterable[Document]:
         """Full documents (with text), one at a time, in id order."""
-        with self.db.session() as session:
-            query = select(DocumentRow).order_by(DocumentRow.id)
-            if ids is not None:
-                query = query.where(DocumentRow.id.in_(list(ids)))
-            for row in session.scalars(query):
-                yield _row_to_document(row)
+        return iter_stored_documents(self.db, ids)
 
     def count_documents(self) -> int:
         with self.db.session() as session:
@@ -404,6 +383,8 @@ class Project:
         limit: int | None = None,
         on_planned: Callable[[int], None] | None = None,
         on_document: Callable[[int], None] | None = None,
+        dask: str | None = None,
+        partition_size: int = 200,
     ) -> AnalyzeReport:
         """Run the pipeline over every document not yet analysed with the current settings.
 
@@ -413,6 +394,11 @@ class Project:
         its detected language in the same transaction as its results; one in a language
         outside ``reading.languages`` is still read, and its analysis carries a
         ``language_not_covered`` note (also in ``report.notes``).
+
+        With ``dask`` (``local:N`` or a scheduler address) the pending documents are cut
+        into id ranges of ``partition_size``; workers read their range from the database
+        and run the pipeline, and this process stores each document's results in one
+        transaction as they come back (the database must be reachable from the workers).
         """
         fingerprint = self.analysis_fingerprint()
         with self.db.session() as session:
@@ -422,8 +408,13 @@ class Project:
         if on_planned:
             on_planned(len(pending))
         report = AnalyzeReport(fingerprint=fingerprint)
-        pipeline = self.pipeline()
         covered = covered_languages(self.settings)
+        if dask:
+            self._analyze_on_dask(dask, pending, partition_size, fingerprint, covered,
+                                  report, on_document)
+            report.cases = self.resolve_cases()["cases"]
+            return report
+        pipeline = self.pipeline()
         batch_size = self.settings.reading.batch_size
         for i in range(0, len(pending), batch_size):
             docs = list(self.iter_documents(pending[i : i + batch_size]))
@@ -438,6 +429,30 @@ class Project:
         report.cases = self.resolve_cases()["cases"]
         return report
 
+    def _analyze_on_dask(self, address: str, pending: list[int], partition_size: int,
+                         fingerprint: str, covered: list[str], report: AnalyzeReport,
+                         on_document: Callable[[int], None] | None) -> None:
+        from .process.run import dask_client, map_partitions, worker_count
+        from .process.work import read_stored
+
+        settings = self.pipeline_settings()
+        stage_names = list(settings.reading.stages)
+        with dask_client(address) as client:
+            n = max(1, min(partition_size, -(-len(pending) // worker_count(client))))
+            ranges = [pending[i : i + n] for i in range(0, len(pending), n)]
+            for ids, result in map_partitions(client, read_stored, ranges, db_url=self.url,
+                                              settings=settings):
+                if isinstance(result, BaseException):
+                    error = f"{type(result).__name__}: {result}"
+                    report.failed.extend((doc_id, error) for doc_id in ids)
+                    continue
+                report.failed.extend(result.failed)
+                for reading in result.readings:
+                    self._store_analysis(reading, fingerprint, stage_names, covered,
+                                         reading.document.id in result.detected, report)
+                    if on_document:
+                        on_document(reading.document.id or 0)
+
     def _store_analysis(self, reading: DocumentReading, fingerprint: str,
                         stage_names: list[str], covered: list[str], language_detected: bool,
                         report: AnalyzeReport) -> None:
@@ -450,6 +465,20 @@ class Project:
             report.notes.append({"document_id": doc.id, "source": doc.source_path, **note})
         report.analysed.append(doc.id or 0)
         report.defectors += len(reading.defectors())
+
+    def load(self, out_dir: str | Path,
+             on_partition: Callable[[str], None] | None = None) -> LoadReport:
+        """Bring the output of a finished ``exitlens process`` run into this database,
+        idempotently (see :mod:`exitlens.process.load`), then resolve cases."""
+        from .process.load import load_output
+
+        report = load_output(self.db, self.settings.ingest, self.actor, out_dir,
+                             on_partition=on_partition)
+        with self.db.session() as session:
+            session.add(EventRow(actor=self.actor, action="process.load", entity="corpus",
+                                 payload={"out_dir": str(out_dir), **report.as_dict()}))
+        report.cases = self.resolve_cases()["cases"]
+        return report
 
     def reading(self, document_id: int) -> DocumentReading | None:
         """The stored results of the current analysis of one document."""

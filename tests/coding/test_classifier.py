@@ -73,9 +73,9 @@ def test_examples_from_gold_marks_quote_sentences(codebook: Codebook) -> None:
 
 
 def test_coder_skipped_without_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import exitlens.coding.classifier as clf
+    import exitlens.coding.versions as versions
 
-    monkeypatch.setattr(clf, "default_model_path", lambda: tmp_path / "nothing")
+    monkeypatch.setattr(versions, "default_model_path", lambda: tmp_path / "nothing")
     settings = Settings()
     settings.coding.model_dir = str(tmp_path / "models")
     with pytest.raises(CoderUnavailable):
