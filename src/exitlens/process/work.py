@@ -122,7 +122,7 @@ class StoredReadings:
     failed: list[tuple[int, str]] = field(default_factory=list)
 
 
-def read_stored(db_url: str, ids: Sequence[int], settings: Settings,
+def read_stored(ids: Sequence[int], db_url: str, settings: Settings,
                 batch_size: int | None = None) -> StoredReadings:
     """Read the stored documents ``ids`` from the database and run the pipeline over them
     a batch at a time; nothing is written (the client stores the readings)."""
