@@ -19,6 +19,8 @@ the writer's general analysis never codes anyone.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -104,6 +106,72 @@ def _cue_factor(sentence: str, dimension: str, codebook: Codebook) -> float:
     return NO_CUE_FACTOR
 
 
+@dataclass(frozen=True)
+class _Match:
+    """One lexicon match in a sentence, with whether a negator governs it."""
+
+    code: str
+    dimension: str
+    start: int
+    end: int
+    pattern: Pattern
+    negated: bool
+
+
+# The same evidence sentences are scanned by the rules coder, by the classifier's lexical
+# features and by the scoping of the model coders: every scan of a sentence (582 patterns
+# in the default codebook) is done once and kept, per codebook, in a bounded cache.
+_SCAN_CACHE_SIZE = 8192
+_scans: OrderedDict[tuple[int, str], tuple[Codebook, tuple[_Match, ...]]] = OrderedDict()
+_any_pattern: dict[int, tuple[Codebook, re.Pattern[str] | None]] = {}
+_scan_lock = threading.Lock()
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _prefilter(codebook: Codebook) -> re.Pattern[str] | None:
+    """One regex matching wherever any pattern of the codebook matches (an alternation of
+    them all), to skip the pattern loop for sentences without any hit; None when the
+    patterns cannot be combined faithfully (back-references, other flags)."""
+    entry = _any_pattern.get(id(codebook))
+    if entry is not None and entry[0] is codebook:
+        return entry[1]
+    pats = [p.regex for code in codebook for p in code.patterns]
+    combined: re.Pattern[str] | None = None
+    flags = {p.flags for p in pats}
+    if pats and len(flags) == 1 and not any(_BACKREFERENCE.search(p.pattern) for p in pats):
+        try:
+            combined = re.compile("|".join(f"(?:{p.pattern})" for p in pats), flags.pop())
+        except re.error:
+            combined = None
+    _any_pattern[id(codebook)] = (codebook, combined)
+    return combined
+
+
+def _scan(sentence: str, codebook: Codebook) -> tuple[_Match, ...]:
+    """Every pattern match in ``sentence``, in codebook and pattern order (cached)."""
+    key = (id(codebook), sentence)
+    with _scan_lock:
+        cached = _scans.get(key)
+        if cached is not None and cached[0] is codebook:
+            _scans.move_to_end(key)
+            return cached[1]
+        prefilter = _prefilter(codebook)
+    matches: list[_Match] = []
+    if prefilter is None or prefilter.search(sentence) is not None:
+        for code in codebook:
+            pats: Sequence[Pattern] = code.patterns
+            for pat in pats:
+                for m in pat.regex.finditer(sentence):
+                    matches.append(_Match(code.id, code.dimension, m.start(), m.end(), pat,
+                                          is_negated(sentence, m.start())))
+    found = tuple(matches)
+    with _scan_lock:
+        _scans[key] = (codebook, found)
+        if len(_scans) > _SCAN_CACHE_SIZE:
+            _scans.popitem(last=False)
+    return found
+
+
 def unit_hits(text: str, unit: Span, unit_index: int, codebook: Codebook) -> list[Hit]:
     """All surviving pattern hits in one unit of ``text``."""
     sentence = normalize_quotes(unit.text_of(text))
@@ -112,18 +180,14 @@ def unit_hits(text: str, unit: Span, unit_index: int, codebook: Codebook) -> lis
     hedge = HEDGE_FACTOR if _HEDGE.search(sentence) else 1.0
     cue_cache: dict[str, float] = {}
     hits: list[Hit] = []
-    for code in codebook:
-        pats: Sequence[Pattern] = code.patterns
-        for pat in pats:
-            for m in pat.regex.finditer(sentence):
-                if is_negated(sentence, m.start()):
-                    continue
-                if code.dimension not in cue_cache:
-                    cue_cache[code.dimension] = _cue_factor(sentence, code.dimension, codebook)
-                score = pat.weight * hedge * cue_cache[code.dimension]
-                hits.append(Hit(code.id, unit_index,
-                                Span(unit.start + m.start(), unit.start + m.end()),
-                                score, pat.source))
+    for m in _scan(sentence, codebook):
+        if m.negated:
+            continue
+        if m.dimension not in cue_cache:
+            cue_cache[m.dimension] = _cue_factor(sentence, m.dimension, codebook)
+        score = m.pattern.weight * hedge * cue_cache[m.dimension]
+        hits.append(Hit(m.code, unit_index, Span(unit.start + m.start, unit.start + m.end),
+                        score, m.pattern.source))
     return hits
 
 
@@ -133,10 +197,8 @@ def negated_codes(text: str, unit: Span, codebook: Codebook) -> set[str]:
     sentence = normalize_quotes(unit.text_of(text))
     negated: set[str] = set()
     affirmed: set[str] = set()
-    for code in codebook:
-        for pat in code.patterns:
-            for m in pat.regex.finditer(sentence):
-                (negated if is_negated(sentence, m.start()) else affirmed).add(code.id)
+    for m in _scan(sentence, codebook):
+        (negated if m.negated else affirmed).add(m.code)
     return negated - affirmed
 
 
