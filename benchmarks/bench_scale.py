@@ -30,12 +30,10 @@ from pathlib import Path
 
 from generated import generate, write_jsonl
 
-from exitlens.analysis import fingerprint
 from exitlens.config import Settings, resolve_db_url
 from exitlens.extract import read_documents
 from exitlens.model import Document, DocumentReading
 from exitlens.pipeline import Pipeline
-from exitlens.process import process
 from exitlens.project import Project
 from exitlens.reading.nlp import load_spacy
 from exitlens.reading.segment import paragraphs
@@ -84,6 +82,9 @@ def stages(path: Path, n: int) -> None:
 
 
 def dask_routes(path: Path, n: int, partition_size: int) -> None:
+    from exitlens.analysis import fingerprint
+    from exitlens.process import process
+
     raw = Settings()
     settings = Project.settings_for(None, raw)
     fp = fingerprint(raw, resolve_db_url(None))
@@ -104,19 +105,23 @@ import resource, sys
 from exitlens.extract import extract
 from exitlens.project import Project
 settings = Project.settings_for(None, None)
+if len(sys.argv) > 2:
+    settings.reading.stages = sys.argv[2].split(",")
 n = sum(1 for _ in extract([sys.argv[1]], settings, lambda o: None))
 print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def peak_rss(tmp: Path, sizes: list[int]) -> None:
-    print("\n== peak RSS of extract (a fresh process each; models included)")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+def peak_rss(tmp: Path, sizes: list[int], stages: str | None = None) -> None:
+    what = f"stages {stages} only" if stages else "the whole pipeline, models included"
+    print(f"\n== peak RSS of extract (a fresh process each; {what})")
+    # The exitlens being measured: $PYTHONPATH when set (to compare versions), else ours.
+    env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or str(ROOT / "src")}
     for n in sizes:
         path = write_jsonl(tmp / f"rss-{n}.jsonl", n)
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", RSS_CHILD, str(path)], env=env,
+        argv = [sys.executable, "-c", RSS_CHILD, str(path), *([stages] if stages else [])]
+        out = subprocess.run(argv, env=env,
                              capture_output=True, text=True, check=True).stdout.split()
         seconds = time.perf_counter() - t0
         count, kb = int(out[0]), int(out[1])
@@ -131,6 +136,9 @@ def main() -> None:
     parser.add_argument("--partition-size", type=int, default=50)
     parser.add_argument("--rss-sizes", default="1000,10000")
     parser.add_argument("--rss-100k", action="store_true", help="also 100k documents")
+    parser.add_argument("--rss-stages", default=None,
+                        help="comma-separated stages for the RSS runs (e.g. segment: the "
+                        "streaming machinery without the models' cost)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"exitlens bench_scale on {os.cpu_count()} CPUs; generated fictional documents")
@@ -145,7 +153,7 @@ def main() -> None:
             dask_routes(path, args.docs, args.partition_size)
         if "rss" in only:
             sizes = [int(s) for s in args.rss_sizes.split(",")]
-            peak_rss(tmp, sizes + ([100_000] if args.rss_100k else []))
+            peak_rss(tmp, sizes + ([100_000] if args.rss_100k else []), args.rss_stages)
 
 
 if __name__ == "__main__":
