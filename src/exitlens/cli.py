@@ -816,6 +816,38 @@ def report(
     out.print(f"report written: {escape(str(path))}")
 
 
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx) or codebook (.qdc).")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Import a REFI-QDA project or codebook (NVivo, ATLAS.ti, MAXQDA, QualCoder, exitlens):
+    sources become documents, codes merge into the project codebook, selections become
+    codings. One transaction: on any error nothing is imported."""
+    with open_project(db, config) as project:
+        report = project.import_refi(path)
+    data = report.as_dict()
+    if fmt is not OutputFormat.table:
+        emit_json(data)
+        return
+    out.print(f"imported {escape(str(path))} ({report.kind}"
+              + (f", written by {escape(report.origin)}" if report.origin else "") + ")")
+    out.print(f"  documents: {len(report.documents_added)} added, "
+              f"{len(report.documents_reused)} already stored")
+    out.print(f"  codes: {report.codes_matched} matched, {len(report.codes_added)} added"
+              + (f" ({escape(', '.join(report.codes_added))}); codebook version "
+                 f"{report.codebook_version} stored" if report.codes_added else ""))
+    out.print(f"  codings: {report.codings_added} added, {report.codings_present} already "
+              "present" + ("; by " + escape(", ".join(f"{k} {v}" for k, v in
+                                                      sorted(report.coders.items())))
+                           if report.coders else ""))
+    for label, counts in (("kept", report.kept), ("skipped", report.skipped)):
+        for what, n in sorted(counts.items()):
+            out.print(f"  {label}: {n} {escape(what)}")
+
+
 @app.command()
 def demo(
     out_dir: Annotated[

@@ -25,6 +25,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import defer
 
 from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS
+from .coding.codebook import Codebook
 from .config import (
     Settings,
     default_model_dir,
@@ -39,6 +40,7 @@ from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
 from .store import Database, case_store
+from .store.codebooks import codebook_versions, latest_codebook, store_codebook
 from .store.readings import (
     analysis_counts,
     analysis_fingerprint,
@@ -59,7 +61,7 @@ from .store.schema import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .coding.codebook import Codebook
+    from .sharing.refi.importer import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +150,8 @@ class Project:
         self.url = url or db.url
         self.actor = actor or _default_actor()
         self._pipeline: Pipeline | None = None
+        self._pipeline_codebook: str | None = None  # stored codebook sha the pipeline uses
+        self._stored_codebook: tuple[str, Codebook] | None = None
 
     @classmethod
     def open(
@@ -399,6 +403,9 @@ class Project:
             if active is not None:
                 meta = read_meta(active)
                 models = f"classifier={meta.get('version', active.name)}@{meta.get('created')}"
+        stored_codebook = self.stored_codebook_sha()
+        if stored_codebook is not None:  # the codebook in use is the database's, not the file's
+            models += f"|codebook={stored_codebook[:16]}"
         role_model = self.settings.reading.role_model
         if role_model != "none":
             from .reading.role_model import builtin_role_model_path
@@ -411,9 +418,12 @@ class Project:
 
     def pipeline(self) -> Pipeline:
         """The configured reading (and, when installed, coding) pipeline; built once."""
-        if self._pipeline is None:
+        stored = self.stored_codebook_sha()
+        if self._pipeline is None or self._pipeline_codebook != stored:
             settings = self.pipeline_settings()
-            self._pipeline = Pipeline(settings.reading.stages, settings)
+            codebook = self.codebook() if stored is not None else None
+            self._pipeline = Pipeline(settings.reading.stages, settings, codebook)
+            self._pipeline_codebook = stored
         return self._pipeline
 
     def analyze(
@@ -650,10 +660,64 @@ class Project:
 
     # ------------------------------------------------------------ statistics
     def codebook(self) -> Codebook:
-        """The codebook this project codes with (``coding.codebook``, else the default)."""
+        """The codebook this project codes with: the newest version stored in the database
+        (``store_codebook``, ``import_refi``), else ``coding.codebook`` from the settings,
+        else the built-in default."""
         from .coding.codebook import load_codebook
 
-        return load_codebook(self.settings.coding.codebook)
+        with self.db.session() as session:
+            stored = latest_codebook(session)
+        if stored is None:
+            return load_codebook(self.settings.coding.codebook)
+        cached = self._stored_codebook
+        if cached is None or cached[0] != stored.sha256:
+            cached = (stored.sha256, stored.codebook())
+            self._stored_codebook = cached
+        return cached[1]
+
+    def stored_codebook_sha(self) -> str | None:
+        """SHA-256 of the newest stored codebook version (None: the settings' codebook)."""
+        with self.db.session() as session:
+            stored = latest_codebook(session)
+        return stored.sha256 if stored is not None else None
+
+    def store_codebook(self, codebook: Codebook | str | Path, *, force: bool = False,
+                       source: str | None = None) -> dict[str, Any]:
+        """Make ``codebook`` (a Codebook or a YAML file) the project's codebook: stored as a
+        new version in the database and logged as a ``codebook.store`` event. Refused with
+        ``codebook_mismatch`` when codings use codes it lacks, unless ``force``. A new
+        codebook changes the analysis fingerprint, so every document is due again."""
+        from .coding.codebook import load_codebook
+
+        if not isinstance(codebook, Codebook):
+            source = source or f"file:{codebook}"
+            codebook = load_codebook(codebook)
+        with self.db.session() as session:
+            stored = store_codebook(session, codebook, actor=self.actor,
+                                    source=source or codebook.source, force=force)
+        self._pipeline = None
+        return {"version": stored.id, "sha256": stored.sha256, "source": stored.source,
+                "codes": len(codebook.codes)}
+
+    def codebook_versions(self) -> list[dict[str, Any]]:
+        """Stored codebook versions, oldest first (the last one is in use)."""
+        with self.db.session() as session:
+            versions = codebook_versions(session)
+        return [{"version": v.id, "created_at": v.created_at, "actor": v.actor,
+                 "source": v.source, "sha256": v.sha256} for v in versions]
+
+    def import_refi(self, path: str | Path) -> ImportReport:
+        """Bring a REFI-QDA project (``.qdpx``) or codebook (``.qdc``) into this project in
+        one transaction: sources become documents, codes merge into the project codebook
+        (stored as a new version when it changes), selections become codings. See
+        :mod:`exitlens.sharing.refi.importer`."""
+        from .sharing.refi.importer import import_refi
+
+        with self.db.session() as session:
+            report = import_refi(session, Path(path), self.codebook(), actor=self.actor,
+                                 ingest=self.settings.ingest)
+        self._pipeline = None
+        return report
 
     def case_frames(self) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
         """``(cases, case_codings, codebook)`` ready for counting, or a named error when
