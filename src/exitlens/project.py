@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .coding.codebook import Codebook
+    from .sharing.bundle import ExportBundle
 
 log = logging.getLogger(__name__)
 
@@ -784,6 +785,23 @@ class Project:
                                           **{k: v for k, v in options.items()
                                              if isinstance(v, (bool, str))}}))
         return written
+
+    # ------------------------------------------------------------ sharing
+    def export_bundle(self, *, redact: bool = False, salt: str | None = None) -> ExportBundle:
+        """Everything this project shares, read in one snapshot (see
+        :mod:`exitlens.sharing.bundle`). With ``redact``, names, kunyas, aliases, exact ages
+        and small places are replaced by pseudonyms (HMAC of ``salt``; a random salt when
+        None, so two redacted exports cannot be linked) and every span is remapped."""
+        from .sharing.bundle import load_bundle
+
+        codebook = self.codebook()
+        with self.db.session() as session:
+            bundle = load_bundle(session, codebook)
+        if redact:
+            from .sharing.redaction import redact_bundle
+
+            bundle = redact_bundle(bundle, salt)
+        return bundle
 
     # ------------------------------------------------------------ audit trail
     def events(self, *, limit: int = 100) -> list[dict[str, Any]]:
