@@ -61,6 +61,7 @@ from .store.schema import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .sharing.bundle import ExportBundle
     from .sharing.refi.importer import ImportReport
 
 log = logging.getLogger(__name__)
@@ -848,6 +849,23 @@ class Project:
                                           **{k: v for k, v in options.items()
                                              if isinstance(v, (bool, str))}}))
         return written
+
+    # ------------------------------------------------------------ sharing
+    def export_bundle(self, *, redact: bool = False, salt: str | None = None) -> ExportBundle:
+        """Everything this project shares, read in one snapshot (see
+        :mod:`exitlens.sharing.bundle`). With ``redact``, names, kunyas, aliases, exact ages
+        and small places are replaced by pseudonyms (HMAC of ``salt``; a random salt when
+        None, so two redacted exports cannot be linked) and every span is remapped."""
+        from .sharing.bundle import load_bundle
+
+        codebook = self.codebook()
+        with self.db.session() as session:
+            bundle = load_bundle(session, codebook)
+        if redact:
+            from .sharing.redaction import redact_bundle
+
+            bundle = redact_bundle(bundle, salt)
+        return bundle
 
     # ------------------------------------------------------------ audit trail
     def events(self, *, limit: int = 100) -> list[dict[str, Any]]:

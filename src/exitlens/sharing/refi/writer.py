@@ -23,12 +23,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 from lxml import etree  # type: ignore[import-untyped]
 
 from ... import __version__
 from ...coding.codebook import Codebook
+from ..bundle import ExportBundle
 from .common import (
     CODEBOOK_NS,
     PROJECT_NS,
@@ -44,17 +45,6 @@ from .common import (
     validate,
     write_atomically,
 )
-
-
-class ExportBundle(Protocol):
-    """The fields of ``exitlens.sharing.bundle.ExportBundle`` the writer reads."""
-
-    documents: Any
-    cases: Any
-    codings: Any
-    codebook: Codebook
-    redacted: bool
-
 
 ORIGIN = f"exitlens {__version__}"
 PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
