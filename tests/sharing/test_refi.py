@@ -287,7 +287,7 @@ FOREIGN_QDE = """<?xml version="1.0" encoding="utf-8"?>
         <Code guid="A0000000-0000-4000-8000-000000000004" name="Boredom and idleness"
               isCodable="true"/>
       </Code>
-      <Code guid="A0000000-0000-4000-8000-000000000005" name="Corruption and crime"
+      <Code guid="A0000000-0000-4000-8000-000000000005" name="corruption"
             isCodable="true"/>
     </Codes>
   </CodeBook>
@@ -385,7 +385,7 @@ def test_import_of_a_file_from_another_tool(tmp_project: Project, tmp_path: Path
     (doc,) = list(tmp_project.iter_documents())
     assert "\r" not in doc.text and not doc.text.startswith("\ufeff")
     assert doc.title == "Interview 1" and doc.outlet == "Field notes"
-    # new codes nest as in the file; a known name ("Corruption and crime") is matched
+    # new codes nest as in the file; a known code id ("corruption") is matched by name
     codebook = tmp_project.codebook()
     assert set(report.codes_added) == {"reasons_for_leaving", "violence_against_civilians",
                                        "public_executions", "boredom_and_idleness"}
