@@ -534,3 +534,54 @@ def test_cli_import(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(bad), "--db", db])
     assert result.exit_code == 2
     assert "error[not_a_zip]" in result.output and "bad.qdpx" in result.output
+
+
+# --------------------------------------------------------------------------- analysed corpus
+
+
+def test_analysed_sample_corpus_round_trip_with_cases(make_project: Any, tmp_path: Path) -> None:
+    """The real pipeline's codings (persons, cases, several coders) leave and come back
+    with their text, offsets, coder, status and confidence; cases carry their profile."""
+    from importlib import resources
+
+    corpus = Path(str(resources.files("exitlens").joinpath("data/sample_corpus")))
+    source = make_project("analysed.db")
+    source.ingest(sorted(corpus.glob("0[1-4]-*")))
+    source.analyze()
+    bundle = source.export_bundle()
+    assert len(bundle.codings) and len(bundle.cases)
+    path = write_qdpx(bundle, tmp_path / "analysed.qdpx")
+    parsed = read_qdpx(path)
+    assert len(parsed.cases) == len(bundle.cases)
+    assert any("nationality" in c.variables or "gender" in c.variables for c in parsed.cases)
+    expected = sorted(
+        (row.text, row.start, row.end, row.code, row.coder, row.status,
+         round(float(row.confidence), 4)) for row in bundle.codings.itertuples())
+    fresh = make_project("fresh.db")
+    report = fresh.import_refi(path)
+    assert report.codings_added == len(expected) and report.codes_added == []
+    assert sorted(c[:7] for c in _codings(fresh)) == expected
+    assert all(c[8] is None for c in _codings(fresh))  # codings of text, not of a person
+    # a redacted bundle is written as valid REFI too, its spans still on their text
+    redacted = write_qdpx(source.export_bundle(redact=True, salt="s"), tmp_path / "r.qdpx")
+    for src in read_qdpx(redacted).sources:
+        for sel in src.selections:
+            assert src.text[sel.start:sel.end] == sel.name
+
+
+def test_crlf_positions_counting_every_character(tmp_project: Project, tmp_path: Path) -> None:
+    """Some tools count the CR of a CRLF: the quoted text decides, positions are moved."""
+    text = FOREIGN_TEXT
+    s1, e1 = _span(text, "I watched the public killings")
+    s2, e2 = _span(text, "nothing to do all day")
+    qde = FOREIGN_QDE.replace("{s1}", str(s1)).replace("{e1}", str(e1))
+    qde = qde.replace("{s2}", str(s2)).replace("{e2}", str(e2))
+    path = tmp_path / "crcount.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde.replace("{q1}", text[s1:e1])
+                         .replace("{q2}", text[s2:e2]).encode("utf-8"))
+        archive.writestr("sources/D0000000-0000-4000-8000-000000000001.txt",
+                         text.encode("utf-8"))
+    tmp_project.import_refi(path)
+    quoted = {c[0] for c in _codings(tmp_project)}
+    assert quoted == {"I watched the public killings", "nothing to do all day"}

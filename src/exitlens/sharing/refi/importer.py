@@ -15,7 +15,9 @@
   is a person, ``human:<name>`` with status ``accepted`` (a person coding a span in a QDA
   tool is a human decision) and confidence 1.0. Selections we exported carry their
   original coder, status and confidence in their description and get them back.
-  A coding already present (same document, code, span and coder) is not added twice.
+  A coding already stored before the import (same document, code, span and coder, no
+  person) is not added again, so importing a file twice changes nothing; within one file
+  every selection's coding is kept (two people coded on one span stay two codings).
 * **Cases and variables** are not mapped onto defector cases (those come from the
   analysis); they are reported and kept in the import event's payload.
 
@@ -350,10 +352,9 @@ def import_refi(session: Session, path: Path, codebook: Codebook, *, actor: str,
                 user = project.users.get(coding.user or "", coding.user or "unknown")
                 facts = _coding_facts(selection, user, code_id)
                 key = (code_id, selection.start, selection.end, facts["coder"])
-                if key in existing:
+                if key in existing:  # stored before this import (a file imported twice)
                     report.codings_present += 1
                     continue
-                existing.add(key)
                 created = _when(selection.created)
                 session.add(CodingRow(
                     document_id=doc_id, person_id=None, analysis_id=None, code=code_id,
