@@ -517,6 +517,45 @@ def codebook_validate(
     out.print(f"{escape(str(path))}: valid, {len(codebook)} codes")
 
 
+@codebook_app.command("use")
+def codebook_use(
+    path: Annotated[Path, typer.Argument(help="Codebook YAML to make the project's codebook.")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Store it even though codings use codes it lacks.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Store a codebook in the project database as its new version (the newest is in use;
+    every document becomes due for `exitlens analyze`). Refused when codings use codes it
+    lacks (error[codebook_mismatch]) unless --force."""
+    with open_project(db, config) as project:
+        stored = project.store_codebook(path, force=force)
+    out.print(f"codebook version {stored['version']} stored ({stored['codes']} codes, "
+              f"from {escape(stored['source'])})")
+
+
+@codebook_app.command("versions")
+def codebook_versions_command(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The codebook versions stored in the project (the last one is in use; none: the
+    configured or built-in codebook)."""
+    with open_project(db, config) as project:
+        rows = project.codebook_versions()
+    if fmt is OutputFormat.json:
+        emit_json(rows)
+    elif fmt is OutputFormat.jsonl:
+        emit_jsonl(rows)
+    elif not rows:
+        out.print("no codebook stored in this project: it uses the configured or built-in one")
+    else:
+        for row in rows:
+            out.print(f"{row['version']}  {escape(row['created_at'][:19])}  "
+                      f"{escape(row['actor'])}  {escape(row['source'])}  {row['sha256'][:12]}")
+
+
 @app.command()
 def train(
     gold: Annotated[

@@ -585,3 +585,19 @@ def test_crlf_positions_counting_every_character(tmp_project: Project, tmp_path:
     tmp_project.import_refi(path)
     quoted = {c[0] for c in _codings(tmp_project)}
     assert quoted == {"I watched the public killings", "nothing to do all day"}
+
+
+def test_cli_codebook_use_and_versions(tmp_path: Path) -> None:
+    db = str(tmp_path / "cb.db")
+    yaml_path = tmp_path / "mine.yaml"
+    yaml_path.write_text("dimensions:\n  - id: exit\n    label: Exit\n    codes:\n"
+                         "      - id: homesick\n        label: Homesick\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["codebook", "versions", "--db", db])
+    assert result.exit_code == 0 and "no codebook stored" in result.output
+    result = CliRunner().invoke(app, ["codebook", "use", str(yaml_path), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "version 1 stored (1 codes" in result.output
+    result = CliRunner().invoke(app, ["codebook", "versions", "--db", db, "--format", "json"])
+    assert [r["version"] for r in json.loads(result.stdout)] == [1]
+    with Project.open(db) as project:
+        assert list(project.codebook().codes) == ["homesick"]
