@@ -493,11 +493,19 @@ def codebook_show(
     ] = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Show this project's codebook (the newest stored version, else the "
+        "configured one).")] = None,
 ) -> None:
     """Print the codebook: dimensions, families, codes and their definitions."""
-    from .coding.codebook import load_codebook
+    from .coding.codebook import Codebook, load_codebook
 
-    codebook = load_codebook(path or load_settings(config).coding.codebook)
+    codebook: Codebook
+    if path is None and db is not None:
+        with open_project(db, config) as project:
+            codebook = project.codebook()
+    else:
+        codebook = load_codebook(path or load_settings(config).coding.codebook)
     if fmt is OutputFormat.table:
         sys.stdout.write(codebook.as_table() + "\n")
     elif fmt is OutputFormat.json:

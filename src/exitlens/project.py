@@ -745,7 +745,7 @@ class Project:
             raise ExitlensError(
                 f"codings use codes the codebook lacks: {', '.join(unknown)}; add them to the "
                 "codebook (or set coding.codebook to the one they were made with)",
-                code="codebook_mismatch", where=str(self.settings.coding.codebook or "default"))
+                code="codebook_mismatch", where=codebook.source)
         return cases, codings, codebook
 
     def prevalence(self, *, by: str = "code", dimension: str | None = None,
