@@ -601,3 +601,28 @@ def test_cli_codebook_use_and_versions(tmp_path: Path) -> None:
     assert [r["version"] for r in json.loads(result.stdout)] == [1]
     with Project.open(db) as project:
         assert list(project.codebook().codes) == ["homesick"]
+
+
+@pytest.mark.postgres
+def test_round_trip_and_rollback_on_postgresql(tmp_project: Project, tmp_path: Path) -> None:
+    """The same import on PostgreSQL (JSON payloads, one transaction, migrations 0002)."""
+    from tests.conftest import fresh_pg_database
+
+    _seed(tmp_project, tmp_path / "docs")
+    path = write_qdpx(_bundle(tmp_project), tmp_path / "pg.qdpx")
+    with fresh_pg_database("exitlens_refi") as url:
+        pg = Project.open(url, actor="test")
+        try:
+            late = _foreign_qdpx(tmp_path / "late.qdpx", FOREIGN_QDE.replace(
+                "    <PDFSource", '    <TextSource guid="D0000000-0000-4000-8000-0000000000AA" '
+                'name="Blank"><PlainTextContent> </PlainTextContent></TextSource>\n'
+                "    <PDFSource"))
+            _expect(pg, late, "empty_source")
+            report = pg.import_refi(path)
+            assert report.codings_added == 4
+            assert _codings(pg) == _codings(tmp_project)
+            foreign = pg.import_refi(_foreign_qdpx(tmp_path / "f.qdpx"))
+            assert foreign.codebook_version is not None
+            assert "public_executions" in pg.codebook()
+        finally:
+            pg.close()
