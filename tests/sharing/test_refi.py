@@ -626,3 +626,23 @@ def test_round_trip_and_rollback_on_postgresql(tmp_project: Project, tmp_path: P
             assert "public_executions" in pg.codebook()
         finally:
             pg.close()
+
+
+@pytest.mark.parametrize("origin, counts_cr", [("NVivo 14", True), ("ATLAS.ti 24", False)])
+def test_crlf_positions_without_quoted_text(tmp_project: Project, tmp_path: Path,
+                                            origin: str, counts_cr: bool) -> None:
+    """No quoted text to decide by: NVivo-style positions count the CR, ATLAS.ti's do not."""
+    lf = FOREIGN_TEXT.replace("\r\n", "\n")
+    basis = FOREIGN_TEXT if counts_cr else lf
+    s2, e2 = _span(basis, "nothing to do all day")
+    qde = FOREIGN_QDE.replace('origin="QualCoder 3.5"', f'origin="{origin}"')
+    qde = qde.replace('name="{q1}"', "").replace('name="{q2}"', "")
+    qde = qde.replace("{s1}", "0").replace("{e1}", "5")
+    qde = qde.replace("{s2}", str(s2)).replace("{e2}", str(e2))
+    path = tmp_path / "noquote.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde.encode("utf-8"))
+        archive.writestr("sources/D0000000-0000-4000-8000-000000000001.txt",
+                         FOREIGN_TEXT.encode("utf-8"))
+    tmp_project.import_refi(path)
+    assert "nothing to do all day" in {c[0] for c in _codings(tmp_project)}

@@ -13,7 +13,8 @@ Source texts: a leading BOM is dropped and CRLF/CR become LF (the stored-text ru
 SPEC §1), with selection positions moved accordingly. Which positions a tool meant when
 its file holds CRLF (counting the CR or not) is decided by the selections' quoted text
 (``name``): the reading under which more of them match wins; without quotes, positions
-count every character of the file as written.
+count every character of the file as written (NVivo, QualCoder), except in files whose
+``origin`` names ATLAS.ti, which counts a CRLF as one character.
 """
 
 from __future__ import annotations
@@ -251,9 +252,11 @@ def _variable_value(el: etree._Element, variables: dict[str, tuple[str, str]]
     return name, None
 
 
-def _normalise_text(raw: str, selections: list[RefiSelection], where: str
+def _normalise_text(raw: str, selections: list[RefiSelection], origin: str
                     ) -> tuple[str, list[RefiSelection], str]:
-    """Drop a BOM, turn CRLF/CR into LF, and move the positions to the new text."""
+    """Drop a BOM, turn CRLF/CR into LF, and move the positions to the new text. With a
+    tie (no quoted text to compare), positions count every character as written, except
+    for ATLAS.ti, which counts a CRLF as one character."""
     text = raw[1:] if raw.startswith("\ufeff") else raw
     if "\r" not in text:
         return text, selections, "as_written"
@@ -274,7 +277,7 @@ def _normalise_text(raw: str, selections: list[RefiSelection], where: str
         return hits
 
     as_written, over_lf = score(moved), score(lambda p: p)
-    if over_lf > as_written:
+    if over_lf > as_written or (over_lf == as_written and "atlas" in origin.lower()):
         return clean, selections, "lf_text"
     out = [RefiSelection(s.guid, moved(s.start), moved(s.end), s.name, s.user, s.created,
                          s.description, s.codings) for s in selections]
@@ -332,7 +335,8 @@ def _read_project(root: etree._Element, source: Path, files: Any,
                 skipped["codings on non-text sources"] += len(
                     el.findall(f".//{{{PROJECT_NS}}}Coding"))
                 continue
-            text_source = _read_text_source(el, files, where, code_guids, variables, skipped)
+            text_source = _read_text_source(el, files, where, code_guids, variables, skipped,
+                                            project.origin or "")
             if text_source is not None:
                 project.sources.append(text_source)
     for container, item in (("Notes", "Note"), ("Links", "Link"), ("Sets", "Set"),
@@ -347,8 +351,8 @@ def _read_project(root: etree._Element, source: Path, files: Any,
 
 
 def _read_text_source(el: etree._Element, files: Any, where: str, code_guids: set[str],
-                      variables: dict[str, tuple[str, str]], skipped: Counter[str]
-                      ) -> RefiSource | None:
+                      variables: dict[str, tuple[str, str]], skipped: Counter[str],
+                      origin: str = "") -> RefiSource | None:
     sguid = normalize_guid(el.get("guid", ""))
     label = el.get("name") or sguid
     inline = _child(el, "PlainTextContent")
@@ -371,7 +375,7 @@ def _read_text_source(el: etree._Element, files: Any, where: str, code_guids: se
         return None
     selections: list[RefiSelection] = []
     for s in _children(el, "PlainTextSelection"):
-        user = _opt_guid(s.get("creatingUser"))
+        user = _opt_guid(s.get("creatingUser") or s.get("modifyingUser"))
         codings = []
         for c in _children(s, "Coding"):
             ref = _child(c, "CodeRef")
@@ -385,9 +389,9 @@ def _read_text_source(el: etree._Element, files: Any, where: str, code_guids: se
         selections.append(RefiSelection(
             guid=normalize_guid(s.get("guid", "")), start=int(s.get("startPosition", "0")),
             end=int(s.get("endPosition", "0")), name=s.get("name"), user=user,
-            created=s.get("creationDateTime"), description=_text(_child(s, "Description")),
-            codings=codings))
-    text, selections, positions = _normalise_text(raw, selections, where)
+            created=s.get("creationDateTime") or s.get("modifiedDateTime"),
+            description=_text(_child(s, "Description")), codings=codings))
+    text, selections, positions = _normalise_text(raw, selections, origin)
     for sel in selections:
         if not 0 <= sel.start <= sel.end <= len(text):
             raise RefiError(
