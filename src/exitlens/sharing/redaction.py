@@ -463,3 +463,27 @@ def _redact_cases(cases: pd.DataFrame, redactor: _Redactor, maps: dict[int, _Doc
     out["merge_reasons"] = out["merge_reasons"].map(redactor.string)
     out["age"] = out["age"].map(lambda v: v if v is None or pd.isna(v) else age_band(v))
     return out
+
+
+def redact_case_frames(cases: pd.DataFrame, case_codings: pd.DataFrame,
+                       redacted: ExportBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``Project.cases()`` / ``case_codings()`` frames with every name, quote and title taken
+    from the redacted bundle (same rows, same ids): what ``report --redact`` counts and
+    shows."""
+    by_case = redacted.cases.set_index("case_id")
+    out_cases = cases.copy()
+    for column in ("label", "names", "descriptor", "age", "flag_details", "merge_reasons"):
+        out_cases[column] = [by_case.at[cid, column] if cid in by_case.index else None
+                             for cid in out_cases["case_id"]]
+    codings = redacted.codings.set_index("id")
+    persons = redacted.persons.set_index("id")
+    titles = dict(zip(redacted.documents["id"], redacted.documents["title"], strict=True))
+    out = case_codings.copy()
+    if out.empty:
+        return out_cases, out
+    for column in ("start", "end", "text"):
+        out[column] = [codings.at[cid, column] for cid in out["coding_id"]]
+    out["speaker"] = [persons.at[pid, "name"] if isinstance(persons.at[pid, "name"], str)
+                      else persons.at[pid, "descriptor"] for pid in out["person_id"]]
+    out["title"] = [titles.get(did) for did in out["document_id"]]
+    return out_cases, out.astype({"start": "int64", "end": "int64"})
