@@ -781,8 +781,12 @@ class Project:
 
             cases, codings = redact_case_frames(cases, codings,
                                                 self.export_bundle(redact=True, salt=salt))
+        overview = self.overview(cases)
+        if redact:
+            n_outlets = str(overview["outlets"]).split(":", 1)[0]
+            overview["outlets"] = f"{n_outlets} (names withheld in a redacted report)"
         data = build_report_data(
-            cases, codings, codebook, self.overview(cases),
+            cases, codings, codebook, overview,
             resolve_reference(reference) if reference else None, title=title, **options)
         written = write_report(render_report(data), target)
         with self.db.session() as session:
