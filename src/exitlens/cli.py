@@ -34,6 +34,9 @@ from .render import (
     defectors_table,
     documents_table,
     progress_hooks,
+    quotes_markdown,
+    quotes_table,
+    search_table,
 )
 
 
@@ -255,10 +258,7 @@ def search(
     if fmt is OutputFormat.jsonl:
         emit_jsonl([h.as_dict() for h in hits])
         return
-    table = Table("id", "title", "snippet")
-    for h in hits:
-        table.add_row(str(h.document_id), (h.title or "")[:50], h.snippet)
-    out.print(table)
+    out.print(search_table(hits))
     out.print(f"{len(hits)} hits")
 
 
@@ -659,10 +659,10 @@ def models(
             str(r["created"] or ""),
             str(r["training_units"] if r["training_units"] is not None else ""),
             str(r["training_documents"] if r["training_documents"] is not None else ""),
-            str(r["codebook"] or ""),
+            escape(str(r["codebook"] or "")),
             str(r["trained_codes"]),
             "yes" if r["thresholds"] else "",
-            escape(str(r["note"] or ""))[:60],
+            escape(str(r["note"] or "")[:60]),
         )
     out.print(table)
     saved = sum(not r["builtin"] for r in rows)
@@ -843,6 +843,14 @@ def _cooccurrence_table(pairs: Any) -> Table:
     return table
 
 
+RedactOption = Annotated[bool, typer.Option(
+    "--redact", help="Replace names, kunyas, aliases, exact ages and small places with "
+    "pseudonyms (offsets recomputed).")]
+SaltOption = Annotated[str | None, typer.Option(
+    "--salt", help="Secret that makes --redact pseudonyms reproducible (default: random, so "
+    "two exports cannot be linked).")]
+
+
 @app.command()
 def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
@@ -853,13 +861,16 @@ def report(
     denominator: DenominatorOption = DenominatorChoice.all,
     flag: FlagOption = None,
     exclude_flag: ExcludeFlagOption = None,
+    redact: RedactOption = False,
+    salt: SaltOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the self-contained, printable HTML report (charts inline, no script)."""
     options = _count_options(accepted_only, denominator, flag, exclude_flag)
     with open_project(db, config) as project:
-        path = project.report(output, reference=reference, title=title, **options)
+        path = project.report(output, reference=reference, title=title, redact=redact,
+                              salt=salt, **options)
     out.print(f"report written: {escape(str(path))}")
 
 
@@ -893,6 +904,75 @@ def import_command(
     for label, counts in (("kept", report.kept), ("skipped", report.skipped)):
         for what, n in sorted(counts.items()):
             out.print(f"  {label}: {n} {escape(what)}")
+
+
+# ------------------------------------------------------------------ sharing
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+    qdpx = "qdpx"
+    qdc = "qdc"
+
+
+class QuotesFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    md = "md"
+    json = "json"
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="A folder for csv/parquet, a file for json/qdpx/qdc.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Export format.")],
+    redact: RedactOption = False,
+    salt: SaltOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Export the project: tables (csv/parquet folder, json file) with the case x code
+    matrix and codebook.md, or a REFI-QDA project (qdpx) / codebook (qdc)."""
+    with open_project(db, config) as project:
+        path = project.export(output, format=fmt.value, redact=redact, salt=salt)
+    out.print(f"{fmt.value} export written{' (redacted)' if redact else ''}: "
+              f"{escape(str(path))}")
+
+
+@app.command()
+def quotes(
+    code: Annotated[str | None, typer.Option("--code", help="Only this code (and its "
+                                             "children).")] = None,
+    query: Annotated[str | None, typer.Option("--query", "-q", help='Full-text search: '
+                                              'words, "a phrase", OR, NOT, prefix*.')] = None,
+    semantic: Annotated[bool, typer.Option(
+        "--semantic", help="Rank by meaning (MiniLM similarity to --query).")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many rows.")] = 50,
+    fmt: Annotated[QuotesFormat, typer.Option("--format", "-f", help="Output format.")]
+    = QuotesFormat.table,
+    redact: RedactOption = False,
+    salt: SaltOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The quote bank: the evidence behind each code and the defectors' quotes, accepted
+    first, then by confidence; with speaker, case, source, outlet, date and span."""
+    with open_project(db, config) as project:
+        frame = project.quotes(code=code, query=query, semantic=semantic, limit=limit,
+                               redact=redact, salt=salt)
+    frame = frame.astype(object).where(frame.notna(), None)
+    if fmt is QuotesFormat.json:
+        emit_json(frame.to_dict(orient="records"))
+    elif fmt is QuotesFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt is QuotesFormat.md:
+        sys.stdout.write(quotes_markdown(frame.to_dict(orient="records")))
+    else:
+        out.print(quotes_table(frame.to_dict(orient="records")))
+        out.print(f"{len(frame)} rows")
 
 
 @app.command()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from .pipeline import Pipeline
 from .records import reading_record
 from .store import Database, case_store
 from .store.codebooks import codebook_versions, latest_codebook, store_codebook
+from .store.migrations.fulltext import fts5_query
 from .store.readings import (
     analysis_counts,
     analysis_fingerprint,
@@ -376,7 +376,7 @@ class Project:
                         "ON d.id = documents_fts.rowid WHERE documents_fts MATCH :q "
                         "ORDER BY bm25(documents_fts) LIMIT :n"
                     ),
-                    {"q": _fts5_query(query), "n": limit},
+                    {"q": fts5_query(query), "n": limit},
                 ).all()
                 return [SearchHit(r[0], r[1], r[2], -float(r[3])) for r in rows]
             from .store.migrations.fulltext import PG_TSVECTOR
@@ -827,9 +827,11 @@ class Project:
         }
 
     def report(self, path: str | Path, *, reference: str | Path | None = None,
-               title: str = "exitlens report", **options: Any) -> Path:
+               title: str = "exitlens report", redact: bool = False, salt: str | None = None,
+               **options: Any) -> Path:
         """Write the self-contained HTML report to ``path`` (atomically: a failure leaves no
-        file that looks complete). ``options`` as for :meth:`prevalence`."""
+        file that looks complete). ``options`` as for :meth:`prevalence`. With ``redact``,
+        names, quotes and titles come from a redacted bundle (the counts do not change)."""
         from .report import build_report_data, render_report, write_report
 
         target = Path(path)
@@ -838,14 +840,24 @@ class Project:
 
             raise OutputPathError(f"folder {target.parent} does not exist", where=str(target))
         cases, codings, codebook = self.case_frames()
+        if redact:
+            from .sharing.redaction import redact_case_frames
+
+            cases, codings = redact_case_frames(cases, codings,
+                                                self.export_bundle(redact=True, salt=salt))
+        overview = self.overview(cases)
+        if redact:
+            n_outlets = str(overview["outlets"]).split(":", 1)[0]
+            overview["outlets"] = f"{n_outlets} (names withheld in a redacted report)"
         data = build_report_data(
-            cases, codings, codebook, self.overview(cases),
+            cases, codings, codebook, overview,
             resolve_reference(reference) if reference else None, title=title, **options)
         written = write_report(render_report(data), target)
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="report.write", entity="corpus",
                                  payload={"path": str(written), "cases": len(cases),
                                           "reference": str(reference) if reference else None,
+                                          "redacted": redact,
                                           **{k: v for k, v in options.items()
                                              if isinstance(v, (bool, str))}}))
         return written
@@ -860,12 +872,81 @@ class Project:
 
         codebook = self.codebook()
         with self.db.session() as session:
-            bundle = load_bundle(session, codebook)
+            bundle = load_bundle(session, codebook,
+                                 covered_languages=tuple(covered_languages(self.settings)))
         if redact:
             from .sharing.redaction import redact_bundle
 
             bundle = redact_bundle(bundle, salt)
         return bundle
+
+    def quotes(self, code: str | None = None, query: str | None = None, *,
+               semantic: bool = False, limit: int | None = 50, redact: bool = False,
+               salt: str | None = None) -> pd.DataFrame:
+        """The quote bank (:mod:`exitlens.sharing.quotes`): the evidence span of every coding
+        that is not rejected and every quote of a defector, with code, label, text,
+        speaker, case, document, title, outlet, date, span, confidence, status and coder;
+        accepted first, then by confidence. ``code`` keeps one code (children included);
+        ``query`` keeps rows matching the full-text search; ``semantic`` ranks by similarity
+        to ``query`` with the MiniLM model (column ``score``). ``redact`` shows the rows of
+        a redacted bundle (same rows and order)."""
+        from .sharing.quotes import full_text_matches, quote_bank, semantic_scores
+
+        bundle = self.export_bundle()
+        bank = quote_bank(bundle, code=code)
+        if semantic:
+            if not query or not query.strip():
+                raise ExitlensError("semantic search needs a query: --query TEXT",
+                                    code="missing_query")
+            from .coding.embedding import get_embedder
+            from .pipeline import PipelineContext
+
+            embedder = get_embedder(PipelineContext(self.pipeline_settings()))
+            vectors = embedder.embed([str(t) for t in bank["text"]])
+            scores = semantic_scores(vectors, embedder.embed([query])[0])
+            bank = bank.assign(score=[float(x) for x in scores])
+            bank = bank.sort_values("score", ascending=False, kind="stable")
+        elif query is not None:
+            with self.db.session() as session:
+                keys = full_text_matches(session, self.db.dialect, query,
+                                         list(zip(bank["row_key"], bank["text"], strict=True)))
+            bank = bank[bank["row_key"].isin(keys)]
+        if limit is not None:
+            bank = bank.head(limit)
+        if redact:
+            hidden = quote_bank(self.export_bundle(redact=True, salt=salt)).set_index("row_key")
+            shown = hidden.loc[bank["row_key"].tolist()].reset_index()
+            if "score" in bank.columns:
+                shown["score"] = bank["score"].tolist()
+            bank = shown[list(bank.columns)]
+        return bank.reset_index(drop=True)
+
+    def export(self, path: str | Path, *, format: str, redact: bool = False,
+               salt: str | None = None) -> Path:
+        """Write the project to ``path``: ``csv`` / ``parquet`` (a folder of tables plus the
+        case x code matrix and ``codebook.md``), ``json`` (one file), ``qdpx`` (a REFI-QDA
+        project) or ``qdc`` (the codebook alone). Atomic; ``bad_output_path`` when the
+        folder is missing or not writable. ``redact`` applies to every format."""
+        from .sharing.tables import TABLE_FORMATS, write_tables
+
+        fmt = format.lower()
+        if fmt == "qdc":
+            writer = _refi_writer("write_qdc")
+            written = Path(writer(self.codebook(), Path(path)))
+        else:
+            bundle = self.export_bundle(redact=redact, salt=salt)
+            if fmt in TABLE_FORMATS:
+                written = write_tables(bundle, path, fmt)
+            elif fmt == "qdpx":
+                written = Path(_refi_writer("write_qdpx")(bundle, Path(path)))
+            else:
+                raise ExitlensError(f"unknown export format {format!r}: csv, parquet, json, "
+                                    "qdpx or qdc", code="unsupported_format")
+        with self.db.session() as session:
+            session.add(EventRow(actor=self.actor, action="export.write", entity="corpus",
+                                 payload={"format": fmt, "redacted": bool(redact),
+                                          "salt_given": salt is not None}))
+        return written
 
     # ------------------------------------------------------------ audit trail
     def events(self, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -885,23 +966,23 @@ class Project:
             ]
 
 
-_FTS_TOKEN = re.compile(r'"[^"]*"|\S+')
+def _refi_writer(name: str) -> Callable[..., Any]:
+    """``exitlens.sharing.refi.<name>`` (the REFI-QDA writer), imported when first needed."""
+    import importlib
 
-
-def _fts5_query(query: str) -> str:
-    """Make user input safe for FTS5: quote every term, keep OR/NOT/AND and "phrases"."""
-    parts = []
-    for tok in _FTS_TOKEN.findall(query):
-        if tok in ("OR", "AND", "NOT"):
-            parts.append(tok)
-        elif tok.startswith('"') and tok.endswith('"') and len(tok) > 1:
-            parts.append('"' + tok[1:-1].replace('"', "") + '"')
-        else:
-            star = tok.endswith("*")
-            core = tok.rstrip("*").replace('"', "")
-            if core:
-                parts.append(f'"{core}"' + ("*" if star else ""))
-    return " ".join(parts) or '""'
+    fmt = "qdc" if name == "write_qdc" else "qdpx"
+    try:
+        module = importlib.import_module("exitlens.sharing.refi")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("exitlens.sharing.refi",):
+            raise
+        raise ExitlensError(f"format {fmt} is not available in this build",
+                            code="unsupported_format") from None
+    writer = getattr(module, name, None)
+    if writer is None:
+        raise ExitlensError(f"format {fmt} is not available in this build",
+                            code="unsupported_format")
+    return writer
 
 
 def _default_actor() -> str:

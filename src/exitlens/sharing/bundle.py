@@ -47,9 +47,10 @@ DOCUMENT_COLUMNS = ("id", "title", "author", "outlet", "url", "published", "kind
 SOURCE_COLUMNS = ("id", "document_id", "locator", "content_sha256", "fmt", "ingested_at")
 PROFILE_FIELDS = ("gender", "age", "nationality", "origin_region", "occupation", "joined_year",
                   "left_year", "role", "route", "places", "exit_mode", "outcome")
-"""Profile fields; each is a ``profile_<field>`` column of ``persons`` (lists joined by "; ")."""
+"""Profile fields; each is a ``profile_<field>`` column of ``persons`` (lists joined by "; ").
+``n_evidence`` counts the spans of the person's own account (what coders may code)."""
 PERSON_COLUMNS = ("id", "document_id", "case_id", "ordinal", "name", "descriptor", "role",
-                  "role_confidence", "source_voice",
+                  "role_confidence", "source_voice", "n_evidence",
                   *(f"profile_{name}" for name in PROFILE_FIELDS))
 MENTION_COLUMNS = ("id", "person_id", "document_id", "start", "end", "kind", "text")
 CODING_COLUMNS = ("id", "document_id", "person_id", "case_id", "code", "start", "end", "text",
@@ -85,6 +86,9 @@ class ExportBundle:
     # original surface -> pseudonym (never exported)
     pseudonyms: dict[str, str] = field(default_factory=dict)
     mentions: pd.DataFrame = field(default_factory=lambda: _empty(MENTION_COLUMNS))
+    # the languages the reading covers (``reading.languages``): documents in others are read
+    # but not coded, so their cases' codes are "not applicable" in the case x code matrix
+    covered_languages: tuple[str, ...] = ("en",)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The entity tables by name (``TABLES`` order)."""
@@ -129,10 +133,12 @@ def cases_frame(session: Session) -> pd.DataFrame:
 
 
 def load_bundle(session: Session, codebook: Codebook,
-                cases: pd.DataFrame | None = None) -> ExportBundle:
+                cases: pd.DataFrame | None = None, *,
+                covered_languages: tuple[str, ...] = ("en",)) -> ExportBundle:
     """Read a project's shareable content from an open session (one consistent snapshot).
 
-    ``cases``: the ``Project.cases()`` frame when the caller already holds it."""
+    ``cases``: the ``Project.cases()`` frame when the caller already holds it;
+    ``covered_languages``: the project's ``reading.languages``."""
     current = case_store.current_analysis_ids(session)
     texts: dict[int, str] = {}
     doc_records = []
@@ -170,6 +176,7 @@ def load_bundle(session: Session, codebook: Codebook,
             "id": p.id, "document_id": p.document_id, "case_id": p.case_id,
             "ordinal": p.ordinal, "name": p.name, "descriptor": p.descriptor, "role": p.role,
             "role_confidence": p.role_confidence, "source_voice": p.source_voice,
+            "n_evidence": len(p.evidence or []),
         }
         profile = p.profile or {}
         for name in PROFILE_FIELDS:
@@ -213,7 +220,8 @@ def load_bundle(session: Session, codebook: Codebook,
         sources=_frame(source_records, SOURCE_COLUMNS, {"id": "int64", "document_id": "int64"}),
         persons=_frame(person_records, PERSON_COLUMNS,
                        {"id": "int64", "document_id": "int64", "case_id": "Int64",
-                        "ordinal": "int64", "role_confidence": "float64"}),
+                        "ordinal": "int64", "role_confidence": "float64",
+                        "n_evidence": "int64"}),
         cases=cases if cases is not None else cases_frame(session),
         codings=_frame(coding_records, CODING_COLUMNS,
                        {"id": "int64", "document_id": "int64", "person_id": "Int64",
@@ -228,6 +236,7 @@ def load_bundle(session: Session, codebook: Codebook,
         mentions=_frame(mention_records, MENTION_COLUMNS,
                         {"id": "int64", "person_id": "int64", "document_id": "int64",
                          "start": "int64", "end": "int64"}),
+        covered_languages=tuple(covered_languages),
     )
 
 

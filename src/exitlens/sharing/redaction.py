@@ -383,7 +383,8 @@ def redact_bundle(bundle: ExportBundle, salt: str | None = None) -> ExportBundle
     documents["n_chars"] = [len(t) for t in new_texts]
     documents["text_sha256"] = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in new_texts]
     documents["url"] = None
-    for column in ("title", "author"):
+    # outlets too: a name the reading found (rightly or not) is replaced everywhere
+    for column in ("title", "author", "outlet"):
         documents[column] = documents[column].map(redactor.string)
 
     sources = bundle.sources.copy()
@@ -460,6 +461,34 @@ def _redact_cases(cases: pd.DataFrame, redactor: _Redactor, maps: dict[int, _Doc
     out["label"] = labels
     out["flag_details"] = flags
     out["descriptor"] = out["descriptor"].map(redactor.string)
+    out["outlets"] = out["outlets"].map(redactor.string)
     out["merge_reasons"] = out["merge_reasons"].map(redactor.string)
     out["age"] = out["age"].map(lambda v: v if v is None or pd.isna(v) else age_band(v))
     return out
+
+
+def redact_case_frames(cases: pd.DataFrame, case_codings: pd.DataFrame,
+                       redacted: ExportBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``Project.cases()`` / ``case_codings()`` frames with every name, quote and title taken
+    from the redacted bundle (same rows, same ids): what ``report --redact`` counts and
+    shows."""
+    by_case = redacted.cases.set_index("case_id")
+    out_cases = cases.copy()
+    for column in ("label", "names", "descriptor", "age", "flag_details", "merge_reasons",
+                   "outlets"):
+        out_cases[column] = [by_case.at[cid, column] if cid in by_case.index else None
+                             for cid in out_cases["case_id"]]
+    codings = redacted.codings.set_index("id")
+    persons = redacted.persons.set_index("id")
+    titles = dict(zip(redacted.documents["id"], redacted.documents["title"], strict=True))
+    out = case_codings.copy()
+    if out.empty:
+        return out_cases, out
+    for column in ("start", "end", "text"):
+        out[column] = [codings.at[cid, column] for cid in out["coding_id"]]
+    out["speaker"] = [persons.at[pid, "name"] if isinstance(persons.at[pid, "name"], str)
+                      else persons.at[pid, "descriptor"] for pid in out["person_id"]]
+    out["title"] = [titles.get(did) for did in out["document_id"]]
+    outlets = dict(zip(redacted.documents["id"], redacted.documents["outlet"], strict=True))
+    out["outlet"] = [outlets.get(did) for did in out["document_id"]]
+    return out_cases, out.astype({"start": "int64", "end": "int64"})
