@@ -904,6 +904,8 @@ def import_command(
     for label, counts in (("kept", report.kept), ("skipped", report.skipped)):
         for what, n in sorted(counts.items()):
             out.print(f"  {label}: {n} {escape(what)}")
+    for note in report.notes:
+        out.print(f"  note: {escape(note)}")
 
 
 # ------------------------------------------------------------------ sharing

@@ -259,6 +259,7 @@ def test_round_trip_into_a_fresh_database_keeps_every_coding(
     assert _codings(fresh) == before
     # person-less codings are codings of text: the case tables do not count them
     assert fresh.case_codings().empty
+    assert any("not yet of a defector" in note for note in report.notes)
     with pytest.raises(ExitlensError) as err:
         fresh.case_frames()
     assert err.value.code == "no_cases"

@@ -84,6 +84,7 @@ class ImportReport:
     coders: dict[str, int] = field(default_factory=dict)  # coder → codings added
     kept: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -370,6 +371,15 @@ def import_refi(session: Session, path: Path, codebook: Codebook, *, actor: str,
     if project.variables:
         kept["variables (in the import event)"] = len(project.variables)
     report.kept = dict(kept)
+    if report.codings_added:
+        report.notes.append(
+            f"{report.codings_added} imported codings are codings of text, not yet of a "
+            "defector: prevalence tables and reports count cases, so they do not count them "
+            "(run `exitlens analyze` to find the defectors in the imported documents)")
+    if merge.changed:
+        report.notes.append(
+            f"the project codebook gained {len(merge.added)} codes (version "
+            f"{report.codebook_version}); documents are due for `exitlens analyze` with it")
     report.skipped = dict(skipped)
     session.add(EventRow(
         actor=actor, action="refi.import", entity="corpus", entity_id=None,
@@ -380,7 +390,7 @@ def import_refi(session: Session, path: Path, codebook: Codebook, *, actor: str,
             "codes_matched": report.codes_matched, "codes_added": report.codes_added,
             "codebook_version": report.codebook_version,
             "codings_added": report.codings_added, "codings_present": report.codings_present,
-            "code_guids": merge.new_guids, "skipped": report.skipped,
+            "code_guids": merge.new_guids, "skipped": report.skipped, "kept": report.kept,
             "users": sorted(set(project.users.values())),
             "variables": sorted({name for name, _ in project.variables.values()}),
             "cases": [{"guid": c.guid, "name": c.name, "variables": c.variables,
