@@ -205,7 +205,8 @@ class Project:
                 "nothing to train on: give labelled JSONL files or review codings first",
                 code="no_training_data",
             )
-        report = train_from_gold(gold_paths, self.pipeline_settings(), readings, name=name)
+        report = train_from_gold(gold_paths, self.pipeline_settings(), readings,
+                                 codebook=self.codebook(), name=name)
         self._pipeline = None  # the next analysis loads the new version
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="models.train", entity="model",

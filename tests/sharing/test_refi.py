@@ -647,3 +647,28 @@ def test_crlf_positions_without_quoted_text(tmp_project: Project, tmp_path: Path
                          FOREIGN_TEXT.encode("utf-8"))
     tmp_project.import_refi(path)
     assert "nothing to do all day" in {c[0] for c in _codings(tmp_project)}
+
+
+def test_merge_places_codes_by_their_parents() -> None:
+    """A code named like a family that holds codings becomes a code in that family; a
+    child of a known code becomes its child code; a child of a known family joins it."""
+    from exitlens.sharing.refi.common import family_guid
+    from exitlens.sharing.refi.importer import merge_codebook
+    from exitlens.sharing.refi.reader import RefiCode
+
+    codebook = load_codebook()
+    codes = [
+        RefiCode("g1", "Daily life", True),  # the family daily_life's label, coded directly
+        RefiCode(code_guid("boredom"), "Renamed in NVivo", True),
+        RefiCode("g2", "Guard duty", True, parent=code_guid("boredom")),
+        RefiCode(family_guid("exit", "pull"), "Pull", False),
+        RefiCode("g3", "Amnesty radio", True, parent=family_guid("exit", "pull")),
+    ]
+    merge = merge_codebook(codebook, codes, coded={"g1", "g2"})
+    merged = merge.codebook
+    assert merge.added == ["daily_life_2", "guard_duty", "amnesty_radio"]
+    assert merged.codes["daily_life_2"].family == "daily_life"
+    assert merged.codes["guard_duty"].parent == "boredom"
+    assert merged.codes["amnesty_radio"].family == "pull"
+    assert merge.code_of[code_guid("boredom")] == "boredom"  # matched by GUID, not name
+    assert merged.codes["boredom"].label == codebook.codes["boredom"].label
