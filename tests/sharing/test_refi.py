@@ -178,10 +178,11 @@ def test_qdpx_export_validates_and_is_what_importers_need(tmp_project: Project,
 
 def test_qdpx_export_remaps_crlf_and_carries_cases(tmp_path: Path) -> None:
     """A stored text with CRLF (never from our readers, but possible in old databases) is
-    written LF-only with positions moved; cases carry profile variables and refs."""
+    written LF-only with positions moved; a form feed (PDF page break) survives in the
+    source file; cases carry profile variables and refs."""
     codebook = load_codebook()
-    text = "Line one.\r\nHe said the pay never came.\r\nEnd."
-    start, end = _span(text, "the pay never came")
+    text = "Line one.\r\nPage\x0cbreak. He said the pay\x0cnever came.\r\nEnd."
+    start, end = _span(text, "the pay\x0cnever came")
     documents = pd.DataFrame([{
         "id": 1, "title": "CRLF text", "author": None, "outlet": "Example Post",
         "url": None, "published": "2016-05-01", "kind": "news", "language": "en",
@@ -206,7 +207,8 @@ def test_qdpx_export_remaps_crlf_and_carries_cases(tmp_path: Path) -> None:
     (source,) = parsed.sources
     (sel,) = source.selections
     assert "\r" not in source.text
-    assert source.text[sel.start:sel.end] == "the pay never came"
+    assert source.text[sel.start:sel.end] == "the pay\x0cnever came"
+    assert sel.name == "the pay\ufffdnever came"  # XML cannot hold a form feed
     (case,) = parsed.cases
     assert case.variables["nationality"] == "DE" and case.variables["age"] == 31
     assert case.sources == [source.guid] and case.selections == [sel.guid]

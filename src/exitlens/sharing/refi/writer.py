@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,16 @@ CASE_VARIABLES = ("gender", "nationality", "origin_region", "age", "joined_year"
                   "first_published", "flags")
 """Columns of ``Project.cases()`` written as case variables."""
 DESCRIPTION_TAG = "exitlens:"
+
+
+# Characters XML 1.0 forbids (C0 controls other than tab/LF/CR, lone surrogates, U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value: Any) -> str:
+    """``value`` as a string XML can hold: forbidden control characters (a form feed from a
+    PDF page break, say) become U+FFFD, one for one, so a quote keeps its length."""
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 # --------------------------------------------------------------------------- codebook
@@ -153,10 +164,11 @@ def _unique_names(roots: Sequence[_Node]) -> None:
 
 def _code_elements(parent: etree._Element, nodes: Sequence[_Node], ns: str) -> None:
     for node in nodes:
-        el = etree.SubElement(parent, f"{{{ns}}}Code", guid=node.guid, name=node.name,
+        el = etree.SubElement(parent, f"{{{ns}}}Code", guid=node.guid,
+                              name=xml_safe(node.name),
                               isCodable="true" if node.codable else "false", color=node.color)
         if node.description:
-            etree.SubElement(el, f"{{{ns}}}Description").text = node.description
+            etree.SubElement(el, f"{{{ns}}}Description").text = xml_safe(node.description)
         _code_elements(el, node.children, ns)
 
 
@@ -313,7 +325,7 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
 
     def sub(parent: etree._Element, tag: str, **attrs: Any) -> etree._Element:
         return etree.SubElement(parent, f"{{{p}}}{tag}",
-                                **{k: str(v) for k, v in attrs.items() if v is not None})
+                                **{k: xml_safe(v) for k, v in attrs.items() if v is not None})
 
     codebook = bundle.codebook
     documents = _records(bundle.documents)
@@ -385,7 +397,7 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
         if var_type[var] == "Integer":
             sub(el, "IntegerValue").text = str(int(float(value)))
         else:
-            sub(el, "TextValue").text = str(value)
+            sub(el, "TextValue").text = xml_safe(value)
 
     root = etree.Element(f"{{{p}}}Project", nsmap={None: p}, name=name, origin=ORIGIN,
                          creationDateTime=datetime.now(UTC).replace(microsecond=0).isoformat())
@@ -399,7 +411,7 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
         vars_el = sub(root, "Variables")
         for var, kind, text in variables:
             v = sub(vars_el, "Variable", guid=var_guid[var], name=var, typeOfVariable=kind)
-            sub(v, "Description").text = text
+            sub(v, "Description").text = xml_safe(text)
     case_rows = [c for c in cases if _value(c.get("case_id")) is not None]
     if case_rows:
         cases_el = sub(root, "Cases")
@@ -434,7 +446,7 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
                 s_el = sub(src, "PlainTextSelection", guid=sel.guid, name=sel.name,
                            startPosition=sel.start, endPosition=sel.end,
                            creatingUser=sel.user, creationDateTime=sel.created)
-                sub(s_el, "Description").text = sel.description
+                sub(s_el, "Description").text = xml_safe(sel.description)
                 c_el = sub(s_el, "Coding", guid=sel.coding_guid, creatingUser=sel.user,
                            creationDateTime=sel.created)
                 sub(c_el, "CodeRef", targetGUID=sel.code_guid)
@@ -443,7 +455,7 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
     description = (f"Exported by {ORIGIN}: {len(documents)} documents, {len(codings)} "
                    f"codings, {len(case_rows)} defector cases"
                    + ("; names replaced by pseudonyms" if bundle.redacted else "") + ".")
-    sub(root, "Description").text = description
+    sub(root, "Description").text = xml_safe(description)
     return root, files
 
 
