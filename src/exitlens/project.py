@@ -408,6 +408,12 @@ class Project:
         stored_codebook = self.stored_codebook_sha()
         if stored_codebook is not None:  # the codebook in use is the database's, not the file's
             models += f"|codebook={stored_codebook[:16]}"
+        elif self.settings.coding.codebook:  # a codebook file edited in place counts too
+            try:
+                file_hash = hashlib.sha256(Path(self.settings.coding.codebook).read_bytes())
+                models += f"|codebook-file={file_hash.hexdigest()[:16]}"
+            except OSError:
+                pass  # loading it fails with a named error where it is used
         role_model = self.settings.reading.role_model
         if role_model != "none":
             from .reading.role_model import builtin_role_model_path

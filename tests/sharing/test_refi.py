@@ -674,3 +674,18 @@ def test_merge_places_codes_by_their_parents() -> None:
     assert merged.codes["amnesty_radio"].family == "pull"
     assert merge.code_of[code_guid("boredom")] == "boredom"  # matched by GUID, not name
     assert merged.codes["boredom"].label == codebook.codes["boredom"].label
+
+
+def test_fingerprint_follows_an_edited_codebook_file(make_project: Any, tmp_path: Path) -> None:
+    from exitlens.config import Settings
+
+    path = tmp_path / "cb.yaml"
+    path.write_text("dimensions:\n  - id: exit\n    label: Exit\n    codes:\n"
+                    "      - id: homesick\n        label: Homesick\n", encoding="utf-8")
+    settings = Settings()
+    settings.coding.codebook = str(path)
+    project = make_project("file.db", settings)
+    before = project.analysis_fingerprint()
+    path.write_text(path.read_text(encoding="utf-8").replace("Homesick", "Missing home"),
+                    encoding="utf-8")
+    assert project.analysis_fingerprint() != before
