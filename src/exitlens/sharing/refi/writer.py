@@ -357,6 +357,7 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
     for doc in documents:
         texts[int(doc["id"])] = LfText(str(doc["text"]))
         source_guid[int(doc["id"])] = guid("document", str(doc["text_sha256"]))
+    documents_by_id = {int(doc["id"]): doc["text"] for doc in documents}
     selections: dict[int, list[_Selection]] = {}
     for c in codings:
         doc_id = int(c["document_id"])
@@ -364,6 +365,9 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
             raise RefiError(f"coding {c['id']} points at document {doc_id}, which the export "
                             "does not hold", code="codebook_mismatch")
         lf = texts[doc_id]
+        if not 0 <= int(c["start"]) <= int(c["end"]) <= len(str(documents_by_id[doc_id])):
+            raise RefiError(f"coding {c['id']} spans [{c['start']}, {c['end']}) outside "
+                            f"document {doc_id}", code="selection_out_of_range")
         start, end = lf.position(int(c["start"])), lf.position(int(c["end"]))
         key = f"{source_guid[doc_id]}:{c['id']}:{c['code']}:{start}:{end}:{c['coder']}"
         case_id = _value(c.get("case_id"))
@@ -413,6 +417,11 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
             v = sub(vars_el, "Variable", guid=var_guid[var], name=var, typeOfVariable=kind)
             sub(v, "Description").text = xml_safe(text)
     case_rows = [c for c in cases if _value(c.get("case_id")) is not None]
+    selections_of_case: dict[int, list[_Selection]] = {}
+    for doc_selections in selections.values():
+        for sel in doc_selections:
+            if sel.case_id is not None:
+                selections_of_case.setdefault(sel.case_id, []).append(sel)
     if case_rows:
         cases_el = sub(root, "Cases")
         for case in case_rows:
@@ -427,10 +436,8 @@ def project_element(bundle: ExportBundle, name: str = "exitlens project"
             for doc_id in (doc_ids if isinstance(doc_ids, (list, tuple)) else []):
                 if int(doc_id) in source_guid:
                     sub(el, "SourceRef", targetGUID=source_guid[int(doc_id)])
-            for doc_sel in selections.values():
-                for sel in doc_sel:
-                    if sel.case_id == case_id:
-                        sub(el, "SelectionRef", targetGUID=sel.guid)
+            for sel in selections_of_case.get(case_id, []):
+                sub(el, "SelectionRef", targetGUID=sel.guid)
     files: dict[str, str] = {}
     if documents:
         sources_el = sub(root, "Sources")
