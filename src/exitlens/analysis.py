@@ -36,9 +36,10 @@ from .store.schema import DocumentRow
 log = logging.getLogger(__name__)
 
 
-def models_signature(settings: Settings) -> str:
+def models_signature(settings: Settings, stored_codebook_sha: str | None = None) -> str:
     """The trained models in use under ``settings`` (model folder filled in): the active
-    classifier version and the role model file's hash."""
+    classifier version, the codebook (a version stored in the database, ``stored_codebook_sha``,
+    else the content of a configured codebook file) and the role model file's hash."""
     from .coding.versions import active_model_path, read_meta
 
     cfg = settings.coding
@@ -48,6 +49,14 @@ def models_signature(settings: Settings) -> str:
         if active is not None:
             meta = read_meta(active)
             models = f"classifier={meta.get('version', active.name)}@{meta.get('created')}"
+    if stored_codebook_sha is not None:  # the codebook in use is the database's, not the file's
+        models += f"|codebook={stored_codebook_sha[:16]}"
+    elif settings.coding.codebook:  # a codebook file edited in place counts too
+        try:
+            file_hash = hashlib.sha256(Path(settings.coding.codebook).read_bytes())
+            models += f"|codebook-file={file_hash.hexdigest()[:16]}"
+        except OSError:
+            pass  # loading it fails with a named error where it is used
     role_model = settings.reading.role_model
     if role_model != "none":
         from .reading.role_model import builtin_role_model_path
@@ -59,10 +68,13 @@ def models_signature(settings: Settings) -> str:
     return models
 
 
-def fingerprint(settings: Settings, db_url: str) -> str:
+def fingerprint(settings: Settings, db_url: str, stored_codebook_sha: str | None = None
+                ) -> str:
     """The analysis fingerprint of a project at ``db_url`` run with ``settings`` (as
-    configured: the model folder is derived from ``db_url`` when not set)."""
-    return analysis_fingerprint(settings, models_signature(with_model_dir(settings, db_url)))
+    configured: the model folder is derived from ``db_url`` when not set), coding with the
+    codebook version ``stored_codebook_sha`` stored in its database, if any."""
+    return analysis_fingerprint(settings, models_signature(with_model_dir(settings, db_url),
+                                                           stored_codebook_sha))
 
 
 def fill_languages(documents: Sequence[Document]) -> set[int]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis import BatchResult, fill_languages, read_batch
+from ..coding.codebook import Codebook
 from ..config import Settings
 from ..ingest.inputs import FileOutcome, InputUnit, PreparedItem, read_unit
 from ..language import covered_languages, language_note
@@ -36,13 +37,14 @@ _PIPELINES: dict[str, Pipeline] = {}
 _LOCK = threading.Lock()
 
 
-def worker_pipeline(settings: Settings) -> Pipeline:
-    """This process's pipeline for ``settings``, built on first use (models load once per
-    worker process; :class:`~exitlens.pipeline.PipelineContext` shares them)."""
-    key = settings.model_dump_json()
+def worker_pipeline(settings: Settings, codebook: Codebook | None = None) -> Pipeline:
+    """This process's pipeline for ``settings`` (and a project's stored ``codebook``, when
+    it is not the settings' one), built on first use: models load once per worker process
+    (:class:`~exitlens.pipeline.PipelineContext` shares them)."""
+    key = settings.model_dump_json() + (f"|{codebook.fingerprint()}" if codebook else "")
     with _LOCK:
         if key not in _PIPELINES:
-            _PIPELINES[key] = Pipeline(settings.reading.stages, settings)
+            _PIPELINES[key] = Pipeline(settings.reading.stages, settings, codebook)
         return _PIPELINES[key]
 
 
@@ -123,13 +125,15 @@ class StoredReadings:
 
 
 def read_stored(ids: Sequence[int], db_url: str, settings: Settings,
+                codebook: Codebook | None = None,
                 batch_size: int | None = None) -> StoredReadings:
     """Read the stored documents ``ids`` from the database and run the pipeline over them
-    a batch at a time; nothing is written (the client stores the readings)."""
+    (with the project's stored ``codebook``, if any) a batch at a time; nothing is written
+    (the client stores the readings)."""
     from ..store.database import Database
     from ..store.documents import iter_stored_documents
 
-    pipeline = worker_pipeline(settings)
+    pipeline = worker_pipeline(settings, codebook)
     size = batch_size or settings.reading.batch_size
     out = StoredReadings()
     db = Database(db_url, migrate=False)
