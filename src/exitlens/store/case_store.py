@@ -107,16 +107,16 @@ def person_key(person: CasePerson, doc: DocInfo) -> dict[str, Any]:
     }
 
 
-def load_defectors(session: Session, *, with_text: bool = True) -> Loaded:
-    """Every defector of the current analyses, with their documents."""
+def load_defectors(session: Session, *, with_text: bool = True,
+                   document_ids: Sequence[int] | None = None) -> Loaded:
+    """Every defector of the current analyses (of ``document_ids`` only, when given),
+    with their documents."""
     analyses = current_analysis_ids(session)
-    rows = list(
-        session.scalars(
-            select(PersonRow)
-            .where(PersonRow.analysis_id.in_(analyses), PersonRow.role == "defector")
-            .order_by(PersonRow.document_id, PersonRow.ordinal)
-        )
-    )
+    query = select(PersonRow).where(PersonRow.analysis_id.in_(analyses),
+                                    PersonRow.role == "defector")
+    if document_ids is not None:
+        query = query.where(PersonRow.document_id.in_(list(document_ids)))
+    rows = list(session.scalars(query.order_by(PersonRow.document_id, PersonRow.ordinal)))
     ids = [r.id for r in rows]
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
