@@ -535,6 +535,15 @@ def train(
         ),
     ] = True,
     name: Annotated[str | None, typer.Option(help="Version name (default: timestamped).")] = None,
+    reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--reviewed",
+            help="Train from reviewed codings alone (accepted = positive, rejected = "
+            "negative for that code); no labelled file needed. Refused (too_few_reviews) "
+            "until one code has 10 reviewed defectors.",
+        ),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Train a new classifier version (with calibrated embedding thresholds) from labels.
@@ -543,12 +552,23 @@ def train(
     or `coding.model_dir`); the newest is used unless `coding.classifier_model` names one.
     """
     with open_project(db, config) as project:
-        report = project.train(gold, from_reviews=from_reviews, name=name)
+        if reviewed:
+            if gold:
+                raise ExitlensError("--reviewed trains from the database's reviews alone; "
+                                    "drop the files or the flag", code="config_invalid")
+            report = project.train_from_reviews(name=name)
+        else:
+            report = project.train(gold, from_reviews=from_reviews, name=name)
         model_dir = project.model_dir
     if fmt is not OutputFormat.table:
         emit_json({**report, "model_dir": str(model_dir)})
         return
     out.print(f"classifier saved: {escape(str(report['classifier']))}")
+    if "reviewed" in report:
+        r = report["reviewed"]
+        out.print(f"learned from {r['accepted']} accepted and {r['rejected']} rejected codings "
+                  f"in {r['documents']} documents; codes with enough reviewed defectors: "
+                  f"{escape(', '.join(r['codes_learned']))}")
     if "thresholds" in report:
         out.print(f"thresholds saved: {escape(str(report['thresholds']))}")
 
@@ -828,6 +848,9 @@ def demo(
     from .demo import run_demo
 
     run_demo(out_dir, db, config, out, err)
+
+
+from . import cli_rounds  # noqa: E402,F401  (registers `rounds …` and `agreement`)
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .language import covered_languages, detect_language, language_note
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
+from .project_review import ReviewMethods
 from .project_rounds import RoundMethods
 from .records import reading_record
 from .store import Database, case_store
@@ -139,7 +140,7 @@ def _row_to_document(row: DocumentRow) -> Document:
     )
 
 
-class Project(RoundMethods):
+class Project(RoundMethods, ReviewMethods):
     """A corpus database plus the settings every stage runs with."""
 
     def __init__(self, db: Database, settings: Settings, actor: str | None = None,
@@ -509,7 +510,7 @@ class Project(RoundMethods):
         with self.db.session() as session:
             ids = list(
                 session.scalars(
-                    select(CodingRow.document_id.distinct()).where(CodingRow.status != "suggested")
+                    select(CodingRow.document_id).distinct().where(CodingRow.status != "suggested")
                 )
             )
         readings = []
