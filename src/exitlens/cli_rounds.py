@@ -1,6 +1,6 @@
 """``exitlens rounds …`` (blind coding rounds) and ``exitlens agreement`` (automatic coders
 versus reviewers): thin shells over :mod:`exitlens.project_rounds` and
-:mod:`exitlens.project_review`, registered on the main app by :mod:`exitlens.cli`."""
+:mod:`exitlens.project_learning`, registered on the main app by :mod:`exitlens.cli`."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def _person_unit(reading: DocumentReading, index: int) -> str:
     return f"{reading.document.id}/{start}"
 
 
-class ReviewMethods:
+class LearningMethods:
     """Automatic coders versus reviewers, and training from reviews."""
 
     db: Database
