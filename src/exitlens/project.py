@@ -37,6 +37,7 @@ from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .language import covered_languages, detect_language, language_note
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
+from .project_review import ReviewMethods
 from .records import reading_record
 from .store import Database, case_store
 from .store.readings import (
@@ -138,7 +139,7 @@ def _row_to_document(row: DocumentRow) -> Document:
     )
 
 
-class Project:
+class Project(ReviewMethods):
     """A corpus database plus the settings every stage runs with."""
 
     def __init__(self, db: Database, settings: Settings, actor: str | None = None,
