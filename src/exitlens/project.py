@@ -39,7 +39,7 @@ from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .project_review import ReviewMethods
 from .records import reading_record
-from .store import Database, case_store
+from .store import Database, case_store, review_store
 from .store.readings import (
     analysis_counts,
     analysis_fingerprint,
@@ -467,6 +467,8 @@ class Project(ReviewMethods):
                         session, reading, fingerprint, pipeline.stage_names, self.actor,
                         extra_notes=[note] if note else [],
                     )
+                    # human review decisions win over the new machine results
+                    review_store.apply_decisions(session, doc.id or 0)
                 if note is not None:
                     report.notes.append(
                         {"document_id": doc.id, "source": doc.source_path, **note}
