@@ -70,6 +70,11 @@ cases_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(cases_app, name="cases")
+user_app = typer.Typer(
+    cls=_ExitlensGroup, help="Accounts of the review web app (add, list).",
+    no_args_is_help=True,
+)
+app.add_typer(user_app, name="user")
 
 # Piped output gets a wide fixed width so tables are not squeezed into 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -848,6 +853,86 @@ def demo(
     from .demo import run_demo
 
     run_demo(out_dir, db, config, out, err)
+
+
+# ------------------------------------------------------------------ review web app
+class RoleChoice(StrEnum):
+    admin = "admin"
+    coder = "coder"
+    viewer = "viewer"
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, '.', '_', '-').")],
+    role: Annotated[RoleChoice, typer.Option("--role", help="admin, coder or viewer.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin",
+                           help="Read the password from standard input (first line).")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create an account for `exitlens serve` (the password is stored as an argon2 hash)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        raise ExitlensError("give the password on standard input with --password-stdin",
+                            code="password_required")
+    with open_project(db, config) as project:
+        user = project.add_user(name, role.value, password)
+    out.print(f"added user {escape(user.name)} ({user.role})")
+
+
+@user_app.command("list")
+def user_list(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The accounts of the web app (no password hashes)."""
+    with open_project(db, config) as project:
+        users = project.users()
+    if fmt is not OutputFormat.table:
+        emit_json([u.as_dict() for u in users])
+        return
+    table = Table("name", "role", "active", "created")
+    for u in users:
+        table.add_row(escape(u.name), u.role, "yes" if u.active else "no",
+                      u.created_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the review web app (default http://127.0.0.1:8000; needs an admin account)."""
+    import uvicorn
+
+    from .web import create_app
+
+    project = Project.open(db, settings=config, actor="web")
+    if project.count_admins() == 0:
+        project.close()
+        raise ExitlensError(
+            "no admin account: add one first with `exitlens user add NAME --role admin "
+            "--password-stdin` (same --db), then run `exitlens serve` again",
+            code="no_admin", where=project.url)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning: serving on {escape(host)}: anyone who can reach this "
+                  "address sees the sign-in page; put it behind https[/yellow]")
+    out.print(f"exitlens review app on http://{escape(host)}:{port}/ (Ctrl+C stops it)")
+    try:
+        uvicorn.run(create_app(project), host=host, port=port, log_level="warning",
+                    proxy_headers=False, server_header=False)
+    finally:
+        project.close()
 
 
 from . import cli_rounds  # noqa: E402,F401  (registers `rounds …` and `agreement`)

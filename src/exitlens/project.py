@@ -38,9 +38,10 @@ from .language import covered_languages, detect_language, language_note
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .project_learning import LearningMethods
+from .project_review import ReviewMethods
 from .project_rounds import RoundMethods
 from .records import reading_record
-from .store import Database, case_store
+from .store import Database, case_store, review_store
 from .store.readings import (
     analysis_counts,
     analysis_fingerprint,
@@ -140,7 +141,7 @@ def _row_to_document(row: DocumentRow) -> Document:
     )
 
 
-class Project(RoundMethods, LearningMethods):
+class Project(ReviewMethods, RoundMethods, LearningMethods):
     """A corpus database plus the settings every stage runs with."""
 
     def __init__(self, db: Database, settings: Settings, actor: str | None = None,
@@ -468,6 +469,8 @@ class Project(RoundMethods, LearningMethods):
                         session, reading, fingerprint, pipeline.stage_names, self.actor,
                         extra_notes=[note] if note else [],
                     )
+                    # human review decisions win over the new machine results
+                    review_store.apply_decisions(session, doc.id or 0)
                 if note is not None:
                     report.notes.append(
                         {"document_id": doc.id, "source": doc.source_path, **note}

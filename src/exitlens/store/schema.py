@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -204,6 +205,11 @@ class CodingRow(Base):
     user: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Optimistic concurrency: every human write names the version it saw and bumps it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The stable identity review decisions are recorded under (see store/review_store.py):
+    # person key + the code the machine suggested, or "added:<event id>" for a human's coding.
+    review_key: Mapped[str | None] = mapped_column(String(512))
 
 
 class EventRow(Base):
@@ -218,6 +224,19 @@ class EventRow(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class UserRow(Base):
+    """A person who signs in to the review web app (``exitlens user add``)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | coder | viewer
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ReviewRoundRow(Base):

@@ -1,7 +1,7 @@
 """blind coding rounds: review_rounds, round_assignments, round_decisions
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003 (was 0001 before merging branch web; the coordinator re-chains)
 Create Date: 2026-12-06 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
