@@ -161,8 +161,8 @@ def test_close_agreement_disagreements_and_adjudication(project: Project) -> Non
         rows = {(c.document_id, c.code): c for c in session.scalars(select(CodingRow))}
         assert rows[(3, "corruption")].status == "rejected"
         added = rows[(1, "infighting")]
-        assert (added.status, added.coder, added.start) == (
-            "accepted", f"human:{project.actor}", span[0])
+        assert (added.status, added.coder, added.user, added.start) == (
+            "accepted", "human", project.actor, span[0])
     assert project.round_disagreements(rid).set_index("unit").loc[
         "1/0/corruption", "adjudicated"] is True
     actions = [e["action"] for e in project.events(limit=20)]
@@ -182,3 +182,53 @@ def test_adjudication_needs_a_closed_round_and_known_unit(project: Project) -> N
         project.adjudicate(rid, "9/0/corruption", True)
     with pytest.raises(ExitlensError, match="not inside document"):
         project.adjudicate(rid, "1/0/corruption", True, span=(5, 100000))
+
+
+def reanalyse(project: Project, doc_id: int) -> None:
+    """What `analyze` does to a document, by hand: a new analysis with fresh persons and
+    fresh suggestions (new row ids), then the human decisions re-applied."""
+    from exitlens.store import review_store
+    from exitlens.store.schema import AnalysisRow, MentionRow, PersonRow
+
+    with project.db.session() as session:
+        old = session.scalars(select(PersonRow).where(PersonRow.document_id == doc_id)).first()
+        assert old is not None
+        analysis = AnalysisRow(document_id=doc_id, fingerprint="test2", stages=[], notes=[])
+        session.add(analysis)
+        session.flush()
+        person = PersonRow(document_id=doc_id, analysis_id=analysis.id, ordinal=0,
+                           name=old.name, role="defector", role_confidence=0.9, role_cues=[],
+                           profile={}, evidence=old.evidence)
+        session.add(person)
+        session.flush()
+        session.add(MentionRow(person_id=person.id, start=0, end=len(old.name or ""),
+                               kind="name"))
+        text = project.document(doc_id).text
+        start = text.index("emirs kept")
+        session.add(CodingRow(document_id=doc_id, person_id=person.id,
+                              analysis_id=analysis.id, code="corruption", start=start,
+                              end=start + 40, coder="rules", confidence=0.7,
+                              status="suggested"))
+        session.flush()
+        review_store.apply_decisions(session, doc_id)
+
+
+def test_adjudication_survives_reanalysis_and_settles_defector_units(project: Project) -> None:
+    rid = open_round(project)["id"]
+    decide_all(project, rid)
+    project.close_round(rid)
+    span = span_of(project, 1, "the emirs kept the zakat money")
+    project.adjudicate(rid, "1/0/corruption", True, span=span)
+    reanalyse(project, 1)
+    rows = project.document_codings(1)
+    assert [(r["code"], r["status"], r["start"]) for r in rows] == [
+        ("corruption", "accepted", span[0])]
+    # the round still finds its person in the new analysis (by person key)
+    assert project.round_disagreements(rid).set_index("unit").loc[
+        "1/0/corruption", "adjudicated"] is True
+    # a defector unit: the verdict on the person (cases are rebuilt)
+    result = project.adjudicate(rid, "3/0/defector", False)
+    assert result["verdict"] == {"before": "defector", "after": "not_defector"}
+    assert 3 not in {d for ids in project.cases()["document_ids"] for d in ids}
+    history = project.history(document_id=3)
+    assert any(h["action"] == "review.person" for h in history)

@@ -86,7 +86,7 @@ class LearningMethods:
                 if c.person is None or c.code not in codebook:
                     continue
                 key = (c.person, c.code)
-                if not c.coder.startswith("human:"):
+                if not (c.coder == "human" or c.coder.startswith("human:")):
                     shown.add(key)
                 if c.status in ("accepted", "rejected"):
                     human[key] = human.get(key, False) or c.status == "accepted"

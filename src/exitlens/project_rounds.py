@@ -205,7 +205,7 @@ class RoundMethods:
             if pid is None:
                 continue
             for c in round_store.person_codings(session, pid, u.code):
-                if not c.coder.startswith("human:"):
+                if not _is_human(c.coder):
                     out[u.key] = c
                     break
         return out
@@ -335,13 +335,17 @@ class RoundMethods:
 
     def adjudicate(self, round_id: int, unit: str, value: bool, *,
                    span: tuple[int, int] | None = None) -> dict[str, Any]:
-        """An admin's final say on one unit of a closed round. For a code unit the decision
-        becomes the accepted coding: "present" accepts the person's suggestion for the code
-        (moving it to ``span`` when given) or adds a ``human:<adjudicator>`` coding with
-        ``span`` (default: the span most coders chose); "absent" rejects any suggestion.
-        ``user`` on the coding is the adjudicator. A defector unit's decision is recorded as
-        the event only (the person's role is left to the review of people). Logged as a
-        ``round.adjudicate`` event with the codings before and after."""
+        """An admin's final say on one unit of a closed round, recorded as a normal human
+        review decision (so it wins over later re-analyses and shows in the history).
+
+        For a code unit the decision becomes the accepted coding: "present" accepts the
+        person's suggestion for the code (moved to ``span`` when given) or adds a human
+        coding at ``span`` (default: the span most coders chose); "absent" rejects every
+        suggestion of the code. For a defector unit it is the defector / not-defector
+        verdict on the person. ``user`` is the adjudicator. A ``round.adjudicate`` event
+        names the unit, the value and the codings changed."""
+        from .store import case_store, review_store
+
         with self.db.session() as session:
             row = round_store.get_round(session, round_id)
             if row.status != CLOSED:
@@ -352,45 +356,50 @@ class RoundMethods:
                 raise RoundError(f"round {round_id} has no unit {unit!r}")
             if span is not None:
                 round_store.check_span(session, u.document_id, span)
+            person = round_store.current_person(session, u.person_key)
+            if person is None:
+                raise RoundError(f"unit {unit}: the current analysis of document "
+                                 f"{u.document_id} no longer has this person",
+                                 code="person_gone")
             payload: dict[str, Any] = {"unit": unit, "value": bool(value), "code": u.code,
-                                       "person_key": u.person_key, "before": [], "after": []}
-            if u.code is not None:
-                person = round_store.current_person(session, u.person_key)
-                if person is None:
-                    raise RoundError(f"unit {unit}: the current analysis of document "
-                                     f"{u.document_id} no longer has this person",
-                                     code="person_gone")
-                existing = round_store.person_codings(session, person.id, u.code)
-                payload["before"] = [_coding_state(c) for c in existing]
-                user = self.actor
-                now = datetime.now(UTC)
+                                       "person_key": u.person_key, "after": []}
+            changed: list[CodingRow] = []
+            if u.code is None:
+                seen = review_store.verdict_of(person.role)
+                review_store.set_verdict(session, self.actor, person.id,
+                                         "defector" if value else "not_defector", seen)
+                payload["verdict"] = {"before": seen,
+                                      "after": "defector" if value else "not_defector"}
+                session.flush()
+                case_store.resolve_cases(session, self.actor)
+            else:
+                existing = [c for c in round_store.person_codings(session, person.id, u.code)
+                            if not _is_human(c.coder)]
                 if value:
                     chosen = span or self._majority_span(session, round_id, unit)
                     if existing:
                         target = existing[0]
-                        if chosen is not None:
-                            target.start, target.end = chosen
+                        moved = chosen if chosen and chosen != (target.start, target.end) \
+                            else None
+                        changed = [review_store.decide_coding(
+                            session, self.actor, target.id, target.version,
+                            status="accepted", span=moved)]
+                    elif chosen is None:
+                        raise RoundError(f"unit {unit}: no coder gave a span; give one "
+                                         "(--span START:END)", code="span_required")
                     else:
-                        if chosen is None:
-                            raise RoundError(f"unit {unit}: no coder gave a span; give one "
-                                             "(--span START:END)", code="span_required")
-                        target = CodingRow(document_id=u.document_id, person_id=person.id,
-                                           analysis_id=person.analysis_id, code=u.code,
-                                           start=chosen[0], end=chosen[1],
-                                           coder=f"human:{user}", confidence=1.0)
-                        session.add(target)
-                    target.status, target.user, target.updated_at = "accepted", user, now
-                    changed = [target]
+                        changed = [review_store.add_coding(session, self.actor, u.document_id,
+                                                           person.id, u.code, *chosen)]
                 else:
-                    changed = [c for c in existing if c.status != "rejected"]
-                    for c in changed:
-                        c.status, c.user, c.updated_at = "rejected", user, now
+                    changed = [review_store.decide_coding(session, self.actor, c.id, c.version,
+                                                          status="rejected")
+                               for c in existing if c.status != "rejected"]
                 session.flush()
                 payload["after"] = [_coding_state(c) for c in changed]
             session.add(EventRow(actor=self.actor, action="round.adjudicate", entity="round",
                                  entity_id=round_id, payload=payload))
             return {"round": round_id, "unit": unit, "value": bool(value),
-                    "codings": payload["after"]}
+                    "codings": payload["after"], "verdict": payload.get("verdict")}
 
     @staticmethod
     def _majority_span(session: Any, round_id: int, unit: str) -> tuple[int, int] | None:
@@ -398,6 +407,11 @@ class RoundMethods:
                         if d.unit_key == unit and d.value and d.start is not None
                         and d.end is not None)
         return spans.most_common(1)[0][0] if spans else None
+
+
+def _is_human(coder: str) -> bool:
+    """Codings people made (``human`` from the review app, ``human:<name>`` elsewhere)."""
+    return coder == "human" or coder.startswith("human:")
 
 
 def _coding_state(c: CodingRow) -> dict[str, Any]:

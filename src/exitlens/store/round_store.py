@@ -21,11 +21,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..cases import normalize
 from ..errors import ExitlensError, NotFoundError
 from . import case_store
 from .schema import (
+    AnalysisRow,
     CodingRow,
     DocumentRow,
+    MentionRow,
     PersonRow,
     ReviewRoundRow,
     RoundAssignmentRow,
@@ -216,11 +219,37 @@ def check_span(session: Session, document_id: int, span: tuple[int, int]) -> Non
 
 
 def current_person(session: Session, key: dict[str, Any]) -> PersonRow | None:
-    """The person of the current analysis a person key names (None when gone)."""
-    loaded = case_store.load_defectors(session, with_text=False,
-                                       document_ids=[int(key.get("document_id", -1))])
-    person_id = case_store.find_person(key, loaded)
-    return session.get(PersonRow, person_id) if person_id is not None else None
+    """The person of the current analysis a person key names (None when gone), whatever
+    their role now (a reviewer may have ruled them not a defector): same label and first
+    mention, else the same label, else a mention covering the start."""
+    doc_id = int(key.get("document_id", -1))
+    sha = session.scalar(select(DocumentRow.text_sha256).where(DocumentRow.id == doc_id))
+    if sha is None or sha != key.get("sha"):
+        return None
+    analysis = session.scalar(select(func.max(AnalysisRow.id))
+                              .where(AnalysisRow.document_id == doc_id))
+    persons = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis)
+                                   .order_by(PersonRow.ordinal)))
+    mentions: dict[int, list[tuple[int, int]]] = {}
+    for pid, start, end in session.execute(
+            select(MentionRow.person_id, MentionRow.start, MentionRow.end)
+            .where(MentionRow.person_id.in_([p.id for p in persons]))):
+        mentions.setdefault(pid, []).append((start, end))
+    label, start = key.get("label"), key.get("start") or 0
+
+    def label_of(p: PersonRow) -> str:
+        return normalize(p.name or p.descriptor or "")
+
+    def first(p: PersonRow) -> int:
+        return min((s for s, _ in mentions.get(p.id, [])), default=0)
+
+    for test in (lambda p: label_of(p) == label and first(p) == start,
+                 lambda p: label_of(p) == label,
+                 lambda p: any(s <= start < e for s, e in mentions.get(p.id, []))):
+        found = [p for p in persons if test(p)]
+        if found:
+            return found[0]
+    return None
 
 
 def person_codings(session: Session, person_id: int, code: str | None = None
