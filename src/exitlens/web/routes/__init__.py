@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import auth, dashboard
+from . import auth, dashboard, rounds
 
-ROUTERS: list[APIRouter] = [auth.router, dashboard.router]
+ROUTERS: list[APIRouter] = [auth.router, dashboard.router, rounds.router]
