@@ -319,6 +319,8 @@ class RoundMethods:
             rec["adjudicated"] = adj["value"] if adj else None
             rec["adjudicated_by"] = adj["actor"] if adj else None
             records.append(rec)
+        position = {key: i for i, key in enumerate(index)}  # document, person, code order
+        records.sort(key=lambda r: position.get(str(r["unit"]), len(position)))
         columns = ["unit", "document_id", "label", "code",
                    *[x for c in coders for x in (c, f"{c}_span")], "adjudicated",
                    "adjudicated_by"]
