@@ -6,7 +6,7 @@ behind them is :mod:`exitlens.store.users` and :mod:`exitlens.store.review_store
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFoundError
@@ -15,6 +15,7 @@ from .store import users as user_store
 from .store.review_store import ReviewError
 
 if TYPE_CHECKING:
+    from .coding.codebook import Codebook
     from .config import Settings
     from .store import Database
     from .store.users import User
@@ -25,6 +26,7 @@ class ReviewMethods:
     settings: Settings
     actor: str
     url: str
+    codebook: Callable[[], Codebook]
 
     # ------------------------------------------------------------ accounts
     def as_actor(self, actor: str) -> Any:
@@ -97,9 +99,7 @@ class ReviewMethods:
 
     # ------------------------------------------------------------ review writes
     def _check_code(self, code: str) -> str:
-        from .coding.codebook import load_codebook
-
-        codebook = load_codebook(self.settings.coding.codebook)
+        codebook = self.codebook()
         if code not in codebook.codes:
             raise ReviewError(f"unknown code {code!r}: not in codebook {codebook.name}",
                               code="unknown_code")

@@ -44,6 +44,7 @@ REVIEW_ACTIONS = (*UNDOABLE, "review.undo")
 STATUSES = ("suggested", "accepted", "rejected")
 VERDICTS = {"defector": "defector", "not_defector": "other"}
 HUMAN_CODER = "human"
+NUMERIC_FIELDS = ("age", "joined_year", "left_year")
 
 
 class ReviewError(ExitlensError):
@@ -242,6 +243,11 @@ def set_profile_field(session: Session, actor: str, person_id: int, field: str,
     if _plain(old_value) != _plain(seen):
         raise ConflictError(f"the {field} of person {person_id} was changed since you loaded "
                             "it; nothing was saved", current={field: old_value})
+    if field in NUMERIC_FIELDS and isinstance(value, str) and value.strip():
+        if not value.strip().isdigit():
+            raise ReviewError(f"{field} must be a whole number, not {value!r}",
+                              code="bad_value")
+        value = int(value)
     new = None if value in (None, "") else {"value": value,
                                             "span": list(span) if span else None}
     if new == old:

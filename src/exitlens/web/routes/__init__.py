@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import auth, dashboard
+from . import auth, cases, corpus, dashboard, history, review
 
-ROUTERS: list[APIRouter] = [auth.router, dashboard.router]
+ROUTERS: list[APIRouter] = [auth.router, dashboard.router, corpus.router, review.router,
+                            cases.router, history.router]
