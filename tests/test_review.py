@@ -165,3 +165,24 @@ def test_human_decisions_survive_reanalysis(tmp_path: Path) -> None:
         # the queue no longer offers decided codings
         assert all(r["document_id"] != doc or r["code"] not in ("brutality", "boredom")
                    for r in again.review_queue(limit=100)[0])
+
+
+def test_cli_history_by_document_and_user(project: Project) -> None:
+    from typer.testing import CliRunner
+
+    from exitlens.cli import app
+
+    doc = _doc_id(project, "Sami Aziz")
+    coding = _codings(project, doc)["brutality"]
+    project.as_actor("ana").decide_coding(coding["id"], 1, status="accepted")
+    project.as_actor("ana").undo_last()
+    runner = CliRunner()
+    result = runner.invoke(app, ["history", "--db", project.url, "--document", str(doc)])
+    assert result.exit_code == 0, result.output
+    assert "review.undo (undoes" in result.output and "status=accepted" in result.output
+    result = runner.invoke(app, ["history", "--db", project.url, "--user", "ana",
+                                 "--format", "json"])
+    import json
+
+    events = json.loads(result.output)
+    assert [e["action"] for e in events] == ["review.undo", "review.coding"]

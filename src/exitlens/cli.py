@@ -886,6 +886,45 @@ def user_list(
 
 
 @app.command()
+def history(
+    document: Annotated[
+        int | None, typer.Option("--document", help="Only events of this document id.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only events by this actor.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many events.")] = 100,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The audit log (newest first): who changed what, when, with before and after."""
+    with open_project(db, config) as project:
+        events = project.history(document_id=document, user=user, limit=limit)
+    if fmt is OutputFormat.json:
+        emit_json(events)
+        return
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl(events)
+        return
+    table = Table("event", "when (UTC)", "who", "what", "document", "before", "after")
+    for e in events:
+        payload = e["payload"] or {}
+        table.add_row(str(e["id"]), e["at"].replace("T", " ")[:19], escape(e["actor"]),
+                      escape(e["action"] + (f" (undoes {payload['undoes']})"
+                                            if payload.get("undoes") else "")),
+                      str(e["entity_id"]) if e["entity"] == "document" else "",
+                      escape(_brief(payload.get("before"))), escape(_brief(payload.get("after"))))
+    out.print(table)
+
+
+def _brief(state: Any) -> str:
+    if state is None:
+        return ""
+    if isinstance(state, dict):
+        return ", ".join(f"{k}={v}" for k, v in state.items())
+    return str(state)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
