@@ -186,3 +186,25 @@ def test_cli_history_by_document_and_user(project: Project) -> None:
 
     events = json.loads(result.output)
     assert [e["action"] for e in events] == ["review.undo", "review.coding"]
+
+
+def test_review_on_postgresql(pg_db: str, tmp_path: Path) -> None:
+    """The same queries and decisions on PostgreSQL, including re-analysis."""
+    project = analysed_project(tmp_path, url=pg_db)
+    try:
+        rows, total = project.review_queue(limit=2)
+        assert total == 6 and rows[0]["confidence"] == 0.55 and rows[0]["evidence"]
+        page, n = project.document_page(has_defectors=True, review_status="unreviewed")
+        assert n == 3 and page[0]["codings"] == 2
+        doc = _doc_id(project, "Sami Aziz")
+        c = _codings(project, doc)
+        project.as_actor("ana").decide_coding(c["brutality"]["id"], 1, status="accepted")
+        project.as_actor("ana").add_coding(doc, "family", 0, 7)
+        assert project.document_page(review_status="in_progress")[1] == 1
+        project.as_actor("ana").undo_last()
+    finally:
+        project.close()
+    with Project.open(pg_db, settings=fake_settings(4000), actor="test") as again:
+        again.analyze()
+        now = _codings(again, doc)
+        assert now["brutality"]["status"] == "accepted" and "family" not in now
