@@ -50,3 +50,10 @@ def test_utf16_offsets_with_an_emoji_before_the_span() -> None:
     with pytest.raises(OffsetError):
         utf16_to_codepoints(text, 1000)
     assert utf16_to_codepoints(text, len(text) + 1) == len(text)
+
+
+def test_search_snippet_pieces() -> None:
+    from exitlens.web.routes.corpus import snippet_parts
+
+    assert snippet_parts("…the [emir] said <b>[x]</b>") == [
+        ("…the ", False), ("emir", True), (" said <b>", False), ("x", True), ("</b>", False)]

@@ -3,6 +3,7 @@ codings, quotes, speakers and defectors, and each defector's profile)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,7 +33,7 @@ def documents(request: Request, q: str = "", outlet: str = "", kind: str = "",
     if q.strip():
         hits = project.search(q, limit=SEARCH_LIMIT)
         ids = [h.document_id for h in hits]
-        snippets = {h.document_id: h.snippet for h in hits}
+        snippets = {h.document_id: snippet_parts(h.snippet) for h in hits}
     pager = Pager(page_number(page), page_size(request), 0)
     rows, pager.total = project.document_page(
         ids=ids, outlet=outlet or None, kind=kind or None,
@@ -45,6 +46,22 @@ def documents(request: Request, q: str = "", outlet: str = "", kind: str = "",
                   snippets=snippets, filters=project.document_filters(), params=params,
                   statuses=REVIEW_STATUSES, search_limit=SEARCH_LIMIT,
                   page_link=lambda n: "/documents?" + urlencode({**params, "page": n}))
+
+
+_HIT = re.compile(r"\[([^\[\]]*)\]")
+
+
+def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
+    """A search snippet (matches in [brackets]) as (text, is_match) pieces; the template
+    escapes each piece and marks the matches."""
+    parts: list[tuple[str, bool]] = []
+    last = 0
+    for m in _HIT.finditer(snippet):
+        parts.append((snippet[last:m.start()], False))
+        parts.append((m.group(1), True))
+        last = m.end()
+    parts.append((snippet[last:], False))
+    return [p for p in parts if p[0]]
 
 
 def person_label(person: Any) -> str:
