@@ -208,3 +208,15 @@ def test_review_on_postgresql(pg_db: str, tmp_path: Path) -> None:
         again.analyze()
         now = _codings(again, doc)
         assert now["brutality"]["status"] == "accepted" and "family" not in now
+
+
+def test_undo_of_a_case_merge(project: Project) -> None:
+    ids = sorted(int(c) for c in project.cases()["case_id"])
+    admin = project.as_actor("root")
+    admin.merge_cases(ids[0], ids[1])
+    assert len(project.cases()) == len(ids) - 1
+    undone = admin.undo_last()
+    assert undone["action"] == "case.merge" and undone["document_id"] is None
+    assert len(project.cases()) == len(ids)  # (a freed case id may not come back)
+    project.resolve_cases()  # stays undone at the next resolution
+    assert len(project.cases()) == len(ids)

@@ -145,14 +145,17 @@ class ReviewMethods:
             case_store.resolve_cases(session, self.actor)
 
     def undo_last(self) -> dict[str, Any]:
-        """Revert this actor's most recent review change (a compensating event)."""
+        """Revert this actor's most recent change — a review decision, or a case merge or
+        split — by a compensating event (the log stays append-only)."""
         with self.db.session() as session:
             event = review_store.undo_last(session, self.actor)
-            if event.payload.get("kind") in ("review.person", "review.profile"):
+            if event.payload.get("kind") in ("review.person", "review.profile", "case.merge",
+                                             "case.split"):
                 session.flush()
                 case_store.resolve_cases(session, self.actor)
             return {"id": event.id, "undoes": event.payload["undoes"],
-                    "action": event.payload["kind"], "document_id": event.entity_id}
+                    "action": event.payload["kind"],
+                    "document_id": event.entity_id if event.entity == "document" else None}
 
     def history(self, *, document_id: int | None = None, user: str | None = None,
                 limit: int = 200) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from .schema import AnalysisRow, CodingRow, DocumentRow, EventRow, MentionRow, P
 CODING_ACTIONS = ("review.coding", "review.add")
 UNDOABLE = ("review.coding", "review.add", "review.person", "review.profile")
 REVIEW_ACTIONS = (*UNDOABLE, "review.undo")
+CASE_CORRECTIONS = ("case.merge", "case.split")  # undone by a "case.undo" event
 STATUSES = ("suggested", "accepted", "rejected")
 VERDICTS = {"defector": "defector", "not_defector": "other"}
 HUMAN_CODER = "human"
@@ -90,7 +91,12 @@ def _document(session: Session, document_id: int) -> DocumentRow:
 
 def _event(session: Session, actor: str, action: str, document_id: int,
            payload: dict[str, Any]) -> EventRow:
-    event = EventRow(actor=actor, action=action, entity="document", entity_id=document_id,
+    return _event_on(session, actor, action, "document", document_id, payload)
+
+
+def _event_on(session: Session, actor: str, action: str, entity: str, entity_id: int | None,
+              payload: dict[str, Any]) -> EventRow:
+    event = EventRow(actor=actor, action=action, entity=entity, entity_id=entity_id,
                      payload=payload)
     session.add(event)
     session.flush()
@@ -397,16 +403,21 @@ def undo_last(session: Session, actor: str) -> EventRow:
     ``review.undo`` event (the log stays append-only). Refuses (conflict) when someone changed
     the same thing since."""
     undone = {e.payload.get("undoes") for e in session.scalars(
-        select(EventRow).where(EventRow.actor == actor, EventRow.action == "review.undo"))}
+        select(EventRow).where(EventRow.actor == actor,
+                               EventRow.action.in_(("review.undo", "case.undo"))))}
     last = None
     for event in session.scalars(select(EventRow).where(
-            EventRow.actor == actor, EventRow.action.in_(UNDOABLE)).order_by(EventRow.id.desc())):
+            EventRow.actor == actor, EventRow.action.in_((*UNDOABLE, *CASE_CORRECTIONS)))
+            .order_by(EventRow.id.desc())):
         if event.id not in undone:
             last = event
             break
     if last is None:
-        raise ReviewError(f"{actor} has no review change left to undo", code="nothing_to_undo")
+        raise ReviewError(f"{actor} has no change left to undo", code="nothing_to_undo")
     payload = dict(last.payload)
+    if last.action in CASE_CORRECTIONS:  # replayed without it from now on (case_store)
+        return _event_on(session, actor, "case.undo", "case", last.entity_id,
+                         {**payload, "undoes": last.id, "kind": last.action})
     document_id = int(last.entity_id or 0)
     analysis_id = session.scalar(select(func.max(AnalysisRow.id))
                                  .where(AnalysisRow.document_id == document_id))

@@ -29,7 +29,7 @@ def documents(request: Request, q: str = "", outlet: str = "", kind: str = "",
               user: User = Depends(require_user("viewer"))) -> HTMLResponse:
     project = get_project(request)
     ids = None
-    snippets: dict[int, str] = {}
+    snippets: dict[int, list[tuple[str, bool]]] = {}
     if q.strip():
         hits = project.search(q, limit=SEARCH_LIMIT)
         ids = [h.document_id for h in hits]
