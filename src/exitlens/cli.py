@@ -71,7 +71,7 @@ cases_app = typer.Typer(
 )
 app.add_typer(cases_app, name="cases")
 user_app = typer.Typer(
-    cls=_ExitlensGroup, help="Accounts of the review web app (add, list).",
+    cls=_ExitlensGroup, help="Accounts of the review web app (add, list, deactivate, activate).",
     no_args_is_help=True,
 )
 app.add_typer(user_app, name="user")
@@ -883,6 +883,30 @@ def user_list(
         table.add_row(escape(u.name), u.role, "yes" if u.active else "no",
                       u.created_at.strftime("%Y-%m-%d %H:%M"))
     out.print(table)
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Refuse this account's sign-ins (the last active admin cannot be deactivated)."""
+    with open_project(db, config) as project:
+        project.set_user_active(name, False)
+    out.print(f"deactivated {escape(name)}")
+
+
+@user_app.command("activate")
+def user_activate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Allow a deactivated account to sign in again."""
+    with open_project(db, config) as project:
+        project.set_user_active(name, True)
+    out.print(f"activated {escape(name)}")
 
 
 @app.command()

@@ -41,6 +41,11 @@ class ReviewMethods:
         with self.db.session() as session:
             return user_store.add_user(session, name, role, password, self.actor)
 
+    def set_user_active(self, name: str, active: bool) -> User:
+        """Deactivate or reactivate an account (logged; never the last active admin)."""
+        with self.db.session() as session:
+            return user_store.set_active(session, name, active, self.actor)
+
     def users(self) -> list[User]:
         with self.db.session() as session:
             return user_store.list_users(session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import auth, cases, corpus, dashboard, history, review
+from . import auth, cases, corpus, dashboard, history, review, users
 
 ROUTERS: list[APIRouter] = [auth.router, dashboard.router, corpus.router, review.router,
-                            cases.router, history.router]
+                            cases.router, history.router, users.router]
