@@ -72,6 +72,11 @@ class ReviewMethods:
             return review_views.review_queue(session, limit=limit, offset=offset,
                                              document_id=document_id)
 
+    def defector_queue(self, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Defectors of the current analyses, least certain first (verdicts to check)."""
+        with self.db.session() as session:
+            return review_views.defector_queue(session, limit=limit)
+
     def document_page(self, *, ids: Sequence[int] | None = None, outlet: str | None = None,
                       kind: str | None = None, has_defectors: bool | None = None,
                       review_status: str | None = None, limit: int = 50, offset: int = 0

@@ -258,3 +258,28 @@ def test_empty_project_dashboard_is_friendly(tmp_path: Path) -> None:
         assert "Nothing to review" in client.get("/review").text
         assert "No cases yet" in client.get("/cases").text
         assert csrf_of(page.text)
+
+
+def test_review_page_lists_defector_verdicts_to_check(project: Project, as_user) -> None:
+    cody, token = as_user("cody")
+    page = cody.get("/review").text
+    assert "Defectors, least certain first" in page and "Sami Aziz" in page
+    person = next(p for p in project.defector_queue() if p["label"] == "Sami Aziz")
+    r = cody.post(f"/persons/{person['id']}/verdict", data={
+        "verdict": "not_defector", "seen": "defector", "next": "/review", "csrf_token": token})
+    assert r.status_code == 303 and r.headers["location"] == "/review"
+    assert all(p["label"] != "Sami Aziz" for p in project.defector_queue())
+
+
+def test_serve_binds_localhost_by_default(project: Project, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from exitlens.cli import app as cli_app
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    result = CliRunner().invoke(cli_app, ["serve", "--db", project.url])
+    assert result.exit_code == 0, result.output
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 8000

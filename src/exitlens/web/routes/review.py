@@ -29,7 +29,8 @@ def review_queue(request: Request, page: str = "1", document: str = "",
     rows, pager.total = project.review_queue(limit=pager.size, offset=pager.offset,
                                              document_id=document_id)
     params = {"document": document_id} if document_id else {}
-    return render(request, "review.html", user=user, rows=rows, pager=pager,
+    people = project.defector_queue(limit=20) if pager.page == 1 else []
+    return render(request, "review.html", user=user, rows=rows, pager=pager, people=people,
                   views=code_views(request), show_document=True, next=request.url.path,
                   page_link=lambda n: "/review?" + urlencode({**params, "page": n}))
 
