@@ -220,3 +220,21 @@ def test_undo_of_a_case_merge(project: Project) -> None:
     assert len(project.cases()) == len(ids)  # (a freed case id may not come back)
     project.resolve_cases()  # stays undone at the next resolution
     assert len(project.cases()) == len(ids)
+
+
+def test_simultaneous_saves_one_wins(project: Project) -> None:
+    """Reviewer A's transaction read version 1; B saves first; A's compare-and-set fails."""
+    from exitlens.store import review_store
+    from exitlens.store.schema import CodingRow
+
+    doc = _doc_id(project, "Sami Aziz")
+    coding_id = _codings(project, doc)["brutality"]["id"]
+    with pytest.raises(ConflictError) as info, project.db.session() as session:
+        stale = session.get(CodingRow, coding_id)
+        assert stale is not None and stale.version == 1  # A has read it
+        project.as_actor("ben").decide_coding(coding_id, 1, status="rejected")  # B commits
+        review_store.decide_coding(session, "ana", coding_id, 1, status="accepted")
+    assert info.value.current["status"] == "rejected"
+    assert project.coding(coding_id)["status"] == "rejected"
+    assert [e["actor"] for e in project.history(document_id=doc)
+            if e["action"] == "review.coding"] == ["ben"]

@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..cases import normalize
@@ -121,25 +121,32 @@ def _check_span(doc: DocumentRow, start: int, end: int) -> None:
 def _coding_payload(session: Session, row: CodingRow, doc: DocumentRow) -> dict[str, Any]:
     person = session.get(PersonRow, row.person_id) if row.person_id else None
     key = _person_key_of(session, person) if person is not None else None
-    if row.review_key is None:
-        row.review_key = review_key(key, row.code)
-    return {"coding_id": row.id, "review_key": row.review_key, "sha": doc.text_sha256,
+    return {"coding_id": row.id, "review_key": row.review_key or review_key(key, row.code),
+            "sha": doc.text_sha256,
             "person": key, "coder": row.coder, "confidence": row.confidence}
+
+
+def _conflict(row: CodingRow, coding_id: int, version: int) -> ConflictError:
+    return ConflictError(
+        f"coding {coding_id} was changed by {row.user or 'someone else'} since you "
+        f"loaded it (your version {version}, now {row.version}); nothing was saved — "
+        "look at the current value and decide again",
+        current={**coding_state(row), "version": row.version, "by": row.user})
 
 
 def decide_coding(session: Session, actor: str, coding_id: int, version: int, *,
                   status: str | None = None, code: str | None = None,
                   span: tuple[int, int] | None = None) -> CodingRow:
-    """Accept / reject / change the code / adjust the span of one coding (one event)."""
+    """Accept / reject / change the code / adjust the span of one coding (one event).
+
+    The write is a compare-and-set (``UPDATE … WHERE version = <the version seen>``), so of
+    two reviewers saving at the same moment exactly one wins and the other gets a conflict.
+    """
     row = session.get(CodingRow, coding_id)
     if row is None:
         raise NotFoundError(f"no coding with id {coding_id}")
     if row.version != version:
-        raise ConflictError(
-            f"coding {coding_id} was changed by {row.user or 'someone else'} since you "
-            f"loaded it (your version {version}, now {row.version}); nothing was saved — "
-            "look at the current value and decide again",
-            current={**coding_state(row), "version": row.version, "by": row.user})
+        raise _conflict(row, coding_id, version)
     if status is not None and status not in STATUSES:
         raise ReviewError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
     doc = _document(session, row.document_id)
@@ -150,20 +157,26 @@ def decide_coding(session: Session, actor: str, coding_id: int, version: int, *,
         _check_span(doc, *span)
     payload = _coding_payload(session, row, doc)
     before = coding_state(row)
+    after = dict(before)
     if status is not None:
-        row.status = status
+        after["status"] = status
     if code is not None:
-        row.code = code
-        row.status = status or "accepted"  # choosing another code is a decision
+        after["code"] = code
+        after["status"] = status or "accepted"  # choosing another code is a decision
     if span is not None:
-        row.start, row.end = span
-        row.status = status or "accepted"
-    after = coding_state(row)
+        after["start"], after["end"] = span
+        after["status"] = status or "accepted"
     if after == before:
         return row
-    row.version += 1
-    row.user = actor
-    row.updated_at = utcnow()
+    done = session.execute(
+        update(CodingRow)
+        .where(CodingRow.id == coding_id, CodingRow.version == version)
+        .values(**after, version=version + 1, user=actor, updated_at=utcnow(),
+                review_key=payload["review_key"])
+        .execution_options(synchronize_session=False))
+    session.refresh(row)
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _conflict(row, coding_id, version)
     _event(session, actor, "review.coding", doc.id,
            {**payload, "before": before, "after": after})
     return row
