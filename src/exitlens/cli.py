@@ -952,6 +952,12 @@ def _brief(state: Any) -> str:
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    behind_proxy: Annotated[
+        bool, typer.Option("--behind-proxy",
+                           help="Trust X-Forwarded-Proto/-For from a reverse proxy on this "
+                                "machine (https → Secure cookies; real client addresses for "
+                                "the login rate limit).")
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -973,7 +979,8 @@ def serve(
     out.print(f"exitlens review app on http://{escape(host)}:{port}/ (Ctrl+C stops it)")
     try:
         uvicorn.run(create_app(project), host=host, port=port, log_level="warning",
-                    proxy_headers=False, server_header=False)
+                    proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1,::1",
+                    server_header=False)
     finally:
         project.close()
 
