@@ -165,3 +165,76 @@ def test_human_decisions_survive_reanalysis(tmp_path: Path) -> None:
         # the queue no longer offers decided codings
         assert all(r["document_id"] != doc or r["code"] not in ("brutality", "boredom")
                    for r in again.review_queue(limit=100)[0])
+
+
+def test_cli_history_by_document_and_user(project: Project) -> None:
+    from typer.testing import CliRunner
+
+    from exitlens.cli import app
+
+    doc = _doc_id(project, "Sami Aziz")
+    coding = _codings(project, doc)["brutality"]
+    project.as_actor("ana").decide_coding(coding["id"], 1, status="accepted")
+    project.as_actor("ana").undo_last()
+    runner = CliRunner()
+    result = runner.invoke(app, ["history", "--db", project.url, "--document", str(doc)])
+    assert result.exit_code == 0, result.output
+    assert "review.undo (undoes" in result.output and "status=accepted" in result.output
+    result = runner.invoke(app, ["history", "--db", project.url, "--user", "ana",
+                                 "--format", "json"])
+    import json
+
+    events = json.loads(result.output)
+    assert [e["action"] for e in events] == ["review.undo", "review.coding"]
+
+
+def test_review_on_postgresql(pg_db: str, tmp_path: Path) -> None:
+    """The same queries and decisions on PostgreSQL, including re-analysis."""
+    project = analysed_project(tmp_path, url=pg_db)
+    try:
+        rows, total = project.review_queue(limit=2)
+        assert total == 6 and rows[0]["confidence"] == 0.55 and rows[0]["evidence"]
+        page, n = project.document_page(has_defectors=True, review_status="unreviewed")
+        assert n == 3 and page[0]["codings"] == 2
+        doc = _doc_id(project, "Sami Aziz")
+        c = _codings(project, doc)
+        project.as_actor("ana").decide_coding(c["brutality"]["id"], 1, status="accepted")
+        project.as_actor("ana").add_coding(doc, "family", 0, 7)
+        assert project.document_page(review_status="in_progress")[1] == 1
+        project.as_actor("ana").undo_last()
+    finally:
+        project.close()
+    with Project.open(pg_db, settings=fake_settings(4000), actor="test") as again:
+        again.analyze()
+        now = _codings(again, doc)
+        assert now["brutality"]["status"] == "accepted" and "family" not in now
+
+
+def test_undo_of_a_case_merge(project: Project) -> None:
+    ids = sorted(int(c) for c in project.cases()["case_id"])
+    admin = project.as_actor("root")
+    admin.merge_cases(ids[0], ids[1])
+    assert len(project.cases()) == len(ids) - 1
+    undone = admin.undo_last()
+    assert undone["action"] == "case.merge" and undone["document_id"] is None
+    assert len(project.cases()) == len(ids)  # (a freed case id may not come back)
+    project.resolve_cases()  # stays undone at the next resolution
+    assert len(project.cases()) == len(ids)
+
+
+def test_simultaneous_saves_one_wins(project: Project) -> None:
+    """Reviewer A's transaction read version 1; B saves first; A's compare-and-set fails."""
+    from exitlens.store import review_store
+    from exitlens.store.schema import CodingRow
+
+    doc = _doc_id(project, "Sami Aziz")
+    coding_id = _codings(project, doc)["brutality"]["id"]
+    with pytest.raises(ConflictError) as info, project.db.session() as session:
+        stale = session.get(CodingRow, coding_id)
+        assert stale is not None and stale.version == 1  # A has read it
+        project.as_actor("ben").decide_coding(coding_id, 1, status="rejected")  # B commits
+        review_store.decide_coding(session, "ana", coding_id, 1, status="accepted")
+    assert info.value.current["status"] == "rejected"
+    assert project.coding(coding_id)["status"] == "rejected"
+    assert [e["actor"] for e in project.history(document_id=doc)
+            if e["action"] == "review.coding"] == ["ben"]

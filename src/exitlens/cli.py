@@ -71,7 +71,7 @@ cases_app = typer.Typer(
 )
 app.add_typer(cases_app, name="cases")
 user_app = typer.Typer(
-    cls=_ExitlensGroup, help="Accounts of the review web app (add, list).",
+    cls=_ExitlensGroup, help="Accounts of the review web app (add, list, deactivate, activate).",
     no_args_is_help=True,
 )
 app.add_typer(user_app, name="user")
@@ -905,10 +905,79 @@ def user_list(
     out.print(table)
 
 
+@user_app.command("deactivate")
+def user_deactivate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Refuse this account's sign-ins (the last active admin cannot be deactivated)."""
+    with open_project(db, config) as project:
+        project.set_user_active(name, False)
+    out.print(f"deactivated {escape(name)}")
+
+
+@user_app.command("activate")
+def user_activate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Allow a deactivated account to sign in again."""
+    with open_project(db, config) as project:
+        project.set_user_active(name, True)
+    out.print(f"activated {escape(name)}")
+
+
+@app.command()
+def history(
+    document: Annotated[
+        int | None, typer.Option("--document", help="Only events of this document id.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only events by this actor.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many events.")] = 100,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The audit log (newest first): who changed what, when, with before and after."""
+    with open_project(db, config) as project:
+        events = project.history(document_id=document, user=user, limit=limit)
+    if fmt is OutputFormat.json:
+        emit_json(events)
+        return
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl(events)
+        return
+    table = Table("event", "when (UTC)", "who", "what", "document", "before", "after")
+    for e in events:
+        payload = e["payload"] or {}
+        table.add_row(str(e["id"]), e["at"].replace("T", " ")[:19], escape(e["actor"]),
+                      escape(e["action"] + (f" (undoes {payload['undoes']})"
+                                            if payload.get("undoes") else "")),
+                      str(e["entity_id"]) if e["entity"] == "document" else "",
+                      escape(_brief(payload.get("before"))), escape(_brief(payload.get("after"))))
+    out.print(table)
+
+
+def _brief(state: Any) -> str:
+    if state is None:
+        return ""
+    if isinstance(state, dict):
+        return ", ".join(f"{k}={v}" for k, v in state.items())
+    return str(state)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    behind_proxy: Annotated[
+        bool, typer.Option("--behind-proxy",
+                           help="Trust X-Forwarded-Proto/-For from a reverse proxy on this "
+                                "machine (https → Secure cookies; real client addresses for "
+                                "the login rate limit).")
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -930,7 +999,8 @@ def serve(
     out.print(f"exitlens review app on http://{escape(host)}:{port}/ (Ctrl+C stops it)")
     try:
         uvicorn.run(create_app(project), host=host, port=port, log_level="warning",
-                    proxy_headers=False, server_header=False)
+                    proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1,::1",
+                    server_header=False)
     finally:
         project.close()
 

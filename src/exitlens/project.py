@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from .coding.codebook import Codebook
 
 log = logging.getLogger(__name__)
+_CODEBOOKS: dict[tuple[str, int], Codebook] = {}  # (path, mtime) → parsed codebook
 
 
 @dataclass
@@ -658,7 +659,17 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         """The codebook this project codes with (``coding.codebook``, else the default)."""
         from .coding.codebook import load_codebook
 
-        return load_codebook(self.settings.coding.codebook)
+        # Parsing and compiling a codebook takes seconds: keep it while its file is unchanged
+        # (the web app asks for it on every page).
+        source = self.settings.coding.codebook
+        try:
+            stamp = Path(source).stat().st_mtime_ns if source else 0
+        except OSError:
+            stamp = -1
+        key = (str(source or ""), stamp)
+        if key not in _CODEBOOKS:
+            _CODEBOOKS[key] = load_codebook(source)
+        return _CODEBOOKS[key]
 
     def case_frames(self) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
         """``(cases, case_codings, codebook)`` ready for counting, or a named error when

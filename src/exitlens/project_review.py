@@ -6,7 +6,7 @@ behind them is :mod:`exitlens.store.users` and :mod:`exitlens.store.review_store
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFoundError
@@ -15,6 +15,7 @@ from .store import users as user_store
 from .store.review_store import ReviewError
 
 if TYPE_CHECKING:
+    from .coding.codebook import Codebook
     from .config import Settings
     from .store import Database
     from .store.users import User
@@ -25,6 +26,7 @@ class ReviewMethods:
     settings: Settings
     actor: str
     url: str
+    codebook: Callable[[], Codebook]
 
     # ------------------------------------------------------------ accounts
     def as_actor(self, actor: str) -> Any:
@@ -38,6 +40,11 @@ class ReviewMethods:
         """Create a web app account (role ``admin``, ``coder`` or ``viewer``)."""
         with self.db.session() as session:
             return user_store.add_user(session, name, role, password, self.actor)
+
+    def set_user_active(self, name: str, active: bool) -> User:
+        """Deactivate or reactivate an account (logged; never the last active admin)."""
+        with self.db.session() as session:
+            return user_store.set_active(session, name, active, self.actor)
 
     def users(self) -> list[User]:
         with self.db.session() as session:
@@ -64,6 +71,11 @@ class ReviewMethods:
         with self.db.session() as session:
             return review_views.review_queue(session, limit=limit, offset=offset,
                                              document_id=document_id)
+
+    def defector_queue(self, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Defectors of the current analyses, least certain first (verdicts to check)."""
+        with self.db.session() as session:
+            return review_views.defector_queue(session, limit=limit)
 
     def document_page(self, *, ids: Sequence[int] | None = None, outlet: str | None = None,
                       kind: str | None = None, has_defectors: bool | None = None,
@@ -97,9 +109,7 @@ class ReviewMethods:
 
     # ------------------------------------------------------------ review writes
     def _check_code(self, code: str) -> str:
-        from .coding.codebook import load_codebook
-
-        codebook = load_codebook(self.settings.coding.codebook)
+        codebook = self.codebook()
         if code not in codebook.codes:
             raise ReviewError(f"unknown code {code!r}: not in codebook {codebook.name}",
                               code="unknown_code")
@@ -145,14 +155,17 @@ class ReviewMethods:
             case_store.resolve_cases(session, self.actor)
 
     def undo_last(self) -> dict[str, Any]:
-        """Revert this actor's most recent review change (a compensating event)."""
+        """Revert this actor's most recent change — a review decision, or a case merge or
+        split — by a compensating event (the log stays append-only)."""
         with self.db.session() as session:
             event = review_store.undo_last(session, self.actor)
-            if event.payload.get("kind") in ("review.person", "review.profile"):
+            if event.payload.get("kind") in ("review.person", "review.profile", "case.merge",
+                                             "case.split"):
                 session.flush()
                 case_store.resolve_cases(session, self.actor)
             return {"id": event.id, "undoes": event.payload["undoes"],
-                    "action": event.payload["kind"], "document_id": event.entity_id}
+                    "action": event.payload["kind"],
+                    "document_id": event.entity_id if event.entity == "document" else None}
 
     def history(self, *, document_id: int | None = None, user: str | None = None,
                 limit: int = 200) -> list[dict[str, Any]]:

@@ -25,6 +25,19 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with the library defaults takes ~0.5 s per hash on a busy machine; the tests
+    check the flow, not the cost, so they hash with the smallest parameters."""
+    from argon2 import PasswordHasher
+
+    from exitlens.store import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", cheap)
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("dummy password"))
+
+
 @pytest.fixture
 def web_project(tmp_path: Path) -> Iterator[Project]:
     project = Project.open(str(tmp_path / "web.db"), settings=Settings(), actor="test")

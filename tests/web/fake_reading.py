@@ -65,15 +65,15 @@ DOCS = {
 }
 
 
-def analysed_project(folder: Path, settings: Settings | None = None, actor: str = "test"
-                     ) -> Project:
+def analysed_project(folder: Path, settings: Settings | None = None, actor: str = "test",
+                     url: str | None = None) -> Project:
     """A project over the three DOCS, analysed with the fake stage (caller closes it)."""
     register()
     corpus = folder / "in"
     corpus.mkdir(parents=True, exist_ok=True)
     for name, text in DOCS.items():
         (corpus / name).write_text(text + "\n", encoding="utf-8")
-    project = Project.open(str(folder / "review.db"), settings=settings or fake_settings(),
+    project = Project.open(url or str(folder / "review.db"), settings=settings or fake_settings(),
                            actor=actor)
     project.ingest([corpus])
     project.analyze()

@@ -53,6 +53,8 @@ def test_cli_user_add_list_and_serve_refuses_without_admin(tmp_path: Path) -> No
     result = runner.invoke(cli_app, ["user", "add", "root", "--role", "coder",
                                      "--password-stdin", "--db", db], input=PASSWORD + "\n")
     assert result.exit_code == 2 and "error[user_exists]" in result.output
+    result = runner.invoke(cli_app, ["user", "deactivate", "root", "--db", db])
+    assert result.exit_code == 2 and "error[last_admin]" in result.output
 
 
 def test_pages_need_a_session_and_headers_are_strict(make_client: Callable[..., TestClient]
@@ -168,3 +170,27 @@ def test_safe_next() -> None:
     assert safe_next("/documents/3") == "/documents/3"
     for bad in ("https://evil.example", "//evil.example", "/\\evil", "", None):
         assert safe_next(bad) == "/"
+
+
+def test_admin_manages_users_and_deactivation_ends_sessions(
+        make_client: Callable[..., TestClient], web_project: Project) -> None:
+    coder = make_client()
+    coder_token = login(coder, "cody")
+    assert coder.get("/users").status_code == 403
+    assert coder.post("/users", data={"name": "x", "role": "admin", "password": PASSWORD,
+                                      "csrf_token": coder_token}).status_code == 403
+    admin = make_client()
+    token = login(admin, "ada")
+    assert "cody" in admin.get("/users").text
+    added = admin.post("/users", data={"name": "newbie", "role": "viewer",
+                                       "password": PASSWORD, "csrf_token": token})
+    assert added.status_code == 303 and web_project.user("newbie") is not None
+    weak = admin.post("/users", data={"name": "weakling", "role": "viewer",
+                                      "password": "short", "csrf_token": token})
+    assert weak.status_code == 400 and "weak_password" in weak.text
+    off = admin.post("/users/cody/active", data={"active": "0", "csrf_token": token})
+    assert off.status_code == 303
+    assert coder.get("/").status_code == 303  # signed out at once
+    assert web_project.authenticate("cody", PASSWORD) is None
+    last = admin.post("/users/ada/active", data={"active": "0", "csrf_token": token})
+    assert last.status_code == 400 and "last_admin" in last.text

@@ -205,13 +205,15 @@ def find_person(key: dict[str, Any], loaded: Loaded) -> int | None:
 
 
 def corrections(session: Session) -> list[EventRow]:
-    return list(
-        session.scalars(
-            select(EventRow)
-            .where(EventRow.action.in_(CORRECTION_ACTIONS))
-            .order_by(EventRow.id)
-        )
-    )
+    """The manual merges and splits in event order, without those a ``case.undo`` event
+    (``Project.undo_last``) cancelled."""
+    undone = {e.payload.get("undoes") for e in session.scalars(
+        select(EventRow).where(EventRow.action == "case.undo"))}
+    return [e for e in session.scalars(
+        select(EventRow)
+        .where(EventRow.action.in_(CORRECTION_ACTIONS))
+        .order_by(EventRow.id)
+    ) if e.id not in undone]
 
 
 def apply_corrections(

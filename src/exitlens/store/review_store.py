@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..cases import normalize
@@ -41,9 +41,11 @@ from .schema import AnalysisRow, CodingRow, DocumentRow, EventRow, MentionRow, P
 CODING_ACTIONS = ("review.coding", "review.add")
 UNDOABLE = ("review.coding", "review.add", "review.person", "review.profile")
 REVIEW_ACTIONS = (*UNDOABLE, "review.undo")
+CASE_CORRECTIONS = ("case.merge", "case.split")  # undone by a "case.undo" event
 STATUSES = ("suggested", "accepted", "rejected")
 VERDICTS = {"defector": "defector", "not_defector": "other"}
 HUMAN_CODER = "human"
+NUMERIC_FIELDS = ("age", "joined_year", "left_year")
 
 
 class ReviewError(ExitlensError):
@@ -89,7 +91,12 @@ def _document(session: Session, document_id: int) -> DocumentRow:
 
 def _event(session: Session, actor: str, action: str, document_id: int,
            payload: dict[str, Any]) -> EventRow:
-    event = EventRow(actor=actor, action=action, entity="document", entity_id=document_id,
+    return _event_on(session, actor, action, "document", document_id, payload)
+
+
+def _event_on(session: Session, actor: str, action: str, entity: str, entity_id: int | None,
+              payload: dict[str, Any]) -> EventRow:
+    event = EventRow(actor=actor, action=action, entity=entity, entity_id=entity_id,
                      payload=payload)
     session.add(event)
     session.flush()
@@ -114,25 +121,32 @@ def _check_span(doc: DocumentRow, start: int, end: int) -> None:
 def _coding_payload(session: Session, row: CodingRow, doc: DocumentRow) -> dict[str, Any]:
     person = session.get(PersonRow, row.person_id) if row.person_id else None
     key = _person_key_of(session, person) if person is not None else None
-    if row.review_key is None:
-        row.review_key = review_key(key, row.code)
-    return {"coding_id": row.id, "review_key": row.review_key, "sha": doc.text_sha256,
+    return {"coding_id": row.id, "review_key": row.review_key or review_key(key, row.code),
+            "sha": doc.text_sha256,
             "person": key, "coder": row.coder, "confidence": row.confidence}
+
+
+def _conflict(row: CodingRow, coding_id: int, version: int) -> ConflictError:
+    return ConflictError(
+        f"coding {coding_id} was changed by {row.user or 'someone else'} since you "
+        f"loaded it (your version {version}, now {row.version}); nothing was saved — "
+        "look at the current value and decide again",
+        current={**coding_state(row), "version": row.version, "by": row.user})
 
 
 def decide_coding(session: Session, actor: str, coding_id: int, version: int, *,
                   status: str | None = None, code: str | None = None,
                   span: tuple[int, int] | None = None) -> CodingRow:
-    """Accept / reject / change the code / adjust the span of one coding (one event)."""
+    """Accept / reject / change the code / adjust the span of one coding (one event).
+
+    The write is a compare-and-set (``UPDATE … WHERE version = <the version seen>``), so of
+    two reviewers saving at the same moment exactly one wins and the other gets a conflict.
+    """
     row = session.get(CodingRow, coding_id)
     if row is None:
         raise NotFoundError(f"no coding with id {coding_id}")
     if row.version != version:
-        raise ConflictError(
-            f"coding {coding_id} was changed by {row.user or 'someone else'} since you "
-            f"loaded it (your version {version}, now {row.version}); nothing was saved — "
-            "look at the current value and decide again",
-            current={**coding_state(row), "version": row.version, "by": row.user})
+        raise _conflict(row, coding_id, version)
     if status is not None and status not in STATUSES:
         raise ReviewError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
     doc = _document(session, row.document_id)
@@ -143,20 +157,26 @@ def decide_coding(session: Session, actor: str, coding_id: int, version: int, *,
         _check_span(doc, *span)
     payload = _coding_payload(session, row, doc)
     before = coding_state(row)
+    after = dict(before)
     if status is not None:
-        row.status = status
+        after["status"] = status
     if code is not None:
-        row.code = code
-        row.status = status or "accepted"  # choosing another code is a decision
+        after["code"] = code
+        after["status"] = status or "accepted"  # choosing another code is a decision
     if span is not None:
-        row.start, row.end = span
-        row.status = status or "accepted"
-    after = coding_state(row)
+        after["start"], after["end"] = span
+        after["status"] = status or "accepted"
     if after == before:
         return row
-    row.version += 1
-    row.user = actor
-    row.updated_at = utcnow()
+    done = session.execute(
+        update(CodingRow)
+        .where(CodingRow.id == coding_id, CodingRow.version == version)
+        .values(**after, version=version + 1, user=actor, updated_at=utcnow(),
+                review_key=payload["review_key"])
+        .execution_options(synchronize_session=False))
+    session.refresh(row)
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _conflict(row, coding_id, version)
     _event(session, actor, "review.coding", doc.id,
            {**payload, "before": before, "after": after})
     return row
@@ -242,6 +262,11 @@ def set_profile_field(session: Session, actor: str, person_id: int, field: str,
     if _plain(old_value) != _plain(seen):
         raise ConflictError(f"the {field} of person {person_id} was changed since you loaded "
                             "it; nothing was saved", current={field: old_value})
+    if field in NUMERIC_FIELDS and isinstance(value, str) and value.strip():
+        if not value.strip().isdigit():
+            raise ReviewError(f"{field} must be a whole number, not {value!r}",
+                              code="bad_value")
+        value = int(value)
     new = None if value in (None, "") else {"value": value,
                                             "span": list(span) if span else None}
     if new == old:
@@ -391,16 +416,21 @@ def undo_last(session: Session, actor: str) -> EventRow:
     ``review.undo`` event (the log stays append-only). Refuses (conflict) when someone changed
     the same thing since."""
     undone = {e.payload.get("undoes") for e in session.scalars(
-        select(EventRow).where(EventRow.actor == actor, EventRow.action == "review.undo"))}
+        select(EventRow).where(EventRow.actor == actor,
+                               EventRow.action.in_(("review.undo", "case.undo"))))}
     last = None
     for event in session.scalars(select(EventRow).where(
-            EventRow.actor == actor, EventRow.action.in_(UNDOABLE)).order_by(EventRow.id.desc())):
+            EventRow.actor == actor, EventRow.action.in_((*UNDOABLE, *CASE_CORRECTIONS)))
+            .order_by(EventRow.id.desc())):
         if event.id not in undone:
             last = event
             break
     if last is None:
-        raise ReviewError(f"{actor} has no review change left to undo", code="nothing_to_undo")
+        raise ReviewError(f"{actor} has no change left to undo", code="nothing_to_undo")
     payload = dict(last.payload)
+    if last.action in CASE_CORRECTIONS:  # replayed without it from now on (case_store)
+        return _event_on(session, actor, "case.undo", "case", last.entity_id,
+                         {**payload, "undoes": last.id, "kind": last.action})
     document_id = int(last.entity_id or 0)
     analysis_id = session.scalar(select(func.max(AnalysisRow.id))
                                  .where(AnalysisRow.document_id == document_id))

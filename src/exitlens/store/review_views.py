@@ -143,3 +143,24 @@ def filter_options(session: Session) -> dict[str, list[str]]:
         "outlets": sorted(o for o in session.scalars(select(DocumentRow.outlet).distinct()) if o),
         "kinds": sorted(k for k in session.scalars(select(DocumentRow.kind).distinct()) if k),
     }
+
+
+def defector_queue(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Defectors of the current analyses, least certain first, each with whether a human
+    has already given a verdict on them (a ``review.person`` event naming their document)."""
+    from .schema import EventRow
+
+    cur = _current()
+    rows = session.execute(
+        select(PersonRow.id, PersonRow.document_id, PersonRow.name, PersonRow.descriptor,
+               PersonRow.role, PersonRow.role_confidence, DocumentRow.title)
+        .join(cur, PersonRow.analysis_id == cur.c.aid)
+        .join(DocumentRow, DocumentRow.id == PersonRow.document_id)
+        .where(PersonRow.role == "defector")
+        .order_by(PersonRow.role_confidence, PersonRow.id).limit(limit)).all()
+    decided_docs = set(session.scalars(
+        select(EventRow.entity_id).where(EventRow.action == "review.person",
+                                         EventRow.entity_id.in_([r.document_id for r in rows]))))
+    return [{"id": r.id, "document_id": r.document_id, "label": r.name or r.descriptor,
+             "role": r.role, "confidence": r.role_confidence, "title": r.title,
+             "document_reviewed": r.document_id in decided_docs} for r in rows]

@@ -108,3 +108,20 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
     return _user(row)
+
+
+def set_active(session: Session, name: str, active: bool, actor: str) -> User:
+    """Deactivate (sign-ins refused, sessions end) or reactivate an account; the last
+    active admin cannot be deactivated."""
+    row = session.scalar(select(UserRow).where(UserRow.name == name))
+    if row is None:
+        raise UserError(f"no user named {name!r}", code="not_found")
+    if not active and row.role == "admin" and row.active and count_admins(session) <= 1:
+        raise UserError(f"{name} is the last active admin: add another admin first",
+                        code="last_admin")
+    if bool(row.active) != active:
+        row.active = active
+        session.add(EventRow(actor=actor, action="user.activate" if active else
+                             "user.deactivate", entity="user", entity_id=row.id,
+                             payload={"name": name}))
+    return _user(row)

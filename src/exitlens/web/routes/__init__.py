@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import auth, dashboard, rounds
+from . import auth, cases, corpus, dashboard, history, review, rounds, users
 
-ROUTERS: list[APIRouter] = [auth.router, dashboard.router, rounds.router]
+ROUTERS: list[APIRouter] = [auth.router, dashboard.router, corpus.router, review.router,
+                            cases.router, history.router, users.router, rounds.router]

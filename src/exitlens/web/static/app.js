@@ -65,8 +65,20 @@
     if (row) { select(row); }
   });
 
-  document.addEventListener("htmx:afterSwap", function () {
-    if (!selected()) { move(0); }
+  /* A decision replaces its row (the old element, and its "selected" mark, are gone):
+   * select the row after the decided one, so a/r/j/k go on down the queue. */
+  var decidedIndex = -1;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = event.target.closest && event.target.closest("[data-review-row]");
+    decidedIndex = row ? rows().indexOf(row) : -1;
+  });
+  document.addEventListener("htmx:load", function (event) {
+    var row = event.target;
+    if (!row.matches || !row.matches("[data-review-row]") || decidedIndex < 0) { return; }
+    var all = rows();
+    var failed = row.querySelector(".error");
+    select(failed ? row : (all[decidedIndex + 1] || row));
+    decidedIndex = -1;
   });
 
   document.addEventListener("DOMContentLoaded", function () {
