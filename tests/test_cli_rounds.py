@@ -72,6 +72,8 @@ def test_round_from_create_to_adjudication(tmp_path: Path) -> None:
     split = json.loads(run("rounds", "disagreements", rid, "--db", db,
                            "--format", "json").stdout)
     assert [(r["unit"], r["ana"], r["ben"]) for r in split] == [("1/0/corruption", True, False)]
+    shown = run("rounds", "show", rid, "--db", db)
+    assert "status: closed" in shown.stdout and "Agreement" in shown.stdout
     adj = run("rounds", "adjudicate", rid, "1/0/corruption", "--value", "present", "--db", db)
     assert adj.exit_code == 0 and "accepted" in adj.stdout
     bad = run("rounds", "decide", rid, "1/0/corruption", "--coder", "ana", "--value", "maybe",
@@ -98,6 +100,9 @@ def test_agreement_of_automatic_coders_with_reviewers(tmp_path: Path) -> None:
     assert pipeline["n_units"] == 3 and abs(pipeline["percent_agreement"] - 2 / 3) < 1e-9
     assert ("rules", "(all codes)") in rows
     assert rows[("rules", "corruption")]["n_units"] == 3
+    short = json.loads(run("agreement", "--coders", "pipeline", "--summary", "--db", db,
+                           "--format", "json").stdout)
+    assert [(r["coder"], r["group"]) for r in short] == [("pipeline", "(all codes)")]
 
 
 def test_train_reviewed_refuses_too_few(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from .cli import (
     out,
 )
 from .errors import ExitlensError
+from .project_learning import ALL_CODES
 
 rounds_app = typer.Typer(
     cls=_ExitlensGroup,
@@ -142,7 +143,7 @@ def rounds_create(
         emit_json(info)
         return
     out.print(f"round {info['id']} ({escape(info['name'])}) created: "
-              f"{len(info['documents'])} documents, {info['n_persons']} defectors, "
+              f"{len(info['documents'])} document(s), {info['n_persons']} defector(s), "
               f"{info['n_units']} units per coder for {escape(', '.join(info['coders']))}"
               + (f"; sample seed {info['seed']}" if info.get("seed") is not None else ""))
 
@@ -172,6 +173,10 @@ def rounds_show(round_id: Annotated[int, typer.Argument(help="Round id.")],
                 "seed"):
         out.print(f"{key}: {escape(str(info[key]))}")
     out.print(f"codes: {escape(', '.join(info['codes']))}")
+    if info["status"] == "closed":
+        with open_project(db, config) as project:
+            table = project.round_agreement(round_id)
+        out.print(frame_table(table, "Agreement", AGREEMENT_VIEW))
 
 
 @rounds_app.command("work")
@@ -220,6 +225,8 @@ def rounds_close(round_id: Annotated[int, typer.Argument(help="Round id.")],
         table = project.close_round(round_id)
     emit_frame(table, fmt, f"Round {round_id} closed: agreement", AGREEMENT_VIEW)
     if fmt is TableFormat.table:
+        if table.empty:
+            out.print("no unit was decided by any coder: there is nothing to compare")
         out.print(escape(table.attrs.get("note", "")))
 
 
@@ -285,6 +292,8 @@ def coder_agreement(
         "— the stored suggestions — and every configured coder).")] = None,
     floor: Annotated[float, typer.Option("--floor", help="A coder alone says 'present' from "
                                          "this confidence.")] = 0.5,
+    summary: Annotated[bool, typer.Option("--summary", help="Only each coder's all-codes "
+                                          "row.")] = False,
     db: DbOption = None, config: ConfigOption = None,
     fmt: TableFormatOption = TableFormat.table,
 ) -> None:
@@ -292,6 +301,10 @@ def coder_agreement(
     (κ, α, AC1 and percent agreement per coder and code)."""
     with open_project(db, config) as project:
         table = project.coder_agreement(coders.split(",") if coders else None, floor=floor)
+    if summary:
+        note = table.attrs.get("note", "")
+        table = table[table["group"] == ALL_CODES].reset_index(drop=True)
+        table.attrs["note"] = note
     emit_frame(table, fmt, "Automatic coders versus reviewers")
     if fmt is TableFormat.table:
         out.print(escape(table.attrs.get("note", "")))
