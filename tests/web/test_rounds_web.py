@@ -95,6 +95,13 @@ def test_blind_until_closed_then_agreement_and_adjudication(web_project: Project
 
     closed = admin.post(f"/rounds/{rid}/close", data={"csrf_token": atoken})
     assert closed.status_code == 303
+    viewer = signed_in("vera")[0]
+    overview = viewer.get(f"/rounds/{rid}")
+    assert overview.status_code == 200 and "closed" in overview.text
+    assert "Close the round" not in overview.text
+    assert viewer.get(f"/rounds/{rid}/agreement").status_code == 200
+    assert admin.post(f"/rounds/{rid}/adjudicate",
+                      data={"unit": "1/0/corruption", "value": "present"}).status_code == 403
     table = cora.get(f"/rounds/{rid}/agreement")
     assert table.status_code == 200
     assert "Krippendorff" in table.text and "few units (2 &lt; 10)" in table.text
