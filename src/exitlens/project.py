@@ -37,8 +37,11 @@ from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .language import covered_languages, detect_language, language_note
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
+from .project_learning import LearningMethods
+from .project_review import ReviewMethods
+from .project_rounds import RoundMethods
 from .records import reading_record
-from .store import Database, case_store
+from .store import Database, case_store, review_store
 from .store.codebooks import codebook_versions, latest_codebook, store_codebook
 from .store.migrations.fulltext import fts5_query
 from .store.readings import (
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
     from .sharing.refi.importer import ImportReport
 
 log = logging.getLogger(__name__)
+_CODEBOOKS: dict[tuple[str, int], Codebook] = {}  # (path, mtime) → parsed codebook
 
 
 @dataclass
@@ -141,7 +145,7 @@ def _row_to_document(row: DocumentRow) -> Document:
     )
 
 
-class Project:
+class Project(ReviewMethods, RoundMethods, LearningMethods):
     """A corpus database plus the settings every stage runs with."""
 
     def __init__(self, db: Database, settings: Settings, actor: str | None = None,
@@ -484,6 +488,8 @@ class Project:
                         session, reading, fingerprint, pipeline.stage_names, self.actor,
                         extra_notes=[note] if note else [],
                     )
+                    # human review decisions win over the new machine results
+                    review_store.apply_decisions(session, doc.id or 0)
                 if note is not None:
                     report.notes.append(
                         {"document_id": doc.id, "source": doc.source_path, **note}
@@ -526,7 +532,7 @@ class Project:
         with self.db.session() as session:
             ids = list(
                 session.scalars(
-                    select(CodingRow.document_id.distinct()).where(CodingRow.status != "suggested")
+                    select(CodingRow.document_id).distinct().where(CodingRow.status != "suggested")
                 )
             )
         readings = []
@@ -676,7 +682,17 @@ class Project:
         with self.db.session() as session:
             stored = latest_codebook(session)
         if stored is None:
-            return load_codebook(self.settings.coding.codebook)
+            # Parsing and compiling a codebook takes seconds: keep it while its file is
+            # unchanged (the web app asks for it on every page).
+            source = self.settings.coding.codebook
+            try:
+                stamp = Path(source).stat().st_mtime_ns if source else 0
+            except OSError:
+                stamp = -1
+            key = (str(source or ""), stamp)
+            if key not in _CODEBOOKS:
+                _CODEBOOKS[key] = load_codebook(source)
+            return _CODEBOOKS[key]
         cached = self._stored_codebook
         if cached is None or cached[0] != stored.sha256:
             cached = (stored.sha256, stored.codebook())

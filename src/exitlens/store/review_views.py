@@ -1,0 +1,166 @@
+"""Read-only queries behind the review pages: the review queue, the filtered document list,
+a document's codings with their versions. Everything here reads the *current* analysis of
+each document (its newest ``analyses`` row)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from .schema import AnalysisRow, CodingRow, DocumentRow, PersonRow
+
+REVIEW_STATUSES = ("not_analysed", "no_codings", "unreviewed", "in_progress", "reviewed")
+CONTEXT_CHARS = 160
+
+
+def _current() -> Any:
+    return (select(AnalysisRow.document_id, func.max(AnalysisRow.id).label("aid"))
+            .group_by(AnalysisRow.document_id).subquery("cur"))
+
+
+def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
+                 document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Suggested codings of the current analyses, most uncertain first (confidence nearest
+    0.5), with the evidence span in its context. Returns (rows, total)."""
+    cur = _current()
+    base = (select(CodingRow.id).join(cur, CodingRow.analysis_id == cur.c.aid)
+            .where(CodingRow.status == "suggested"))
+    if document_id is not None:
+        base = base.where(CodingRow.document_id == document_id)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    start = case((CodingRow.start > CONTEXT_CHARS, CodingRow.start - CONTEXT_CHARS), else_=0)
+    query = (
+        select(CodingRow, DocumentRow.title, PersonRow.name, PersonRow.descriptor,
+               func.substr(DocumentRow.text, start + 1,
+                           CodingRow.end + CONTEXT_CHARS - start).label("context"),
+               start.label("context_start"))
+        .join(cur, CodingRow.analysis_id == cur.c.aid)
+        .join(DocumentRow, DocumentRow.id == CodingRow.document_id)
+        .outerjoin(PersonRow, PersonRow.id == CodingRow.person_id)
+        .where(CodingRow.status == "suggested")
+        .order_by(func.abs(CodingRow.confidence - 0.5), CodingRow.id)
+        .limit(limit).offset(offset))
+    if document_id is not None:
+        query = query.where(CodingRow.document_id == document_id)
+    rows = []
+    for coding, title, name, descriptor, context, context_start in session.execute(query):
+        rows.append({**coding_dict(coding), "title": title, "person": name or descriptor,
+                     **split_context(context or "", int(context_start), coding.start,
+                                     coding.end)})
+    return rows, total
+
+
+def split_context(context: str, context_start: int, start: int, end: int) -> dict[str, str]:
+    """before / evidence / after pieces of a context window starting at ``context_start``."""
+    a, b = start - context_start, end - context_start
+    return {"before": context[:a], "evidence": context[a:b], "after": context[b:]}
+
+
+def coding_dict(row: CodingRow) -> dict[str, Any]:
+    return {"id": row.id, "document_id": row.document_id, "person_id": row.person_id,
+            "code": row.code, "start": row.start, "end": row.end, "coder": row.coder,
+            "confidence": row.confidence, "status": row.status, "user": row.user,
+            "version": row.version, "review_key": row.review_key}
+
+
+def document_codings(session: Session, document_id: int) -> list[dict[str, Any]]:
+    aid = session.scalar(select(func.max(AnalysisRow.id))
+                         .where(AnalysisRow.document_id == document_id))
+    if aid is None:
+        return []
+    return [coding_dict(c) for c in session.scalars(
+        select(CodingRow).where(CodingRow.analysis_id == aid)
+        .order_by(CodingRow.start, CodingRow.code))]
+
+
+def coding(session: Session, coding_id: int) -> dict[str, Any] | None:
+    row = session.get(CodingRow, coding_id)
+    return coding_dict(row) if row is not None else None
+
+
+def _document_query(cur: Any) -> Select[Any]:
+    stats = (select(CodingRow.analysis_id.label("aid"),
+                    func.sum(case((CodingRow.status == "suggested", 1), else_=0)).label("open"),
+                    func.count().label("n"))
+             .group_by(CodingRow.analysis_id).subquery("stats"))
+    defectors = (select(PersonRow.analysis_id.label("aid"), func.count().label("n"))
+                 .where(PersonRow.role == "defector").group_by(PersonRow.analysis_id)
+                 .subquery("defectors"))
+    review_status = case(
+        (cur.c.aid.is_(None), literal("not_analysed")),
+        (func.coalesce(stats.c.n, 0) == 0, literal("no_codings")),
+        (stats.c.open == stats.c.n, literal("unreviewed")),
+        (stats.c.open > 0, literal("in_progress")),
+        else_=literal("reviewed"))
+    return (select(DocumentRow.id, DocumentRow.title, DocumentRow.outlet, DocumentRow.kind,
+                   DocumentRow.published, DocumentRow.n_chars,
+                   func.coalesce(defectors.c.n, 0).label("defectors"),
+                   func.coalesce(stats.c.n, 0).label("codings"),
+                   func.coalesce(stats.c.open, 0).label("open"),
+                   review_status.label("review_status"))
+            .outerjoin(cur, cur.c.document_id == DocumentRow.id)
+            .outerjoin(stats, stats.c.aid == cur.c.aid)
+            .outerjoin(defectors, defectors.c.aid == cur.c.aid))
+
+
+def document_page(session: Session, *, ids: Sequence[int] | None = None,
+                  outlet: str | None = None, kind: str | None = None,
+                  has_defectors: bool | None = None, review_status: str | None = None,
+                  limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Documents with their review state, filtered, in id order (or in ``ids`` order when
+    a search gave ``ids``). Returns (rows, total matching)."""
+    cur = _current()
+    inner = _document_query(cur).subquery("docs")
+    conditions: list[ColumnElement[bool]] = []
+    if ids is not None:
+        conditions.append(inner.c.id.in_(list(ids)))
+    if outlet:
+        conditions.append(inner.c.outlet == outlet)
+    if kind:
+        conditions.append(inner.c.kind == kind)
+    if has_defectors is not None:
+        conditions.append(inner.c.defectors > 0 if has_defectors else inner.c.defectors == 0)
+    if review_status:
+        conditions.append(inner.c.review_status == review_status)
+    where = and_(*conditions) if conditions else literal(True)
+    total = session.scalar(select(func.count()).select_from(inner).where(where)) or 0
+    query = select(inner).where(where)
+    if ids is not None:
+        order = {doc_id: i for i, doc_id in enumerate(ids)}
+        rows = [dict(r._mapping) for r in session.execute(query)]
+        rows.sort(key=lambda r: order.get(r["id"], len(order)))
+        return rows[offset:offset + limit], total
+    rows = [dict(r._mapping) for r in session.execute(
+        query.order_by(inner.c.id).limit(limit).offset(offset))]
+    return rows, total
+
+
+def filter_options(session: Session) -> dict[str, list[str]]:
+    return {
+        "outlets": sorted(o for o in session.scalars(select(DocumentRow.outlet).distinct()) if o),
+        "kinds": sorted(k for k in session.scalars(select(DocumentRow.kind).distinct()) if k),
+    }
+
+
+def defector_queue(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Defectors of the current analyses, least certain first, each with whether a human
+    has already given a verdict on them (a ``review.person`` event naming their document)."""
+    from .schema import EventRow
+
+    cur = _current()
+    rows = session.execute(
+        select(PersonRow.id, PersonRow.document_id, PersonRow.name, PersonRow.descriptor,
+               PersonRow.role, PersonRow.role_confidence, DocumentRow.title)
+        .join(cur, PersonRow.analysis_id == cur.c.aid)
+        .join(DocumentRow, DocumentRow.id == PersonRow.document_id)
+        .where(PersonRow.role == "defector")
+        .order_by(PersonRow.role_confidence, PersonRow.id).limit(limit)).all()
+    decided_docs = set(session.scalars(
+        select(EventRow.entity_id).where(EventRow.action == "review.person",
+                                         EventRow.entity_id.in_([r.document_id for r in rows]))))
+    return [{"id": r.id, "document_id": r.document_id, "label": r.name or r.descriptor,
+             "role": r.role, "confidence": r.role_confidence, "title": r.title,
+             "document_reviewed": r.document_id in decided_docs} for r in rows]
