@@ -88,3 +88,19 @@ def test_redact_bundle_is_pure(open_shared: Callable[[], Project]) -> None:
     redacted = redact_bundle(bundle, "x")
     assert redacted is not bundle and not bundle.redacted
     assert "Kafr Tala" in bundle.documents["text"].iloc[0]
+
+
+def test_age_phrases_and_birth_years_are_banded(open_shared: Callable[[], Project]) -> None:
+    with open_shared() as project:
+        bundle = project.export_bundle()
+    text = ("Sami Aziz, 23, was born in 1993. At the age of 17 he met a 19-year-old friend; "
+            "now 24 years old, he works. In 2014, 300 men left.")
+    bundle.documents = bundle.documents.assign(text=[text] * len(bundle.documents))
+    bundle.codings = bundle.codings.iloc[0:0]
+    bundle.quotes = bundle.quotes.iloc[0:0]
+    bundle.mentions = bundle.mentions.iloc[0:0]
+    out = redact_bundle(bundle, "s").documents["text"].iloc[0]
+    sami = redact_bundle(bundle, "s").pseudonyms["Sami Aziz"]
+    assert out == (f"{sami}, 20-29, was born in 1990s. At the age of 10-19 he met a "
+                   "10-19-year-old friend; now 20-29 years old, he works. In 2014, 300 men "
+                   "left.")

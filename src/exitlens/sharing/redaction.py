@@ -9,9 +9,10 @@ What is replaced, in document texts and in every other text column:
   pattern finds ("Abu X", "Umm X al-Y") even when nobody was attached to it. One person
   gets one pseudonym (``Person-XXXX``) for all their surfaces and in every document of their
   case.
-* **exact ages** — "aged 23", "23-year-old", "23 years old", "age 23" and an appositive
-  ", 23," or "(23)" after a replaced name become the decade band "20-29"; the persons'
-  and cases' ``age`` values too.
+* **exact ages** — "aged 23", "23-year-old", "23 years old", "at the age of 23" and an
+  appositive ", 23," or "(23)" after a replaced name become the decade band "20-29"; the
+  persons' and cases' ``age`` values too; a year of birth ("born in 1994") becomes its
+  decade ("1990s").
 * **small places** — gazetteer matches that are cities, towns or named conflict places
   (Raqqa, Kilis, al-Hol …), the values of the ``places`` and ``route`` profile fields, and
   "village/town/… of X" phrases become ``Place-XXXX``. Countries, nationalities,
@@ -59,9 +60,12 @@ _PLACE_PHRASE = re.compile(
     r"\b(?:village|town|hamlet|city|district|neighbou?rhood|suburb|camp|province)s? of "
     r"(?P<place>(?:al-|el-)?[A-Z][\w'’-]+(?:[ -](?:al-|el-)?[A-Z][\w'’-]+){0,2})")
 _AGE_PATTERNS = (
-    re.compile(r"\b(?:aged|age|ages)\s+(?P<age>\d{1,3})(?!\d|[-.,]\d)"),
+    re.compile(r"\b(?:aged|age|ages|age of)\s+(?P<age>\d{1,3})(?!\d|[-.,]\d)"),
     re.compile(r"\b(?P<age>\d{1,3})(?:-| )years?(?:-| )old\b"),
 )
+# A year of birth is an exact age too: "born in 1994" -> "born in 1990s".
+_BIRTH_YEAR = re.compile(r"\b(?:[Bb]orn|[Bb]irth)(?: in| on [^.;\n]{0,20}?)?\s+"
+                         r"(?P<year>(?:1[89]|20)\d\d)\b")
 _APPOSITIVE_AGE = re.compile(r"\s*(?:,\s*(?P<a>\d{1,3})\s*(?=[,;)])|\(\s*(?P<b>\d{1,3})\s*\))")
 _WORD_EDGE_L = r"(?<![^\W_])"  # not preceded by a letter or digit (underscores are edges)
 _WORD_EDGE_R = r"(?![^\W_])"
@@ -287,6 +291,9 @@ class _Redactor:
                 band = age_band(m.group("age"))
                 if band:
                     found.append(_Replacement(m.start("age"), m.end("age"), band, _P_AGE))
+        for m in _BIRTH_YEAR.finditer(text):
+            decade = f"{m.group('year')[:3]}0s"
+            found.append(_Replacement(m.start("year"), m.end("year"), decade, _P_AGE))
         chosen = _non_overlapping(found)
         # ", 23," or "(23)" right after a replaced name is that person's age
         ages = []

@@ -256,6 +256,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
 def _flat(frame: pd.DataFrame, *, native_lists: bool) -> pd.DataFrame:
     """Nested cells as JSON text (csv), or lists of scalars kept as lists (parquet)."""
     out = frame.copy()
@@ -265,6 +269,9 @@ def _flat(frame: pd.DataFrame, *, native_lists: bool) -> pd.DataFrame:
         values = out[column].tolist()
         nested = [v for v in values if isinstance(v, (list, tuple, dict))]
         if not nested:
+            kinds = {type(v) for v in values if v is not None and not _is_nan(v)}
+            if native_lists and len(kinds) > 1:  # e.g. ages 23 and "30s": one type for Arrow
+                out[column] = [None if v is None or _is_nan(v) else str(v) for v in values]
             continue
         keep = native_lists and all(
             isinstance(v, (list, tuple)) and all(isinstance(x, (int, str)) for x in v)
