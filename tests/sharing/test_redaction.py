@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
 
 from exitlens import Project
+from exitlens.cli import app
 from exitlens.sharing.bundle import check_spans
 from exitlens.sharing.redaction import age_band, redact_bundle
 
@@ -104,3 +108,20 @@ def test_age_phrases_and_birth_years_are_banded(open_shared: Callable[[], Projec
     assert out == (f"{sami}, 20-29, was born in 1990s. At the age of 10-19 he met a "
                    "10-19-year-old friend; now 20-29 years old, he works. In 2014, 300 men "
                    "left.")
+
+
+def test_redacted_report_names_nobody_and_counts_the_same(shared_db: str, tmp_path: Path
+                                                          ) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("reading:\n  stages: [fake_sharing]\n", encoding="utf-8")
+    for flag, name in (([], "plain.html"), (["--redact"], "hidden.html")):
+        result = CliRunner().invoke(app, ["report", "-o", str(tmp_path / name), *flag,
+                                          "--db", shared_db, "--config", str(config)])
+        assert result.exit_code == 0, result.output
+    plain = (tmp_path / "plain.html").read_text(encoding="utf-8")
+    hidden = (tmp_path / "hidden.html").read_text(encoding="utf-8")
+    assert "Sami Aziz" in plain
+    for name in NAMES:
+        assert name not in hidden
+    assert "Person-" in hidden
+    assert re.findall(r"\d+ of \d+", plain) == re.findall(r"\d+ of \d+", hidden)
