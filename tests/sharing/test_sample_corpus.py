@@ -18,10 +18,18 @@ from exitlens.sharing.bundle import check_spans
 pytestmark = pytest.mark.slow
 
 
+def _settings() -> Settings:
+    """The real reading stages; the rules coder alone (the other coders only change which
+    codes are suggested, not who is named), which keeps the run cheap."""
+    settings = Settings()
+    settings.coding.coders = ["rules"]
+    return settings
+
+
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = str(tmp_path_factory.mktemp("sample") / "sample.db")
-    with Project.open(db, settings=Settings(), actor="test") as project:
+    with Project.open(db, settings=_settings(), actor="test") as project:
         project.ingest([sample_corpus_dir()])
         project.analyze()
     yield db
@@ -48,7 +56,7 @@ def _read(path: Path) -> str:
 
 
 def test_redacted_exports_name_nobody_and_spans_hold(sample_db: str, tmp_path: Path) -> None:
-    with Project.open(sample_db, settings=Settings(), actor="test") as project:
+    with Project.open(sample_db, settings=_settings(), actor="test") as project:
         names = _found_names(project)
         assert len(names) >= 10  # the corpus names people, kunyas and aliases
         plain = project.export(tmp_path / "plain.json", format="json")
@@ -68,7 +76,7 @@ def test_redacted_exports_name_nobody_and_spans_hold(sample_db: str, tmp_path: P
 
 
 def test_quote_bank_on_the_sample_corpus(sample_db: str) -> None:
-    with Project.open(sample_db, settings=Settings(), actor="test") as project:
+    with Project.open(sample_db, settings=_settings(), actor="test") as project:
         every = project.quotes(limit=None)
         semantic = project.quotes(query="they stole money and lived well", semantic=True,
                                   limit=5)
