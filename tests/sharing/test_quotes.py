@@ -104,3 +104,9 @@ def test_full_text_query_on_postgresql(tmp_path: Path) -> None:
     assert len(stemmed) == 3 and "infighting" not in set(stemmed["code"])
     assert none.empty
     assert len(bundle.codings) == 4
+
+
+def test_a_malformed_query_is_a_clear_error(open_shared: Callable[[], Project]) -> None:
+    with open_shared() as project, pytest.raises(ExitlensError) as error:
+        project.quotes(query="NOT")
+    assert error.value.code == "bad_query"

@@ -196,7 +196,9 @@ class _Redactor:
                 for token in _name_tokens(surface):
                     if self._is_kept_place(token):
                         continue
-                    self.token_alias.setdefault(token, alias)
+                    # "MIRA" in a transcript label is "Mira" in running text
+                    for form in {token, token.capitalize()}:
+                        self.token_alias.setdefault(form, alias)
             for column in ("profile_places", "profile_route"):
                 value = getattr(row, column)
                 if isinstance(value, str):
