@@ -493,11 +493,19 @@ def codebook_show(
     ] = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Show this project's codebook (the newest stored version, else the "
+        "configured one).")] = None,
 ) -> None:
     """Print the codebook: dimensions, families, codes and their definitions."""
-    from .coding.codebook import load_codebook
+    from .coding.codebook import Codebook, load_codebook
 
-    codebook = load_codebook(path or load_settings(config).coding.codebook)
+    codebook: Codebook
+    if path is None and db is not None:
+        with open_project(db, config) as project:
+            codebook = project.codebook()
+    else:
+        codebook = load_codebook(path or load_settings(config).coding.codebook)
     if fmt is OutputFormat.table:
         sys.stdout.write(codebook.as_table() + "\n")
     elif fmt is OutputFormat.json:
@@ -515,6 +523,45 @@ def codebook_validate(
 
     codebook = load_codebook(path)
     out.print(f"{escape(str(path))}: valid, {len(codebook)} codes")
+
+
+@codebook_app.command("use")
+def codebook_use(
+    path: Annotated[Path, typer.Argument(help="Codebook YAML to make the project's codebook.")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Store it even though codings use codes it lacks.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Store a codebook in the project database as its new version (the newest is in use;
+    every document becomes due for `exitlens analyze`). Refused when codings use codes it
+    lacks (error[codebook_mismatch]) unless --force."""
+    with open_project(db, config) as project:
+        stored = project.store_codebook(path, force=force)
+    out.print(f"codebook version {stored['version']} stored ({stored['codes']} codes, "
+              f"from {escape(stored['source'])})")
+
+
+@codebook_app.command("versions")
+def codebook_versions_command(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The codebook versions stored in the project (the last one is in use; none: the
+    configured or built-in codebook)."""
+    with open_project(db, config) as project:
+        rows = project.codebook_versions()
+    if fmt is OutputFormat.json:
+        emit_json(rows)
+    elif fmt is OutputFormat.jsonl:
+        emit_jsonl(rows)
+    elif not rows:
+        out.print("no codebook stored in this project: it uses the configured or built-in one")
+    else:
+        for row in rows:
+            out.print(f"{row['version']}  {escape(row['created_at'][:19])}  "
+                      f"{escape(row['actor'])}  {escape(row['source'])}  {row['sha256'][:12]}")
 
 
 @app.command()
@@ -825,6 +872,40 @@ def report(
         path = project.report(output, reference=reference, title=title, redact=redact,
                               salt=salt, **options)
     out.print(f"report written: {escape(str(path))}")
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx) or codebook (.qdc).")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Import a REFI-QDA project or codebook (NVivo, ATLAS.ti, MAXQDA, QualCoder, exitlens):
+    sources become documents, codes merge into the project codebook, selections become
+    codings. One transaction: on any error nothing is imported."""
+    with open_project(db, config) as project:
+        report = project.import_refi(path)
+    data = report.as_dict()
+    if fmt is not OutputFormat.table:
+        emit_json(data)
+        return
+    out.print(f"imported {escape(str(path))} ({report.kind}"
+              + (f", written by {escape(report.origin)}" if report.origin else "") + ")")
+    out.print(f"  documents: {len(report.documents_added)} added, "
+              f"{len(report.documents_reused)} already stored")
+    out.print(f"  codes: {report.codes_matched} matched, {len(report.codes_added)} added"
+              + (f" ({escape(', '.join(report.codes_added))}); codebook version "
+                 f"{report.codebook_version} stored" if report.codes_added else ""))
+    out.print(f"  codings: {report.codings_added} added, {report.codings_present} already "
+              "present" + ("; by " + escape(", ".join(f"{k} {v}" for k, v in
+                                                      sorted(report.coders.items())))
+                           if report.coders else ""))
+    for label, counts in (("kept", report.kept), ("skipped", report.skipped)):
+        for what, n in sorted(counts.items()):
+            out.print(f"  {label}: {n} {escape(what)}")
+    for note in report.notes:
+        out.print(f"  note: {escape(note)}")
 
 
 # ------------------------------------------------------------------ sharing

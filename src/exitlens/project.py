@@ -24,6 +24,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import defer
 
 from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS
+from .coding.codebook import Codebook
 from .config import (
     Settings,
     default_model_dir,
@@ -38,6 +39,7 @@ from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .records import reading_record
 from .store import Database, case_store
+from .store.codebooks import codebook_versions, latest_codebook, store_codebook
 from .store.migrations.fulltext import fts5_query
 from .store.readings import (
     analysis_counts,
@@ -59,8 +61,8 @@ from .store.schema import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .coding.codebook import Codebook
     from .sharing.bundle import ExportBundle
+    from .sharing.refi.importer import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,8 @@ class Project:
         self.url = url or db.url
         self.actor = actor or _default_actor()
         self._pipeline: Pipeline | None = None
+        self._pipeline_codebook: str | None = None  # stored codebook sha the pipeline uses
+        self._stored_codebook: tuple[str, Codebook] | None = None
 
     @classmethod
     def open(
@@ -201,7 +205,8 @@ class Project:
                 "nothing to train on: give labelled JSONL files or review codings first",
                 code="no_training_data",
             )
-        report = train_from_gold(gold_paths, self.pipeline_settings(), readings, name=name)
+        report = train_from_gold(gold_paths, self.pipeline_settings(), readings,
+                                 codebook=self.codebook(), name=name)
         self._pipeline = None  # the next analysis loads the new version
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="models.train", entity="model",
@@ -400,6 +405,15 @@ class Project:
             if active is not None:
                 meta = read_meta(active)
                 models = f"classifier={meta.get('version', active.name)}@{meta.get('created')}"
+        stored_codebook = self.stored_codebook_sha()
+        if stored_codebook is not None:  # the codebook in use is the database's, not the file's
+            models += f"|codebook={stored_codebook[:16]}"
+        elif self.settings.coding.codebook:  # a codebook file edited in place counts too
+            try:
+                file_hash = hashlib.sha256(Path(self.settings.coding.codebook).read_bytes())
+                models += f"|codebook-file={file_hash.hexdigest()[:16]}"
+            except OSError:
+                pass  # loading it fails with a named error where it is used
         role_model = self.settings.reading.role_model
         if role_model != "none":
             from .reading.role_model import builtin_role_model_path
@@ -412,9 +426,12 @@ class Project:
 
     def pipeline(self) -> Pipeline:
         """The configured reading (and, when installed, coding) pipeline; built once."""
-        if self._pipeline is None:
+        stored = self.stored_codebook_sha()
+        if self._pipeline is None or self._pipeline_codebook != stored:
             settings = self.pipeline_settings()
-            self._pipeline = Pipeline(settings.reading.stages, settings)
+            codebook = self.codebook() if stored is not None else None
+            self._pipeline = Pipeline(settings.reading.stages, settings, codebook)
+            self._pipeline_codebook = stored
         return self._pipeline
 
     def analyze(
@@ -651,10 +668,64 @@ class Project:
 
     # ------------------------------------------------------------ statistics
     def codebook(self) -> Codebook:
-        """The codebook this project codes with (``coding.codebook``, else the default)."""
+        """The codebook this project codes with: the newest version stored in the database
+        (``store_codebook``, ``import_refi``), else ``coding.codebook`` from the settings,
+        else the built-in default."""
         from .coding.codebook import load_codebook
 
-        return load_codebook(self.settings.coding.codebook)
+        with self.db.session() as session:
+            stored = latest_codebook(session)
+        if stored is None:
+            return load_codebook(self.settings.coding.codebook)
+        cached = self._stored_codebook
+        if cached is None or cached[0] != stored.sha256:
+            cached = (stored.sha256, stored.codebook())
+            self._stored_codebook = cached
+        return cached[1]
+
+    def stored_codebook_sha(self) -> str | None:
+        """SHA-256 of the newest stored codebook version (None: the settings' codebook)."""
+        with self.db.session() as session:
+            stored = latest_codebook(session)
+        return stored.sha256 if stored is not None else None
+
+    def store_codebook(self, codebook: Codebook | str | Path, *, force: bool = False,
+                       source: str | None = None) -> dict[str, Any]:
+        """Make ``codebook`` (a Codebook or a YAML file) the project's codebook: stored as a
+        new version in the database and logged as a ``codebook.store`` event. Refused with
+        ``codebook_mismatch`` when codings use codes it lacks, unless ``force``. A new
+        codebook changes the analysis fingerprint, so every document is due again."""
+        from .coding.codebook import load_codebook
+
+        if not isinstance(codebook, Codebook):
+            source = source or f"file:{codebook}"
+            codebook = load_codebook(codebook)
+        with self.db.session() as session:
+            stored = store_codebook(session, codebook, actor=self.actor,
+                                    source=source or codebook.source, force=force)
+        self._pipeline = None
+        return {"version": stored.id, "sha256": stored.sha256, "source": stored.source,
+                "codes": len(codebook.codes)}
+
+    def codebook_versions(self) -> list[dict[str, Any]]:
+        """Stored codebook versions, oldest first (the last one is in use)."""
+        with self.db.session() as session:
+            versions = codebook_versions(session)
+        return [{"version": v.id, "created_at": v.created_at, "actor": v.actor,
+                 "source": v.source, "sha256": v.sha256} for v in versions]
+
+    def import_refi(self, path: str | Path) -> ImportReport:
+        """Bring a REFI-QDA project (``.qdpx``) or codebook (``.qdc``) into this project in
+        one transaction: sources become documents, codes merge into the project codebook
+        (stored as a new version when it changes), selections become codings. See
+        :mod:`exitlens.sharing.refi.importer`."""
+        from .sharing.refi.importer import import_refi
+
+        with self.db.session() as session:
+            report = import_refi(session, Path(path), self.codebook(), actor=self.actor,
+                                 ingest=self.settings.ingest)
+        self._pipeline = None
+        return report
 
     def case_frames(self) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
         """``(cases, case_codings, codebook)`` ready for counting, or a named error when
@@ -681,7 +752,7 @@ class Project:
             raise ExitlensError(
                 f"codings use codes the codebook lacks: {', '.join(unknown)}; add them to the "
                 "codebook (or set coding.codebook to the one they were made with)",
-                code="codebook_mismatch", where=str(self.settings.coding.codebook or "default"))
+                code="codebook_mismatch", where=codebook.source)
         return cases, codings, codebook
 
     def prevalence(self, *, by: str = "code", dimension: str | None = None,
