@@ -125,3 +125,19 @@ def test_redacted_report_names_nobody_and_counts_the_same(shared_db: str, tmp_pa
         assert name not in hidden
     assert "Person-" in hidden
     assert re.findall(r"\d+ of \d+", plain) == re.findall(r"\d+ of \d+", hidden)
+
+
+def test_codebook_text_is_redacted_too(open_shared: Callable[[], Project]) -> None:
+    with open_shared() as project:
+        bundle = project.export_bundle()
+    spec = bundle.codebook.spec.model_copy(deep=True)
+    spec.dimensions[0].families[0].codes[0].definition = "Fighting rebels, as Sami Aziz did."
+    from exitlens.coding.codebook import Codebook
+
+    bundle.codebook = Codebook(spec, source="test")
+    redacted = redact_bundle(bundle, "s")
+    first = next(iter(redacted.codebook.codes.values()))
+    assert "Sami Aziz" not in first.definition
+    assert redacted.pseudonyms["Sami Aziz"] in first.definition
+    assert list(redacted.codebook.codes) == list(bundle.codebook.codes)
+    assert "Sami Aziz" in next(iter(bundle.codebook.codes.values())).definition

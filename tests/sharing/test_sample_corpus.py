@@ -3,6 +3,7 @@ table format, the redacted report and the quote bank name nobody the reading fou
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,11 @@ def _leaks(names: set[str], content: str) -> list[str]:
 
 
 def _read(path: Path) -> str:
+    if path.suffix == ".qdpx":
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            return "\n".join(archive.read(n).decode("utf-8") for n in archive.namelist())
     files = [path] if path.is_file() else sorted(path.iterdir())
     return "\n".join(pd.read_parquet(f).astype(str).to_csv(index=False)
                      if f.suffix == ".parquet" else f.read_text(encoding="utf-8")
@@ -65,6 +71,9 @@ def test_redacted_exports_name_nobody_and_spans_hold(sample_db: str, tmp_path: P
                             ("json", tmp_path / "r.json")):
             written = project.export(target, format=fmt, redact=True)
             assert _leaks(names, _read(written)) == [], fmt
+        if importlib.util.find_spec("exitlens.sharing.refi") is not None:
+            written = project.export(tmp_path / "r.qdpx", format="qdpx", redact=True)
+            assert _leaks(names, _read(written)) == [], "qdpx"
         bundle = project.export_bundle(redact=True)
         report = project.report(tmp_path / "r.html", redact=True)
         quotes = project.quotes(limit=None, redact=True)

@@ -29,7 +29,8 @@ Offsets: each document's replacements are applied left to right and every span
 replaced stretch moves to that stretch's edge, so ``text[start:end]`` of the redacted text
 is the redacted version of the original span (each span table's ``text`` column is
 recomputed from the redacted document). Document hashes and lengths are those of the
-redacted text; URLs and file locators are dropped (they often carry names).
+redacted text; URLs and file locators are dropped (they often carry names); the codebook's
+labels, definitions and examples go through the same replacements.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..coding.codebook import Codebook, CodebookSpec
 from ..reading.cues import HONORIFICS, NAME_PARTICLES
 from ..reading.gazetteer import Gazetteer, load_gazetteer
 from ..reading.gazetteer import normalize as geo_normalize
@@ -418,11 +420,32 @@ def redact_bundle(bundle: ExportBundle, salt: str | None = None) -> ExportBundle
     events["payload"] = events["payload"].map(
         lambda p: json.dumps(redactor.string(json.loads(p)), ensure_ascii=False,
                              sort_keys=True))
-    other_codings = spans["codings"]
     return replace(
         bundle, documents=documents, sources=sources, persons=persons, cases=cases,
-        codings=other_codings, quotes=spans["quotes"], mentions=spans["mentions"],
-        events=events, redacted=True, pseudonyms=dict(redactor.originals))
+        codings=spans["codings"], quotes=spans["quotes"], mentions=spans["mentions"],
+        events=events, codebook=_redact_codebook(bundle.codebook, redactor), redacted=True,
+        pseudonyms=dict(redactor.originals))
+
+
+_CODEBOOK_TEXT_KEYS = frozenset({"label", "description", "definition", "include", "exclude",
+                                 "examples"})
+
+
+def _redact_codebook(codebook: Codebook, redactor: _Redactor) -> Codebook:
+    """The codebook with its labels, definitions and examples passed through the redactor
+    (a definition may name someone the reading found, e.g. a head of state); ids, hierarchy
+    and lexicon patterns are unchanged."""
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: (redactor.string(v) if k in _CODEBOOK_TEXT_KEYS else walk(v))
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    spec = CodebookSpec.model_validate(walk(codebook.spec.model_dump()))
+    lines = {c.id: c.line for c in codebook.codes.values() if c.line is not None}
+    return Codebook(spec, source=codebook.source, lines=lines)
 
 
 def _remap(frame: pd.DataFrame, maps: dict[int, _DocumentMap], texts: dict[int, str]

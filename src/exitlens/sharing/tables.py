@@ -232,8 +232,7 @@ def codebook_markdown(bundle: ExportBundle, fmt: str) -> str:
     ]
     for code in codebook.codes.values():
         parent = f", child of `{code.parent}`" if code.parent else ""
-        # a redacted export leaves the definitions out: they may name public figures
-        definition = "" if bundle.redacted else code.definition.replace("|", "/")
+        definition = code.definition.replace("|", "/")
         lines.append(f"| {code.id} | {code.label} — dimension `{code.dimension}`, family "
                      f"`{code.family or '-'}`{parent}. {definition} |")
     for name in TABLES:
@@ -305,9 +304,7 @@ def _json_document(bundle: ExportBundle, tables: dict[str, pd.DataFrame]) -> dic
     out: dict[str, Any] = {
         "exitlens_export": 1, "redacted": bundle.redacted,
         "covered_languages": list(bundle.covered_languages),
-        "codebook": [{k: v for k, v in row.items()
-                      if not (bundle.redacted and k == "definition")}
-                     for row in bundle.codebook.as_rows()],
+        "codebook": bundle.codebook.as_rows(),
     }
     for name, frame in tables.items():
         clean = frame.astype(object).where(frame.notna(), None)
