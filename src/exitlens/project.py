@@ -912,7 +912,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         accepted first, then by confidence. ``code`` keeps one code (children included);
         ``query`` keeps rows matching the full-text search; ``semantic`` ranks by similarity
         to ``query`` with the MiniLM model (column ``score``). ``redact`` shows the rows of
-        a redacted bundle (same rows and order)."""
+        a redacted bundle (same rows and order: searching and ranking use the original
+        texts, only what is shown is redacted)."""
         from .sharing.quotes import full_text_matches, quote_bank, semantic_scores
 
         bundle = self.export_bundle()
@@ -967,7 +968,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
                                     "qdpx or qdc", code="unsupported_format")
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="export.write", entity="corpus",
-                                 payload={"format": fmt, "redacted": bool(redact),
+                                 payload={"path": str(written), "format": fmt,
+                                          "redacted": bool(redact),
                                           "salt_given": salt is not None}))
         return written
 
