@@ -33,7 +33,8 @@ def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     start = case((CodingRow.start > CONTEXT_CHARS, CodingRow.start - CONTEXT_CHARS), else_=0)
     query = (
-        select(CodingRow, DocumentRow.title, PersonRow.name, PersonRow.descriptor,
+        select(CodingRow, DocumentRow.title, DocumentRow.n_chars, PersonRow.name,
+               PersonRow.descriptor,
                func.substr(DocumentRow.text, start + 1,
                            CodingRow.end + CONTEXT_CHARS - start).label("context"),
                start.label("context_start"))
@@ -46,10 +47,15 @@ def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
     if document_id is not None:
         query = query.where(CodingRow.document_id == document_id)
     rows = []
-    for coding, title, name, descriptor, context, context_start in session.execute(query):
+    for coding, title, n_chars, name, descriptor, context, context_start in session.execute(
+            query):
+        pieces = split_context(context or "", int(context_start), coding.start, coding.end)
+        if context_start > 0:
+            pieces["before"] = "…" + pieces["before"]
+        if int(context_start) + len(context or "") < n_chars:
+            pieces["after"] += "…"
         rows.append({**coding_dict(coding), "title": title, "person": name or descriptor,
-                     **split_context(context or "", int(context_start), coding.start,
-                                     coding.end)})
+                     **pieces})
     return rows, total
 
 
