@@ -77,8 +77,11 @@ def test_document_list_filters_and_search(project: Project, as_user) -> None:
 def test_hostile_document_text_renders_as_text_everywhere(project: Project, as_user) -> None:
     client, _ = as_user("cody")
     doc = _doc_id(project, "<script>")
+    case_id = next(int(r.case_id) for r in project.cases().itertuples()
+                   if doc in r.document_ids)
     pages = [client.get(u).text for u in (f"/documents/{doc}", "/review", "/documents",
-                                          "/documents?q=alert", f"/documents/{doc}/history")]
+                                          "/documents?q=alert", f"/documents/{doc}/history",
+                                          f"/cases/{case_id}", "/cases")]
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
@@ -283,3 +286,19 @@ def test_serve_binds_localhost_by_default(project: Project, monkeypatch: pytest.
     result = CliRunner().invoke(cli_app, ["serve", "--db", project.url])
     assert result.exit_code == 0, result.output
     assert seen["host"] == "127.0.0.1" and seen["port"] == 8000
+
+
+def test_documents_and_queue_are_paginated(project: Project) -> None:
+    from exitlens.web import WebOptions
+
+    client = TestClient(create_app(project, options=WebOptions(page_size=2)),
+                        follow_redirects=False)
+    login(client, "vera")
+    first = client.get("/documents").text
+    assert first.count('href="/documents/') == 2 and "page 1 of 2" in first
+    assert 'href="/documents?page=2"' in first
+    second = client.get("/documents?page=2").text
+    assert second.count('href="/documents/') == 1 and "← previous" in second
+    queue = client.get("/review?page=3").text
+    assert "page 3 of 3" in queue and queue.count("data-review-row") == 2
+    assert client.get("/documents?page=nonsense").status_code == 200
