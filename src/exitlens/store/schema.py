@@ -25,6 +25,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -184,7 +186,12 @@ class CodingRow(Base):
     """A code applied to a person (and through it, its case) with an evidence span."""
 
     __tablename__ = "codings"
-    __table_args__ = (Index("ix_codings_code_status", "code", "status"),)
+    __table_args__ = (
+        Index("ix_codings_code_status", "code", "status"),
+        # the review queue's order: suggested codings, confidence nearest 0.5 first
+        Index("ix_codings_uncertainty", "status",
+              func.abs(literal_column("confidence") - 0.5)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(

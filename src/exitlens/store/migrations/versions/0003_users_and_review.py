@@ -1,5 +1,6 @@
-"""review web app: users table; codings.version (optimistic concurrency) and
-codings.review_key (the stable identity human decisions are replayed under).
+"""review web app: users table; codings.version (optimistic concurrency),
+codings.review_key (the stable identity human decisions are replayed under) and an index
+for the review queue's order.
 
 Revision ID: 0003
 Revises: 0001
@@ -33,9 +34,13 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         batch_op.add_column(sa.Column("review_key", sa.String(length=512), nullable=True))
+    # the review queue's order (suggested codings, confidence nearest 0.5 first)
+    op.create_index("ix_codings_uncertainty", "codings",
+                    ["status", sa.text("abs(confidence - 0.5)")])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_codings_uncertainty", table_name="codings")
     with op.batch_alter_table("codings", schema=None) as batch_op:
         batch_op.drop_column("review_key")
         batch_op.drop_column("version")
