@@ -223,6 +223,11 @@ class EventRow(Base):
     """Append-only log of every change: the audit trail and the basis of undo."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        # history per document / per user, and the replay of review decisions per document
+        Index("ix_events_entity", "entity", "entity_id"),
+        Index("ix_events_actor", "actor"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
