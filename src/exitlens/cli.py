@@ -34,6 +34,9 @@ from .render import (
     defectors_table,
     documents_table,
     progress_hooks,
+    quotes_markdown,
+    quotes_table,
+    search_table,
 )
 
 
@@ -260,10 +263,7 @@ def search(
     if fmt is OutputFormat.jsonl:
         emit_jsonl([h.as_dict() for h in hits])
         return
-    table = Table("id", "title", "snippet")
-    for h in hits:
-        table.add_row(str(h.document_id), (h.title or "")[:50], h.snippet)
-    out.print(table)
+    out.print(search_table(hits))
     out.print(f"{len(hits)} hits")
 
 
@@ -498,11 +498,19 @@ def codebook_show(
     ] = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Show this project's codebook (the newest stored version, else the "
+        "configured one).")] = None,
 ) -> None:
     """Print the codebook: dimensions, families, codes and their definitions."""
-    from .coding.codebook import load_codebook
+    from .coding.codebook import Codebook, load_codebook
 
-    codebook = load_codebook(path or load_settings(config).coding.codebook)
+    codebook: Codebook
+    if path is None and db is not None:
+        with open_project(db, config) as project:
+            codebook = project.codebook()
+    else:
+        codebook = load_codebook(path or load_settings(config).coding.codebook)
     if fmt is OutputFormat.table:
         sys.stdout.write(codebook.as_table() + "\n")
     elif fmt is OutputFormat.json:
@@ -520,6 +528,45 @@ def codebook_validate(
 
     codebook = load_codebook(path)
     out.print(f"{escape(str(path))}: valid, {len(codebook)} codes")
+
+
+@codebook_app.command("use")
+def codebook_use(
+    path: Annotated[Path, typer.Argument(help="Codebook YAML to make the project's codebook.")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Store it even though codings use codes it lacks.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Store a codebook in the project database as its new version (the newest is in use;
+    every document becomes due for `exitlens analyze`). Refused when codings use codes it
+    lacks (error[codebook_mismatch]) unless --force."""
+    with open_project(db, config) as project:
+        stored = project.store_codebook(path, force=force)
+    out.print(f"codebook version {stored['version']} stored ({stored['codes']} codes, "
+              f"from {escape(stored['source'])})")
+
+
+@codebook_app.command("versions")
+def codebook_versions_command(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The codebook versions stored in the project (the last one is in use; none: the
+    configured or built-in codebook)."""
+    with open_project(db, config) as project:
+        rows = project.codebook_versions()
+    if fmt is OutputFormat.json:
+        emit_json(rows)
+    elif fmt is OutputFormat.jsonl:
+        emit_jsonl(rows)
+    elif not rows:
+        out.print("no codebook stored in this project: it uses the configured or built-in one")
+    else:
+        for row in rows:
+            out.print(f"{row['version']}  {escape(row['created_at'][:19])}  "
+                      f"{escape(row['actor'])}  {escape(row['source'])}  {row['sha256'][:12]}")
 
 
 @app.command()
@@ -617,10 +664,10 @@ def models(
             str(r["created"] or ""),
             str(r["training_units"] if r["training_units"] is not None else ""),
             str(r["training_documents"] if r["training_documents"] is not None else ""),
-            str(r["codebook"] or ""),
+            escape(str(r["codebook"] or "")),
             str(r["trained_codes"]),
             "yes" if r["thresholds"] else "",
-            escape(str(r["note"] or ""))[:60],
+            escape(str(r["note"] or "")[:60]),
         )
     out.print(table)
     saved = sum(not r["builtin"] for r in rows)
@@ -801,6 +848,14 @@ def _cooccurrence_table(pairs: Any) -> Table:
     return table
 
 
+RedactOption = Annotated[bool, typer.Option(
+    "--redact", help="Replace names, kunyas, aliases, exact ages and small places with "
+    "pseudonyms (offsets recomputed).")]
+SaltOption = Annotated[str | None, typer.Option(
+    "--salt", help="Secret that makes --redact pseudonyms reproducible (default: random, so "
+    "two exports cannot be linked).")]
+
+
 @app.command()
 def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
@@ -811,14 +866,120 @@ def report(
     denominator: DenominatorOption = DenominatorChoice.all,
     flag: FlagOption = None,
     exclude_flag: ExcludeFlagOption = None,
+    redact: RedactOption = False,
+    salt: SaltOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the self-contained, printable HTML report (charts inline, no script)."""
     options = _count_options(accepted_only, denominator, flag, exclude_flag)
     with open_project(db, config) as project:
-        path = project.report(output, reference=reference, title=title, **options)
+        path = project.report(output, reference=reference, title=title, redact=redact,
+                              salt=salt, **options)
     out.print(f"report written: {escape(str(path))}")
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A REFI-QDA project (.qdpx) or codebook (.qdc).")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Import a REFI-QDA project or codebook (NVivo, ATLAS.ti, MAXQDA, QualCoder, exitlens):
+    sources become documents, codes merge into the project codebook, selections become
+    codings. One transaction: on any error nothing is imported."""
+    with open_project(db, config) as project:
+        report = project.import_refi(path)
+    data = report.as_dict()
+    if fmt is not OutputFormat.table:
+        emit_json(data)
+        return
+    out.print(f"imported {escape(str(path))} ({report.kind}"
+              + (f", written by {escape(report.origin)}" if report.origin else "") + ")")
+    out.print(f"  documents: {len(report.documents_added)} added, "
+              f"{len(report.documents_reused)} already stored")
+    out.print(f"  codes: {report.codes_matched} matched, {len(report.codes_added)} added"
+              + (f" ({escape(', '.join(report.codes_added))}); codebook version "
+                 f"{report.codebook_version} stored" if report.codes_added else ""))
+    out.print(f"  codings: {report.codings_added} added, {report.codings_present} already "
+              "present" + ("; by " + escape(", ".join(f"{k} {v}" for k, v in
+                                                      sorted(report.coders.items())))
+                           if report.coders else ""))
+    for label, counts in (("kept", report.kept), ("skipped", report.skipped)):
+        for what, n in sorted(counts.items()):
+            out.print(f"  {label}: {n} {escape(what)}")
+    for note in report.notes:
+        out.print(f"  note: {escape(note)}")
+
+
+# ------------------------------------------------------------------ sharing
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+    qdpx = "qdpx"
+    qdc = "qdc"
+
+
+class QuotesFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    md = "md"
+    json = "json"
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="A folder for csv/parquet, a file for json/qdpx/qdc.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Export format.")],
+    redact: RedactOption = False,
+    salt: SaltOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Export the project: tables (csv/parquet folder, json file) with the case x code
+    matrix and codebook.md, or a REFI-QDA project (qdpx) / codebook (qdc)."""
+    with open_project(db, config) as project:
+        path = project.export(output, format=fmt.value, redact=redact, salt=salt)
+    out.print(f"{fmt.value} export written{' (redacted)' if redact else ''}: "
+              f"{escape(str(path))}")
+
+
+@app.command()
+def quotes(
+    code: Annotated[str | None, typer.Option("--code", help="Only this code (and its "
+                                             "children).")] = None,
+    query: Annotated[str | None, typer.Option("--query", "-q", help='Full-text search: '
+                                              'words, "a phrase", OR, NOT, prefix*.')] = None,
+    semantic: Annotated[bool, typer.Option(
+        "--semantic", help="Rank by meaning (MiniLM similarity to --query).")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many rows.")] = 50,
+    fmt: Annotated[QuotesFormat, typer.Option("--format", "-f", help="Output format.")]
+    = QuotesFormat.table,
+    redact: RedactOption = False,
+    salt: SaltOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The quote bank: the evidence behind each code and the defectors' quotes, accepted
+    first, then by confidence; with speaker, case, source, outlet, date and span."""
+    with open_project(db, config) as project:
+        frame = project.quotes(code=code, query=query, semantic=semantic, limit=limit,
+                               redact=redact, salt=salt)
+    frame = frame.astype(object).where(frame.notna(), None)
+    if fmt is QuotesFormat.json:
+        emit_json(frame.to_dict(orient="records"))
+    elif fmt is QuotesFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt is QuotesFormat.md:
+        sys.stdout.write(quotes_markdown(frame.to_dict(orient="records")))
+    else:
+        out.print(quotes_table(frame.to_dict(orient="records")))
+        out.print(f"{len(frame)} rows")
 
 
 @app.command()

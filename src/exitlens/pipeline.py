@@ -47,8 +47,11 @@ class PipelineContext:
     _shared: ClassVar[dict[tuple[str, str], Any]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, codebook: Any = None):
         self.settings = settings
+        # The project's codebook when it is not the settings' one (a version stored in the
+        # database): a ``exitlens.coding.codebook.Codebook``; None → ``coding.codebook``.
+        self.codebook = codebook
 
     def resource(self, name: str, key: str, factory: Callable[[], Any]) -> Any:
         """Return the resource ``name`` built for ``key`` (e.g. a model path), building it once."""
@@ -63,9 +66,10 @@ class PipelineContext:
 class Pipeline:
     """An ordered list of stages plus the context they share."""
 
-    def __init__(self, stage_names: Sequence[str], settings: Settings):
+    def __init__(self, stage_names: Sequence[str], settings: Settings,
+                 codebook: Any = None):
         self.settings = settings
-        self.context = PipelineContext(settings)
+        self.context = PipelineContext(settings, codebook)
         self.stage_names = list(stage_names)
         self.stages: list[Stage] = [stages.get(name)() for name in self.stage_names]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import defer
 
 from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS
+from .coding.codebook import Codebook
 from .config import (
     Settings,
     default_model_dir,
@@ -40,6 +40,8 @@ from .pipeline import Pipeline
 from .project_review import ReviewMethods
 from .records import reading_record
 from .store import Database, case_store, review_store
+from .store.codebooks import codebook_versions, latest_codebook, store_codebook
+from .store.migrations.fulltext import fts5_query
 from .store.readings import (
     analysis_counts,
     analysis_fingerprint,
@@ -60,7 +62,8 @@ from .store.schema import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .coding.codebook import Codebook
+    from .sharing.bundle import ExportBundle
+    from .sharing.refi.importer import ImportReport
 
 log = logging.getLogger(__name__)
 _CODEBOOKS: dict[tuple[str, int], Codebook] = {}  # (path, mtime) → parsed codebook
@@ -150,6 +153,8 @@ class Project(ReviewMethods):
         self.url = url or db.url
         self.actor = actor or _default_actor()
         self._pipeline: Pipeline | None = None
+        self._pipeline_codebook: str | None = None  # stored codebook sha the pipeline uses
+        self._stored_codebook: tuple[str, Codebook] | None = None
 
     @classmethod
     def open(
@@ -202,7 +207,8 @@ class Project(ReviewMethods):
                 "nothing to train on: give labelled JSONL files or review codings first",
                 code="no_training_data",
             )
-        report = train_from_gold(gold_paths, self.pipeline_settings(), readings, name=name)
+        report = train_from_gold(gold_paths, self.pipeline_settings(), readings,
+                                 codebook=self.codebook(), name=name)
         self._pipeline = None  # the next analysis loads the new version
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="models.train", entity="model",
@@ -373,7 +379,7 @@ class Project(ReviewMethods):
                         "ON d.id = documents_fts.rowid WHERE documents_fts MATCH :q "
                         "ORDER BY bm25(documents_fts) LIMIT :n"
                     ),
-                    {"q": _fts5_query(query), "n": limit},
+                    {"q": fts5_query(query), "n": limit},
                 ).all()
                 return [SearchHit(r[0], r[1], r[2], -float(r[3])) for r in rows]
             from .store.migrations.fulltext import PG_TSVECTOR
@@ -401,6 +407,15 @@ class Project(ReviewMethods):
             if active is not None:
                 meta = read_meta(active)
                 models = f"classifier={meta.get('version', active.name)}@{meta.get('created')}"
+        stored_codebook = self.stored_codebook_sha()
+        if stored_codebook is not None:  # the codebook in use is the database's, not the file's
+            models += f"|codebook={stored_codebook[:16]}"
+        elif self.settings.coding.codebook:  # a codebook file edited in place counts too
+            try:
+                file_hash = hashlib.sha256(Path(self.settings.coding.codebook).read_bytes())
+                models += f"|codebook-file={file_hash.hexdigest()[:16]}"
+            except OSError:
+                pass  # loading it fails with a named error where it is used
         role_model = self.settings.reading.role_model
         if role_model != "none":
             from .reading.role_model import builtin_role_model_path
@@ -413,9 +428,12 @@ class Project(ReviewMethods):
 
     def pipeline(self) -> Pipeline:
         """The configured reading (and, when installed, coding) pipeline; built once."""
-        if self._pipeline is None:
+        stored = self.stored_codebook_sha()
+        if self._pipeline is None or self._pipeline_codebook != stored:
             settings = self.pipeline_settings()
-            self._pipeline = Pipeline(settings.reading.stages, settings)
+            codebook = self.codebook() if stored is not None else None
+            self._pipeline = Pipeline(settings.reading.stages, settings, codebook)
+            self._pipeline_codebook = stored
         return self._pipeline
 
     def analyze(
@@ -654,20 +672,74 @@ class Project(ReviewMethods):
 
     # ------------------------------------------------------------ statistics
     def codebook(self) -> Codebook:
-        """The codebook this project codes with (``coding.codebook``, else the default)."""
+        """The codebook this project codes with: the newest version stored in the database
+        (``store_codebook``, ``import_refi``), else ``coding.codebook`` from the settings,
+        else the built-in default."""
         from .coding.codebook import load_codebook
 
-        # Parsing and compiling a codebook takes seconds: keep it while its file is unchanged
-        # (the web app asks for it on every page).
-        source = self.settings.coding.codebook
-        try:
-            stamp = Path(source).stat().st_mtime_ns if source else 0
-        except OSError:
-            stamp = -1
-        key = (str(source or ""), stamp)
-        if key not in _CODEBOOKS:
-            _CODEBOOKS[key] = load_codebook(source)
-        return _CODEBOOKS[key]
+        with self.db.session() as session:
+            stored = latest_codebook(session)
+        if stored is None:
+            # Parsing and compiling a codebook file takes seconds: keep it while the file
+            # is unchanged (the web app asks for it on every page).
+            source = self.settings.coding.codebook
+            try:
+                stamp = Path(source).stat().st_mtime_ns if source else 0
+            except OSError:
+                stamp = -1
+            key = (str(source or ""), stamp)
+            if key not in _CODEBOOKS:
+                _CODEBOOKS[key] = load_codebook(source)
+            return _CODEBOOKS[key]
+        cached = self._stored_codebook
+        if cached is None or cached[0] != stored.sha256:
+            cached = (stored.sha256, stored.codebook())
+            self._stored_codebook = cached
+        return cached[1]
+
+    def stored_codebook_sha(self) -> str | None:
+        """SHA-256 of the newest stored codebook version (None: the settings' codebook)."""
+        with self.db.session() as session:
+            stored = latest_codebook(session)
+        return stored.sha256 if stored is not None else None
+
+    def store_codebook(self, codebook: Codebook | str | Path, *, force: bool = False,
+                       source: str | None = None) -> dict[str, Any]:
+        """Make ``codebook`` (a Codebook or a YAML file) the project's codebook: stored as a
+        new version in the database and logged as a ``codebook.store`` event. Refused with
+        ``codebook_mismatch`` when codings use codes it lacks, unless ``force``. A new
+        codebook changes the analysis fingerprint, so every document is due again."""
+        from .coding.codebook import load_codebook
+
+        if not isinstance(codebook, Codebook):
+            source = source or f"file:{codebook}"
+            codebook = load_codebook(codebook)
+        with self.db.session() as session:
+            stored = store_codebook(session, codebook, actor=self.actor,
+                                    source=source or codebook.source, force=force)
+        self._pipeline = None
+        return {"version": stored.id, "sha256": stored.sha256, "source": stored.source,
+                "codes": len(codebook.codes)}
+
+    def codebook_versions(self) -> list[dict[str, Any]]:
+        """Stored codebook versions, oldest first (the last one is in use)."""
+        with self.db.session() as session:
+            versions = codebook_versions(session)
+        return [{"version": v.id, "created_at": v.created_at, "actor": v.actor,
+                 "source": v.source, "sha256": v.sha256} for v in versions]
+
+    def import_refi(self, path: str | Path) -> ImportReport:
+        """Bring a REFI-QDA project (``.qdpx``) or codebook (``.qdc``) into this project in
+        one transaction: sources become documents, codes merge into the project codebook
+        (stored as a new version when it changes), selections become codings. See
+        :mod:`exitlens.sharing.refi.importer`."""
+        from .sharing.refi.importer import import_refi
+
+        with self.db.session() as session:
+            report = import_refi(session, Path(path), self.codebook(), actor=self.actor,
+                                 ingest=self.settings.ingest)
+        self._pipeline = None
+        return report
 
     def case_frames(self) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
         """``(cases, case_codings, codebook)`` ready for counting, or a named error when
@@ -694,7 +766,7 @@ class Project(ReviewMethods):
             raise ExitlensError(
                 f"codings use codes the codebook lacks: {', '.join(unknown)}; add them to the "
                 "codebook (or set coding.codebook to the one they were made with)",
-                code="codebook_mismatch", where=str(self.settings.coding.codebook or "default"))
+                code="codebook_mismatch", where=codebook.source)
         return cases, codings, codebook
 
     def prevalence(self, *, by: str = "code", dimension: str | None = None,
@@ -776,9 +848,11 @@ class Project(ReviewMethods):
         }
 
     def report(self, path: str | Path, *, reference: str | Path | None = None,
-               title: str = "exitlens report", **options: Any) -> Path:
+               title: str = "exitlens report", redact: bool = False, salt: str | None = None,
+               **options: Any) -> Path:
         """Write the self-contained HTML report to ``path`` (atomically: a failure leaves no
-        file that looks complete). ``options`` as for :meth:`prevalence`."""
+        file that looks complete). ``options`` as for :meth:`prevalence`. With ``redact``,
+        names, quotes and titles come from a redacted bundle (the counts do not change)."""
         from .report import build_report_data, render_report, write_report
 
         target = Path(path)
@@ -787,16 +861,112 @@ class Project(ReviewMethods):
 
             raise OutputPathError(f"folder {target.parent} does not exist", where=str(target))
         cases, codings, codebook = self.case_frames()
+        if redact:
+            from .sharing.redaction import redact_case_frames
+
+            cases, codings = redact_case_frames(cases, codings,
+                                                self.export_bundle(redact=True, salt=salt))
+        overview = self.overview(cases)
+        if redact:
+            n_outlets = str(overview["outlets"]).split(":", 1)[0]
+            overview["outlets"] = f"{n_outlets} (names withheld in a redacted report)"
         data = build_report_data(
-            cases, codings, codebook, self.overview(cases),
+            cases, codings, codebook, overview,
             resolve_reference(reference) if reference else None, title=title, **options)
         written = write_report(render_report(data), target)
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="report.write", entity="corpus",
                                  payload={"path": str(written), "cases": len(cases),
                                           "reference": str(reference) if reference else None,
+                                          "redacted": redact,
                                           **{k: v for k, v in options.items()
                                              if isinstance(v, (bool, str))}}))
+        return written
+
+    # ------------------------------------------------------------ sharing
+    def export_bundle(self, *, redact: bool = False, salt: str | None = None) -> ExportBundle:
+        """Everything this project shares, read in one snapshot (see
+        :mod:`exitlens.sharing.bundle`). With ``redact``, names, kunyas, aliases, exact ages
+        and small places are replaced by pseudonyms (HMAC of ``salt``; a random salt when
+        None, so two redacted exports cannot be linked) and every span is remapped."""
+        from .sharing.bundle import load_bundle
+
+        codebook = self.codebook()
+        with self.db.session() as session:
+            bundle = load_bundle(session, codebook,
+                                 covered_languages=tuple(covered_languages(self.settings)))
+        if redact:
+            from .sharing.redaction import redact_bundle
+
+            bundle = redact_bundle(bundle, salt)
+        return bundle
+
+    def quotes(self, code: str | None = None, query: str | None = None, *,
+               semantic: bool = False, limit: int | None = 50, redact: bool = False,
+               salt: str | None = None) -> pd.DataFrame:
+        """The quote bank (:mod:`exitlens.sharing.quotes`): the evidence span of every coding
+        that is not rejected and every quote of a defector, with code, label, text,
+        speaker, case, document, title, outlet, date, span, confidence, status and coder;
+        accepted first, then by confidence. ``code`` keeps one code (children included);
+        ``query`` keeps rows matching the full-text search; ``semantic`` ranks by similarity
+        to ``query`` with the MiniLM model (column ``score``). ``redact`` shows the rows of
+        a redacted bundle (same rows and order)."""
+        from .sharing.quotes import full_text_matches, quote_bank, semantic_scores
+
+        bundle = self.export_bundle()
+        bank = quote_bank(bundle, code=code)
+        if semantic:
+            if not query or not query.strip():
+                raise ExitlensError("semantic search needs a query: --query TEXT",
+                                    code="missing_query")
+            from .coding.embedding import get_embedder
+            from .pipeline import PipelineContext
+
+            embedder = get_embedder(PipelineContext(self.pipeline_settings()))
+            vectors = embedder.embed([str(t) for t in bank["text"]])
+            scores = semantic_scores(vectors, embedder.embed([query])[0])
+            bank = bank.assign(score=[float(x) for x in scores])
+            bank = bank.sort_values("score", ascending=False, kind="stable")
+        elif query is not None:
+            with self.db.session() as session:
+                keys = full_text_matches(session, self.db.dialect, query,
+                                         list(zip(bank["row_key"], bank["text"], strict=True)))
+            bank = bank[bank["row_key"].isin(keys)]
+        if limit is not None:
+            bank = bank.head(limit)
+        if redact:
+            hidden = quote_bank(self.export_bundle(redact=True, salt=salt)).set_index("row_key")
+            shown = hidden.loc[bank["row_key"].tolist()].reset_index()
+            if "score" in bank.columns:
+                shown["score"] = bank["score"].tolist()
+            bank = shown[list(bank.columns)]
+        return bank.reset_index(drop=True)
+
+    def export(self, path: str | Path, *, format: str, redact: bool = False,
+               salt: str | None = None) -> Path:
+        """Write the project to ``path``: ``csv`` / ``parquet`` (a folder of tables plus the
+        case x code matrix and ``codebook.md``), ``json`` (one file), ``qdpx`` (a REFI-QDA
+        project) or ``qdc`` (the codebook alone). Atomic; ``bad_output_path`` when the
+        folder is missing or not writable. ``redact`` applies to every format."""
+        from .sharing.tables import TABLE_FORMATS, write_tables
+
+        fmt = format.lower()
+        if fmt == "qdc":
+            writer = _refi_writer("write_qdc")
+            written = Path(writer(self.codebook(), Path(path)))
+        else:
+            bundle = self.export_bundle(redact=redact, salt=salt)
+            if fmt in TABLE_FORMATS:
+                written = write_tables(bundle, path, fmt)
+            elif fmt == "qdpx":
+                written = Path(_refi_writer("write_qdpx")(bundle, Path(path)))
+            else:
+                raise ExitlensError(f"unknown export format {format!r}: csv, parquet, json, "
+                                    "qdpx or qdc", code="unsupported_format")
+        with self.db.session() as session:
+            session.add(EventRow(actor=self.actor, action="export.write", entity="corpus",
+                                 payload={"format": fmt, "redacted": bool(redact),
+                                          "salt_given": salt is not None}))
         return written
 
     # ------------------------------------------------------------ audit trail
@@ -817,23 +987,23 @@ class Project(ReviewMethods):
             ]
 
 
-_FTS_TOKEN = re.compile(r'"[^"]*"|\S+')
+def _refi_writer(name: str) -> Callable[..., Any]:
+    """``exitlens.sharing.refi.<name>`` (the REFI-QDA writer), imported when first needed."""
+    import importlib
 
-
-def _fts5_query(query: str) -> str:
-    """Make user input safe for FTS5: quote every term, keep OR/NOT/AND and "phrases"."""
-    parts = []
-    for tok in _FTS_TOKEN.findall(query):
-        if tok in ("OR", "AND", "NOT"):
-            parts.append(tok)
-        elif tok.startswith('"') and tok.endswith('"') and len(tok) > 1:
-            parts.append('"' + tok[1:-1].replace('"', "") + '"')
-        else:
-            star = tok.endswith("*")
-            core = tok.rstrip("*").replace('"', "")
-            if core:
-                parts.append(f'"{core}"' + ("*" if star else ""))
-    return " ".join(parts) or '""'
+    fmt = "qdc" if name == "write_qdc" else "qdpx"
+    try:
+        module = importlib.import_module("exitlens.sharing.refi")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("exitlens.sharing.refi",):
+            raise
+        raise ExitlensError(f"format {fmt} is not available in this build",
+                            code="unsupported_format") from None
+    writer = getattr(module, name, None)
+    if writer is None:
+        raise ExitlensError(f"format {fmt} is not available in this build",
+                            code="unsupported_format")
+    return writer
 
 
 def _default_actor() -> str:

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .project import DocumentSummary
+from .project import DocumentSummary, SearchHit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,6 +123,49 @@ def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return escape(str(value))
+
+
+def search_table(hits: Sequence[SearchHit], title: str | None = None) -> Table:
+    """Search hits: document id, title and the snippet with its ``[match]`` markers (escaped,
+    so the brackets are shown, not read as console markup)."""
+    table = Table("id", "title", "snippet", title=title)
+    for h in hits:
+        table.add_row(str(h.document_id), _cell((h.title or "")[:50]), _cell(h.snippet))
+    return table
+
+
+def quotes_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:
+    """Quote bank rows: code, speaker, case, source and the quoted span (all escaped)."""
+    table = Table("code", "speaker", "case", "source", "published", "status", "conf.", "text",
+                  title=title)
+    for r in rows:
+        confidence = r.get("confidence")
+        table.add_row(
+            _cell(r.get("code")), _cell(r.get("speaker")), _cell(r.get("case_id")),
+            _cell(" / ".join(str(x) for x in (r.get("outlet"), r.get("title")) if x)[:50]),
+            _cell(r.get("published")), _cell(r.get("status")),
+            "" if confidence is None or confidence != confidence else f"{confidence:.2f}",
+            _cell(r.get("text")),
+        )
+    return table
+
+
+def quotes_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """Quote bank rows as Markdown: one block quote per row with its attribution."""
+    parts = []
+    for r in rows:
+        body = " ".join(str(r.get("text") or "").split())
+        who = ", ".join(str(x) for x in (r.get("speaker"), r.get("outlet"), r.get("published"))
+                        if x)
+        code = f"**{r['code']}**" if r.get("code") else "*quote*"
+        meta = [f"case {r['case_id']}" if r.get("case_id") is not None else "",
+                f"document {r['document_id']} [{r['start']}, {r['end']})",
+                str(r.get("status") or ""),
+                f"{r['confidence']:.2f}" if r.get("confidence") is not None else ""]
+        parts.append(f"> {body}\n\n{code} — {who}"
+                     + (f" — *{r['title']}*" if r.get("title") else "")
+                     + f" ({'; '.join(m for m in meta if m)})\n")
+    return "\n".join(parts)
 
 
 def cases_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:

@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def get_codebook(context: PipelineContext) -> Codebook:
+    """The project's stored codebook when the context carries one, else the settings' file
+    (``coding.codebook``, else the built-in default)."""
+    if context.codebook is not None:
+        stored: Codebook = context.codebook
+        return stored
     path = context.settings.coding.codebook
     cb: Codebook = context.resource("codebook", str(path or "<built-in>"),
                                     lambda: load_codebook(path))

@@ -249,3 +249,19 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class CodebookVersionRow(Base):
+    """One stored version of the project's codebook (YAML text); the newest is in use.
+
+    Append-only like ``events``: storing a codebook adds a version, never rewrites one.
+    """
+
+    __tablename__ = "codebook_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(Text)  # e.g. "import:study.qdpx", "file:codebook.yaml"
+    yaml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)

@@ -4,7 +4,7 @@ for the review queue's order, and indexes on events by entity and by actor (hist
 replay, undo).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-06 06:55:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"  # chained after main's 0002 when main was merged in
 branch_labels = None
 depends_on = None
 
