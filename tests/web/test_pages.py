@@ -44,7 +44,7 @@ def _codings(project: Project, doc: int) -> dict[str, dict]:
     return {c["code"]: c for c in project.document_codings(doc)}
 
 
-READ_PAGES = ["/", "/documents", "/documents?q=Defector", "/documents?defectors=yes",
+READ_PAGES = ["/", "/quotes", "/quotes?q=Aziz", "/documents", "/documents?q=Defector", "/documents?defectors=yes",
               "/documents?status=unreviewed&kind=unknown", "/review", "/cases",
               "/users/cody/history", "/charts/prevalence-exit.svg",
               "/charts/promise-reality.svg"]
@@ -302,3 +302,16 @@ def test_documents_and_queue_are_paginated(project: Project) -> None:
     queue = client.get("/review?page=3").text
     assert "page 3 of 3" in queue and queue.count("data-review-row") == 2
     assert client.get("/documents?page=nonsense").status_code == 200
+
+
+def test_quote_bank_search_and_accepted_only(project: Project, as_user) -> None:
+    client, _ = as_user("vera")
+    page = client.get("/quotes?q=Haddad").text
+    assert "Lina Haddad" in page and "Sami Aziz" not in page
+    doc = _doc_id(project, "Sami Aziz")
+    coding = _codings(project, doc)["brutality"]
+    project.as_actor("ana").decide_coding(coding["id"], 1, status="accepted")
+    accepted = client.get("/quotes?code=brutality&accepted_only=1").text
+    assert "Sami Aziz" in accepted and "Lina Haddad" not in accepted
+    hostile = client.get("/quotes?q=Farid").text
+    assert "<script>alert" not in hostile
