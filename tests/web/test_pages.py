@@ -44,7 +44,8 @@ def _codings(project: Project, doc: int) -> dict[str, dict]:
     return {c["code"]: c for c in project.document_codings(doc)}
 
 
-READ_PAGES = ["/", "/quotes", "/quotes?q=Aziz", "/documents", "/documents?q=Defector", "/documents?defectors=yes",
+READ_PAGES = ["/", "/quotes", "/quotes?q=Aziz", "/documents", "/documents?q=Defector",
+              "/documents?defectors=yes",
               "/documents?status=unreviewed&kind=unknown", "/review", "/cases",
               "/users/cody/history", "/charts/prevalence-exit.svg",
               "/charts/promise-reality.svg"]
