@@ -682,8 +682,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         with self.db.session() as session:
             stored = latest_codebook(session)
         if stored is None:
-            # Parsing and compiling a codebook takes seconds: keep it while its file is
-            # unchanged (the web app asks for it on every page).
+            # Parsing and compiling a codebook file takes seconds: keep it while the file
+            # is unchanged (the web app asks for it on every page).
             source = self.settings.coding.codebook
             try:
                 stamp = Path(source).stat().st_mtime_ns if source else 0

@@ -194,3 +194,13 @@ def test_admin_manages_users_and_deactivation_ends_sessions(
     assert web_project.authenticate("cody", PASSWORD) is None
     last = admin.post("/users/ada/active", data={"active": "0", "csrf_token": token})
     assert last.status_code == 400 and "last_admin" in last.text
+
+
+def test_write_after_session_expiry_goes_to_login(make_client: Callable[..., TestClient]
+                                                   ) -> None:
+    client = make_client(WebOptions(session_idle_seconds=0.0))
+    token = csrf_of(client.get("/login").text)
+    client.post("/login", data={"username": "cody", "password": PASSWORD, "csrf_token": token})
+    response = client.post("/undo", data={"csrf_token": token},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 401 and response.headers["HX-Redirect"] == "/login"

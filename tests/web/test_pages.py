@@ -44,7 +44,8 @@ def _codings(project: Project, doc: int) -> dict[str, dict]:
     return {c["code"]: c for c in project.document_codings(doc)}
 
 
-READ_PAGES = ["/", "/documents", "/documents?q=Defector", "/documents?defectors=yes",
+READ_PAGES = ["/", "/quotes", "/quotes?q=Aziz", "/documents", "/documents?q=Defector",
+              "/documents?defectors=yes",
               "/documents?status=unreviewed&kind=unknown", "/review", "/cases",
               "/users/cody/history", "/charts/prevalence-exit.svg",
               "/charts/promise-reality.svg"]
@@ -77,8 +78,11 @@ def test_document_list_filters_and_search(project: Project, as_user) -> None:
 def test_hostile_document_text_renders_as_text_everywhere(project: Project, as_user) -> None:
     client, _ = as_user("cody")
     doc = _doc_id(project, "<script>")
+    case_id = next(int(r.case_id) for r in project.cases().itertuples()
+                   if doc in r.document_ids)
     pages = [client.get(u).text for u in (f"/documents/{doc}", "/review", "/documents",
-                                          "/documents?q=alert", f"/documents/{doc}/history")]
+                                          "/documents?q=alert", f"/documents/{doc}/history",
+                                          f"/cases/{case_id}", "/cases")]
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
@@ -283,3 +287,32 @@ def test_serve_binds_localhost_by_default(project: Project, monkeypatch: pytest.
     result = CliRunner().invoke(cli_app, ["serve", "--db", project.url])
     assert result.exit_code == 0, result.output
     assert seen["host"] == "127.0.0.1" and seen["port"] == 8000
+
+
+def test_documents_and_queue_are_paginated(project: Project) -> None:
+    from exitlens.web import WebOptions
+
+    client = TestClient(create_app(project, options=WebOptions(page_size=2)),
+                        follow_redirects=False)
+    login(client, "vera")
+    first = client.get("/documents").text
+    assert first.count('href="/documents/') == 2 and "page 1 of 2" in first
+    assert 'href="/documents?page=2"' in first
+    second = client.get("/documents?page=2").text
+    assert second.count('href="/documents/') == 1 and "← previous" in second
+    queue = client.get("/review?page=3").text
+    assert "page 3 of 3" in queue and queue.count("data-review-row") == 2
+    assert client.get("/documents?page=nonsense").status_code == 200
+
+
+def test_quote_bank_search_and_accepted_only(project: Project, as_user) -> None:
+    client, _ = as_user("vera")
+    page = client.get("/quotes?q=Haddad").text
+    assert "Lina Haddad" in page and "Sami Aziz" not in page
+    doc = _doc_id(project, "Sami Aziz")
+    coding = _codings(project, doc)["brutality"]
+    project.as_actor("ana").decide_coding(coding["id"], 1, status="accepted")
+    accepted = client.get("/quotes?code=brutality&accepted_only=1").text
+    assert "Sami Aziz" in accepted and "Lina Haddad" not in accepted
+    hostile = client.get("/quotes?q=Farid").text
+    assert "<script>alert" not in hostile

@@ -7,49 +7,88 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
 
 from .schema import AnalysisRow, CodingRow, DocumentRow, PersonRow
 
+UNCERTAINTY = func.abs(CodingRow.confidence - literal_column("0.5"))  # as in the index
 REVIEW_STATUSES = ("not_analysed", "no_codings", "unreviewed", "in_progress", "reviewed")
 CONTEXT_CHARS = 160
 
 
-def _current() -> Any:
-    return (select(AnalysisRow.document_id, func.max(AnalysisRow.id).label("aid"))
-            .group_by(AnalysisRow.document_id).subquery("cur"))
+def _current(doc_ids: Sequence[int] | None = None) -> Any:
+    query = select(AnalysisRow.document_id, func.max(AnalysisRow.id).label("aid"))
+    if doc_ids is not None:
+        query = query.where(AnalysisRow.document_id.in_(list(doc_ids)))
+    return query.group_by(AnalysisRow.document_id).subquery("cur")
+
+
+def _is_current_coding() -> ColumnElement[bool]:
+    """The coding belongs to its document's newest analysis (no newer one exists)."""
+    newer = aliased(AnalysisRow)
+    return ~exists().where(newer.document_id == CodingRow.document_id,
+                           newer.id > CodingRow.analysis_id)
+
+
+def _count_open(session: Session) -> int:
+    """Suggested codings of current analyses: all suggested ones (an index count) minus
+    those of superseded analyses (few: only analyses holding human decisions are kept)."""
+    newer = aliased(AnalysisRow)
+    superseded = select(AnalysisRow.id).where(exists().where(
+        newer.document_id == AnalysisRow.document_id, newer.id > AnalysisRow.id))
+    suggested = session.scalar(select(func.count()).select_from(CodingRow)
+                               .where(CodingRow.status == "suggested")) or 0
+    stale = session.scalar(select(func.count()).select_from(CodingRow).where(
+        CodingRow.status == "suggested", CodingRow.analysis_id.in_(superseded))) or 0
+    return int(suggested - stale)
 
 
 def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
                  document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Suggested codings of the current analyses, most uncertain first (confidence nearest
-    0.5), with the evidence span in its context. Returns (rows, total)."""
-    cur = _current()
-    base = (select(CodingRow.id).join(cur, CodingRow.analysis_id == cur.c.aid)
-            .where(CodingRow.status == "suggested"))
+    0.5; the ``ix_codings_uncertainty`` index serves this order), with the evidence span in
+    its context. Returns (rows, total)."""
+    conditions = [CodingRow.status == "suggested", _is_current_coding()]
     if document_id is not None:
-        base = base.where(CodingRow.document_id == document_id)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        conditions.append(CodingRow.document_id == document_id)
+        total = session.scalar(select(func.count()).select_from(CodingRow)
+                               .where(*conditions)) or 0
+    else:
+        total = _count_open(session)
     start = case((CodingRow.start > CONTEXT_CHARS, CodingRow.start - CONTEXT_CHARS), else_=0)
+    page = (select(CodingRow.id).where(*conditions)
+            .order_by(UNCERTAINTY, CodingRow.id).limit(limit).offset(offset)).subquery("page")
     query = (
-        select(CodingRow, DocumentRow.title, PersonRow.name, PersonRow.descriptor,
+        select(CodingRow, DocumentRow.title, DocumentRow.n_chars, PersonRow.name,
+               PersonRow.descriptor,
                func.substr(DocumentRow.text, start + 1,
                            CodingRow.end + CONTEXT_CHARS - start).label("context"),
                start.label("context_start"))
-        .join(cur, CodingRow.analysis_id == cur.c.aid)
+        .join(page, page.c.id == CodingRow.id)
         .join(DocumentRow, DocumentRow.id == CodingRow.document_id)
         .outerjoin(PersonRow, PersonRow.id == CodingRow.person_id)
-        .where(CodingRow.status == "suggested")
-        .order_by(func.abs(CodingRow.confidence - 0.5), CodingRow.id)
-        .limit(limit).offset(offset))
-    if document_id is not None:
-        query = query.where(CodingRow.document_id == document_id)
+        .order_by(UNCERTAINTY, CodingRow.id))
     rows = []
-    for coding, title, name, descriptor, context, context_start in session.execute(query):
+    for coding, title, n_chars, name, descriptor, context, context_start in session.execute(
+            query):
+        pieces = split_context(context or "", int(context_start), coding.start, coding.end)
+        if context_start > 0:
+            pieces["before"] = "…" + pieces["before"]
+        if int(context_start) + len(context or "") < n_chars:
+            pieces["after"] += "…"
         rows.append({**coding_dict(coding), "title": title, "person": name or descriptor,
-                     **split_context(context or "", int(context_start), coding.start,
-                                     coding.end)})
+                     **pieces})
     return rows, total
 
 
@@ -81,14 +120,17 @@ def coding(session: Session, coding_id: int) -> dict[str, Any] | None:
     return coding_dict(row) if row is not None else None
 
 
-def _document_query(cur: Any) -> Select[Any]:
-    stats = (select(CodingRow.analysis_id.label("aid"),
-                    func.sum(case((CodingRow.status == "suggested", 1), else_=0)).label("open"),
-                    func.count().label("n"))
-             .group_by(CodingRow.analysis_id).subquery("stats"))
-    defectors = (select(PersonRow.analysis_id.label("aid"), func.count().label("n"))
-                 .where(PersonRow.role == "defector").group_by(PersonRow.analysis_id)
-                 .subquery("defectors"))
+def _document_query(cur: Any, doc_ids: Sequence[int] | None = None) -> Select[Any]:
+    stats_q = select(CodingRow.analysis_id.label("aid"),
+                     func.sum(case((CodingRow.status == "suggested", 1), else_=0)).label("open"),
+                     func.count().label("n"))
+    defectors_q = (select(PersonRow.analysis_id.label("aid"), func.count().label("n"))
+                   .where(PersonRow.role == "defector"))
+    if doc_ids is not None:  # only these documents' rows are aggregated
+        stats_q = stats_q.where(CodingRow.document_id.in_(list(doc_ids)))
+        defectors_q = defectors_q.where(PersonRow.document_id.in_(list(doc_ids)))
+    stats = stats_q.group_by(CodingRow.analysis_id).subquery("stats")
+    defectors = defectors_q.group_by(PersonRow.analysis_id).subquery("defectors")
     review_status = case(
         (cur.c.aid.is_(None), literal("not_analysed")),
         (func.coalesce(stats.c.n, 0) == 0, literal("no_codings")),
@@ -112,6 +154,9 @@ def document_page(session: Session, *, ids: Sequence[int] | None = None,
                   limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Documents with their review state, filtered, in id order (or in ``ids`` order when
     a search gave ``ids``). Returns (rows, total matching)."""
+    if has_defectors is None and not review_status:
+        return _plain_page(session, ids=ids, outlet=outlet, kind=kind, limit=limit,
+                           offset=offset)
     cur = _current()
     inner = _document_query(cur).subquery("docs")
     conditions: list[ColumnElement[bool]] = []
@@ -129,13 +174,41 @@ def document_page(session: Session, *, ids: Sequence[int] | None = None,
     total = session.scalar(select(func.count()).select_from(inner).where(where)) or 0
     query = select(inner).where(where)
     if ids is not None:
-        order = {doc_id: i for i, doc_id in enumerate(ids)}
-        rows = [dict(r._mapping) for r in session.execute(query)]
-        rows.sort(key=lambda r: order.get(r["id"], len(order)))
-        return rows[offset:offset + limit], total
+        return _in_search_order(session, query, ids, limit, offset), total
     rows = [dict(r._mapping) for r in session.execute(
         query.order_by(inner.c.id).limit(limit).offset(offset))]
     return rows, total
+
+
+def _in_search_order(session: Session, query: Select[Any], ids: Sequence[int], limit: int,
+                     offset: int) -> list[dict[str, Any]]:
+    order = {doc_id: i for i, doc_id in enumerate(ids)}
+    rows = [dict(r._mapping) for r in session.execute(query)]
+    rows.sort(key=lambda r: order.get(r["id"], len(order)))
+    return rows[offset:offset + limit]
+
+
+def _plain_page(session: Session, *, ids: Sequence[int] | None, outlet: str | None,
+                kind: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Without filters on the review state, pick the page's documents first and aggregate
+    only their codings and people (a large corpus is not scanned per page)."""
+    where: list[ColumnElement[bool]] = []
+    if ids is not None:
+        where.append(DocumentRow.id.in_(list(ids)))
+    if outlet:
+        where.append(DocumentRow.outlet == outlet)
+    if kind:
+        where.append(DocumentRow.kind == kind)
+    condition = and_(*where) if where else literal(True)
+    total = session.scalar(select(func.count()).select_from(DocumentRow).where(condition)) or 0
+    if ids is not None:
+        matching = set(session.scalars(select(DocumentRow.id).where(condition)))
+        page_ids = [i for i in ids if i in matching][offset:offset + limit]
+    else:
+        page_ids = list(session.scalars(select(DocumentRow.id).where(condition)
+                                        .order_by(DocumentRow.id).limit(limit).offset(offset)))
+    query = _document_query(_current(page_ids), page_ids).where(DocumentRow.id.in_(page_ids))
+    return _in_search_order(session, query, page_ids, limit, 0), total
 
 
 def filter_options(session: Session) -> dict[str, list[str]]:

@@ -25,6 +25,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -184,7 +186,12 @@ class CodingRow(Base):
     """A code applied to a person (and through it, its case) with an evidence span."""
 
     __tablename__ = "codings"
-    __table_args__ = (Index("ix_codings_code_status", "code", "status"),)
+    __table_args__ = (
+        Index("ix_codings_code_status", "code", "status"),
+        # the review queue's order: suggested codings, confidence nearest 0.5 first
+        Index("ix_codings_uncertainty", "status",
+              func.abs(literal_column("confidence") - 0.5)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
@@ -216,6 +223,11 @@ class EventRow(Base):
     """Append-only log of every change: the audit trail and the basis of undo."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        # history per document / per user, and the replay of review decisions per document
+        Index("ix_events_entity", "entity", "entity_id"),
+        Index("ix_events_actor", "actor"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -224,6 +236,19 @@ class EventRow(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class UserRow(Base):
+    """A person who signs in to the review web app (``exitlens user add``)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | coder | viewer
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class CodebookVersionRow(Base):
@@ -240,19 +265,6 @@ class CodebookVersionRow(Base):
     source: Mapped[str] = mapped_column(Text)  # e.g. "import:study.qdpx", "file:codebook.yaml"
     yaml: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-
-
-class UserRow(Base):
-    """A person who signs in to the review web app (``exitlens user add``)."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))  # admin | coder | viewer
-    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ReviewRoundRow(Base):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 
 from ..project import Project
 from ..store.users import User
@@ -60,8 +60,10 @@ def require_writer(role: str = "coder") -> Callable[..., Awaitable[User]]:
     """A write: the role (403 otherwise) and the session's CSRF token (403 otherwise)."""
     reader = require_user(role)
 
-    async def dependency(request: Request, _csrf: None = Depends(verify_csrf)) -> User:
-        return reader(request)
+    async def dependency(request: Request) -> User:
+        user = reader(request)  # first: an expired session goes to /login, not to a 403
+        await verify_csrf(request)
+        return user
 
     return dependency
 

@@ -109,3 +109,24 @@ def promise_reality_svg(request: Request, accepted_only: str = "",
     if not len(long):
         return Response(status_code=204)
     return _svg_response(heatmap_chart(long, "chart-promise-reality"))
+
+
+@router.get("/quotes", response_class=HTMLResponse)
+def quotes(request: Request, q: str = "", code: str = "", accepted_only: str = "",
+           user: User = Depends(require_user("viewer"))) -> HTMLResponse:
+    """The quote bank (``Project.quotes``): evidence spans and defectors' quotes, accepted
+    first, filtered by a full-text query and a code."""
+    from .common import code_views
+
+    project = get_project(request)
+    views = code_views(request)
+    rows: list[dict[str, Any]] = []
+    if q.strip() or code:
+        bank = project.quotes(code=code or None, query=q.strip() or None,
+                              limit=None if _flag(accepted_only) else 100)
+        rows = [{k: (None if v != v else v) if isinstance(v, float) else v
+                 for k, v in r.items()} for r in _records(bank)]
+        if _flag(accepted_only):
+            rows = [r for r in rows if r.get("status") == "accepted"][:100]
+    return render(request, "quotes.html", user=user, rows=rows, q=q, code=code, views=views,
+                  accepted_only=_flag(accepted_only))

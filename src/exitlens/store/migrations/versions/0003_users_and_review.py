@@ -1,5 +1,7 @@
-"""review web app: users table; codings.version (optimistic concurrency) and
-codings.review_key (the stable identity human decisions are replayed under).
+"""review web app: users table; codings.version (optimistic concurrency),
+codings.review_key (the stable identity human decisions are replayed under), an index
+for the review queue's order, and indexes on events by entity and by actor (history,
+replay, undo).
 
 Revision ID: 0003
 Revises: 0002
@@ -33,9 +35,17 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         batch_op.add_column(sa.Column("review_key", sa.String(length=512), nullable=True))
+    op.create_index("ix_events_entity", "events", ["entity", "entity_id"])
+    op.create_index("ix_events_actor", "events", ["actor"])
+    # the review queue's order (suggested codings, confidence nearest 0.5 first)
+    op.create_index("ix_codings_uncertainty", "codings",
+                    ["status", sa.text("abs(confidence - 0.5)")])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_codings_uncertainty", table_name="codings")
+    op.drop_index("ix_events_actor", table_name="events")
+    op.drop_index("ix_events_entity", table_name="events")
     with op.batch_alter_table("codings", schema=None) as batch_op:
         batch_op.drop_column("review_key")
         batch_op.drop_column("version")
