@@ -23,8 +23,15 @@ code's definition and examples at one fixed threshold); family prevalence error;
 profile field accuracy; everything split English vs other languages. Then the
 figures of the shipped models (no CV), labelled as not evidence.
 
-    python benchmarks/bench_real.py [--folds 5] [--json OUT]
+    python benchmarks/bench_real.py [--folds 5] [--json OUT] [--coders rules,embedding,classifier]
+    python benchmarks/bench_real.py --attribution   # + where the coding errors come from
     python benchmarks/bench_real.py --lockbox PATH   # fit on all real sets, score PATH
+
+``--attribution`` also codes every held-out fold twice more — each matched defector's
+evidence replaced by the sentences holding their gold quotes, then also without the false
+defectors — and prints exit/join P/R/F1 for the three, English and later sets: how much of
+the coding error is evidence selection, how much is false defectors, how much the coders.
+``--coders`` codes with a subset of the fold's coders (the ensemble of the rest).
 
 ``--lockbox`` fits the role model and the coders on ALL real labelled documents, reads
 PATH once and prints only the aggregate tables (no per-document lines, texts or names).
@@ -43,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exitlens.coding.base import items_for
+from exitlens.coding.base import items_for, split_sentences
 from exitlens.coding.codebook import Codebook, load_codebook
 from exitlens.coding.embedding import DEFAULT_THRESHOLD, EmbeddingCoder
 from exitlens.coding.evaluate import (
@@ -56,9 +63,9 @@ from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, sample_records
 from exitlens.config import Settings
 from exitlens.evaluation import ReadingEval, align_codes, score_codes, score_reading
-from exitlens.gold import GoldRecord, grouped_folds, load_gold
+from exitlens.gold import GoldRecord, find_all, grouped_folds, load_gold, match_defectors
 from exitlens.language import detect_language
-from exitlens.model import DocumentReading, Person
+from exitlens.model import DocumentReading, Person, Span
 from exitlens.pipeline import Pipeline, PipelineContext
 from exitlens.reading.role_training import (
     RoleExample,
@@ -322,6 +329,63 @@ def by_origin(records: Sequence[GoldRecord], readings: Sequence[DocumentReading]
     return out
 
 
+# --------------------------------------------------------------------------- attribution
+ATTRIBUTION_VARIANTS = ("pipeline evidence", "gold evidence for matched defectors",
+                        "gold evidence, false defectors dropped")
+
+
+def gold_evidence_sentences(record: GoldRecord, defector_index: int) -> list[Span]:
+    """The sentences holding one gold defector's evidence quotes (oracle evidence)."""
+    text = record.text
+    sentences = split_sentences(text)
+    spans: list[Span] = []
+    for ev in record.defectors[defector_index].evidence:
+        for q in find_all(text, ev.quote):
+            spans.extend([s for s in sentences if s.overlaps(q)] or [q])
+    return sorted(set(spans))
+
+
+def oracle_variant(record: GoldRecord, reading: DocumentReading,
+                   drop_false: bool) -> DocumentReading:
+    """A copy of a decided reading whose matched defectors carry gold evidence; with
+    ``drop_false`` the defectors matching no gold defector are no longer defectors."""
+    out = snapshot(reading)
+    out.codings = []
+    preds = [k for k, p in enumerate(out.persons) if p.is_defector]
+    pairs = match_defectors(record.defectors, [out.persons[k] for k in preds], record.text)
+    matched = {preds[pi]: gi for gi, pi in pairs}
+    for k in preds:
+        if k in matched:
+            out.persons[k].evidence = gold_evidence_sentences(record, matched[k])
+        elif drop_false:
+            out.persons[k].role = "other"
+            out.persons[k].evidence = []
+    return out
+
+
+def print_attribution(records: Sequence[GoldRecord], variants: dict[str, list[Any]],
+                      origins: Sequence[str], codebook: Codebook) -> dict[str, Any]:
+    english = [language_of(r.text) == "en" for r in records]
+    subsets = {"English": [i for i, e in enumerate(english) if e],
+               "English, later sets": [i for i, e in enumerate(english)
+                                       if e and origins[i] != SEEN_BY_RULES]}
+    print("\n### where the coding errors come from (grouped CV, same folds and coders)")
+    out: dict[str, Any] = {}
+    for name, readings in variants.items():
+        for sub, idx in subsets.items():
+            if not idx:
+                continue
+            codes, _ = score_codes([records[i] for i in idx], [readings[i] for i in idx],
+                                   codebook)
+            cells = []
+            for dim in ("exit", "join"):
+                c = codes.micro[dim]
+                cells.append(f"{dim} P {c.precision:.2f} R {c.recall:.2f} F1 {c.f1:.3f}")
+                out[f"{name} / {sub} / {dim}_f1"] = round(c.f1, 4)
+            print(f"{name:<40} {sub:<20} " + " | ".join(cells))
+    return out
+
+
 # --------------------------------------------------------------------------- runs
 def progress(message: str, since: float) -> None:
     print(f"  [{time.perf_counter() - since:6.1f} s] {message}", file=sys.stderr, flush=True)
@@ -329,7 +393,8 @@ def progress(message: str, since: float) -> None:
 
 def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook: Codebook,
                     k: int, tmp: Path, code: bool = True, extra: Sequence[GoldRecord] = (),
-                    origins: Sequence[str] = ()
+                    origins: Sequence[str] = (), coder_names: Sequence[str] | None = None,
+                    attribution: bool = False
                     ) -> tuple[dict[str, Figures], dict[str, Any], list[Parsed]]:
     t0 = time.perf_counter()
     parsed = parse_all(records, settings)
@@ -346,6 +411,7 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     context = PipelineContext(settings)
     fold_info = []
     samples = sample_records()  # the shipped recipe: + our fictional sample labels
+    oracle: dict[str, list[Any]] = {v: [None] * len(records) for v in ATTRIBUTION_VARIANTS[1:]}
     for j, (train, held) in enumerate(fold_plan(records, k)):
         model = fit_role_fold(records, examples, train, extra=extra)
         path = save_role_model(model, tmp / f"role_fold{j}.json")
@@ -353,7 +419,16 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
         decided = decide(held_parsed, with_role_model(settings, str(path)))
         if code:
             coders = fold_coders([records[i] for i in train] + samples, codebook, context)
+            if coder_names is not None:
+                coders = [c for c in coders if c.name in coder_names]
             progress(f"fold {j}: role model and coders fitted", t0)
+            if attribution:
+                for name, drop in zip(ATTRIBUTION_VARIANTS[1:], (False, True), strict=True):
+                    variant = [oracle_variant(records[i], r, drop)
+                               for i, r in zip(held, decided, strict=True)]
+                    CodeStage(coders).process(variant, context)
+                    for i, r in zip(held, variant, strict=True):
+                        oracle[name][i] = r
             CodeStage(coders).process(decided, context)
             progress(f"fold {j}: coded", t0)
         for i, r in zip(held, decided, strict=True):
@@ -367,7 +442,11 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
         out.update(by_origin(records, done, codebook, origins))
     rules_only = split_figures("rules alone (no learning; rules written with dev in view)",
                                records, rules_readings, codebook, None)
-    info = {"parse_seconds": round(t_parse, 1), "folds": fold_info}
+    info: dict[str, Any] = {"parse_seconds": round(t_parse, 1), "folds": fold_info}
+    if attribution and code:
+        variants = {ATTRIBUTION_VARIANTS[0]: done, **oracle}
+        info["attribution"] = print_attribution(records, variants, origins or
+                                                [""] * len(records), codebook)
     for key, f in rules_only.items():
         out[f"rules_{key}"] = f
     return out, info, parsed
@@ -414,6 +493,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "training data")
     parser.add_argument("--reading-only", action="store_true",
                         help="skip the coders (defector and profile figures only; quick)")
+    parser.add_argument("--attribution", action="store_true",
+                        help="also code with gold evidence (and without false defectors) "
+                             "to show where coding errors come from")
+    parser.add_argument("--coders", default=None,
+                        help="comma-separated subset of the fold coders "
+                             "(rules,embedding,classifier)")
     parser.add_argument("--no-shipped", action="store_true",
                         help="skip the shipped-model (not evidence) figures")
     args = parser.parse_args(argv)
@@ -438,7 +523,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             figs, info, parsed = cross_validated(records, settings, codebook, args.folds, tmp,
                                                 code=not args.reading_only,
                                                 extra=fictional_sets() if args.with_fictional
-                                                else [], origins=origins)
+                                                else [], origins=origins,
+                                                coder_names=args.coders.split(",")
+                                                if args.coders else None,
+                                                attribution=args.attribution)
             results.update(info)
             for key in ("all", "en", "other", "en_seen", "en_later"):
                 if key in figs:

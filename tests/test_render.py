@@ -25,3 +25,20 @@ def test_search_shows_match_markers_and_brackets(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["search", "chalk", "--db", db])
     flat = " ".join(result.stdout.split())
     assert "[bold]keep" in flat and "[chalk]" in flat
+
+
+def test_quote_rows_are_shown_literally() -> None:
+    from rich.console import Console
+
+    from exitlens.render import quotes_markdown, quotes_table
+
+    row = {"code": "boredom", "speaker": "[i]Abu X[/i]", "case_id": 3, "outlet": "[b]Daily[/b]",
+           "title": "T", "published": "2020", "status": "suggested", "confidence": 0.5,
+           "text": "He said [bold]nothing[/bold] [match]", "document_id": 1, "start": 0,
+           "end": 5}
+    console = Console(width=300, record=True)
+    console.print(quotes_table([row]))
+    shown = console.export_text()
+    assert "[bold]nothing[/bold] [match]" in shown and "[i]Abu X[/i]" in shown
+    assert "[b]Daily[/b]" in shown
+    assert "> He said [bold]nothing[/bold] [match]" in quotes_markdown([row])

@@ -10,7 +10,8 @@ ones:
 - :func:`read_batch` — run the pipeline over a batch; a document that makes it fail is found
   and reported on its own, the others are still read;
 - :func:`store_analysis` — write one document's reading (and a newly detected language) in
-  the caller's transaction, returning its ``language_not_covered`` note if any.
+  the caller's transaction, re-apply the human review decisions on that document, and
+  return its ``language_not_covered`` note if any.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .errors import ExitlensError
 from .language import detect_language, language_note
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
+from .store import review_store
 from .store.readings import analysis_fingerprint, store_reading
 from .store.schema import DocumentRow
 
@@ -133,4 +135,6 @@ def store_analysis(session: Session, reading: DocumentReading, fingerprint: str,
         )
     store_reading(session, reading, fingerprint, stage_names, actor,
                   extra_notes=[note] if note else [])
+    # human review decisions win over the new machine results
+    review_store.apply_decisions(session, doc.id or 0)
     return note

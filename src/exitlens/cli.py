@@ -9,21 +9,32 @@ traceback (``--debug`` shows one, for bug reports).
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperGroup
 
-from . import __version__
+from .cli_base import (
+    ConfigOption,
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    _state,
+    app,
+    cases_app,
+    codebook_app,
+    config_app,
+    emit_json,
+    emit_jsonl,
+    err,
+    open_project,
+    out,
+    user_app,
+)
 from .config import Settings, load_settings
 from .errors import ExitlensError
 from .project import Project
@@ -38,125 +49,6 @@ from .render import (
     quotes_table,
     search_table,
 )
-
-
-class _ExitlensGroup(TyperGroup):
-    """Turns ExitlensError into ``error[code] …`` and exit code 2, also under CliRunner."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ExitlensError as exc:
-            err.print(f"[red]{escape(str(exc))}[/red]")
-            raise typer.Exit(2) from None
-
-
-app = typer.Typer(
-    cls=_ExitlensGroup,
-    name="exitlens",
-    help="Why people leave violent extremist groups, from their own testimonies.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-config_app = typer.Typer(
-    cls=_ExitlensGroup, help="Show and check the configuration.", no_args_is_help=True
-)
-app.add_typer(config_app, name="config")
-codebook_app = typer.Typer(
-    cls=_ExitlensGroup, help="Show and check codebooks.", no_args_is_help=True
-)
-app.add_typer(codebook_app, name="codebook")
-cases_app = typer.Typer(
-    cls=_ExitlensGroup,
-    help="Cases: one real defector across documents (list, show, merge, split, resolve).",
-    invoke_without_command=True,
-)
-app.add_typer(cases_app, name="cases")
-
-# Piped output gets a wide fixed width so tables are not squeezed into 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages never wrap mid-path
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="EXITLENS_DB",
-        show_envvar=True,
-        help="Database: a file path (SQLite) or a SQLAlchemy URL such as "
-        "postgresql+psycopg://user@host/db. Default ./exitlens.db.",
-    ),
-]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        envvar="EXITLENS_CONFIG",
-        show_envvar=True,
-        help="YAML settings file (see `exitlens config defaults`).",
-    ),
-]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-
-_state: dict[str, bool] = {"debug": False}
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"exitlens {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_callback(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log progress (never document text).")
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks for bug reports.")
-    ] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
-    ] = False,
-) -> None:
-    """Global options."""
-    _state["debug"] = debug
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
-@contextmanager
-def open_project(db: str | None, config: Path | None) -> Iterator[Project]:
-    project = Project.open(db, settings=config)
-    try:
-        yield project
-    finally:
-        project.close()
-
-
-def emit_json(data: Any) -> None:
-    out.print_json(
-        json.dumps(data, ensure_ascii=False, default=str)
-    ) if out.is_terminal else sys.stdout.write(
-        json.dumps(data, ensure_ascii=False, default=str) + "\n"
-    )
-
-
-def emit_jsonl(rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-
 
 # ------------------------------------------------------------------ ingest
 
@@ -675,6 +567,15 @@ def train(
         ),
     ] = True,
     name: Annotated[str | None, typer.Option(help="Version name (default: timestamped).")] = None,
+    reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--reviewed",
+            help="Train from reviewed codings alone (accepted = positive, rejected = "
+            "negative for that code); no labelled file needed. Refused (too_few_reviews) "
+            "until one code has 10 reviewed defectors.",
+        ),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Train a new classifier version (with calibrated embedding thresholds) from labels.
@@ -683,12 +584,23 @@ def train(
     or `coding.model_dir`); the newest is used unless `coding.classifier_model` names one.
     """
     with open_project(db, config) as project:
-        report = project.train(gold, from_reviews=from_reviews, name=name)
+        if reviewed:
+            if gold:
+                raise ExitlensError("--reviewed trains from the database's reviews alone; "
+                                    "drop the files or the flag", code="config_invalid")
+            report = project.train_from_reviews(name=name)
+        else:
+            report = project.train(gold, from_reviews=from_reviews, name=name)
         model_dir = project.model_dir
     if fmt is not OutputFormat.table:
         emit_json({**report, "model_dir": str(model_dir)})
         return
     out.print(f"classifier saved: {escape(str(report['classifier']))}")
+    if "reviewed" in report:
+        r = report["reviewed"]
+        out.print(f"learned from {r['accepted']} accepted and {r['rejected']} rejected codings "
+                  f"in {r['documents']} documents; codes with enough reviewed defectors: "
+                  f"{escape(', '.join(r['codes_learned']))}")
     if "thresholds" in report:
         out.print(f"thresholds saved: {escape(str(report['thresholds']))}")
 
@@ -1082,6 +994,159 @@ def demo(
     from .demo import run_demo
 
     run_demo(out_dir, db, config, out, err)
+
+
+# ------------------------------------------------------------------ review web app
+class RoleChoice(StrEnum):
+    admin = "admin"
+    coder = "coder"
+    viewer = "viewer"
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, '.', '_', '-').")],
+    role: Annotated[RoleChoice, typer.Option("--role", help="admin, coder or viewer.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin",
+                           help="Read the password from standard input (first line).")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create an account for `exitlens serve` (the password is stored as an argon2 hash)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        raise ExitlensError("give the password on standard input with --password-stdin",
+                            code="password_required")
+    with open_project(db, config) as project:
+        user = project.add_user(name, role.value, password)
+    out.print(f"added user {escape(user.name)} ({user.role})")
+
+
+@user_app.command("list")
+def user_list(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The accounts of the web app (no password hashes)."""
+    with open_project(db, config) as project:
+        users = project.users()
+    if fmt is not OutputFormat.table:
+        emit_json([u.as_dict() for u in users])
+        return
+    table = Table("name", "role", "active", "created")
+    for u in users:
+        table.add_row(escape(u.name), u.role, "yes" if u.active else "no",
+                      u.created_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Refuse this account's sign-ins (the last active admin cannot be deactivated)."""
+    with open_project(db, config) as project:
+        project.set_user_active(name, False)
+    out.print(f"deactivated {escape(name)}")
+
+
+@user_app.command("activate")
+def user_activate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Allow a deactivated account to sign in again."""
+    with open_project(db, config) as project:
+        project.set_user_active(name, True)
+    out.print(f"activated {escape(name)}")
+
+
+@app.command()
+def history(
+    document: Annotated[
+        int | None, typer.Option("--document", help="Only events of this document id.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only events by this actor.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many events.")] = 100,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The audit log (newest first): who changed what, when, with before and after."""
+    with open_project(db, config) as project:
+        events = project.history(document_id=document, user=user, limit=limit)
+    if fmt is OutputFormat.json:
+        emit_json(events)
+        return
+    if fmt is OutputFormat.jsonl:
+        emit_jsonl(events)
+        return
+    table = Table("event", "when (UTC)", "who", "what", "document", "before", "after")
+    for e in events:
+        payload = e["payload"] or {}
+        table.add_row(str(e["id"]), e["at"].replace("T", " ")[:19], escape(e["actor"]),
+                      escape(e["action"] + (f" (undoes {payload['undoes']})"
+                                            if payload.get("undoes") else "")),
+                      str(e["entity_id"]) if e["entity"] == "document" else "",
+                      escape(_brief(payload.get("before"))), escape(_brief(payload.get("after"))))
+    out.print(table)
+
+
+def _brief(state: Any) -> str:
+    if state is None:
+        return ""
+    if isinstance(state, dict):
+        return ", ".join(f"{k}={v}" for k, v in state.items())
+    return str(state)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    behind_proxy: Annotated[
+        bool, typer.Option("--behind-proxy",
+                           help="Trust X-Forwarded-Proto/-For from a reverse proxy on this "
+                                "machine (https → Secure cookies; real client addresses for "
+                                "the login rate limit).")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the review web app (default http://127.0.0.1:8000; needs an admin account)."""
+    import uvicorn
+
+    from .web import create_app
+
+    project = Project.open(db, settings=config, actor="web")
+    if project.count_admins() == 0:
+        project.close()
+        raise ExitlensError(
+            "no admin account: add one first with `exitlens user add NAME --role admin "
+            "--password-stdin` (same --db), then run `exitlens serve` again",
+            code="no_admin", where=project.url)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning: serving on {escape(host)}: anyone who can reach this "
+                  "address sees the sign-in page; put it behind https[/yellow]")
+    out.print(f"exitlens review app on http://{escape(host)}:{port}/ (Ctrl+C stops it)")
+    try:
+        uvicorn.run(create_app(project), host=host, port=port, log_level="warning",
+                    proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1,::1",
+                    server_header=False)
+    finally:
+        project.close()
+
+
+from . import cli_rounds  # noqa: E402,F401  (registers `rounds …` and `agreement`)
 
 
 def main() -> None:

@@ -61,3 +61,15 @@ class CaseError(ExitlensError):
     a case's only source, merging two people of one document)."""
 
     code = "case_invalid"
+
+
+class ConflictError(ExitlensError):
+    """A write based on a stale view: someone changed the record since it was read.
+    ``current`` holds the record's present state, to show the user."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, *, current: dict[str, object] | None = None,
+                 code: str | None = None, where: str | None = None):
+        super().__init__(message, code=code, where=where)
+        self.current = current or {}

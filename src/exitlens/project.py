@@ -37,6 +37,9 @@ from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .language import covered_languages
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
+from .project_learning import LearningMethods
+from .project_review import ReviewMethods
+from .project_rounds import RoundMethods
 from .records import reading_record
 from .store import Database, case_store
 from .store.codebooks import codebook_versions, latest_codebook, store_codebook
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
     from .sharing.refi.importer import ImportReport
 
 log = logging.getLogger(__name__)
+_CODEBOOKS: dict[tuple[str, int], Codebook] = {}  # (path, mtime) → parsed codebook
 
 
 @dataclass
@@ -123,7 +127,7 @@ class SearchHit:
         return dict(self.__dict__)
 
 
-class Project:
+class Project(ReviewMethods, RoundMethods, LearningMethods):
     """A corpus database plus the settings every stage runs with."""
 
     def __init__(self, db: Database, settings: Settings, actor: str | None = None,
@@ -501,7 +505,7 @@ class Project:
         with self.db.session() as session:
             ids = list(
                 session.scalars(
-                    select(CodingRow.document_id.distinct()).where(CodingRow.status != "suggested")
+                    select(CodingRow.document_id).distinct().where(CodingRow.status != "suggested")
                 )
             )
         readings = []
@@ -651,7 +655,17 @@ class Project:
         with self.db.session() as session:
             stored = latest_codebook(session)
         if stored is None:
-            return load_codebook(self.settings.coding.codebook)
+            # Parsing and compiling a codebook file takes seconds: keep it while the file
+            # is unchanged (the web app asks for it on every page).
+            source = self.settings.coding.codebook
+            try:
+                stamp = Path(source).stat().st_mtime_ns if source else 0
+            except OSError:
+                stamp = -1
+            key = (str(source or ""), stamp)
+            if key not in _CODEBOOKS:
+                _CODEBOOKS[key] = load_codebook(source)
+            return _CODEBOOKS[key]
         cached = self._stored_codebook
         if cached is None or cached[0] != stored.sha256:
             cached = (stored.sha256, stored.codebook())
@@ -871,7 +885,8 @@ class Project:
         accepted first, then by confidence. ``code`` keeps one code (children included);
         ``query`` keeps rows matching the full-text search; ``semantic`` ranks by similarity
         to ``query`` with the MiniLM model (column ``score``). ``redact`` shows the rows of
-        a redacted bundle (same rows and order)."""
+        a redacted bundle (same rows and order: searching and ranking use the original
+        texts, only what is shown is redacted)."""
         from .sharing.quotes import full_text_matches, quote_bank, semantic_scores
 
         bundle = self.export_bundle()
@@ -926,7 +941,8 @@ class Project:
                                     "qdpx or qdc", code="unsupported_format")
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="export.write", entity="corpus",
-                                 payload={"format": fmt, "redacted": bool(redact),
+                                 payload={"path": str(written), "format": fmt,
+                                          "redacted": bool(redact),
                                           "salt_given": salt is not None}))
         return written
 

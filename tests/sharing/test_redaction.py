@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
 
 from exitlens import Project
+from exitlens.cli import app
 from exitlens.sharing.bundle import check_spans
 from exitlens.sharing.redaction import age_band, redact_bundle
 
@@ -88,3 +92,52 @@ def test_redact_bundle_is_pure(open_shared: Callable[[], Project]) -> None:
     redacted = redact_bundle(bundle, "x")
     assert redacted is not bundle and not bundle.redacted
     assert "Kafr Tala" in bundle.documents["text"].iloc[0]
+
+
+def test_age_phrases_and_birth_years_are_banded(open_shared: Callable[[], Project]) -> None:
+    with open_shared() as project:
+        bundle = project.export_bundle()
+    text = ("Sami Aziz, 23, was born in 1993. At the age of 17 he met a 19-year-old friend; "
+            "now 24 years old, he works. In 2014, 300 men left.")
+    bundle.documents = bundle.documents.assign(text=[text] * len(bundle.documents))
+    bundle.codings = bundle.codings.iloc[0:0]
+    bundle.quotes = bundle.quotes.iloc[0:0]
+    bundle.mentions = bundle.mentions.iloc[0:0]
+    out = redact_bundle(bundle, "s").documents["text"].iloc[0]
+    sami = redact_bundle(bundle, "s").pseudonyms["Sami Aziz"]
+    assert out == (f"{sami}, 20-29, was born in 1990s. At the age of 10-19 he met a "
+                   "10-19-year-old friend; now 20-29 years old, he works. In 2014, 300 men "
+                   "left.")
+
+
+def test_redacted_report_names_nobody_and_counts_the_same(shared_db: str, tmp_path: Path
+                                                          ) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("reading:\n  stages: [fake_sharing]\n", encoding="utf-8")
+    for flag, name in (([], "plain.html"), (["--redact"], "hidden.html")):
+        result = CliRunner().invoke(app, ["report", "-o", str(tmp_path / name), *flag,
+                                          "--db", shared_db, "--config", str(config)])
+        assert result.exit_code == 0, result.output
+    plain = (tmp_path / "plain.html").read_text(encoding="utf-8")
+    hidden = (tmp_path / "hidden.html").read_text(encoding="utf-8")
+    assert "Sami Aziz" in plain
+    for name in NAMES:
+        assert name not in hidden
+    assert "Person-" in hidden
+    assert re.findall(r"\d+ of \d+", plain) == re.findall(r"\d+ of \d+", hidden)
+
+
+def test_codebook_text_is_redacted_too(open_shared: Callable[[], Project]) -> None:
+    with open_shared() as project:
+        bundle = project.export_bundle()
+    spec = bundle.codebook.spec.model_copy(deep=True)
+    spec.dimensions[0].families[0].codes[0].definition = "Fighting rebels, as Sami Aziz did."
+    from exitlens.coding.codebook import Codebook
+
+    bundle.codebook = Codebook(spec, source="test")
+    redacted = redact_bundle(bundle, "s")
+    first = next(iter(redacted.codebook.codes.values()))
+    assert "Sami Aziz" not in first.definition
+    assert redacted.pseudonyms["Sami Aziz"] in first.definition
+    assert list(redacted.codebook.codes) == list(bundle.codebook.codes)
+    assert "Sami Aziz" in next(iter(bundle.codebook.codes.values())).definition

@@ -3,6 +3,7 @@ table format, the redacted report and the quote bank name nobody the reading fou
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +19,18 @@ from exitlens.sharing.bundle import check_spans
 pytestmark = pytest.mark.slow
 
 
+def _settings() -> Settings:
+    """The real reading stages; the rules coder alone (the other coders only change which
+    codes are suggested, not who is named), which keeps the run cheap."""
+    settings = Settings()
+    settings.coding.coders = ["rules"]
+    return settings
+
+
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = str(tmp_path_factory.mktemp("sample") / "sample.db")
-    with Project.open(db, settings=Settings(), actor="test") as project:
+    with Project.open(db, settings=_settings(), actor="test") as project:
         project.ingest([sample_corpus_dir()])
         project.analyze()
     yield db
@@ -41,6 +50,11 @@ def _leaks(names: set[str], content: str) -> list[str]:
 
 
 def _read(path: Path) -> str:
+    if path.suffix == ".qdpx":
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            return "\n".join(archive.read(n).decode("utf-8") for n in archive.namelist())
     files = [path] if path.is_file() else sorted(path.iterdir())
     return "\n".join(pd.read_parquet(f).astype(str).to_csv(index=False)
                      if f.suffix == ".parquet" else f.read_text(encoding="utf-8")
@@ -48,7 +62,7 @@ def _read(path: Path) -> str:
 
 
 def test_redacted_exports_name_nobody_and_spans_hold(sample_db: str, tmp_path: Path) -> None:
-    with Project.open(sample_db, settings=Settings(), actor="test") as project:
+    with Project.open(sample_db, settings=_settings(), actor="test") as project:
         names = _found_names(project)
         assert len(names) >= 10  # the corpus names people, kunyas and aliases
         plain = project.export(tmp_path / "plain.json", format="json")
@@ -57,6 +71,9 @@ def test_redacted_exports_name_nobody_and_spans_hold(sample_db: str, tmp_path: P
                             ("json", tmp_path / "r.json")):
             written = project.export(target, format=fmt, redact=True)
             assert _leaks(names, _read(written)) == [], fmt
+        if importlib.util.find_spec("exitlens.sharing.refi") is not None:
+            written = project.export(tmp_path / "r.qdpx", format="qdpx", redact=True)
+            assert _leaks(names, _read(written)) == [], "qdpx"
         bundle = project.export_bundle(redact=True)
         report = project.report(tmp_path / "r.html", redact=True)
         quotes = project.quotes(limit=None, redact=True)
@@ -68,7 +85,7 @@ def test_redacted_exports_name_nobody_and_spans_hold(sample_db: str, tmp_path: P
 
 
 def test_quote_bank_on_the_sample_corpus(sample_db: str) -> None:
-    with Project.open(sample_db, settings=Settings(), actor="test") as project:
+    with Project.open(sample_db, settings=_settings(), actor="test") as project:
         every = project.quotes(limit=None)
         semantic = project.quotes(query="they stole money and lived well", semantic=True,
                                   limit=5)

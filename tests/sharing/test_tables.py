@@ -205,3 +205,15 @@ def test_qdpx_without_the_refi_writer_is_a_clear_error(open_shared: Callable[[],
         project.export(tmp_path / "x.qdpx", format="qdpx")
     assert error.value.code == "unsupported_format"
     assert not (tmp_path / "x.qdpx").exists()
+
+
+def test_parquet_takes_mixed_profile_values(open_shared: Callable[[], Project],
+                                            tmp_path: Path) -> None:
+    with open_shared() as project:
+        bundle = project.export_bundle()
+    ages = list(bundle.persons["profile_age"])
+    ages[0] = "about 30"
+    bundle.persons = bundle.persons.assign(profile_age=ages)
+    write_tables(bundle, tmp_path / "pq", "parquet")
+    back = pd.read_parquet(tmp_path / "pq" / "persons.parquet")
+    assert list(back["profile_age"]) == [str(a) for a in ages]

@@ -83,6 +83,9 @@ class LabelledSentence:
     codes: set[str] = field(default_factory=set)
     group: str = ""  # the document it comes from: cross-validation folds keep documents whole
     weight: float = 1.0  # sample weight in training
+    # The codes this unit is a training example for (None: every code). A span a reviewer
+    # rejected for one code says nothing about the codes nobody suggested there.
+    scope: set[str] | None = None
 
 
 @dataclass
@@ -158,21 +161,54 @@ def examples_from_codebook(codebook: Codebook, weight: float = CODEBOOK_WEIGHT,
 
 def examples_from_readings(readings: Iterable[DocumentReading],
                            codebook: Codebook) -> list[LabelledSentence]:
-    """Units from reviewed codings: accepted → positive, rejected → negative for its code."""
+    """Training units from human-reviewed codings (what ``exitlens train --reviewed`` learns).
+
+    A span with accepted codings is a positive for their (top-level) codes; a rejected
+    coding makes its span a negative for *that* code only (the unit's ``scope`` is the
+    codes reviewed there: whether an unsuggested code applies is unknown). Sentences of
+    the reviewed documents outside every person's evidence are negatives for every code,
+    as in the gold recipe (nothing outside a defector's evidence is ever coded).
+    """
     out: list[LabelledSentence] = []
     for reading in readings:
         text = reading.document.text
-        by_span: dict[Span, set[str]] = {}
+        accepted: dict[Span, set[str]] = {}
+        reviewed: dict[Span, set[str]] = {}
         for c in reading.codings:
             if c.status not in ("accepted", "rejected") or c.code not in codebook:
                 continue
-            codes = by_span.setdefault(c.span, set())
+            root = codebook.root(c.code)
+            reviewed.setdefault(c.span, set()).add(root)
+            codes = accepted.setdefault(c.span, set())
             if c.status == "accepted":
-                codes.add(codebook.root(c.code))
+                codes.add(root)
+        if not reviewed:
+            continue
         group = f"doc-{reading.document.id}"
-        out.extend(LabelledSentence(span.text_of(text), codes, group)
-                   for span, codes in by_span.items())
+        out.extend(LabelledSentence(span.text_of(text), accepted[span], group,
+                                    scope=reviewed[span])
+                   for span in reviewed)
+        evidence = [s for p in reading.persons for s in p.evidence]
+        out.extend(LabelledSentence(s.text_of(text), set(), group)
+                   for s in split_sentences(text)
+                   if not any(s.overlaps(e) for e in evidence) and s not in reviewed)
     return out
+
+
+def reviewed_defectors(readings: Iterable[DocumentReading], codebook: Codebook
+                       ) -> dict[str, int]:
+    """Top-level code → number of defectors a human accepted it for (the reviewed
+    counterpart of ``training.positive_defectors``: codes below ``MIN_DEFECTORS`` are
+    backed off)."""
+    seen: set[tuple[int | None, int | None, str]] = set()
+    for reading in readings:
+        for c in reading.codings:
+            if c.status == "accepted" and c.code in codebook:
+                seen.add((reading.document.id, c.person, codebook.root(c.code)))
+    counts: dict[str, int] = {}
+    for _doc, _person, code in seen:
+        counts[code] = counts.get(code, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 # --------------------------------------------------------------------------- features
@@ -223,12 +259,13 @@ def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
     folds = (_document_folds([e.group for e in examples], k=4, min_documents=20)
              if threshold is None else [])
     for code in codes:
+        use = np.array([e.scope is None or code in e.scope for e in examples], dtype=bool)
         y = np.array([code in e.codes for e in examples], dtype=np.int64)
-        positives[code] = int(y.sum())
-        if y.sum() < min_positives or y.sum() == len(y):
+        positives[code] = int(y[use].sum())
+        if y[use].sum() < min_positives or y[use].sum() == use.sum():
             continue
         est = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
-        est.fit(x, y, sample_weight=w)
+        est.fit(x[use], y[use], sample_weight=w[use])
         estimators[code] = est
         thresholds[code] = (threshold if threshold is not None else
                             _calibrated_threshold(x, y, folds, c) if folds

@@ -37,6 +37,7 @@ from .classifier import (
     examples_from_codebook,
     examples_from_gold,
     examples_from_readings,
+    reviewed_defectors,
     save_model,
     train_classifier,
 )
@@ -127,6 +128,14 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     model = train_from_records(records, cb, embedder, examples_from_readings(readings, cb),
                                note=f"trained on {len(records)} gold documents and "
                                   f"{len(readings)} reviewed readings")
+    # Defectors with a reviewer-accepted code count towards the back-off floor like
+    # labelled defectors (else a version trained from reviews alone backs off every code).
+    reviewed = reviewed_defectors(readings, cb)
+    counts = dict(model.meta["positive_defectors"])
+    for code, n in reviewed.items():
+        counts[code] = counts.get(code, 0) + n
+    model.meta["positive_defectors"] = dict(sorted(counts.items()))
+    model.meta["reviewed_defectors"] = reviewed
     model.meta["training_documents"] = len(records) + len(readings)
     model.meta["gold_files"] = [str(p) for p in gold_paths]
     model_dir = settings.coding.model_dir or DEFAULT_MODEL_DIR

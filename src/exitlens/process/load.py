@@ -24,6 +24,7 @@ from ..config import IngestSettings
 from ..ingest.inputs import PreparedItem
 from ..ingest.readers import ExtractedText
 from ..ingest.runner import IngestRunner, source_document
+from ..store import review_store
 from ..store.database import Database
 from ..store.readings import store_reading
 from ..store.schema import AnalysisRow
@@ -135,6 +136,7 @@ def _load_document(db: Database, runner: IngestRunner, row: dict[str, Any],
                                         children["codings"].get(source, []))
             store_reading(session, reading, fingerprint, stage_names, actor,
                           extra_notes=json.loads(row["analysis_notes"] or "[]"))
+            review_store.apply_decisions(session, doc_id)  # human decisions win
             report.readings_stored += 1
     if sig is not None:
         runner.index.add(doc_id, sig)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import ExitlensError
@@ -134,9 +135,13 @@ def full_text_matches(session: Session, dialect: str, query: str,
             session.execute(text("INSERT INTO temp.exitlens_span_fts(rowid, body) "
                                  "VALUES (:i, :t)"),
                             [{"i": i, "t": t} for i, (_, t) in enumerate(rows)])
-            hits = session.execute(text("SELECT rowid FROM temp.exitlens_span_fts "
-                                        "WHERE exitlens_span_fts MATCH :q"),
-                                   {"q": fts5_query(query)}).scalars().all()
+            try:
+                hits = session.execute(text("SELECT rowid FROM temp.exitlens_span_fts "
+                                            "WHERE exitlens_span_fts MATCH :q"),
+                                       {"q": fts5_query(query)}).scalars().all()
+            except OperationalError:
+                raise ExitlensError(f"cannot search for {query!r}: put OR / AND / NOT "
+                                    "between words", code="bad_query") from None
         finally:
             session.execute(text("DROP TABLE IF EXISTS temp.exitlens_span_fts"))
         return {keys[int(i)] for i in hits}

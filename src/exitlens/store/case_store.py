@@ -107,16 +107,16 @@ def person_key(person: CasePerson, doc: DocInfo) -> dict[str, Any]:
     }
 
 
-def load_defectors(session: Session, *, with_text: bool = True) -> Loaded:
-    """Every defector of the current analyses, with their documents."""
+def load_defectors(session: Session, *, with_text: bool = True,
+                   document_ids: Sequence[int] | None = None) -> Loaded:
+    """Every defector of the current analyses (of ``document_ids`` only, when given),
+    with their documents."""
     analyses = current_analysis_ids(session)
-    rows = list(
-        session.scalars(
-            select(PersonRow)
-            .where(PersonRow.analysis_id.in_(analyses), PersonRow.role == "defector")
-            .order_by(PersonRow.document_id, PersonRow.ordinal)
-        )
-    )
+    query = select(PersonRow).where(PersonRow.analysis_id.in_(analyses),
+                                    PersonRow.role == "defector")
+    if document_ids is not None:
+        query = query.where(PersonRow.document_id.in_(list(document_ids)))
+    rows = list(session.scalars(query.order_by(PersonRow.document_id, PersonRow.ordinal)))
     ids = [r.id for r in rows]
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
@@ -205,13 +205,15 @@ def find_person(key: dict[str, Any], loaded: Loaded) -> int | None:
 
 
 def corrections(session: Session) -> list[EventRow]:
-    return list(
-        session.scalars(
-            select(EventRow)
-            .where(EventRow.action.in_(CORRECTION_ACTIONS))
-            .order_by(EventRow.id)
-        )
-    )
+    """The manual merges and splits in event order, without those a ``case.undo`` event
+    (``Project.undo_last``) cancelled."""
+    undone = {e.payload.get("undoes") for e in session.scalars(
+        select(EventRow).where(EventRow.action == "case.undo"))}
+    return [e for e in session.scalars(
+        select(EventRow)
+        .where(EventRow.action.in_(CORRECTION_ACTIONS))
+        .order_by(EventRow.id)
+    ) if e.id not in undone]
 
 
 def apply_corrections(

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -24,6 +25,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -182,7 +186,12 @@ class CodingRow(Base):
     """A code applied to a person (and through it, its case) with an evidence span."""
 
     __tablename__ = "codings"
-    __table_args__ = (Index("ix_codings_code_status", "code", "status"),)
+    __table_args__ = (
+        Index("ix_codings_code_status", "code", "status"),
+        # the review queue's order: suggested codings, confidence nearest 0.5 first
+        Index("ix_codings_uncertainty", "status",
+              func.abs(literal_column("confidence") - 0.5)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
@@ -203,12 +212,22 @@ class CodingRow(Base):
     user: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Optimistic concurrency: every human write names the version it saw and bumps it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The stable identity review decisions are recorded under (see store/review_store.py):
+    # person key + the code the machine suggested, or "added:<event id>" for a human's coding.
+    review_key: Mapped[str | None] = mapped_column(String(512))
 
 
 class EventRow(Base):
     """Append-only log of every change: the audit trail and the basis of undo."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        # history per document / per user, and the replay of review decisions per document
+        Index("ix_events_entity", "entity", "entity_id"),
+        Index("ix_events_actor", "actor"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -217,6 +236,19 @@ class EventRow(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class UserRow(Base):
+    """A person who signs in to the review web app (``exitlens user add``)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | coder | viewer
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class CodebookVersionRow(Base):
@@ -233,3 +265,70 @@ class CodebookVersionRow(Base):
     source: Mapped[str] = mapped_column(Text)  # e.g. "import:study.qdpx", "file:codebook.yaml"
     yaml: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ReviewRoundRow(Base):
+    """A blind coding round: documents × coders, open until an admin closes it.
+
+    ``meta`` holds the units fixed at creation (``meta["persons"]``: each document's
+    defectors by person key, see ``store/round_store.py``), the codes decided and, once
+    closed, the agreement figures computed then (``meta["agreement"]``).
+    """
+
+    __tablename__ = "review_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    blind_to_machine: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RoundAssignmentRow(Base):
+    """One coder asked to code one document in one round."""
+
+    __tablename__ = "round_assignments"
+    __table_args__ = (
+        UniqueConstraint("round_id", "document_id", "coder", name="uq_round_assignments"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    coder: Mapped[str] = mapped_column(String(128))
+
+
+class RoundDecisionRow(Base):
+    """One coder's decision on one unit of a round: a defector yes/no (``code`` null) or a
+    code present/absent for a defector, with the span it rests on. People are named by
+    their stable person key (``person_key``), never by person id (re-analysis replaces
+    ``persons`` rows)."""
+
+    __tablename__ = "round_decisions"
+    __table_args__ = (
+        UniqueConstraint("round_id", "coder", "unit_key", name="uq_round_decisions"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True
+    )
+    coder: Mapped[str] = mapped_column(String(128))
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    unit_key: Mapped[str] = mapped_column(String(200))
+    person_key: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    code: Mapped[str | None] = mapped_column(String(64))
+    value: Mapped[bool] = mapped_column(Boolean)
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

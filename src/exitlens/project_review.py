@@ -1,0 +1,175 @@
+"""The review part of :class:`exitlens.Project`: accounts, human review decisions, the
+audit history and undo — shared by the CLI (``exitlens user``, ``exitlens history``) and
+the web app (``exitlens serve``). :class:`Project` inherits these methods; the storage
+behind them is :mod:`exitlens.store.users` and :mod:`exitlens.store.review_store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .errors import NotFoundError
+from .store import case_store, review_store, review_views
+from .store import users as user_store
+from .store.review_store import ReviewError
+
+if TYPE_CHECKING:
+    from .coding.codebook import Codebook
+    from .config import Settings
+    from .store import Database
+    from .store.users import User
+
+
+class ReviewMethods:
+    db: Database
+    settings: Settings
+    actor: str
+    url: str
+    codebook: Callable[[], Codebook]
+
+    # ------------------------------------------------------------ accounts
+    def as_actor(self, actor: str) -> Any:
+        """The same project (same database connection pool) writing events as ``actor``."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.actor = actor
+        return clone
+
+    def add_user(self, name: str, role: str, password: str) -> User:
+        """Create a web app account (role ``admin``, ``coder`` or ``viewer``)."""
+        with self.db.session() as session:
+            return user_store.add_user(session, name, role, password, self.actor)
+
+    def set_user_active(self, name: str, active: bool) -> User:
+        """Deactivate or reactivate an account (logged; never the last active admin)."""
+        with self.db.session() as session:
+            return user_store.set_active(session, name, active, self.actor)
+
+    def users(self) -> list[User]:
+        with self.db.session() as session:
+            return user_store.list_users(session)
+
+    def user(self, name: str) -> User | None:
+        with self.db.session() as session:
+            return user_store.get_user(session, name)
+
+    def count_admins(self) -> int:
+        with self.db.session() as session:
+            return user_store.count_admins(session)
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The active user with this name and password, else None."""
+        with self.db.session() as session:
+            return user_store.authenticate(session, name, password)
+
+    # ------------------------------------------------------------ review reads
+    def review_queue(self, *, limit: int = 50, offset: int = 0,
+                     document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
+        """Suggested codings, most uncertain first (confidence nearest 0.5), each with its
+        evidence in context; and how many there are in all."""
+        with self.db.session() as session:
+            return review_views.review_queue(session, limit=limit, offset=offset,
+                                             document_id=document_id)
+
+    def defector_queue(self, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Defectors of the current analyses, least certain first (verdicts to check)."""
+        with self.db.session() as session:
+            return review_views.defector_queue(session, limit=limit)
+
+    def document_page(self, *, ids: Sequence[int] | None = None, outlet: str | None = None,
+                      kind: str | None = None, has_defectors: bool | None = None,
+                      review_status: str | None = None, limit: int = 50, offset: int = 0
+                      ) -> tuple[list[dict[str, Any]], int]:
+        """Documents with their review state (``not_analysed``, ``no_codings``,
+        ``unreviewed``, ``in_progress``, ``reviewed``), filtered and paginated."""
+        if review_status and review_status not in review_views.REVIEW_STATUSES:
+            raise ReviewError(f"unknown review status {review_status!r}: one of "
+                              f"{', '.join(review_views.REVIEW_STATUSES)}")
+        with self.db.session() as session:
+            return review_views.document_page(
+                session, ids=ids, outlet=outlet, kind=kind, has_defectors=has_defectors,
+                review_status=review_status, limit=limit, offset=offset)
+
+    def document_filters(self) -> dict[str, list[str]]:
+        with self.db.session() as session:
+            return review_views.filter_options(session)
+
+    def document_codings(self, document_id: int) -> list[dict[str, Any]]:
+        """The codings of a document's current analysis, with status, version and user."""
+        with self.db.session() as session:
+            return review_views.document_codings(session, document_id)
+
+    def coding(self, coding_id: int) -> dict[str, Any]:
+        with self.db.session() as session:
+            found = review_views.coding(session, coding_id)
+        if found is None:
+            raise NotFoundError(f"no coding with id {coding_id}")
+        return found
+
+    # ------------------------------------------------------------ review writes
+    def _check_code(self, code: str) -> str:
+        codebook = self.codebook()
+        if code not in codebook.codes:
+            raise ReviewError(f"unknown code {code!r}: not in codebook {codebook.name}",
+                              code="unknown_code")
+        return code
+
+    def decide_coding(self, coding_id: int, version: int, *, status: str | None = None,
+                      code: str | None = None, span: tuple[int, int] | None = None
+                      ) -> dict[str, Any]:
+        """Accept/reject (``status``), change the code, or adjust the span of a coding.
+        ``version`` is the version the reviewer saw: if the coding changed since, nothing
+        is written and :class:`ConflictError` carries the current value."""
+        if code is not None:
+            self._check_code(code)
+        with self.db.session() as session:
+            row = review_store.decide_coding(session, self.actor, coding_id, version,
+                                             status=status, code=code, span=span)
+            return review_views.coding_dict(row)
+
+    def add_coding(self, document_id: int, code: str, start: int, end: int, *,
+                   person_id: int | None = None) -> dict[str, Any]:
+        """A human coding of ``[start, end)`` (code points) for a person of the document."""
+        self._check_code(code)
+        with self.db.session() as session:
+            row = review_store.add_coding(session, self.actor, document_id, person_id, code,
+                                          start, end)
+            return review_views.coding_dict(row)
+
+    def set_verdict(self, person_id: int, verdict: str, *, seen: str) -> None:
+        """Defector (``defector``) or not (``not_defector``) for one person; ``seen`` is the
+        verdict the reviewer saw. Cases are rebuilt in the same transaction."""
+        with self.db.session() as session:
+            review_store.set_verdict(session, self.actor, person_id, verdict, seen)
+            session.flush()
+            case_store.resolve_cases(session, self.actor)
+
+    def set_profile_field(self, person_id: int, field: str, value: Any, *,
+                          span: tuple[int, int] | None = None, seen: Any = None) -> None:
+        """Correct one profile field of a person (``value`` None or "" clears it)."""
+        with self.db.session() as session:
+            review_store.set_profile_field(session, self.actor, person_id, field, value,
+                                           span, seen)
+            session.flush()
+            case_store.resolve_cases(session, self.actor)
+
+    def undo_last(self) -> dict[str, Any]:
+        """Revert this actor's most recent change — a review decision, or a case merge or
+        split — by a compensating event (the log stays append-only)."""
+        with self.db.session() as session:
+            event = review_store.undo_last(session, self.actor)
+            if event.payload.get("kind") in ("review.person", "review.profile", "case.merge",
+                                             "case.split"):
+                session.flush()
+                case_store.resolve_cases(session, self.actor)
+            return {"id": event.id, "undoes": event.payload["undoes"],
+                    "action": event.payload["kind"],
+                    "document_id": event.entity_id if event.entity == "document" else None}
+
+    def history(self, *, document_id: int | None = None, user: str | None = None,
+                limit: int = 200) -> list[dict[str, Any]]:
+        """The audit log, newest first, of one document and/or one user."""
+        with self.db.session() as session:
+            return review_store.history(session, document_id=document_id, actor=user,
+                                        limit=limit)

@@ -1,0 +1,239 @@
+"""Read-only queries behind the review pages: the review queue, the filtered document list,
+a document's codings with their versions. Everything here reads the *current* analysis of
+each document (its newest ``analyses`` row)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from .schema import AnalysisRow, CodingRow, DocumentRow, PersonRow
+
+UNCERTAINTY = func.abs(CodingRow.confidence - literal_column("0.5"))  # as in the index
+REVIEW_STATUSES = ("not_analysed", "no_codings", "unreviewed", "in_progress", "reviewed")
+CONTEXT_CHARS = 160
+
+
+def _current(doc_ids: Sequence[int] | None = None) -> Any:
+    query = select(AnalysisRow.document_id, func.max(AnalysisRow.id).label("aid"))
+    if doc_ids is not None:
+        query = query.where(AnalysisRow.document_id.in_(list(doc_ids)))
+    return query.group_by(AnalysisRow.document_id).subquery("cur")
+
+
+def _is_current_coding() -> ColumnElement[bool]:
+    """The coding belongs to its document's newest analysis (no newer one exists)."""
+    newer = aliased(AnalysisRow)
+    return ~exists().where(newer.document_id == CodingRow.document_id,
+                           newer.id > CodingRow.analysis_id)
+
+
+def _count_open(session: Session) -> int:
+    """Suggested codings of current analyses: all suggested ones (an index count) minus
+    those of superseded analyses (few: only analyses holding human decisions are kept)."""
+    newer = aliased(AnalysisRow)
+    superseded = select(AnalysisRow.id).where(exists().where(
+        newer.document_id == AnalysisRow.document_id, newer.id > AnalysisRow.id))
+    suggested = session.scalar(select(func.count()).select_from(CodingRow)
+                               .where(CodingRow.status == "suggested")) or 0
+    stale = session.scalar(select(func.count()).select_from(CodingRow).where(
+        CodingRow.status == "suggested", CodingRow.analysis_id.in_(superseded))) or 0
+    return int(suggested - stale)
+
+
+def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
+                 document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Suggested codings of the current analyses, most uncertain first (confidence nearest
+    0.5; the ``ix_codings_uncertainty`` index serves this order), with the evidence span in
+    its context. Returns (rows, total)."""
+    conditions = [CodingRow.status == "suggested", _is_current_coding()]
+    if document_id is not None:
+        conditions.append(CodingRow.document_id == document_id)
+        total = session.scalar(select(func.count()).select_from(CodingRow)
+                               .where(*conditions)) or 0
+    else:
+        total = _count_open(session)
+    start = case((CodingRow.start > CONTEXT_CHARS, CodingRow.start - CONTEXT_CHARS), else_=0)
+    page = (select(CodingRow.id).where(*conditions)
+            .order_by(UNCERTAINTY, CodingRow.id).limit(limit).offset(offset)).subquery("page")
+    query = (
+        select(CodingRow, DocumentRow.title, DocumentRow.n_chars, PersonRow.name,
+               PersonRow.descriptor,
+               func.substr(DocumentRow.text, start + 1,
+                           CodingRow.end + CONTEXT_CHARS - start).label("context"),
+               start.label("context_start"))
+        .join(page, page.c.id == CodingRow.id)
+        .join(DocumentRow, DocumentRow.id == CodingRow.document_id)
+        .outerjoin(PersonRow, PersonRow.id == CodingRow.person_id)
+        .order_by(UNCERTAINTY, CodingRow.id))
+    rows = []
+    for coding, title, n_chars, name, descriptor, context, context_start in session.execute(
+            query):
+        pieces = split_context(context or "", int(context_start), coding.start, coding.end)
+        if context_start > 0:
+            pieces["before"] = "…" + pieces["before"]
+        if int(context_start) + len(context or "") < n_chars:
+            pieces["after"] += "…"
+        rows.append({**coding_dict(coding), "title": title, "person": name or descriptor,
+                     **pieces})
+    return rows, total
+
+
+def split_context(context: str, context_start: int, start: int, end: int) -> dict[str, str]:
+    """before / evidence / after pieces of a context window starting at ``context_start``."""
+    a, b = start - context_start, end - context_start
+    return {"before": context[:a], "evidence": context[a:b], "after": context[b:]}
+
+
+def coding_dict(row: CodingRow) -> dict[str, Any]:
+    return {"id": row.id, "document_id": row.document_id, "person_id": row.person_id,
+            "code": row.code, "start": row.start, "end": row.end, "coder": row.coder,
+            "confidence": row.confidence, "status": row.status, "user": row.user,
+            "version": row.version, "review_key": row.review_key}
+
+
+def document_codings(session: Session, document_id: int) -> list[dict[str, Any]]:
+    aid = session.scalar(select(func.max(AnalysisRow.id))
+                         .where(AnalysisRow.document_id == document_id))
+    if aid is None:
+        return []
+    return [coding_dict(c) for c in session.scalars(
+        select(CodingRow).where(CodingRow.analysis_id == aid)
+        .order_by(CodingRow.start, CodingRow.code))]
+
+
+def coding(session: Session, coding_id: int) -> dict[str, Any] | None:
+    row = session.get(CodingRow, coding_id)
+    return coding_dict(row) if row is not None else None
+
+
+def _document_query(cur: Any, doc_ids: Sequence[int] | None = None) -> Select[Any]:
+    stats_q = select(CodingRow.analysis_id.label("aid"),
+                     func.sum(case((CodingRow.status == "suggested", 1), else_=0)).label("open"),
+                     func.count().label("n"))
+    defectors_q = (select(PersonRow.analysis_id.label("aid"), func.count().label("n"))
+                   .where(PersonRow.role == "defector"))
+    if doc_ids is not None:  # only these documents' rows are aggregated
+        stats_q = stats_q.where(CodingRow.document_id.in_(list(doc_ids)))
+        defectors_q = defectors_q.where(PersonRow.document_id.in_(list(doc_ids)))
+    stats = stats_q.group_by(CodingRow.analysis_id).subquery("stats")
+    defectors = defectors_q.group_by(PersonRow.analysis_id).subquery("defectors")
+    review_status = case(
+        (cur.c.aid.is_(None), literal("not_analysed")),
+        (func.coalesce(stats.c.n, 0) == 0, literal("no_codings")),
+        (stats.c.open == stats.c.n, literal("unreviewed")),
+        (stats.c.open > 0, literal("in_progress")),
+        else_=literal("reviewed"))
+    return (select(DocumentRow.id, DocumentRow.title, DocumentRow.outlet, DocumentRow.kind,
+                   DocumentRow.published, DocumentRow.n_chars,
+                   func.coalesce(defectors.c.n, 0).label("defectors"),
+                   func.coalesce(stats.c.n, 0).label("codings"),
+                   func.coalesce(stats.c.open, 0).label("open"),
+                   review_status.label("review_status"))
+            .outerjoin(cur, cur.c.document_id == DocumentRow.id)
+            .outerjoin(stats, stats.c.aid == cur.c.aid)
+            .outerjoin(defectors, defectors.c.aid == cur.c.aid))
+
+
+def document_page(session: Session, *, ids: Sequence[int] | None = None,
+                  outlet: str | None = None, kind: str | None = None,
+                  has_defectors: bool | None = None, review_status: str | None = None,
+                  limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Documents with their review state, filtered, in id order (or in ``ids`` order when
+    a search gave ``ids``). Returns (rows, total matching)."""
+    if has_defectors is None and not review_status:
+        return _plain_page(session, ids=ids, outlet=outlet, kind=kind, limit=limit,
+                           offset=offset)
+    cur = _current()
+    inner = _document_query(cur).subquery("docs")
+    conditions: list[ColumnElement[bool]] = []
+    if ids is not None:
+        conditions.append(inner.c.id.in_(list(ids)))
+    if outlet:
+        conditions.append(inner.c.outlet == outlet)
+    if kind:
+        conditions.append(inner.c.kind == kind)
+    if has_defectors is not None:
+        conditions.append(inner.c.defectors > 0 if has_defectors else inner.c.defectors == 0)
+    if review_status:
+        conditions.append(inner.c.review_status == review_status)
+    where = and_(*conditions) if conditions else literal(True)
+    total = session.scalar(select(func.count()).select_from(inner).where(where)) or 0
+    query = select(inner).where(where)
+    if ids is not None:
+        return _in_search_order(session, query, ids, limit, offset), total
+    rows = [dict(r._mapping) for r in session.execute(
+        query.order_by(inner.c.id).limit(limit).offset(offset))]
+    return rows, total
+
+
+def _in_search_order(session: Session, query: Select[Any], ids: Sequence[int], limit: int,
+                     offset: int) -> list[dict[str, Any]]:
+    order = {doc_id: i for i, doc_id in enumerate(ids)}
+    rows = [dict(r._mapping) for r in session.execute(query)]
+    rows.sort(key=lambda r: order.get(r["id"], len(order)))
+    return rows[offset:offset + limit]
+
+
+def _plain_page(session: Session, *, ids: Sequence[int] | None, outlet: str | None,
+                kind: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Without filters on the review state, pick the page's documents first and aggregate
+    only their codings and people (a large corpus is not scanned per page)."""
+    where: list[ColumnElement[bool]] = []
+    if ids is not None:
+        where.append(DocumentRow.id.in_(list(ids)))
+    if outlet:
+        where.append(DocumentRow.outlet == outlet)
+    if kind:
+        where.append(DocumentRow.kind == kind)
+    condition = and_(*where) if where else literal(True)
+    total = session.scalar(select(func.count()).select_from(DocumentRow).where(condition)) or 0
+    if ids is not None:
+        matching = set(session.scalars(select(DocumentRow.id).where(condition)))
+        page_ids = [i for i in ids if i in matching][offset:offset + limit]
+    else:
+        page_ids = list(session.scalars(select(DocumentRow.id).where(condition)
+                                        .order_by(DocumentRow.id).limit(limit).offset(offset)))
+    query = _document_query(_current(page_ids), page_ids).where(DocumentRow.id.in_(page_ids))
+    return _in_search_order(session, query, page_ids, limit, 0), total
+
+
+def filter_options(session: Session) -> dict[str, list[str]]:
+    return {
+        "outlets": sorted(o for o in session.scalars(select(DocumentRow.outlet).distinct()) if o),
+        "kinds": sorted(k for k in session.scalars(select(DocumentRow.kind).distinct()) if k),
+    }
+
+
+def defector_queue(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Defectors of the current analyses, least certain first, each with whether a human
+    has already given a verdict on them (a ``review.person`` event naming their document)."""
+    from .schema import EventRow
+
+    cur = _current()
+    rows = session.execute(
+        select(PersonRow.id, PersonRow.document_id, PersonRow.name, PersonRow.descriptor,
+               PersonRow.role, PersonRow.role_confidence, DocumentRow.title)
+        .join(cur, PersonRow.analysis_id == cur.c.aid)
+        .join(DocumentRow, DocumentRow.id == PersonRow.document_id)
+        .where(PersonRow.role == "defector")
+        .order_by(PersonRow.role_confidence, PersonRow.id).limit(limit)).all()
+    decided_docs = set(session.scalars(
+        select(EventRow.entity_id).where(EventRow.action == "review.person",
+                                         EventRow.entity_id.in_([r.document_id for r in rows]))))
+    return [{"id": r.id, "document_id": r.document_id, "label": r.name or r.descriptor,
+             "role": r.role, "confidence": r.role_confidence, "title": r.title,
+             "document_reviewed": r.document_id in decided_docs} for r in rows]

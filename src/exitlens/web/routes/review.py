@@ -1,0 +1,83 @@
+"""``/review``: suggested codings, most uncertain first; ``/codings/{id}/decide``: accept,
+reject, change the code or adjust the span of one coding (HTMX swaps only its row)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ...errors import ConflictError, ExitlensError
+from ...store.users import User
+from ..deps import acting_project, get_project, require_user, require_writer
+from ..markup import context
+from ..views import render
+from .auth import safe_next
+from .common import Pager, code_views, is_htmx, optional_int, page_number, page_size
+
+router = APIRouter()
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(request: Request, page: str = "1", document: str = "",
+                 user: User = Depends(require_user("viewer"))) -> HTMLResponse:
+    project = get_project(request)
+    document_id = optional_int(document) if document.isdigit() else None
+    pager = Pager(page_number(page), page_size(request), 0)
+    rows, pager.total = project.review_queue(limit=pager.size, offset=pager.offset,
+                                             document_id=document_id)
+    params = {"document": document_id} if document_id else {}
+    people = project.defector_queue(limit=20) if pager.page == 1 else []
+    return render(request, "review.html", user=user, rows=rows, pager=pager, people=people,
+                  views=code_views(request), show_document=True, next=request.url.path,
+                  page_link=lambda n: "/review?" + urlencode({**params, "page": n}))
+
+
+def _row(request: Request, coding_id: int) -> dict[str, Any]:
+    project = get_project(request)
+    coding = project.coding(coding_id)
+    doc = project.document(coding["document_id"])
+    person = None
+    if coding["person_id"] is not None:
+        reading = project.reading(doc.id or 0)
+        for p in reading.persons if reading else []:
+            if p.id == coding["person_id"]:
+                person = p.name or p.descriptor
+    return {**coding, **context(doc.text, coding["start"], coding["end"], 160),
+            "title": doc.title, "person": person}
+
+
+@router.post("/codings/{coding_id}/decide")
+def decide(request: Request, coding_id: int, version: int = Form(...),
+           action: str = Form(...), code: str = Form(""), start: str = Form(""),
+           end: str = Form(""), next: str = Form("/review"), show_document: str = Form("1"),
+           user: User = Depends(require_writer("coder"))) -> Response:
+    project = acting_project(request, user)
+    status_code, message = 200, None
+    try:
+        if action in ("accept", "reject", "reopen"):
+            status = {"accept": "accepted", "reject": "rejected", "reopen": "suggested"}[action]
+            project.decide_coding(coding_id, version, status=status)
+        elif action == "code":
+            project.decide_coding(coding_id, version, code=code)
+        elif action == "span":
+            project.decide_coding(coding_id, version, span=(int(start), int(end)))
+        else:
+            raise ExitlensError(f"unknown action {action!r}", code="bad_request")
+    except ConflictError as exc:
+        if not is_htmx(request):
+            raise
+        status_code, message = 409, exc.message
+    except (ExitlensError, ValueError) as exc:
+        if not is_htmx(request):
+            raise
+        status_code = 400
+        message = exc.message if isinstance(exc, ExitlensError) else "start and end must be " \
+                                                                     "whole numbers"
+    if not is_htmx(request):
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "_coding_row_response.html", status_code=status_code, user=user,
+                  r=_row(request, coding_id), views=code_views(request), message=message,
+                  show_document=show_document == "1", next=safe_next(next))
