@@ -82,7 +82,7 @@ def stages(path: Path, n: int) -> None:
 
 
 def dask_routes(path: Path, n: int, partition_size: int) -> None:
-    from exitlens.analysis import fingerprint
+    from exitlens.analyze_steps import fingerprint
     from exitlens.process import process
 
     raw = Settings()

@@ -17,7 +17,7 @@ PACKAGE_DIR = Path(exitlens.__file__).parent
 
 # Modules of the lower layers and the higher modules they must never import (ARCHITECTURE).
 LOWER = ("exitlens.model", "exitlens.store", "exitlens.coding", "exitlens.reading",
-         "exitlens.ingest", "exitlens.pipeline", "exitlens.analysis", "exitlens.extract",
+         "exitlens.ingest", "exitlens.pipeline", "exitlens.analyze_steps", "exitlens.extract",
          "exitlens.records", "exitlens.config", "exitlens.language", "exitlens.process")
 HIGHER = ("exitlens.project", "exitlens.cli", "exitlens.evaluation", "exitlens.web")
 
@@ -95,7 +95,7 @@ def test_the_graph_sees_imports_of_every_kind() -> None:
     graph = import_graph()
     assert "exitlens.pipeline" in graph["exitlens.project"]  # module level
     assert "exitlens.coding.training" in graph["exitlens.project"]  # inside a method
-    assert "exitlens.config" in graph["exitlens.analysis"]
+    assert "exitlens.config" in graph["exitlens.analyze_steps"]
 
 
 def test_finds_a_cycle_when_there_is_one() -> None:

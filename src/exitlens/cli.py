@@ -274,7 +274,7 @@ def process(
     Load the result into a database with `exitlens load OUT`. Exit code 0 when every
     input was read, 1 when some could not be (reported on stderr).
     """
-    from .analysis import fingerprint
+    from .analyze_steps import fingerprint
     from .config import resolve_db_url
     from .process import process as run_process
 

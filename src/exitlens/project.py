@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
-from . import analysis
+from . import analyze_steps
 from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS
 from .coding.codebook import Codebook
 from .config import (
@@ -378,7 +378,7 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
     # ------------------------------------------------------------ analysis
     def analysis_fingerprint(self) -> str:
         """Identity of "the current settings" for ``analyze``: settings plus active models."""
-        return analysis.fingerprint(self.settings, self.url, self.stored_codebook_sha())
+        return analyze_steps.fingerprint(self.settings, self.url, self.stored_codebook_sha())
 
     def pipeline(self) -> Pipeline:
         """The configured reading (and, when installed, coding) pipeline; built once."""
@@ -431,8 +431,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         batch_size = self.settings.reading.batch_size
         for i in range(0, len(pending), batch_size):
             docs = list(self.iter_documents(pending[i : i + batch_size]))
-            detected = analysis.fill_languages(docs)
-            result = analysis.read_batch(pipeline, docs)
+            detected = analyze_steps.fill_languages(docs)
+            result = analyze_steps.read_batch(pipeline, docs)
             report.failed.extend((doc.id or 0, error) for doc, error in result.failed)
             for reading in result.readings:
                 self._store_analysis(reading, fingerprint, pipeline.stage_names, covered,
@@ -473,7 +473,7 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         """One document's results in one transaction, counted in ``report``."""
         doc = reading.document
         with self.db.session() as session:
-            note = analysis.store_analysis(session, reading, fingerprint, stage_names,
+            note = analyze_steps.store_analysis(session, reading, fingerprint, stage_names,
                                            self.actor, covered, language_detected)
         if note is not None:
             report.notes.append({"document_id": doc.id, "source": doc.source_path, **note})

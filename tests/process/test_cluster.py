@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from exitlens import Project
-from exitlens.analysis import fingerprint
+from exitlens.analyze_steps import fingerprint
 from exitlens.cli import app
 from exitlens.config import Settings, resolve_db_url
 from exitlens.demo import sample_corpus_dir

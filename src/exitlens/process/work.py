@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..analysis import BatchResult, fill_languages, read_batch
+from ..analyze_steps import BatchResult, fill_languages, read_batch
 from ..coding.codebook import Codebook
 from ..config import Settings
 from ..ingest.inputs import FileOutcome, InputUnit, PreparedItem, read_unit
