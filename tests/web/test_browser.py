@@ -210,6 +210,7 @@ def test_add_a_coding_by_selecting_text_after_an_emoji(browser: Any, server: str
 
 def test_screenshots_of_the_main_pages(browser: Any, server: str, project: Project) -> None:
     doc_id = _doc_id(project, "Sami Aziz")
+    emoji_doc = _doc_id(project, "Emoji first")
     eligible = sorted(d.id or 0 for d in project.iter_documents())
     rnd = project.create_round("pilot", coders=["cody", "cora"], documents=eligible,
                                codes=["brutality", "boredom"])
@@ -226,6 +227,7 @@ def test_screenshots_of_the_main_pages(browser: Any, server: str, project: Proje
     page = sign_in(browser, server, "ada")
     folder = screenshot_dir()
     pages = {"dashboard": "/", "documents": "/documents", "document": f"/documents/{doc_id}",
+             "document-emoji": f"/documents/{emoji_doc}",
              "review": "/review", "cases": "/cases", "case": f"/cases/{case_id}",
              "rounds": "/rounds", "round": f"/rounds/{rid}",
              "agreement": f"/rounds/{rid}/agreement",
