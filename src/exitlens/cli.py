@@ -64,7 +64,7 @@ config_app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 codebook_app = typer.Typer(
-    cls=_ExitlensGroup, help="Show and check codebooks.", no_args_is_help=True
+    cls=_ExitlensGroup, help="Show, check, store and edit codebooks.", no_args_is_help=True
 )
 app.add_typer(codebook_app, name="codebook")
 cases_app = typer.Typer(
@@ -1166,7 +1166,8 @@ def serve(
         project.close()
 
 
-from . import cli_rounds  # noqa: E402,F401  (registers `rounds …` and `agreement`)
+# registers `codebook add|rename|move|merge|define`, `rounds …` and `agreement`
+from . import cli_codebook, cli_rounds  # noqa: E402,F401
 
 
 def main() -> None:

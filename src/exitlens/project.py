@@ -37,6 +37,7 @@ from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .language import covered_languages, detect_language, language_note
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
+from .project_codebook import CodebookMethods
 from .project_learning import LearningMethods
 from .project_review import ReviewMethods
 from .project_rounds import RoundMethods
@@ -145,7 +146,7 @@ def _row_to_document(row: DocumentRow) -> Document:
     )
 
 
-class Project(ReviewMethods, RoundMethods, LearningMethods):
+class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
     """A corpus database plus the settings every stage runs with."""
 
     def __init__(self, db: Database, settings: Settings, actor: str | None = None,

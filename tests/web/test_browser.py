@@ -232,7 +232,7 @@ def test_screenshots_of_the_main_pages(browser: Any, server: str, project: Proje
              "rounds": "/rounds", "round": f"/rounds/{rid}",
              "agreement": f"/rounds/{rid}/agreement",
              "disagreements": f"/rounds/{rid}/disagreements", "quotes": "/quotes",
-             "users": "/users"}
+             "users": "/users", "codebook": "/codebook"}
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     for name, url in pages.items():
