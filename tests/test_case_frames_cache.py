@@ -50,3 +50,21 @@ def test_tables_are_kept_then_rebuilt_after_a_change(project: Project, monkeypat
     table = project.prevalence(dimension="exit").set_index("key")
     assert table.loc["brutality", "label"] == "Cruelty"
     assert builds == [1, 1]
+
+
+def test_document_list_totals_follow_review_decisions(project: Project) -> None:
+    assert project.document_page(review_status="reviewed")[1] == 0
+    assert project.document_page(review_status="unreviewed")[1] == 3
+    assert project.review_queue(limit=1)[1] == 6
+    doc = next(d.id or 0 for d in project.iter_documents() if "Sami Aziz" in d.text)
+    for c in project.document_codings(doc):
+        project.decide_coding(c["id"], c["version"], status="rejected")
+    rows, total = project.document_page(review_status="reviewed")
+    assert total == 1 and [r["id"] for r in rows] == [doc]
+    assert project.document_page(review_status="unreviewed")[1] == 2
+    assert project.review_queue(limit=1)[1] == 4
+    assert project.document_page(has_defectors=True)[1] == 3
+    person = next(p for p in project.reading(doc).persons if p.role == "defector")
+    project.set_verdict(person.id, "not_defector", seen="defector")
+    assert project.document_page(has_defectors=True)[1] == 2
+    assert project.document_page(has_defectors=False)[1] == 1
