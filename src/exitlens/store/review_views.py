@@ -248,13 +248,15 @@ def defector_queue(session: Session, *, limit: int = 20) -> list[dict[str, Any]]
     has already given a verdict on them (a ``review.person`` event naming their document)."""
     from .schema import EventRow
 
-    cur = _current()
+    newest = (select(func.max(AnalysisRow.id))
+              .where(AnalysisRow.document_id == PersonRow.document_id)
+              .correlate(PersonRow).scalar_subquery())
+    # walks ix_persons_role_confidence in order and stops after `limit` current defectors
     rows = session.execute(
         select(PersonRow.id, PersonRow.document_id, PersonRow.name, PersonRow.descriptor,
                PersonRow.role, PersonRow.role_confidence, DocumentRow.title)
-        .join(cur, PersonRow.analysis_id == cur.c.aid)
         .join(DocumentRow, DocumentRow.id == PersonRow.document_id)
-        .where(PersonRow.role == "defector")
+        .where(PersonRow.role == "defector", PersonRow.analysis_id == newest)
         .order_by(PersonRow.role_confidence, PersonRow.id).limit(limit)).all()
     decided_docs = set(session.scalars(
         select(EventRow.entity_id).where(EventRow.action == "review.person",

@@ -132,8 +132,10 @@ class CaseRow(Base):
 
 class PersonRow(Base):
     __tablename__ = "persons"
-    # the document list's "has defectors" filter (migration 0005)
-    __table_args__ = (Index("ix_persons_analysis_role", "analysis_id", "role"),)
+    # the document list's "has defectors" filter and the review page's least certain
+    # defectors (migration 0005)
+    __table_args__ = (Index("ix_persons_analysis_role", "analysis_id", "role"),
+                      Index("ix_persons_role_confidence", "role", "role_confidence"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
