@@ -29,17 +29,20 @@ class ReviewMethods:
     codebook: Callable[[], Codebook]
     state_stamp: Callable[[], tuple[Any, ...]]
 
-    def _count_cached(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
-        """A count (a page total, the queue length) kept while the analysis state stamp is
-        unchanged: counting visits every document or coding, a page of them only a few."""
+    def state_cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """A derived value (a page total, the queue length, corpus counts) kept while the
+        analysis state stamp is unchanged: computing it visits every document or coding."""
         stamp = self.state_stamp()
         cache: dict[Any, Any] = self.__dict__.setdefault("_count_cache", {})
         if cache.get("stamp") != stamp:
             cache.clear()
             cache["stamp"] = stamp
         if key not in cache:
-            cache[key] = count()
-        return int(cache[key])
+            cache[key] = compute()
+        return cache[key]
+
+    def _count_cached(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
+        return int(self.state_cached(key, count))
 
     # ------------------------------------------------------------ accounts
     def as_actor(self, actor: str) -> Any:

@@ -128,15 +128,17 @@ def coding(session: Session, coding_id: int) -> dict[str, Any] | None:
     return coding_dict(row) if row is not None else None
 
 
-def _document_query(cur: Any, doc_ids: Sequence[int] | None = None) -> Select[Any]:
+def _document_query(cur: Any, analysis_ids: Sequence[int]) -> Select[Any]:
+    """Documents with their counts and review status; only the codings and people of
+    ``analysis_ids`` (the page's current analyses) are aggregated, through the
+    ``(analysis_id, …)`` indexes."""
     stats_q = select(CodingRow.analysis_id.label("aid"),
                      func.sum(case((CodingRow.status == "suggested", 1), else_=0)).label("open"),
                      func.count().label("n"))
     defectors_q = (select(PersonRow.analysis_id.label("aid"), func.count().label("n"))
                    .where(PersonRow.role == "defector"))
-    if doc_ids is not None:  # only these documents' rows are aggregated
-        stats_q = stats_q.where(CodingRow.document_id.in_(list(doc_ids)))
-        defectors_q = defectors_q.where(PersonRow.document_id.in_(list(doc_ids)))
+    stats_q = stats_q.where(CodingRow.analysis_id.in_(list(analysis_ids)))
+    defectors_q = defectors_q.where(PersonRow.analysis_id.in_(list(analysis_ids)))
     stats = stats_q.group_by(CodingRow.analysis_id).subquery("stats")
     defectors = defectors_q.group_by(PersonRow.analysis_id).subquery("defectors")
     review_status = case(
@@ -191,7 +193,10 @@ def document_page(session: Session, *, ids: Sequence[int] | None = None,
     else:
         page_ids = list(session.scalars(select(DocumentRow.id).where(condition)
                                         .order_by(DocumentRow.id).limit(limit).offset(offset)))
-    query = _document_query(_current(page_ids), page_ids).where(DocumentRow.id.in_(page_ids))
+    aids = list(session.scalars(select(func.max(AnalysisRow.id))
+                                .where(AnalysisRow.document_id.in_(page_ids))
+                                .group_by(AnalysisRow.document_id)))
+    query = _document_query(_current(page_ids), aids).where(DocumentRow.id.in_(page_ids))
     return _in_search_order(session, query, page_ids, limit, 0), total
 
 
