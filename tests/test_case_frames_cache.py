@@ -37,7 +37,7 @@ def test_tables_are_kept_then_rebuilt_after_a_change(project: Project, monkeypat
     project.promise_reality()
     assert builds == [] and project.state_stamp() == stamp  # served from the cache
     # a caller changing its copy does not change the kept frames
-    cases, codings, _ = project.case_frames()
+    _cases, codings, _ = project.case_frames()
     codings["code"] = "boredom"
     assert set(project.case_frames()[1]["code"]) >= {"brutality", "boredom"}
     coding = next(c for d in project.iter_documents() for c in project.document_codings(d.id or 0)
