@@ -1146,7 +1146,8 @@ def serve(
         project.close()
 
 
-from . import cli_rounds  # noqa: E402,F401  (registers `rounds …` and `agreement`)
+# registers `codebook add|rename|move|merge|define`, `rounds …` and `agreement`
+from . import cli_codebook, cli_rounds  # noqa: E402,F401
 
 
 def main() -> None:

@@ -50,7 +50,7 @@ config_app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 codebook_app = typer.Typer(
-    cls=_ExitlensGroup, help="Show and check codebooks.", no_args_is_help=True
+    cls=_ExitlensGroup, help="Show, check, store and edit codebooks.", no_args_is_help=True
 )
 app.add_typer(codebook_app, name="codebook")
 cases_app = typer.Typer(

@@ -37,6 +37,7 @@ from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
 from .language import covered_languages
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
+from .project_codebook import CodebookMethods
 from .project_learning import LearningMethods
 from .project_review import ReviewMethods
 from .project_rounds import RoundMethods
@@ -127,7 +128,7 @@ class SearchHit:
         return dict(self.__dict__)
 
 
-class Project(ReviewMethods, RoundMethods, LearningMethods):
+class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
     """A corpus database plus the settings every stage runs with."""
 
     def __init__(self, db: Database, settings: Settings, actor: str | None = None,
@@ -139,6 +140,9 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         self._pipeline: Pipeline | None = None
         self._pipeline_codebook: str | None = None  # stored codebook sha the pipeline uses
         self._stored_codebook: tuple[str, Codebook] | None = None
+        # case frames and the tables counted from them, valid while state_stamp() is equal
+        self._frames_cache: tuple[tuple[int, ...], tuple[Any, Any, Codebook]] | None = None
+        self._table_cache: dict[tuple[Any, ...], Any] = {}
 
     @classmethod
     def open(
@@ -720,7 +724,44 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         """``(cases, case_codings, codebook)`` ready for counting, or a named error when
         there is nothing honest to count: ``empty_corpus`` (no documents), ``no_cases``
         (no defector among the analysed documents), ``codebook_mismatch`` (codings use
-        codes the codebook lacks, so a table would silently leave them out)."""
+        codes the codebook lacks, so a table would silently leave them out).
+
+        Building them reads every case and coding (seconds to minutes for 100k cases), so
+        they are kept while :meth:`state_stamp` is unchanged; callers get shallow copies
+        (pandas copy-on-write: changing one never changes the kept frames)."""
+        stamp = self.state_stamp()
+        cached = self._frames_cache
+        if cached is None or cached[0] != stamp:
+            self._frames_cache = None
+            self._table_cache.clear()
+            cached = (stamp, self._build_case_frames())
+            self._frames_cache = cached
+        cases, codings, codebook = cached[1]
+        return cases.copy(deep=False), codings.copy(deep=False), codebook
+
+    def state_stamp(self) -> tuple[Any, ...]:
+        """Changes whenever the analysis state (documents, analyses, people, cases, codings,
+        review events, the codebook) may have changed; see :mod:`exitlens.store.state`."""
+        from .store.state import state_stamp
+
+        with self.db.session() as session:
+            stamp = state_stamp(session)
+        return (*stamp, self.codebook().fingerprint())
+
+    def _cached_table(self, name: str, build: Callable[[], pd.DataFrame],
+                      options: dict[str, Any]) -> pd.DataFrame:
+        """A counted table kept with the case frames it was counted from."""
+        self.case_frames()  # refreshes the caches when the state changed
+        stamp = self._frames_cache[0] if self._frames_cache else None
+        key = (stamp, name, repr(sorted(options.items())))
+        if key not in self._table_cache:
+            self._table_cache[key] = build()
+        table = self._table_cache[key]
+        out = table.copy(deep=False)
+        out.attrs = dict(table.attrs)
+        return out
+
+    def _build_case_frames(self) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
         n_docs = self.count_documents()
         if n_docs == 0:
             raise ExitlensError("the database holds no documents: add some with "
@@ -754,20 +795,27 @@ class Project(ReviewMethods, RoundMethods, LearningMethods):
         outlet_kind) one block per group, each with its own n."""
         from . import statistics
 
-        cases, codings, codebook = self.case_frames()
-        if breakdown:
-            return statistics.breakdown(cases, codings, codebook, breakdown=breakdown,  # type: ignore[arg-type]
-                                        by=by, dimension=dimension, **options)  # type: ignore[arg-type]
-        return statistics.prevalence(cases, codings, codebook, by=by,  # type: ignore[arg-type]
-                                     dimension=dimension, **options)
+        def count() -> pd.DataFrame:
+            cases, codings, codebook = self.case_frames()
+            if breakdown:
+                return statistics.breakdown(cases, codings, codebook, breakdown=breakdown,  # type: ignore[arg-type]
+                                            by=by, dimension=dimension, **options)  # type: ignore[arg-type]
+            return statistics.prevalence(cases, codings, codebook, by=by,  # type: ignore[arg-type]
+                                         dimension=dimension, **options)
+
+        return self._cached_table("prevalence", count, {"by": by, "dimension": dimension,
+                                                        "breakdown": breakdown, **options})
 
     def promise_reality(self, **options: Any) -> pd.DataFrame:
         """The join-motive × exit-reason table: of the cases with each motive, how many
         left for each reason (long form; :func:`exitlens.statistics.as_wide` pivots it)."""
         from . import statistics
 
-        cases, codings, codebook = self.case_frames()
-        return statistics.promise_reality(cases, codings, codebook, **options)
+        def count() -> pd.DataFrame:
+            cases, codings, codebook = self.case_frames()
+            return statistics.promise_reality(cases, codings, codebook, **options)
+
+        return self._cached_table("promise_reality", count, options)
 
     def cooccurrence(self, *, dimension: str = "exit", **options: Any) -> pd.DataFrame:
         """How many cases cite each pair of codes of one dimension."""

@@ -27,6 +27,22 @@ class ReviewMethods:
     actor: str
     url: str
     codebook: Callable[[], Codebook]
+    state_stamp: Callable[[], tuple[Any, ...]]
+
+    def state_cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """A derived value (a page total, the queue length, corpus counts) kept while the
+        analysis state stamp is unchanged: computing it visits every document or coding."""
+        stamp = self.state_stamp()
+        cache: dict[Any, Any] = self.__dict__.setdefault("_count_cache", {})
+        if cache.get("stamp") != stamp:
+            cache.clear()
+            cache["stamp"] = stamp
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    def _count_cached(self, key: tuple[Any, ...], count: Callable[[], int]) -> int:
+        return int(self.state_cached(key, count))
 
     # ------------------------------------------------------------ accounts
     def as_actor(self, actor: str) -> Any:
@@ -68,9 +84,14 @@ class ReviewMethods:
                      document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
         """Suggested codings, most uncertain first (confidence nearest 0.5), each with its
         evidence in context; and how many there are in all."""
+        def count() -> int:
+            with self.db.session() as session:
+                return review_views.review_queue_total(session, document_id)
+
+        total = self._count_cached(("queue", document_id), count)
         with self.db.session() as session:
             return review_views.review_queue(session, limit=limit, offset=offset,
-                                             document_id=document_id)
+                                             document_id=document_id, total=total)
 
     def defector_queue(self, *, limit: int = 20) -> list[dict[str, Any]]:
         """Defectors of the current analyses, least certain first (verdicts to check)."""
@@ -86,14 +107,27 @@ class ReviewMethods:
         if review_status and review_status not in review_views.REVIEW_STATUSES:
             raise ReviewError(f"unknown review status {review_status!r}: one of "
                               f"{', '.join(review_views.REVIEW_STATUSES)}")
+        filters = {"ids": tuple(ids) if ids is not None else None, "outlet": outlet,
+                   "kind": kind, "has_defectors": has_defectors, "review_status": review_status}
+
+        def count() -> int:
+            with self.db.session() as session:
+                return review_views.document_page(session, **filters, limit=0)[1]  # type: ignore[arg-type]
+
+        total = self._count_cached(("documents", *filters.values()), count)
         with self.db.session() as session:
-            return review_views.document_page(
-                session, ids=ids, outlet=outlet, kind=kind, has_defectors=has_defectors,
-                review_status=review_status, limit=limit, offset=offset)
+            return review_views.document_page(session, **filters, limit=limit,  # type: ignore[arg-type]
+                                              offset=offset, total=total)
 
     def document_filters(self) -> dict[str, list[str]]:
-        with self.db.session() as session:
-            return review_views.filter_options(session)
+        """The outlets and kinds to filter by (kept while the analysis state is unchanged)."""
+        stamp = self.state_stamp()
+        cached = self.__dict__.get("_filters_cache")
+        if cached is None or cached[0] != stamp:
+            with self.db.session() as session:
+                cached = (stamp, review_views.filter_options(session))
+            self.__dict__["_filters_cache"] = cached
+        return {k: list(v) for k, v in cached[1].items()}
 
     def document_codings(self, document_id: int) -> list[dict[str, Any]]:
         """The codings of a document's current analysis, with status, version and user."""

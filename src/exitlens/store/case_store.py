@@ -394,40 +394,30 @@ def _case_record(case: CaseRow, rows: list[PersonRow], docs: dict[int, DocInfo]
 def case_coding_records(
     session: Session, case_ids: Sequence[int] | None = None
 ) -> list[dict[str, Any]]:
-    """One dict per coding of a defector who belongs to a case (``CASE_CODING_COLUMNS``)."""
+    """One dict per coding of a defector who belongs to a case (``CASE_CODING_COLUMNS``).
+
+    One column query (no ORM objects, no JSON columns decoded, the evidence text cut by the
+    database: ``substr`` counts code points in SQLite and PostgreSQL alike), so a million
+    codings load in seconds rather than minutes."""
     from .schema import CodingRow
 
     query = (
-        select(CodingRow, PersonRow)
+        select(PersonRow.case_id, CodingRow.id.label("coding_id"),
+               PersonRow.id.label("person_id"), CodingRow.document_id, CodingRow.code,
+               CodingRow.status, CodingRow.coder, CodingRow.confidence, CodingRow.start,
+               CodingRow.end,
+               func.substr(DocumentRow.text, CodingRow.start + 1,
+                           CodingRow.end - CodingRow.start).label("text"),
+               func.coalesce(PersonRow.name, PersonRow.descriptor).label("speaker"),
+               DocumentRow.outlet, DocumentRow.published, DocumentRow.title, DocumentRow.kind)
         .join(PersonRow, PersonRow.id == CodingRow.person_id)
+        .join(DocumentRow, DocumentRow.id == CodingRow.document_id)
         .where(PersonRow.case_id.is_not(None), PersonRow.role == "defector")
         .order_by(PersonRow.case_id, CodingRow.document_id, CodingRow.start, CodingRow.code)
     )
     if case_ids is not None:
         query = query.where(PersonRow.case_id.in_(list(case_ids)))
-    pairs = [(coding, person) for coding, person in session.execute(query)]
-    docs = load_documents(session, sorted({c.document_id for c, _ in pairs}), with_text=True)
-    return [
-        {
-            "case_id": person.case_id,
-            "coding_id": coding.id,
-            "person_id": person.id,
-            "document_id": coding.document_id,
-            "code": coding.code,
-            "status": coding.status,
-            "coder": coding.coder,
-            "confidence": coding.confidence,
-            "start": coding.start,
-            "end": coding.end,
-            "text": docs[coding.document_id].text[coding.start:coding.end],
-            "speaker": person.name or person.descriptor,
-            "outlet": docs[coding.document_id].outlet,
-            "published": docs[coding.document_id].published,
-            "title": docs[coding.document_id].title,
-            "kind": docs[coding.document_id].kind,
-        }
-        for coding, person in pairs
-    ]
+    return [dict(row._mapping) for row in session.execute(query)]
 
 
 def case_persons(session: Session, case_id: int) -> list[tuple[PersonRow, DocInfo]]:

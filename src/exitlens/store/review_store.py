@@ -7,7 +7,10 @@ Every decision is a row of the append-only ``events`` table (``entity="document"
 * ``review.add`` — a coding a human added (by selecting text);
 * ``review.person`` — a defector / not-defector verdict on a person;
 * ``review.profile`` — a corrected profile field of a person;
-* ``review.undo`` — the compensating event of an undo (``undoes``: the event id).
+* ``review.undo`` — the compensating event of an undo (``undoes``: the event id);
+* ``codebook.recode`` — a coding re-pointed to another code because an admin merged its code
+  into that one (replayed like ``review.coding``, so re-analysis keeps it; not undoable
+  alone: the merge removed the old code from the codebook).
 
 **A human decision always wins over a later re-analysis.** Re-analysis replaces ``persons``
 and ``codings`` rows, so decisions never name row ids for good: they name people by a *person
@@ -38,9 +41,9 @@ from ..cases import normalize
 from ..errors import ConflictError, ExitlensError, NotFoundError
 from .schema import AnalysisRow, CodingRow, DocumentRow, EventRow, MentionRow, PersonRow, utcnow
 
-CODING_ACTIONS = ("review.coding", "review.add")
+CODING_ACTIONS = ("review.coding", "review.add", "codebook.recode")
 UNDOABLE = ("review.coding", "review.add", "review.person", "review.profile")
-REVIEW_ACTIONS = (*UNDOABLE, "review.undo")
+REVIEW_ACTIONS = (*UNDOABLE, "review.undo", "codebook.recode")
 CASE_CORRECTIONS = ("case.merge", "case.split")  # undone by a "case.undo" event
 STATUSES = ("suggested", "accepted", "rejected")
 VERDICTS = {"defector": "defector", "not_defector": "other"}
@@ -180,6 +183,40 @@ def decide_coding(session: Session, actor: str, coding_id: int, version: int, *,
     _event(session, actor, "review.coding", doc.id,
            {**payload, "before": before, "after": after})
     return row
+
+
+def recode_codings(session: Session, actor: str, source: str, into: str,
+                   merge: dict[str, Any]) -> dict[str, int]:
+    """Re-point every coding of code ``source`` to ``into`` (a codebook merge; the caller
+    stores the new codebook in the same transaction). Each coding of a document's current
+    analysis gets its own ``codebook.recode`` event (before/after, replayed after
+    re-analysis like a review decision); codings of older analyses are history and are
+    re-pointed too (so no table ever meets the removed code), counted in the return value.
+    Every re-pointed row's version is bumped: a reviewer holding the old one gets a conflict.
+    """
+    newest = {doc: aid for doc, aid in session.execute(
+        select(AnalysisRow.document_id, func.max(AnalysisRow.id))
+        .group_by(AnalysisRow.document_id))}
+    current = history = 0
+    rows = list(session.scalars(select(CodingRow).where(CodingRow.code == source)
+                                .order_by(CodingRow.id)))
+    for row in rows:
+        if row.analysis_id is not None and newest.get(row.document_id) == row.analysis_id:
+            doc = _document(session, row.document_id)
+            payload = _coding_payload(session, row, doc)
+            before = coding_state(row)
+            after = {**before, "code": into}
+            row.review_key = payload["review_key"]
+            _event(session, actor, "codebook.recode", doc.id,
+                   {**payload, "before": before, "after": after, "merge": merge})
+            current += 1
+        else:
+            history += 1
+        row.code = into
+        row.version = (row.version or 1) + 1
+        row.updated_at = utcnow()
+    session.flush()
+    return {"current": current, "history": history}
 
 
 def add_coding(session: Session, actor: str, document_id: int, person_id: int | None,

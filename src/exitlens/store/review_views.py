@@ -55,17 +55,16 @@ def _count_open(session: Session) -> int:
 
 
 def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
-                 document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
+                 document_id: int | None = None, total: int | None = None
+                 ) -> tuple[list[dict[str, Any]], int]:
     """Suggested codings of the current analyses, most uncertain first (confidence nearest
     0.5; the ``ix_codings_uncertainty`` index serves this order), with the evidence span in
     its context. Returns (rows, total)."""
     conditions = [CodingRow.status == "suggested", _is_current_coding()]
     if document_id is not None:
         conditions.append(CodingRow.document_id == document_id)
-        total = session.scalar(select(func.count()).select_from(CodingRow)
-                               .where(*conditions)) or 0
-    else:
-        total = _count_open(session)
+    if total is None:
+        total = review_queue_total(session, document_id)
     start = case((CodingRow.start > CONTEXT_CHARS, CodingRow.start - CONTEXT_CHARS), else_=0)
     page = (select(CodingRow.id).where(*conditions)
             .order_by(UNCERTAINTY, CodingRow.id).limit(limit).offset(offset)).subquery("page")
@@ -90,6 +89,15 @@ def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
         rows.append({**coding_dict(coding), "title": title, "person": name or descriptor,
                      **pieces})
     return rows, total
+
+
+def review_queue_total(session: Session, document_id: int | None = None) -> int:
+    """How many suggested codings of current analyses wait (in one document, or in all)."""
+    if document_id is None:
+        return _count_open(session)
+    return session.scalar(select(func.count()).select_from(CodingRow).where(
+        CodingRow.status == "suggested", _is_current_coding(),
+        CodingRow.document_id == document_id)) or 0
 
 
 def split_context(context: str, context_start: int, start: int, end: int) -> dict[str, str]:
@@ -120,15 +128,17 @@ def coding(session: Session, coding_id: int) -> dict[str, Any] | None:
     return coding_dict(row) if row is not None else None
 
 
-def _document_query(cur: Any, doc_ids: Sequence[int] | None = None) -> Select[Any]:
+def _document_query(cur: Any, analysis_ids: Sequence[int]) -> Select[Any]:
+    """Documents with their counts and review status; only the codings and people of
+    ``analysis_ids`` (the page's current analyses) are aggregated, through the
+    ``(analysis_id, …)`` indexes."""
     stats_q = select(CodingRow.analysis_id.label("aid"),
                      func.sum(case((CodingRow.status == "suggested", 1), else_=0)).label("open"),
                      func.count().label("n"))
     defectors_q = (select(PersonRow.analysis_id.label("aid"), func.count().label("n"))
                    .where(PersonRow.role == "defector"))
-    if doc_ids is not None:  # only these documents' rows are aggregated
-        stats_q = stats_q.where(CodingRow.document_id.in_(list(doc_ids)))
-        defectors_q = defectors_q.where(PersonRow.document_id.in_(list(doc_ids)))
+    stats_q = stats_q.where(CodingRow.analysis_id.in_(list(analysis_ids)))
+    defectors_q = defectors_q.where(PersonRow.analysis_id.in_(list(analysis_ids)))
     stats = stats_q.group_by(CodingRow.analysis_id).subquery("stats")
     defectors = defectors_q.group_by(PersonRow.analysis_id).subquery("defectors")
     review_status = case(
@@ -151,33 +161,76 @@ def _document_query(cur: Any, doc_ids: Sequence[int] | None = None) -> Select[An
 def document_page(session: Session, *, ids: Sequence[int] | None = None,
                   outlet: str | None = None, kind: str | None = None,
                   has_defectors: bool | None = None, review_status: str | None = None,
-                  limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+                  limit: int = 50, offset: int = 0, total: int | None = None
+                  ) -> tuple[list[dict[str, Any]], int]:
     """Documents with their review state, filtered, in id order (or in ``ids`` order when
-    a search gave ``ids``). Returns (rows, total matching)."""
-    if has_defectors is None and not review_status:
-        return _plain_page(session, ids=ids, outlet=outlet, kind=kind, limit=limit,
-                           offset=offset)
-    cur = _current()
-    inner = _document_query(cur).subquery("docs")
-    conditions: list[ColumnElement[bool]] = []
+    a search gave ``ids``). Returns (rows, total matching); a caller that knows ``total``
+    (cached under the analysis-state stamp) spares the count, which has to visit every
+    document.
+
+    The page's documents are picked first — each filter is a per-document question to an
+    index ("has its current analysis a defector / a suggested coding / a decided one?",
+    migration 0005), so SQLite stops at the page's last match — and only their codings and
+    people are aggregated; a large corpus is never aggregated whole per page."""
+    where: list[ColumnElement[bool]] = []
     if ids is not None:
-        conditions.append(inner.c.id.in_(list(ids)))
+        where.append(DocumentRow.id.in_(list(ids)))
     if outlet:
-        conditions.append(inner.c.outlet == outlet)
+        where.append(DocumentRow.outlet == outlet)
     if kind:
-        conditions.append(inner.c.kind == kind)
+        where.append(DocumentRow.kind == kind)
     if has_defectors is not None:
-        conditions.append(inner.c.defectors > 0 if has_defectors else inner.c.defectors == 0)
+        where.append(_has_defector() if has_defectors else ~_has_defector())
     if review_status:
-        conditions.append(inner.c.review_status == review_status)
-    where = and_(*conditions) if conditions else literal(True)
-    total = session.scalar(select(func.count()).select_from(inner).where(where)) or 0
-    query = select(inner).where(where)
+        where.append(_review_status_is(review_status))
+    condition = and_(*where) if where else literal(True)
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(DocumentRow)
+                               .where(condition)) or 0
     if ids is not None:
-        return _in_search_order(session, query, ids, limit, offset), total
-    rows = [dict(r._mapping) for r in session.execute(
-        query.order_by(inner.c.id).limit(limit).offset(offset))]
-    return rows, total
+        matching = set(session.scalars(select(DocumentRow.id).where(condition)))
+        page_ids = [i for i in ids if i in matching][offset:offset + limit]
+    else:
+        page_ids = list(session.scalars(select(DocumentRow.id).where(condition)
+                                        .order_by(DocumentRow.id).limit(limit).offset(offset)))
+    aids = list(session.scalars(select(func.max(AnalysisRow.id))
+                                .where(AnalysisRow.document_id.in_(page_ids))
+                                .group_by(AnalysisRow.document_id)))
+    query = _document_query(_current(page_ids), aids).where(DocumentRow.id.in_(page_ids))
+    return _in_search_order(session, query, page_ids, limit, 0), total
+
+
+def _current_analysis() -> Any:
+    """The id of the document's newest analysis (correlated to ``documents``)."""
+    return (select(func.max(AnalysisRow.id)).where(AnalysisRow.document_id == DocumentRow.id)
+            .correlate(DocumentRow).scalar_subquery())
+
+
+def _has_defector() -> ColumnElement[bool]:
+    return exists().where(PersonRow.analysis_id == _current_analysis(),
+                          PersonRow.role == "defector").correlate(DocumentRow)
+
+
+def _has_coding(*statuses: str) -> ColumnElement[bool]:
+    query = exists().where(CodingRow.analysis_id == _current_analysis())
+    if statuses:
+        query = query.where(CodingRow.status.in_(statuses))
+    return query.correlate(DocumentRow)
+
+
+def _review_status_is(status: str) -> ColumnElement[bool]:
+    """The ``review_status`` of :func:`_document_query` as a condition of its own."""
+    analysed = exists().where(AnalysisRow.document_id == DocumentRow.id).correlate(DocumentRow)
+    decided = _has_coding("accepted", "rejected")
+    suggested = _has_coding("suggested")
+    conditions = {
+        "not_analysed": ~analysed,
+        "no_codings": and_(analysed, ~_has_coding()),
+        "unreviewed": and_(suggested, ~decided),
+        "in_progress": and_(suggested, decided),
+        "reviewed": and_(decided, ~suggested),
+    }
+    return conditions[status]
 
 
 def _in_search_order(session: Session, query: Select[Any], ids: Sequence[int], limit: int,
@@ -186,29 +239,6 @@ def _in_search_order(session: Session, query: Select[Any], ids: Sequence[int], l
     rows = [dict(r._mapping) for r in session.execute(query)]
     rows.sort(key=lambda r: order.get(r["id"], len(order)))
     return rows[offset:offset + limit]
-
-
-def _plain_page(session: Session, *, ids: Sequence[int] | None, outlet: str | None,
-                kind: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    """Without filters on the review state, pick the page's documents first and aggregate
-    only their codings and people (a large corpus is not scanned per page)."""
-    where: list[ColumnElement[bool]] = []
-    if ids is not None:
-        where.append(DocumentRow.id.in_(list(ids)))
-    if outlet:
-        where.append(DocumentRow.outlet == outlet)
-    if kind:
-        where.append(DocumentRow.kind == kind)
-    condition = and_(*where) if where else literal(True)
-    total = session.scalar(select(func.count()).select_from(DocumentRow).where(condition)) or 0
-    if ids is not None:
-        matching = set(session.scalars(select(DocumentRow.id).where(condition)))
-        page_ids = [i for i in ids if i in matching][offset:offset + limit]
-    else:
-        page_ids = list(session.scalars(select(DocumentRow.id).where(condition)
-                                        .order_by(DocumentRow.id).limit(limit).offset(offset)))
-    query = _document_query(_current(page_ids), page_ids).where(DocumentRow.id.in_(page_ids))
-    return _in_search_order(session, query, page_ids, limit, 0), total
 
 
 def filter_options(session: Session) -> dict[str, list[str]]:
@@ -223,13 +253,15 @@ def defector_queue(session: Session, *, limit: int = 20) -> list[dict[str, Any]]
     has already given a verdict on them (a ``review.person`` event naming their document)."""
     from .schema import EventRow
 
-    cur = _current()
+    newest = (select(func.max(AnalysisRow.id))
+              .where(AnalysisRow.document_id == PersonRow.document_id)
+              .correlate(PersonRow).scalar_subquery())
+    # walks ix_persons_role_confidence in order and stops after `limit` current defectors
     rows = session.execute(
         select(PersonRow.id, PersonRow.document_id, PersonRow.name, PersonRow.descriptor,
                PersonRow.role, PersonRow.role_confidence, DocumentRow.title)
-        .join(cur, PersonRow.analysis_id == cur.c.aid)
         .join(DocumentRow, DocumentRow.id == PersonRow.document_id)
-        .where(PersonRow.role == "defector")
+        .where(PersonRow.role == "defector", PersonRow.analysis_id == newest)
         .order_by(PersonRow.role_confidence, PersonRow.id).limit(limit)).all()
     decided_docs = set(session.scalars(
         select(EventRow.entity_id).where(EventRow.action == "review.person",

@@ -103,7 +103,11 @@ class AnalysisRow(Base):
     """One completed pipeline run over one document with one settings fingerprint."""
 
     __tablename__ = "analyses"
-    __table_args__ = (UniqueConstraint("document_id", "fingerprint", name="uq_analyses_doc_fp"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "fingerprint", name="uq_analyses_doc_fp"),
+        # a document's current analysis (its newest) is one seek (migration 0005)
+        Index("ix_analyses_document_latest", "document_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
@@ -128,6 +132,10 @@ class CaseRow(Base):
 
 class PersonRow(Base):
     __tablename__ = "persons"
+    # the document list's "has defectors" filter and the review page's least certain
+    # defectors (migration 0005)
+    __table_args__ = (Index("ix_persons_analysis_role", "analysis_id", "role"),
+                      Index("ix_persons_role_confidence", "role", "role_confidence"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
@@ -191,6 +199,9 @@ class CodingRow(Base):
         # the review queue's order: suggested codings, confidence nearest 0.5 first
         Index("ix_codings_uncertainty", "status",
               func.abs(literal_column("confidence") - 0.5)),
+        # the document list's review-status filter: "has its current analysis a coding in
+        # this status?" is one seek (migration 0005)
+        Index("ix_codings_analysis_status", "analysis_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

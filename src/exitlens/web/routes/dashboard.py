@@ -43,8 +43,10 @@ def dashboard(request: Request, accepted_only: str = "",
               user: User = Depends(require_user("viewer"))) -> HTMLResponse:
     project = get_project(request)
     only = _flag(accepted_only)
-    summary = project.summary()
-    status = project.analysis_status()
+    # corpus-wide counts, kept while the analysis state is unchanged (100k documents)
+    summary = project.state_cached(("summary",), project.summary)
+    status = project.state_cached(("analysis_status", project.analysis_fingerprint()),
+                                   project.analysis_status)
     queue_total = project.review_queue(limit=1)[1]
     blocks: list[dict[str, Any]] = []
     matrix: dict[str, Any] | None = None
