@@ -972,18 +972,18 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         case x code matrix and ``codebook.md``), ``json`` (one file), ``qdpx`` (a REFI-QDA
         project) or ``qdc`` (the codebook alone). Atomic; ``bad_output_path`` when the
         folder is missing or not writable. ``redact`` applies to every format."""
+        from .sharing.refi import write_qdc, write_qdpx
         from .sharing.tables import TABLE_FORMATS, write_tables
 
         fmt = format.lower()
         if fmt == "qdc":
-            writer = _refi_writer("write_qdc")
-            written = Path(writer(self.codebook(), Path(path)))
+            written = Path(write_qdc(self.codebook(), Path(path)))
         else:
             bundle = self.export_bundle(redact=redact, salt=salt)
             if fmt in TABLE_FORMATS:
                 written = write_tables(bundle, path, fmt)
             elif fmt == "qdpx":
-                written = Path(_refi_writer("write_qdpx")(bundle, Path(path)))
+                written = Path(write_qdpx(bundle, Path(path)))
             else:
                 raise ExitlensError(f"unknown export format {format!r}: csv, parquet, json, "
                                     "qdpx or qdc", code="unsupported_format")
@@ -1010,25 +1010,6 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
                 }
                 for e in rows
             ]
-
-
-def _refi_writer(name: str) -> Callable[..., Any]:
-    """``exitlens.sharing.refi.<name>`` (the REFI-QDA writer), imported when first needed."""
-    import importlib
-
-    fmt = "qdc" if name == "write_qdc" else "qdpx"
-    try:
-        module = importlib.import_module("exitlens.sharing.refi")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("exitlens.sharing.refi",):
-            raise
-        raise ExitlensError(f"format {fmt} is not available in this build",
-                            code="unsupported_format") from None
-    writer = getattr(module, name, None)
-    if writer is None:
-        raise ExitlensError(f"format {fmt} is not available in this build",
-                            code="unsupported_format")
-    return writer
 
 
 def _default_actor() -> str:

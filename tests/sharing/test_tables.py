@@ -195,18 +195,6 @@ def test_redacted_exports_leak_no_name_in_any_format(shared_db: str, tmp_path: P
             assert "aged 23" not in content and "aged 31" not in content
 
 
-def test_qdpx_without_the_refi_writer_is_a_clear_error(open_shared: Callable[[], Project],
-                                                       tmp_path: Path) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("exitlens.sharing.refi") is not None:
-        pytest.skip("the REFI-QDA writer is present in this build")
-    with open_shared() as project, pytest.raises(ExitlensError) as error:
-        project.export(tmp_path / "x.qdpx", format="qdpx")
-    assert error.value.code == "unsupported_format"
-    assert not (tmp_path / "x.qdpx").exists()
-
-
 def test_parquet_takes_mixed_profile_values(open_shared: Callable[[], Project],
                                             tmp_path: Path) -> None:
     with open_shared() as project:
