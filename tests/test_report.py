@@ -190,3 +190,16 @@ def test_write_report_leaves_no_partial_file_when_writing_fails(tmp_path: Path) 
     with pytest.raises(UnicodeEncodeError):
         write_report("bad \udc80 surrogate", target)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_case_list_is_capped_but_every_case_is_counted(monkeypatch: pytest.MonkeyPatch,
+                                                           html: str) -> None:
+    import exitlens.report as report_module
+
+    assert "Every defector case counted in this report (6)" in html
+    monkeypatch.setattr(report_module, "MAX_LISTED_CASES", 2)
+    page = render_report(report_data(generated="2026-01-01"))
+    assert "The first 2 of the 6 defector cases counted in this report" in visible_text(page)
+    assert "n = 6 defector cases" in page  # the counts still rest on every case
+    listed = re.findall(r'<span class="muted">#(\d+)</span>', page)
+    assert listed == sorted(listed, key=int)[:2] and len(listed) == 2

@@ -349,7 +349,8 @@ def render_report(data: ReportData) -> str:
         comparison=(data.comparison.to_dict("records")
                     if data.comparison is not None else None),
         comparison_attrs=data.comparison.attrs if data.comparison is not None else {},
-        cases=_case_views(data), quotes=_quote_views(data.quotes),
+        cases=_case_views(data), n_cases=len(data.cases),
+        quotes=_quote_views(data.quotes),
         coding_counts=_coding_counts(data.codings),
     )
     return html
@@ -386,16 +387,27 @@ def _group_label(breakdown: str, group: str) -> str:
     return f"{name} ({group})" if name else group
 
 
-def _case_views(data: ReportData) -> list[dict[str, Any]]:
+# The report lists at most this many cases (the first by case id); every case is still
+# counted, and `exitlens cases` / `exitlens export` list them all. At 100k cases the full
+# list made a 73 MB page that took minutes to write.
+MAX_LISTED_CASES = 1000
+
+
+def _case_views(data: ReportData, limit: int | None = None) -> list[dict[str, Any]]:
+    limit = MAX_LISTED_CASES if limit is None else limit
     counted = {"accepted"} if data.accepted_only else {"accepted", "suggested"}
+    listed = data.cases if len(data.cases) <= limit else \
+        data.cases.sort_values("case_id").head(limit)
+    ids = set(listed["case_id"].astype(int)) if not listed.empty else set()
+    codings = data.codings[data.codings["case_id"].isin(ids)] if ids else data.codings.head(0)
     codes: dict[int, dict[str, str]] = {}
-    for row in data.codings.to_dict("records"):
+    for row in codings.to_dict("records"):
         if row["status"] in counted:
             cited = codes.setdefault(int(row["case_id"]), {})
             if cited.get(row["code"]) != "accepted":
                 cited[row["code"]] = row["status"]
     views = []
-    for row in data.cases.to_dict("records"):
+    for row in listed.to_dict("records"):
         profile = [(name, _text(row.get(col))) for name, col in (
             ("gender", "gender"), ("nationality", "nationality"), ("region", "origin_region"),
             ("age", "age"), ("joined", "joined_year"), ("left", "left_year"),
