@@ -17,9 +17,7 @@ counts; text from documents (quotes, names, titles, outlets) is escaped by the t
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +31,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from . import statistics as st
+from .atomic import write_atomically
 from .coding.codebook import Codebook
 from .errors import ExitlensError
 from .reference import compare, load_reference
@@ -464,19 +463,5 @@ def write_report(html: str, path: str | Path) -> Path:
     if target.is_dir():
         raise OutputPathError("the output path is a folder; give a file name such as "
                               "report.html", where=str(target))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is an ordinary file
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputPathError(f"cannot write the report: {exc.strerror or exc}",
-                              where=str(target)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(target, lambda fh: fh.write(html), error=lambda reason: (
+        OutputPathError(f"cannot write the report: {reason}", where=str(target))))

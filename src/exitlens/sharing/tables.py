@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..atomic import write_atomically
 from ..errors import ExitlensError
 from .bundle import (
     CODING_COLUMNS,
@@ -205,9 +206,9 @@ def codebook_markdown(bundle: ExportBundle, fmt: str) -> str:
         "# exitlens export: codebook", "",
         f"Exported {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} as {fmt}; codebook "
         f"`{codebook.name}` version {codebook.version}, {len(codebook.codes)} codes. "
-        + ("**Redacted**: names, kunyas and aliases are pseudonyms (`Person-XXXX`), towns and "
-           "other small places are `Place-XXXX`, exact ages are decade bands (`20-29`); "
-           "URLs and file locators are removed; spans point at the redacted text."
+        + ("**Redacted**: names, kunyas and aliases are pseudonyms such as `Person-K7QZ`, "
+           "towns and other small places are like `Place-M2XA`, exact ages are decade bands "
+           "(`20-29`); URLs and file locators are removed; spans point at the redacted text."
            if bundle.redacted else "Not redacted: the texts name real people."),
         "",
         "Spans are `[start, end)` in Unicode code points of `documents.text`; each `text` "
@@ -343,22 +344,8 @@ def _check_target(target: Path, *, folder: bool) -> None:
 
 
 def _atomic_file(target: Path, write: Callable[[Any], None]) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportPathError(f"cannot write the export: {exc.strerror or exc}",
-                              where=str(target)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(target, write, error=lambda reason: ExportPathError(
+        f"cannot write the export: {reason}", where=str(target)))
 
 
 def _atomic_folder(target: Path, write: Callable[[Path], None]) -> Path:

@@ -7,7 +7,6 @@ package and every file we write is validated against them before it is renamed i
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from functools import cache
@@ -17,6 +16,7 @@ from typing import IO
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from ... import atomic
 from ...errors import ExitlensError
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -130,24 +130,5 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Write through ``write`` into a temporary file beside ``path`` and rename it into
     place only when complete: a failure leaves no file that looks finished."""
     check_output_path(path)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
-                                        dir=path.parent)
-    except OSError as exc:
-        raise RefiError(f"cannot write here: {exc.strerror or exc}", code="bad_output_path",
-                        where=str(path)) from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise RefiError(f"cannot write: {exc.strerror or exc}", code="bad_output_path",
-                        where=str(path)) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_atomically(path, write, binary=True, mode=None, error=lambda reason: (
+        RefiError(f"cannot write: {reason}", code="bad_output_path", where=str(path))))
