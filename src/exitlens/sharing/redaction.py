@@ -7,17 +7,17 @@ What is replaced, in document texts and in every other text column:
   (case-insensitive, also with ``-``/``_`` between words, as in file names), the distinctive
   words of multi-word names standing alone ("Aziz"), and any kunya the reading's kunya
   pattern finds ("Abu X", "Umm X al-Y") even when nobody was attached to it. One person
-  gets one pseudonym (``Person-XXXX``) for all their surfaces and in every document of their
-  case.
+  gets one pseudonym (``Person-`` and four base-32 characters of an HMAC, e.g.
+  ``Person-K7QZ``) for all their surfaces and in every document of their case.
 * **exact ages** — "aged 23", "23-year-old", "23 years old", "at the age of 23" and an
   appositive ", 23," or "(23)" after a replaced name become the decade band "20-29"; the
   persons' and cases' ``age`` values too; a year of birth ("born in 1994") becomes its
   decade ("1990s").
 * **small places** — gazetteer matches that are cities, towns or named conflict places
   (Raqqa, Kilis, al-Hol …), the values of the ``places`` and ``route`` profile fields, and
-  "village/town/… of X" phrases become ``Place-XXXX``. Countries, nationalities,
-  ethnicities, regions and US states stay: they are what the statistics are about and do not
-  single anyone out.
+  "village/town/… of X" phrases become ``Place-`` pseudonyms made the same way.
+  Countries, nationalities, ethnicities, regions and US states stay: they are what the
+  statistics are about and do not single anyone out.
 
 Pseudonyms are ``HMAC-SHA256(salt, key)`` in base32: stable within one export (the same key
 gives the same pseudonym in every table and file) and unlinkable across exports, because
