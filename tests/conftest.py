@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,15 +22,46 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "db" / "exitlens.db"
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="pg", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend a test runs on: every test that uses a database fixture runs
+    once on SQLite and once on PostgreSQL (the ``pg`` run is marked ``postgres``).
+    Session-scoped so module-scoped fixtures (a database built once and only read) can
+    be parametrised too."""
+    return str(request.param)
 
 
 @pytest.fixture
-def tmp_project(db_path: Path) -> Iterator[Project]:
-    """A Project on a fresh SQLite file with default settings, closed after the test."""
-    project = Project.open(str(db_path), settings=Settings(), actor="test")
+def make_db_url(backend: str, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Factory of fresh, empty databases on the test's backend: ``make_db_url("name")`` is a
+    SQLite file ``tmp_path/db/name.db`` or a new PostgreSQL database (dropped afterwards)."""
+    with ExitStack() as stack:
+
+        def factory(name: str = "exitlens") -> str:
+            if backend == "sqlite":
+                return f"sqlite:///{tmp_path / 'db' / (name.removesuffix('.db') + '.db')}"
+            return stack.enter_context(fresh_pg_database())
+
+        yield factory
+
+
+@pytest.fixture
+def db_url(make_db_url: Callable[..., str]) -> str:
+    """A database URL on the test's backend (SQLite file or fresh PostgreSQL database)."""
+    return make_db_url("exitlens")
+
+
+@pytest.fixture
+def tmp_project(db_url: str) -> Iterator[Project]:
+    """A Project on a fresh database of the test's backend with default settings, closed
+    after the test."""
+    project = Project.open(db_url, settings=Settings(), actor="test")
     try:
         yield project
     finally:
@@ -37,12 +69,13 @@ def tmp_project(db_path: Path) -> Iterator[Project]:
 
 
 @pytest.fixture
-def make_project(tmp_path: Path) -> Iterator[Callable[..., Project]]:
-    """Factory for extra projects (own settings or file); all are closed after the test."""
+def make_project(make_db_url: Callable[..., str]) -> Iterator[Callable[..., Project]]:
+    """Factory for extra projects (own settings; each call its own database on the test's
+    backend); all are closed after the test."""
     opened: list[Project] = []
 
     def factory(name: str = "other.db", settings: Settings | None = None) -> Project:
-        project = Project.open(str(tmp_path / name), settings=settings or Settings(),
+        project = Project.open(make_db_url(name), settings=settings or Settings(),
                                actor="test")
         opened.append(project)
         return project
@@ -73,9 +106,11 @@ def manifest_corpus(tmp_path: Path) -> Corpus:
 
 
 @contextmanager
-def fresh_pg_database(prefix: str = "exitlens_test") -> Iterator[str]:
+def fresh_pg_database(prefix: str = "exitlens_test", template: str | None = None
+                      ) -> Iterator[str]:
     """A SQLAlchemy URL to a brand-new PostgreSQL database on ``EXITLENS_TEST_PG``, dropped
-    afterwards. Skips without a server, except under CI (env ``CI``), where a missing server
+    afterwards (a copy of the database ``template`` when given; nobody may be connected
+    to it). Skips without a server, except under CI (env ``CI``), where a missing server
     must fail rather than pass silently."""
     import os
     import uuid
@@ -93,7 +128,8 @@ def fresh_pg_database(prefix: str = "exitlens_test") -> Iterator[str]:
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -106,3 +142,29 @@ def pg_db() -> Iterator[str]:
     """A fresh PostgreSQL database for one test (see :func:`fresh_pg_database`)."""
     with fresh_pg_database() as url:
         yield url
+
+
+@contextmanager
+def module_database(backend: str, factory: pytest.TempPathFactory, name: str
+                    ) -> Iterator[str]:
+    """A fresh database on ``backend`` for a module-scoped fixture (built once, then read)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{factory.mktemp(name) / (name + '.db')}"
+    else:
+        with fresh_pg_database() as url:
+            yield url
+
+
+@contextmanager
+def copied_database(url: str, tmp_path: Path) -> Iterator[str]:
+    """A copy of the (closed) database at ``url`` that a test may change: a copied SQLite
+    file, or a PostgreSQL database created from it as a template."""
+    if url.startswith("sqlite:///"):
+        copy = tmp_path / "copy.db"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        yield f"sqlite:///{copy}"
+        return
+    from sqlalchemy import make_url
+
+    with fresh_pg_database(template=make_url(url).database) as copy_url:
+        yield copy_url

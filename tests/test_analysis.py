@@ -7,7 +7,7 @@ re-analysis that never destroys human review decisions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -92,9 +92,9 @@ def write_docs(folder: Path, n: int, bad: int | None = None) -> Path:
     return folder
 
 
-def test_round_trip_of_a_reading(tmp_path: Path) -> None:
+def test_round_trip_of_a_reading(tmp_path: Path, db_url: str) -> None:
     """What analyze stores reads back as the same persons, quotes, codings and profile."""
-    with Project.open(str(tmp_path / "a.db"), settings=fake_settings()) as project:
+    with Project.open(db_url, settings=fake_settings()) as project:
         project.ingest([write_docs(tmp_path / "in", 1)])
         report = project.analyze()
         assert report.analysed == [1] and report.defectors == 1
@@ -114,8 +114,9 @@ def test_round_trip_of_a_reading(tmp_path: Path) -> None:
         assert record["defectors"][0]["codes"][0]["text"] == quote.span.text_of(text)
 
 
-def test_analyze_skips_done_documents_and_redoes_on_new_settings(tmp_path: Path) -> None:
-    db = str(tmp_path / "b.db")
+def test_analyze_skips_done_documents_and_redoes_on_new_settings(
+        tmp_path: Path, db_url: str) -> None:
+    db = db_url
     with Project.open(db, settings=fake_settings()) as project:
         project.ingest([write_docs(tmp_path / "in", 3)])
         assert len(project.analyze().analysed) == 3
@@ -130,8 +131,8 @@ def test_analyze_skips_done_documents_and_redoes_on_new_settings(tmp_path: Path)
             assert len(session.scalars(select(AnalysisRow)).all()) == 3
 
 
-def test_reviewed_codings_survive_reanalysis(tmp_path: Path) -> None:
-    db = str(tmp_path / "c.db")
+def test_reviewed_codings_survive_reanalysis(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     with Project.open(db, settings=fake_settings()) as project:
         project.ingest([write_docs(tmp_path / "in", 1)])
         project.analyze()
@@ -146,8 +147,8 @@ def test_reviewed_codings_survive_reanalysis(tmp_path: Path) -> None:
         assert statuses == ["accepted", "suggested"]
 
 
-def test_a_failing_document_is_reported_and_the_rest_analysed(tmp_path: Path) -> None:
-    with Project.open(str(tmp_path / "d.db"), settings=fake_settings(batch_size=4)) as project:
+def test_a_failing_document_is_reported_and_the_rest_analysed(tmp_path: Path, db_url: str) -> None:
+    with Project.open(db_url, settings=fake_settings(batch_size=4)) as project:
         project.ingest([write_docs(tmp_path / "in", 4, bad=2)])
         report = project.analyze()
         assert sorted(report.analysed) == [1, 2, 4]
@@ -156,8 +157,8 @@ def test_a_failing_document_is_reported_and_the_rest_analysed(tmp_path: Path) ->
         assert project.analysis_status()["pending"] == 1
 
 
-def test_each_document_is_logged_in_the_audit_trail(tmp_path: Path) -> None:
-    with Project.open(str(tmp_path / "e.db"), settings=fake_settings(), actor="tester") as project:
+def test_each_document_is_logged_in_the_audit_trail(tmp_path: Path, db_url: str) -> None:
+    with Project.open(db_url, settings=fake_settings(), actor="tester") as project:
         project.ingest([write_docs(tmp_path / "in", 2)])
         project.analyze()
         with project.db.session() as session:
@@ -168,17 +169,18 @@ def test_each_document_is_logged_in_the_audit_trail(tmp_path: Path) -> None:
         assert actions.count("ingest.add") == 2
 
 
-def test_resume_after_interruption_matches_uninterrupted_run(tmp_path: Path) -> None:
+def test_resume_after_interruption_matches_uninterrupted_run(
+        tmp_path: Path, make_db_url: Callable[..., str]) -> None:
     """A run stopped midway (here: limit) resumes with the rest and ends identical."""
     docs = write_docs(tmp_path / "in", 5)
-    with Project.open(str(tmp_path / "f.db"), settings=fake_settings(batch_size=1)) as part:
+    with Project.open(make_db_url("f"), settings=fake_settings(batch_size=1)) as part:
         part.ingest([docs])
         assert len(part.analyze(limit=2).analysed) == 2
         CALLS.clear()
         part.analyze()
         assert sorted(CALLS) == [3, 4, 5]  # only the unfinished ones were read
         resumed = list(part.records())
-    with Project.open(str(tmp_path / "g.db"), settings=fake_settings()) as whole:
+    with Project.open(make_db_url("g"), settings=fake_settings()) as whole:
         whole.ingest([docs])
         whole.analyze()
         assert list(whole.records()) == resumed

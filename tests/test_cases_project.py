@@ -7,7 +7,6 @@ pipeline over the fictional documents in ``tests/data/cases`` (written for these
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from exitlens.errors import CaseError, NotFoundError
 from exitlens.model import Coding, DocumentReading, FieldValue, Mention, Person, Quote, Span
 from exitlens.pipeline import PipelineContext, stages
 from exitlens.store.schema import CaseRow, EventRow, PersonRow
+from tests.conftest import copied_database, module_database
 
 DATA = Path(__file__).parent / "data" / "cases"
 
@@ -87,8 +87,8 @@ def _case_by_doc(project: Project) -> dict[int, int]:
     return {doc: int(row.case_id) for row in frame.itertuples() for doc in row.document_ids}
 
 
-def test_cases_are_resolved_at_the_end_of_analyze(tmp_path: Path) -> None:
-    with Project.open(str(tmp_path / "c.db"), settings=fake_settings(), actor="t") as project:
+def test_cases_are_resolved_at_the_end_of_analyze(tmp_path: Path, db_url: str) -> None:
+    with Project.open(db_url, settings=fake_settings(), actor="t") as project:
         project.ingest([_fake_corpus(tmp_path / "in")])
         report = project.analyze()
         assert report.cases == 2
@@ -100,8 +100,8 @@ def test_cases_are_resolved_at_the_end_of_analyze(tmp_path: Path) -> None:
         assert "cases.resolve" in actions
 
 
-def test_merge_and_split_are_logged_and_survive_reanalysis(tmp_path: Path) -> None:
-    db = str(tmp_path / "c.db")
+def test_merge_and_split_are_logged_and_survive_reanalysis(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     with Project.open(db, settings=fake_settings(), actor="ana") as project:
         project.ingest([_fake_corpus(tmp_path / "in")])
         project.analyze()
@@ -133,8 +133,8 @@ def test_merge_and_split_are_logged_and_survive_reanalysis(tmp_path: Path) -> No
         assert _case_by_doc(project) == expected
 
 
-def test_corrections_that_cannot_be_made_are_named_errors(tmp_path: Path) -> None:
-    with Project.open(str(tmp_path / "c.db"), settings=fake_settings(), actor="t") as project:
+def test_corrections_that_cannot_be_made_are_named_errors(tmp_path: Path, db_url: str) -> None:
+    with Project.open(db_url, settings=fake_settings(), actor="t") as project:
         project.ingest([_fake_corpus(tmp_path / "in")])
         project.analyze()
         by_doc = _case_by_doc(project)
@@ -160,8 +160,8 @@ def test_frames_have_the_contract_columns_even_when_empty(tmp_project: Project) 
     assert tmp_project.resolve_cases() == {"cases": 0, "multi_source": 0, "defectors": 0}
 
 
-def test_frames_exact_columns_and_values(tmp_path: Path) -> None:
-    with Project.open(str(tmp_path / "c.db"), settings=fake_settings(), actor="t") as project:
+def test_frames_exact_columns_and_values(tmp_path: Path, db_url: str) -> None:
+    with Project.open(db_url, settings=fake_settings(), actor="t") as project:
         project.ingest([_fake_corpus(tmp_path / "in")])
         project.analyze()
         cases = project.cases()
@@ -193,8 +193,8 @@ def _cli(*args: str) -> Any:
     return CliRunner().invoke(app, list(args))
 
 
-def test_cli_cases_list_show_merge_split_resolve(tmp_path: Path) -> None:
-    db = str(tmp_path / "c.db")
+def test_cli_cases_list_show_merge_split_resolve(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     with Project.open(db, settings=fake_settings(), actor="t") as project:
         project.ingest([_fake_corpus(tmp_path / "in")])
         project.analyze()
@@ -219,8 +219,8 @@ def test_cli_cases_list_show_merge_split_resolve(tmp_path: Path) -> None:
     assert actions.count("case.merge") == 1 and actions.count("case.split") == 1
 
 
-def test_cli_escapes_document_text(tmp_path: Path) -> None:
-    db = str(tmp_path / "c.db")
+def test_cli_escapes_document_text(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "x.txt").write_text("[bold]x[/bold] Defector Sami Aziz, SY, left in 2016.\n")
@@ -235,14 +235,15 @@ def test_cli_escapes_document_text(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def analysed_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The fictional case documents (with their manifest) ingested and analysed once."""
-    path = tmp_path_factory.mktemp("cases") / "cases.db"
-    with Project.open(str(path), settings=Settings(), actor="test") as project:
-        report = project.ingest([DATA])
-        assert report.as_dict()["added"] == 10
-        project.analyze()
-    yield path
+def analysed_db(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[str]:
+    """The fictional case documents (with their manifest) ingested and analysed once per
+    backend (the tests read it or work on a copy)."""
+    with module_database(backend, tmp_path_factory, "cases") as url:
+        with Project.open(url, settings=Settings(), actor="test") as project:
+            report = project.ingest([DATA])
+            assert report.as_dict()["added"] == 10
+            project.analyze()
+        yield url
 
 
 def _doc_ids(project: Project) -> dict[str, int]:
@@ -258,8 +259,8 @@ def _cases_of(project: Project) -> tuple[pd.DataFrame, dict[str, int]]:
 
 
 @pytest.mark.slow
-def test_real_pipeline_groups_the_fictional_documents(analysed_db: Path) -> None:
-    with Project.open(str(analysed_db), settings=Settings()) as project:
+def test_real_pipeline_groups_the_fictional_documents(analysed_db: str) -> None:
+    with Project.open(analysed_db, settings=Settings()) as project:
         frame, case_of = _cases_of(project)
         ids = _doc_ids(project)
         detail = project.case(case_of["reprint-ledger.txt"])
@@ -292,8 +293,8 @@ def test_real_pipeline_groups_the_fictional_documents(analysed_db: Path) -> None
 
 
 @pytest.mark.slow
-def test_real_pipeline_flags(analysed_db: Path) -> None:
-    with Project.open(str(analysed_db), settings=Settings()) as project:
+def test_real_pipeline_flags(analysed_db: str) -> None:
+    with Project.open(analysed_db, settings=Settings()) as project:
         frame, case_of = _cases_of(project)
         ids = _doc_ids(project)
         news = project.document(ids["haddad-news.txt"])
@@ -318,11 +319,14 @@ def test_real_pipeline_flags(analysed_db: Path) -> None:
 
 
 @pytest.mark.slow
-def test_real_pipeline_corrections_survive_reanalysis(analysed_db: Path, tmp_path: Path
+def test_real_pipeline_corrections_survive_reanalysis(analysed_db: str, tmp_path: Path
                                                       ) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(analysed_db, db)
-    with Project.open(str(db), settings=Settings(), actor="ana") as project:
+    with copied_database(analysed_db, tmp_path) as db:
+        check_corrections_survive_reanalysis(db)
+
+
+def check_corrections_survive_reanalysis(db: str) -> None:
+    with Project.open(db, settings=Settings(), actor="ana") as project:
         _, case_of = _cases_of(project)
         ids = _doc_ids(project)
         merged = project.merge_cases(case_of["musa-tunisian.txt"], case_of["musa-egyptian.txt"])
@@ -332,44 +336,10 @@ def test_real_pipeline_corrections_survive_reanalysis(analysed_db: Path, tmp_pat
     assert before["haddad-court.txt"] == split != before["haddad-news.txt"]
     changed = Settings()
     changed.reading.max_paragraph_chars = 5000
-    with Project.open(str(db), settings=changed, actor="ana") as project:
+    with Project.open(db, settings=changed, actor="ana") as project:
         assert len(project.analyze().analysed) == 10
         _, after = _cases_of(project)
         with project.db.session() as session:
             n_cases = len(session.scalars(select(CaseRow.id)).all())
     assert after == before  # same grouping, same case ids
     assert n_cases == len(set(after.values()))
-
-
-# ------------------------------------------------------------------ PostgreSQL
-
-
-@pytest.mark.slow
-@pytest.mark.postgres
-def test_real_pipeline_cases_on_postgresql(pg_db: str, tmp_path: Path) -> None:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("kunya-short.txt", "kunya-long.txt", "musa-tunisian.txt", "musa-egyptian.txt",
-                 "haddad-news.txt", "haddad-court.txt"):
-        shutil.copy(DATA / name, folder / name)
-    with Project.open(pg_db, settings=Settings(), actor="pg") as project:
-        project.ingest([folder])
-        project.analyze()
-        frame, case_of = _cases_of(project)
-        assert case_of["kunya-short.txt"] == case_of["kunya-long.txt"]
-        assert case_of["musa-tunisian.txt"] != case_of["musa-egyptian.txt"]
-        haddad = case_of["haddad-news.txt"]
-        assert case_of["haddad-court.txt"] == haddad
-        assert "sources_disagree" in frame.set_index("case_id").loc[haddad]["flags"]
-        ids = _doc_ids(project)
-        new_id = project.split_case(haddad, ids["haddad-court.txt"])
-        merged = project.merge_cases(case_of["musa-tunisian.txt"], case_of["musa-egyptian.txt"])
-        assert project.case(merged)["merge_score"] == 1.0
-        assert len(project.case_codings()) > 0
-    changed = Settings()
-    changed.reading.max_paragraph_chars = 5000
-    with Project.open(pg_db, settings=changed, actor="pg") as project:
-        project.analyze()
-        _, after = _cases_of(project)
-    assert after["haddad-court.txt"] == new_id != after["haddad-news.txt"]
-    assert after["musa-tunisian.txt"] == after["musa-egyptian.txt"] == merged

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,9 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def test_ingest_json_then_documents_and_search(corpus: Corpus, tmp_path: Path) -> None:
+def test_ingest_json_then_documents_and_search(corpus: Corpus, tmp_path: Path, db_url: str) -> None:
     """--format json gives machine-readable reports, listings and hits for the same database."""
-    db = str(tmp_path / "cli.db")
+    db = db_url
     result = run("ingest", str(corpus.root), "--db", db, "--format", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -52,9 +53,9 @@ def test_ingest_json_then_documents_and_search(corpus: Corpus, tmp_path: Path) -
     assert [json.loads(line)["id"] for line in lines] == [d["id"] for d in docs]
 
 
-def test_table_output(corpus: Corpus, tmp_path: Path) -> None:
+def test_table_output(corpus: Corpus, tmp_path: Path, db_url: str) -> None:
     """Human output: an ingest summary line, a documents table, a search table with counts."""
-    db = str(tmp_path / "table.db")
+    db = db_url
     result = run("ingest", str(corpus.root), "--db", db, "--no-progress")
     assert result.exit_code == 0
     assert "added 10, duplicates 1, unchanged 0, failed 0" in result.stdout
@@ -72,19 +73,17 @@ def test_table_output(corpus: Corpus, tmp_path: Path) -> None:
     assert "hits" in hits.stdout and "ferry" in hits.stdout.lower()
 
 
-def test_db_option_and_environment_variable(corpus: Corpus, tmp_path: Path) -> None:
+def test_db_option_and_environment_variable(corpus: Corpus, tmp_path: Path,
+                                            make_db_url: Callable[..., str]) -> None:
     """--db chooses the database; $EXITLENS_DB does when --db is absent; --db wins over it."""
-    env_db = tmp_path / "from_env.db"
-    opt_db = tmp_path / "from_opt.db"
+    env_db, opt_db = make_db_url("from_env"), make_db_url("from_opt")
     story = corpus.path("account.md")
-    assert run("ingest", str(story), env={"EXITLENS_DB": str(env_db)}).exit_code == 0
-    assert env_db.exists()
+    assert run("ingest", str(story), env={"EXITLENS_DB": env_db}).exit_code == 0
     assert not (tmp_path / "exitlens.db").exists()  # cwd default not used
-    assert run("ingest", str(corpus.path("utf16.txt")), "--db", str(opt_db),
-               env={"EXITLENS_DB": str(env_db)}).exit_code == 0
-    env_docs = json.loads(run("documents", "-f", "json",
-                              env={"EXITLENS_DB": str(env_db)}).stdout)
-    opt_docs = json.loads(run("documents", "-f", "json", "--db", str(opt_db)).stdout)
+    assert run("ingest", str(corpus.path("utf16.txt")), "--db", opt_db,
+               env={"EXITLENS_DB": env_db}).exit_code == 0
+    env_docs = json.loads(run("documents", "-f", "json", env={"EXITLENS_DB": env_db}).stdout)
+    opt_docs = json.loads(run("documents", "-f", "json", "--db", opt_db).stdout)
     assert [d["fmt"] for d in env_docs] == ["md"]
     assert [d["fmt"] for d in opt_docs] == ["txt"]
 
@@ -107,13 +106,13 @@ def test_config_defaults_is_valid_yaml(tmp_path: Path) -> None:
     assert shown.exit_code == 0 and yaml.safe_load(shown.stdout) == data
 
 
-def test_config_file_changes_ingest(tmp_path: Path) -> None:
+def test_config_file_changes_ingest(tmp_path: Path, db_url: str) -> None:
     """Settings from --config reach the ingest (here: a tiny size limit)."""
     cfg = tmp_path / "small.yaml"
     cfg.write_text("ingest:\n  max_file_mb: 0.0001\n")
     story = tmp_path / "s.txt"
     story.write_text(c.MANIFEST_TEXT * 5)
-    result = run("ingest", str(story), "--db", str(tmp_path / "x.db"), "--config", str(cfg),
+    result = run("ingest", str(story), "--db", db_url, "--config", str(cfg),
                  "-f", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["outcomes"][0]["code"] == "too_large"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pandas as pd
 from typer.testing import CliRunner, Result
@@ -19,8 +18,7 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(app, list(args))
 
 
-def make_db(tmp_path: Path) -> tuple[str, str]:
-    db = str(tmp_path / "r.db")
+def make_db(db: str) -> tuple[str, str]:
     with Project.open(db, actor="test") as project:
         for n in range(1, 4):
             add_document(project, n, suggestions={"corruption": "rules"})
@@ -28,8 +26,8 @@ def make_db(tmp_path: Path) -> tuple[str, str]:
     return db, f"{start}:{end}"
 
 
-def test_round_from_create_to_adjudication(tmp_path: Path) -> None:
-    db, span = make_db(tmp_path)
+def test_round_from_create_to_adjudication(db_url: str) -> None:
+    db, span = make_db(db_url)
     created = run("rounds", "create", "pilot", "--documents", "1,2,3", "--coders", "ana,ben",
                   "--codes", "corruption", "--db", db, "--format", "json")
     assert created.exit_code == 0, created.output
@@ -81,8 +79,8 @@ def test_round_from_create_to_adjudication(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "error[round_invalid]" in bad.output
 
 
-def test_agreement_of_automatic_coders_with_reviewers(tmp_path: Path) -> None:
-    db, _ = make_db(tmp_path)
+def test_agreement_of_automatic_coders_with_reviewers(db_url: str) -> None:
+    db, _ = make_db(db_url)
     with Project.open(db, actor="test") as project, project.db.session() as session:
         from sqlalchemy import update
 
@@ -105,8 +103,8 @@ def test_agreement_of_automatic_coders_with_reviewers(tmp_path: Path) -> None:
     assert [(r["coder"], r["group"]) for r in short] == [("pipeline", "(all codes)")]
 
 
-def test_train_reviewed_refuses_too_few(tmp_path: Path) -> None:
-    db, _ = make_db(tmp_path)
+def test_train_reviewed_refuses_too_few(db_url: str) -> None:
+    db, _ = make_db(db_url)
     res = run("train", "--reviewed", "--db", db)
     assert res.exit_code == 2
     assert "error[too_few_reviews]" in res.output

@@ -61,9 +61,9 @@ def test_extract_emits_spec_records_with_exact_spans(tmp_path: Path) -> None:
     assert any(d["codes"] for r in records for d in r["defectors"])
 
 
-def test_analyze_stores_what_extract_emits(tmp_path: Path) -> None:
+def test_analyze_stores_what_extract_emits(tmp_path: Path, db_url: str) -> None:
     files = [str(sample_corpus_dir() / name) for name in SAMPLES]
-    db = str(tmp_path / "x.db")
+    db = db_url
     runner = CliRunner()
     extracted = _records(runner.invoke(app, ["extract", *files]).stdout)
     assert runner.invoke(app, ["ingest", *files, "--db", db]).exit_code == 0

@@ -177,9 +177,9 @@ def test_ingest_stores_detected_and_stated_languages(tmp_project: Project, tmp_p
     assert doc.language == "es"
 
 
-def test_documents_command_shows_language(tmp_path: Path) -> None:
+def test_documents_command_shows_language(tmp_path: Path, db_url: str) -> None:
     (tmp_path / "de.txt").write_text(GERMAN, encoding="utf-8")
-    db = str(tmp_path / "cli.db")
+    db = db_url
     assert run("ingest", str(tmp_path / "de.txt"), "--db", db).exit_code == 0
     listed = run("documents", "--db", db, "--format", "json")
     assert listed.exit_code == 0, listed.output
@@ -237,11 +237,11 @@ def test_analyze_fills_missing_languages(
     assert project.documents()[0].language == "de"
 
 
-def test_analyze_cli_json_and_table(tmp_path: Path) -> None:
+def test_analyze_cli_json_and_table(tmp_path: Path, db_url: str) -> None:
     cfg = tmp_path / "fast.yaml"
     cfg.write_text(yaml.safe_dump(FAST_STAGES), encoding="utf-8")
     (tmp_path / "fr.txt").write_text(FRENCH, encoding="utf-8")
-    db = str(tmp_path / "cli.db")
+    db = db_url
     assert run("ingest", str(tmp_path / "fr.txt"), "--db", db).exit_code == 0
     result = run("analyze", "--db", db, "--config", str(cfg), "--format", "json")
     assert result.exit_code == 0, result.output

@@ -7,10 +7,10 @@ and after the database is closed and reopened.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from exitlens import Project
 from exitlens.model import Span, sha256_text
@@ -107,29 +107,30 @@ def test_non_bmp_and_combining_characters_count_as_code_points(
         assert doc.span_text(Span(start, end)) == expected
 
 
-def test_stored_text_byte_identical_after_reopen(corpus: Corpus, tmp_path: Path) -> None:
+def test_stored_text_byte_identical_after_reopen(corpus: Corpus, db_url: str) -> None:
     """Closing and reopening the database returns the very same bytes (no re-normalisation)."""
-    db = tmp_path / "reopen.db"
     unicode_file = corpus.root / "unicode.txt"
     unicode_file.write_text(UNICODE_TEXT, encoding="utf-8")
-    with Project.open(str(db), actor="test") as project:
+    with Project.open(db_url, actor="test") as project:
         project.ingest([corpus.root])
         before = {d.id: project.document(d.id).text.encode("utf-8")
                   for d in project.documents()}
-    with Project.open(str(db), actor="test") as project:
+    with Project.open(db_url, actor="test") as project:
         after = {d.id: project.document(d.id).text.encode("utf-8")
                  for d in project.documents()}
+        # The raw column holds exactly the UTF-8 bytes, and the database counts code
+        # points too.
+        raw_sql = ("SELECT id, CAST(text AS BLOB), n_chars, length(text) FROM documents"
+                   if project.db.dialect == "sqlite" else
+                   "SELECT id, convert_to(text, 'UTF8'), n_chars, char_length(text) "
+                   "FROM documents")
+        with project.db.engine.connect() as conn:
+            raw_rows = conn.execute(text(raw_sql)).all()
     assert after == before
     assert UNICODE_TEXT.encode("utf-8") in after.values()
-    # The raw column holds exactly the UTF-8 bytes, and SQLite counts code points too.
-    con = sqlite3.connect(db)
-    try:
-        for doc_id, raw, n_chars, sqlite_len in con.execute(
-                "SELECT id, CAST(text AS BLOB), n_chars, length(text) FROM documents"):
-            assert raw == before[doc_id]
-            assert n_chars == sqlite_len == len(before[doc_id].decode("utf-8"))
-    finally:
-        con.close()
+    for doc_id, raw, n_chars, db_len in raw_rows:
+        assert bytes(raw) == before[doc_id]
+        assert n_chars == db_len == len(before[doc_id].decode("utf-8"))
 
 
 def test_span_validation() -> None:

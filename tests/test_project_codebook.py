@@ -17,8 +17,8 @@ from tests.web.fake_reading import analysed_project
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    project = analysed_project(tmp_path)
+def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    project = analysed_project(tmp_path, url=db_url)
     try:
         yield project
     finally:

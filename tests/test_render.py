@@ -9,13 +9,13 @@ from typer.testing import CliRunner
 from exitlens.cli import app
 
 
-def test_search_shows_match_markers_and_brackets(tmp_path: Path) -> None:
+def test_search_shows_match_markers_and_brackets(tmp_path: Path, db_url: str) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "one.txt").write_text(
         "The ferry left at dawn. Nobody on the quay spoke about the grain lorry that night, "
         "and a note read [bold]keep quiet[/bold] in chalk.\n", encoding="utf-8")
-    db = str(tmp_path / "r.db")
+    db = db_url
     assert CliRunner().invoke(app, ["ingest", str(folder), "--db", db]).exit_code == 0
     result = CliRunner().invoke(app, ["search", "grain lorry", "--db", db])
     assert result.exit_code == 0, result.output

@@ -25,8 +25,8 @@ def _codings(project: Project, doc_id: int) -> dict[str, dict]:
 
 
 @pytest.fixture
-def project(tmp_path: Path):
-    project = analysed_project(tmp_path)
+def project(tmp_path: Path, db_url: str):
+    project = analysed_project(tmp_path, url=db_url)
     try:
         yield project
     finally:
@@ -124,8 +124,8 @@ def test_verdict_and_profile_corrections(project: Project) -> None:
         project.as_actor("ben").set_profile_field(sami.id or 0, "nationality", "TR", seen="SY")
 
 
-def test_human_decisions_survive_reanalysis(tmp_path: Path) -> None:
-    project = analysed_project(tmp_path)
+def test_human_decisions_survive_reanalysis(tmp_path: Path, db_url: str) -> None:
+    project = analysed_project(tmp_path, url=db_url)
     try:
         doc = _doc_id(project, "Sami Aziz")
         other = _doc_id(project, "Lina Haddad")
@@ -146,8 +146,7 @@ def test_human_decisions_survive_reanalysis(tmp_path: Path) -> None:
     finally:
         project.close()
     # new settings: every document is analysed again and its rows are replaced
-    with Project.open(str(tmp_path / "review.db"), settings=fake_settings(4000),
-                      actor="test") as again:
+    with Project.open(db_url, settings=fake_settings(4000), actor="test") as again:
         assert len(again.analyze().analysed) == 3
         now = _codings(again, doc)
         assert not {c["id"] for c in now.values()} & old_ids
@@ -191,26 +190,17 @@ def test_cli_history_by_document_and_user(project: Project) -> None:
     assert [e["action"] for e in events] == ["review.undo", "review.coding"]
 
 
-def test_review_on_postgresql(pg_db: str, tmp_path: Path) -> None:
-    """The same queries and decisions on PostgreSQL, including re-analysis."""
-    project = analysed_project(tmp_path, url=pg_db)
-    try:
-        rows, total = project.review_queue(limit=2)
-        assert total == 6 and rows[0]["confidence"] == 0.55 and rows[0]["evidence"]
-        page, n = project.document_page(has_defectors=True, review_status="unreviewed")
-        assert n == 3 and page[0]["codings"] == 2
-        doc = _doc_id(project, "Sami Aziz")
-        c = _codings(project, doc)
-        project.as_actor("ana").decide_coding(c["brutality"]["id"], 1, status="accepted")
-        project.as_actor("ana").add_coding(doc, "family", 0, 7)
-        assert project.document_page(review_status="in_progress")[1] == 1
-        project.as_actor("ana").undo_last()
-    finally:
-        project.close()
-    with Project.open(pg_db, settings=fake_settings(4000), actor="test") as again:
-        again.analyze()
-        now = _codings(again, doc)
-        assert now["brutality"]["status"] == "accepted" and "family" not in now
+def test_document_page_follows_review_status(project: Project) -> None:
+    """The document list's filters see decisions as they are made (and undone)."""
+    page, n = project.document_page(has_defectors=True, review_status="unreviewed")
+    assert n == 3 and page[0]["codings"] == 2
+    doc = _doc_id(project, "Sami Aziz")
+    c = _codings(project, doc)
+    project.as_actor("ana").decide_coding(c["brutality"]["id"], 1, status="accepted")
+    project.as_actor("ana").add_coding(doc, "family", 0, 7)
+    assert project.document_page(review_status="in_progress")[1] == 1
+    project.as_actor("ana").undo_last()
+    assert "family" not in _codings(project, doc)
 
 
 def test_undo_of_a_case_merge(project: Project) -> None:

@@ -232,20 +232,3 @@ def test_adjudication_survives_reanalysis_and_settles_defector_units(project: Pr
     assert 3 not in {d for ids in project.cases()["document_ids"] for d in ids}
     history = project.history(document_id=3)
     assert any(h["action"] == "review.person" for h in history)
-
-
-def test_round_on_postgresql(pg_db: str) -> None:
-    """The same round life cycle on PostgreSQL (skipped without EXITLENS_TEST_PG)."""
-    with Project.open(pg_db, actor="test") as pg:
-        for n in range(1, 4):
-            add_document(pg, n, suggestions={"corruption": "rules"})
-        rid = open_round(pg)["id"]
-        decide_all(pg, rid)
-        with pytest.raises(ExitlensError) as err:
-            pg.round_decisions(rid)
-        assert err.value.code == "round_open"
-        table = pg.close_round(rid).set_index("group")
-        assert table.loc["corruption", "kappa"] == pytest.approx(0.4)
-        pg.adjudicate(rid, "1/0/corruption", True)
-        assert [(r["code"], r["status"]) for r in pg.document_codings(1)] == [
-            ("corruption", "accepted")]

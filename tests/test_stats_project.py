@@ -85,8 +85,9 @@ def _corpus(folder: Path, docs: dict[str, str] = DOCS) -> Path:
 
 
 @pytest.fixture
-def analysed(tmp_path: Path) -> str:
-    db = str(tmp_path / "s.db")
+def analysed(tmp_path: Path, db_url: str) -> str:
+    """The fake-coded corpus ingested and analysed on the test's backend."""
+    db = db_url
     with Project.open(db, settings=fake_settings(), actor="t") as project:
         project.ingest([_corpus(tmp_path / "in")])
         project.analyze()
@@ -215,8 +216,8 @@ def test_report_to_a_missing_folder_is_a_named_error(analysed: str, tmp_path: Pa
     assert not target.parent.exists()
 
 
-def test_empty_database_is_a_named_error(tmp_path: Path) -> None:
-    db = str(tmp_path / "empty.db")
+def test_empty_database_is_a_named_error(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     code, _, err = run("stats", "--db", db, "--config", str(_config(tmp_path)))
     assert code != 0 and "error[empty_corpus]" in err
     target = tmp_path / "r.html"
@@ -226,8 +227,8 @@ def test_empty_database_is_a_named_error(tmp_path: Path) -> None:
     assert not target.exists()
 
 
-def test_corpus_without_defectors_is_a_named_error(tmp_path: Path) -> None:
-    db = str(tmp_path / "none.db")
+def test_corpus_without_defectors_is_a_named_error(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     with Project.open(db, settings=fake_settings()) as project:
         project.ingest([_corpus(tmp_path / "in", {"x.txt": "A page with nobody in it."})])
         project.analyze()
@@ -262,14 +263,3 @@ def test_codebook_lacking_a_used_code_is_a_named_error(analysed: str, tmp_path: 
     code, _, err = run("stats", "--db", analysed, "--config", str(_config(tmp_path, small)))
     assert code != 0
     assert "error[codebook_mismatch]" in err and "corruption" in err
-
-
-@pytest.mark.postgres
-def test_stats_and_report_on_postgresql(pg_db: str, tmp_path: Path) -> None:
-    with Project.open(pg_db, settings=fake_settings(), actor="t") as project:
-        project.ingest([_corpus(tmp_path / "in")])
-        project.analyze()
-        table = project.prevalence(dimension="exit")
-        path = project.report(tmp_path / "pg.html", reference="sixty-narratives")
-    assert (_row(table, "boredom")["k"], _row(table, "boredom")["n"]) == (2, 3)
-    assert "(2 of 3)" in path.read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ a large JSONL file is read a run of lines at a time with the same results as in 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,7 @@ def test_a_jsonl_read_in_runs_gives_what_it_gives_in_one_piece(tmp_path: Path) -
 
 
 def test_analyze_reads_the_database_a_batch_at_a_time(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_db_url: Callable[..., str]) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     for i in range(7):
@@ -128,7 +128,7 @@ def test_analyze_reads_the_database_a_batch_at_a_time(
         return real_run_batch(self, documents, keep)
 
     monkeypatch.setattr(Pipeline, "run_batch", recording)
-    with Project.open(str(tmp_path / "s.db"), settings=light_settings(batch_size=3),
+    with Project.open(make_db_url("s"), settings=light_settings(batch_size=3),
                       actor="test") as project:
         project.ingest([folder])
         report = project.analyze()

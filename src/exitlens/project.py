@@ -366,16 +366,17 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
                     {"q": fts5_query(query), "n": limit},
                 ).all()
                 return [SearchHit(r[0], r[1], r[2], -float(r[3])) for r in rows]
-            from .store.migrations.fulltext import PG_TSVECTOR
+            from .store.migrations.fulltext import PG_TSVECTOR, pg_tsquery
 
+            tsquery, params = pg_tsquery(query)
             rows = session.execute(
                 text(
                     f"SELECT id, title, ts_headline('english', left(text, 200000), q, "
                     f"'StartSel=[,StopSel=],MaxWords=24,MinWords=8'), ts_rank({PG_TSVECTOR}, q) "
-                    f"FROM documents, websearch_to_tsquery('english', :q) q "
-                    f"WHERE {PG_TSVECTOR} @@ q ORDER BY 4 DESC LIMIT :n"
+                    f"FROM documents, (SELECT {tsquery} AS q) AS query "
+                    f"WHERE {PG_TSVECTOR} @@ q ORDER BY 4 DESC, id LIMIT :n"
                 ),
-                {"q": query, "n": limit},
+                {**params, "n": limit},
             ).all()
             return [SearchHit(r[0], r[1], r[2], float(r[3])) for r in rows]
 

@@ -290,12 +290,11 @@ def _bad_folder(root: Path) -> Path:
     return folder
 
 
-def test_cli_reports_every_bad_file_and_exits_1(tmp_path: Path) -> None:
+def test_cli_reports_every_bad_file_and_exits_1(tmp_path: Path, db_url: str) -> None:
     """The CLI names every bad file with its code, keeps the good one, exits 1, no traceback."""
     folder = _bad_folder(tmp_path)
-    db = tmp_path / "cli.db"
     result = CliRunner().invoke(app, ["ingest", str(folder), str(tmp_path / "missing.txt"),
-                                      "--db", str(db), "--format", "json"])
+                                      "--db", db_url, "--format", "json"])
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
@@ -308,11 +307,10 @@ def test_cli_reports_every_bad_file_and_exits_1(tmp_path: Path) -> None:
     assert data["added"] == 1
 
 
-def test_cli_table_output_names_files_and_codes(tmp_path: Path) -> None:
+def test_cli_table_output_names_files_and_codes(tmp_path: Path, db_url: str) -> None:
     """Human output lists each failed file with its code on stderr and a summary on stdout."""
     folder = _bad_folder(tmp_path)
-    result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(tmp_path / "t.db"),
-                                      "--no-progress"])
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--db", db_url, "--no-progress"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     flat = " ".join(result.stderr.split())

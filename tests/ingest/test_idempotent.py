@@ -73,14 +73,13 @@ def test_reingest_same_folder_adds_nothing(tmp_project: Project, corpus: Corpus)
     assert {d.id: tmp_project.document(d.id).text for d in tmp_project.documents()} == texts_before
 
 
-def test_reingest_via_new_project_instance(make_project: object, corpus: Corpus,
-                                           tmp_path: Path) -> None:
-    """Idempotence holds across processes: a fresh Project on the same file changes nothing."""
-    db = tmp_path / "same.db"
-    with Project.open(str(db), actor="test") as p1:
+def test_reingest_via_new_project_instance(corpus: Corpus, db_url: str) -> None:
+    """Idempotence holds across processes: a fresh Project on the same database changes
+    nothing."""
+    with Project.open(db_url, actor="test") as p1:
         p1.ingest([corpus.root])
         before = _counts(p1)
-    with Project.open(str(db), actor="test") as p2:
+    with Project.open(db_url, actor="test") as p2:
         report = p2.ingest([corpus.root])
         assert report.count("added") == 0 and report.count("duplicate") == 0
         assert _counts(p2) == before
@@ -144,14 +143,13 @@ def test_near_duplicate_reprint_is_linked_not_dropped(tmp_project: Project,
     assert tmp_project.summary()["near_duplicate_pairs"] == 1
 
 
-def test_reprint_linked_in_later_run(tmp_path: Path) -> None:
+def test_reprint_linked_in_later_run(tmp_path: Path, db_url: str) -> None:
     """The near-duplicate index is rebuilt from stored signatures: a later run still links."""
-    db = tmp_path / "later.db"
     (tmp_path / "original.txt").write_text(STORY, encoding="utf-8")
     (tmp_path / "reprint.txt").write_text(REPRINT, encoding="utf-8")
-    with Project.open(str(db), actor="test") as p:
+    with Project.open(db_url, actor="test") as p:
         (orig,) = p.ingest([tmp_path / "original.txt"]).outcomes
-    with Project.open(str(db), actor="test") as p:
+    with Project.open(db_url, actor="test") as p:
         (rep,) = p.ingest([tmp_path / "reprint.txt"]).outcomes
         assert [d for d, _ in rep.near_duplicates] == [orig.document_id]
 

@@ -53,20 +53,15 @@ def check_load(url: str, tmp_path: Path) -> None:
         assert record["text_sha256"] and record["defectors"] == []
 
 
-def test_load_twice_on_sqlite(tmp_path: Path) -> None:
-    check_load(str(tmp_path / "loaded.db"), tmp_path)
+def test_load_twice(tmp_path: Path, db_url: str) -> None:
+    check_load(db_url, tmp_path)
 
 
-@pytest.mark.postgres
-def test_load_twice_on_postgresql(tmp_path: Path, pg_db: str) -> None:
-    check_load(pg_db, tmp_path)
-
-
-def test_an_unfinished_run_is_refused(tmp_path: Path) -> None:
+def test_an_unfinished_run_is_refused(tmp_path: Path, db_url: str) -> None:
     out = tmp_path / "out"
     process([write_inputs(tmp_path / "in")], out, light_settings(), "fp", partition_size=4)
     (out / "process.json").unlink()
-    with Project.open(str(tmp_path / "x.db"), settings=light_settings()) as project, \
+    with Project.open(db_url, settings=light_settings()) as project, \
             pytest.raises(ProcessError) as info:
         project.load(out)
     assert info.value.code == "incomplete_output"

@@ -93,9 +93,10 @@ def write_corpus(folder: Path, docs: dict[str, str] = DOCS) -> Path:
 
 
 @pytest.fixture
-def shared_db(tmp_path: Path) -> str:
-    """A database with the four documents ingested and analysed by the fake stage."""
-    db = str(tmp_path / "share.db")
+def shared_db(tmp_path: Path, db_url: str) -> str:
+    """A database (on the test's backend) with the four documents ingested and analysed by
+    the fake stage."""
+    db = db_url
     with Project.open(db, settings=sharing_settings(), actor="t") as project:
         project.ingest([write_corpus(tmp_path / "in")])
         project.analyze()

@@ -16,9 +16,8 @@ from exitlens.cli import app
 from exitlens.errors import ExitlensError
 from exitlens.sharing.quotes import QUOTE_BANK_COLUMNS
 from exitlens.store.schema import CodingRow
-from tests.conftest import fresh_pg_database
 
-from .conftest import DOCS, NAMES, sharing_settings, write_corpus
+from .conftest import DOCS, NAMES
 
 
 def test_rows_and_ranking(open_shared: Callable[[], Project]) -> None:
@@ -48,16 +47,27 @@ def test_code_filter_and_unknown_code(open_shared: Callable[[], Project]) -> Non
 
 
 def test_full_text_query_matches_the_span_not_the_document(
-        open_shared: Callable[[], Project]) -> None:
+        open_shared: Callable[[], Project], backend: str) -> None:
+    """The same query syntax on both databases (the store's own full-text search);
+    PostgreSQL's ``english`` configuration also stems words."""
     with open_shared() as project:
         hits = project.quotes(query="infighting")
         phrase = project.quotes(query='"cites boredom and corruption"')
         none = project.quotes(query="tired")  # in document a, outside every span
         prefix = project.quotes(query="bored*")
+        either = project.quotes(query="infighting OR corruption")
+        but_not = project.quotes(query="boredom NOT corruption")
+        stemmed = project.quotes(query="cite boredom")
     assert list(hits["code"]) == ["infighting"]
     assert sorted(phrase["code"]) == ["boredom", "corruption"]  # one span, two codes
     assert none.empty
     assert len(prefix) == 3  # two spans of Sami, one of them coded twice
+    assert sorted(either["code"]) == ["boredom", "corruption", "infighting"]
+    assert list(but_not["code"]) == ["boredom"]  # document b's span
+    if backend == "postgresql":  # english stemming: "cite" finds "cites"
+        assert len(stemmed) == 3 and "infighting" not in set(stemmed["code"])
+    else:  # FTS5's unicode61 tokenizer does not stem
+        assert stemmed.empty
 
 
 def test_redacted_quotes_are_the_same_rows(open_shared: Callable[[], Project]) -> None:
@@ -88,22 +98,6 @@ def test_cli_formats(shared_db: str, tmp_path: Path) -> None:
     assert table.exit_code == 0 and "Person-" in table.stdout and "2 rows" in table.stdout
     missing = CliRunner().invoke(app, [*base, "--semantic"])
     assert missing.exit_code == 2 and "missing_query" in missing.output
-
-
-@pytest.mark.postgres
-def test_full_text_query_on_postgresql(tmp_path: Path) -> None:
-    with fresh_pg_database() as url, \
-            Project.open(url, settings=sharing_settings(), actor="t") as project:
-        project.ingest([write_corpus(tmp_path / "in")])
-        project.analyze()
-        hits = project.quotes(query="infighting")
-        stemmed = project.quotes(query="cite boredom")  # english stemming: cites
-        none = project.quotes(query="tired")
-        bundle = project.export_bundle(redact=True)
-    assert list(hits["code"]) == ["infighting"]
-    assert len(stemmed) == 3 and "infighting" not in set(stemmed["code"])
-    assert none.empty
-    assert len(bundle.codings) == 4
 
 
 def test_a_malformed_query_is_a_clear_error(open_shared: Callable[[], Project]) -> None:

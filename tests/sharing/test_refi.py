@@ -523,9 +523,9 @@ dimensions:
     assert len(tmp_project.codebook_versions()) == 2
 
 
-def test_cli_import(tmp_path: Path) -> None:
+def test_cli_import(tmp_path: Path, db_url: str) -> None:
     path = _foreign_qdpx(tmp_path / "cli.qdpx")
-    db = str(tmp_path / "cli.db")
+    db = db_url
     result = CliRunner().invoke(app, ["import", str(path), "--db", db])
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output and "skipped: 1 notes" in result.output
@@ -590,8 +590,8 @@ def test_crlf_positions_counting_every_character(tmp_project: Project, tmp_path:
     assert quoted == {"I watched the public killings", "nothing to do all day"}
 
 
-def test_cli_codebook_use_and_versions(tmp_path: Path) -> None:
-    db = str(tmp_path / "cb.db")
+def test_cli_codebook_use_and_versions(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     yaml_path = tmp_path / "mine.yaml"
     yaml_path.write_text("dimensions:\n  - id: exit\n    label: Exit\n    codes:\n"
                          "      - id: homesick\n        label: Homesick\n", encoding="utf-8")
@@ -604,31 +604,6 @@ def test_cli_codebook_use_and_versions(tmp_path: Path) -> None:
     assert [r["version"] for r in json.loads(result.stdout)] == [1]
     with Project.open(db) as project:
         assert list(project.codebook().codes) == ["homesick"]
-
-
-@pytest.mark.postgres
-def test_round_trip_and_rollback_on_postgresql(tmp_project: Project, tmp_path: Path) -> None:
-    """The same import on PostgreSQL (JSON payloads, one transaction, migrations 0002)."""
-    from tests.conftest import fresh_pg_database
-
-    _seed(tmp_project, tmp_path / "docs")
-    path = write_qdpx(_bundle(tmp_project), tmp_path / "pg.qdpx")
-    with fresh_pg_database("exitlens_refi") as url:
-        pg = Project.open(url, actor="test")
-        try:
-            late = _foreign_qdpx(tmp_path / "late.qdpx", FOREIGN_QDE.replace(
-                "    <PDFSource", '    <TextSource guid="D0000000-0000-4000-8000-0000000000AA" '
-                'name="Blank"><PlainTextContent> </PlainTextContent></TextSource>\n'
-                "    <PDFSource"))
-            _expect(pg, late, "empty_source")
-            report = pg.import_refi(path)
-            assert report.codings_added == 4
-            assert _codings(pg) == _codings(tmp_project)
-            foreign = pg.import_refi(_foreign_qdpx(tmp_path / "f.qdpx"))
-            assert foreign.codebook_version is not None
-            assert "public_executions" in pg.codebook()
-        finally:
-            pg.close()
 
 
 @pytest.mark.parametrize("origin, counts_cr", [("NVivo 14", True), ("ATLAS.ti 24", False)])

@@ -15,6 +15,7 @@ from exitlens import Project
 from exitlens.config import Settings
 from exitlens.demo import sample_corpus_dir
 from exitlens.sharing.bundle import check_spans
+from tests.conftest import module_database
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +29,13 @@ def _settings() -> Settings:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = str(tmp_path_factory.mktemp("sample") / "sample.db")
-    with Project.open(db, settings=_settings(), actor="test") as project:
-        project.ingest([sample_corpus_dir()])
-        project.analyze()
-    yield db
+def sample_db(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[str]:
+    """The analysed sample corpus, built once per backend (the tests only read it)."""
+    with module_database(backend, tmp_path_factory, "sample") as db:
+        with Project.open(db, settings=_settings(), actor="test") as project:
+            project.ingest([sample_corpus_dir()])
+            project.analyze()
+        yield db
 
 
 def _found_names(project: Project) -> set[str]:

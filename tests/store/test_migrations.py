@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from exitlens import Project
+from exitlens.errors import ExitlensError
 from exitlens.store.database import Database, alembic_config
 from exitlens.store.schema import Base, DocumentRow
 
@@ -19,9 +21,12 @@ FTS_PREFIX = "documents_fts"
 
 
 def _is_fts_internal(diff: Any) -> bool:
-    """FTS5 virtual table and its shadow tables are created by raw SQL, not the ORM."""
+    """The full-text index is created by raw SQL, not the ORM: on SQLite the FTS5 virtual
+    table and its shadow tables, on PostgreSQL the GIN expression index."""
     if isinstance(diff, tuple) and diff and diff[0] in ("remove_table", "add_table"):
         return str(diff[1].name).startswith(FTS_PREFIX)
+    if isinstance(diff, tuple) and diff and diff[0] == "remove_index":
+        return str(diff[1].name) == "ix_documents_fts"
     return False
 
 
@@ -37,22 +42,35 @@ def _tables(db: Database) -> set[str]:
         return set(inspect(conn).get_table_names())
 
 
-def test_migration_head_matches_orm_metadata(tmp_path: Path) -> None:
-    """A schema change without a migration (or vice versa) shows up here as a difference."""
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+def _fts_index(db: Database) -> set[str]:
+    """The full-text index objects the migrations made."""
+    with db.engine.connect() as conn:
+        if db.dialect == "sqlite":
+            return {name for name in inspect(conn).get_table_names()
+                    if name == FTS_PREFIX}
+        return set(conn.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE indexname = 'ix_documents_fts'"
+        )).scalars())
+
+
+def test_migration_head_matches_orm_metadata(db_url: str) -> None:
+    """A schema change without a migration (or vice versa) shows up here as a difference;
+    the full-text index (FTS5 table or GIN index) exists."""
+    db = Database(db_url)
     try:
         assert _diff(db) == []
         assert set(Base.metadata.tables) <= _tables(db)
+        assert len(_fts_index(db)) == 1
     finally:
         db.close()
 
 
-def test_database_is_at_single_head(tmp_path: Path) -> None:
+def test_database_is_at_single_head(db_url: str) -> None:
     """The migration history has one head and an opened database is stamped with it."""
     script = ScriptDirectory.from_config(alembic_config())
     heads = script.get_heads()
     assert len(heads) == 1
-    db = Database(f"sqlite:///{tmp_path / 'h.db'}")
+    db = Database(db_url)
     try:
         with db.engine.connect() as conn:
             assert MigrationContext.configure(conn).get_current_heads() == tuple(heads)
@@ -60,12 +78,12 @@ def test_database_is_at_single_head(tmp_path: Path) -> None:
         db.close()
 
 
-def test_upgrade_downgrade_upgrade(tmp_path: Path) -> None:
+def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     """Downgrading to base removes every table (FTS included); upgrading again restores them."""
-    db = Database(f"sqlite:///{tmp_path / 'ud.db'}")
+    db = Database(db_url)
     try:
         full = _tables(db)
-        assert {"documents", "sources", FTS_PREFIX} <= full
+        assert {"documents", "sources"} <= full and len(_fts_index(db)) == 1
         with db.engine.begin() as conn:
             command.downgrade(alembic_config(conn), "base")
         assert _tables(db) <= {"alembic_version"}
@@ -73,18 +91,18 @@ def test_upgrade_downgrade_upgrade(tmp_path: Path) -> None:
             command.upgrade(alembic_config(conn), "head")
         assert _tables(db) == full
         assert _diff(db) == []
+        assert len(_fts_index(db)) == 1
     finally:
         db.close()
 
 
-def test_reopen_is_a_noop_migration(tmp_path: Path) -> None:
+def test_reopen_is_a_noop_migration(tmp_path: Path, db_url: str) -> None:
     """Opening an up-to-date database again keeps its data (migrate is idempotent)."""
-    path = tmp_path / "again.db"
     story = tmp_path / "s.txt"
     story.write_text("Tamsin Oake left the movement through the marshes in 2012.\n")
-    with Project.open(str(path), actor="test") as project:
+    with Project.open(db_url, actor="test") as project:
         project.ingest([story])
-    with Project.open(str(path), actor="test") as project:
+    with Project.open(db_url, actor="test") as project:
         assert project.count_documents() == 1
 
 
@@ -113,7 +131,8 @@ def test_fts_triggers_keep_index_in_sync(tmp_project: Project) -> None:
 
 
 def test_search_query_syntax_is_safe(tmp_project: Project, tmp_path: Path) -> None:
-    """User queries with FTS operators, quotes or stray punctuation never raise."""
+    """One query syntax on both databases (phrases, OR, NOT, prefix*); stray punctuation
+    never raises, a misplaced operator is a plain ``bad_query`` error."""
     story = tmp_path / "s.txt"
     story.write_text("Brannoc and Ysolde crossed the river at dawn, unseen by the guards.\n")
     tmp_project.ingest([story])
@@ -121,5 +140,11 @@ def test_search_query_syntax_is_safe(tmp_project: Project, tmp_path: Path) -> No
     assert len(tmp_project.search("Brannoc OR nobody")) == 1
     assert tmp_project.search("Brannoc NOT Ysolde") == []
     assert len(tmp_project.search("Ysol*")) == 1
-    for odd in ('"unbalanced', "a:b", "(", "NEAR(", "-", "*", "   "):
+    assert len(tmp_project.search("nobody OR guards Brannoc")) == 1
+    assert tmp_project.search("Brannoc AND nobody") == []
+    for odd in ('"unbalanced', "a:b", "(", "NEAR(", "-", "*", "   ", "the", "'&|!"):
         tmp_project.search(odd)  # must not raise
+    for bad in ("NOT", "Brannoc OR", "OR Brannoc", "Brannoc AND AND Ysolde", "Brannoc NOT"):
+        with pytest.raises(ExitlensError) as error:
+            tmp_project.search(bad)
+        assert error.value.code == "bad_query"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,8 +38,8 @@ def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def web_project(tmp_path: Path) -> Iterator[Project]:
-    project = Project.open(str(tmp_path / "web.db"), settings=Settings(), actor="test")
+def web_project(db_url: str) -> Iterator[Project]:
+    project = Project.open(db_url, settings=Settings(), actor="test")
     for name, role in ROLES.items():
         project.add_user(name, role, PASSWORD)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,9 +38,9 @@ def test_passwords_are_argon2_hashes_and_accounts_validated(web_project: Project
     assert [e["action"] for e in web_project.events()].count("user.add") == 4
 
 
-def test_cli_user_add_list_and_serve_refuses_without_admin(tmp_path: Path) -> None:
+def test_cli_user_add_list_and_serve_refuses_without_admin(db_url: str) -> None:
     runner = CliRunner()
-    db = str(tmp_path / "cli.db")
+    db = db_url
     result = runner.invoke(cli_app, ["serve", "--db", db])
     assert result.exit_code == 2
     assert "error[no_admin]" in result.output and "exitlens user add" in result.output

@@ -19,8 +19,8 @@ Signed = Callable[[str], tuple[TestClient, str]]
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    project = analysed_project(tmp_path)
+def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    project = analysed_project(tmp_path, url=db_url)
     for name, role in ROLES.items():
         project.add_user(name, role, PASSWORD)
     try:

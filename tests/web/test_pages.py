@@ -17,8 +17,8 @@ from tests.web.fake_reading import analysed_project
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    project = analysed_project(tmp_path)
+def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    project = analysed_project(tmp_path, url=db_url)
     for name, role in ROLES.items():
         project.add_user(name, role, PASSWORD)
     try:
@@ -252,8 +252,8 @@ def test_missing_pages_and_bad_input_are_named(project: Project, as_user) -> Non
     assert bad.status_code == 422 and "version" in bad.text
 
 
-def test_empty_project_dashboard_is_friendly(tmp_path: Path) -> None:
-    with Project.open(str(tmp_path / "empty.db"), actor="t") as empty:
+def test_empty_project_dashboard_is_friendly(make_db_url: Callable[..., str]) -> None:
+    with Project.open(make_db_url("empty"), actor="t") as empty:
         empty.add_user("ada", "admin", PASSWORD)
         client = TestClient(create_app(empty), follow_redirects=False)
         login(client, "ada")

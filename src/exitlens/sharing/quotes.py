@@ -11,9 +11,10 @@ gives redacted quotes):
 
 Ranking: accepted codings first, then suggested ones, then quotes; within each, higher
 confidence first (then document and position). ``query`` keeps the rows whose text matches
-the store's full-text search (SQLite FTS5 with the documents' tokenizer, PostgreSQL
-``websearch_to_tsquery('english')``), evaluated on the span itself; ``semantic`` ranks by
-cosine similarity between the query and each text with the shipped MiniLM model.
+the store's full-text search (SQLite FTS5 with the documents' tokenizer, PostgreSQL's
+``english`` text search with the same query syntax, ``fulltext.pg_tsquery``), evaluated on
+the span itself; ``semantic`` ranks by cosine similarity between the query and each text
+with the shipped MiniLM model.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import ExitlensError
-from ..store.migrations.fulltext import fts5_query
+from ..store.migrations.fulltext import fts5_query, pg_tsquery
 from .bundle import ExportBundle
 
 QUOTE_BANK_COLUMNS = ("kind", "code", "label", "text", "speaker", "case_id", "document_id",
@@ -145,11 +146,11 @@ def full_text_matches(session: Session, dialect: str, query: str,
         finally:
             session.execute(text("DROP TABLE IF EXISTS temp.exitlens_span_fts"))
         return {keys[int(i)] for i in hits}
+    tsquery, params = pg_tsquery(query)
     hits = session.execute(
         text("SELECT t.i FROM unnest(CAST(:ids AS integer[]), CAST(:texts AS text[])) "
-             "AS t(i, body) WHERE to_tsvector('english', t.body) @@ "
-             "websearch_to_tsquery('english', :q)"),
-        {"ids": list(range(len(rows))), "texts": [t for _, t in rows], "q": query},
+             f"AS t(i, body) WHERE to_tsvector('english', t.body) @@ {tsquery}"),
+        {**params, "ids": list(range(len(rows))), "texts": [t for _, t in rows]},
     ).scalars().all()
     return {keys[int(i)] for i in hits}
 
