@@ -586,7 +586,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
 
     @staticmethod
     def _case_members(session: Any, case_id: int) -> list[PersonRow]:
-        rows = list(session.scalars(select(PersonRow).where(PersonRow.case_id == case_id)))
+        rows = list(session.scalars(select(PersonRow).where(PersonRow.case_id == case_id)
+                                    .order_by(PersonRow.document_id, PersonRow.ordinal)))
         if not rows:
             raise NotFoundError(f"no case with id {case_id}")
         return rows

@@ -203,3 +203,47 @@ def test_write_after_session_expiry_goes_to_login(make_client: Callable[..., Tes
     response = client.post("/undo", data={"csrf_token": token},
                            headers={"HX-Request": "true"})
     assert response.status_code == 401 and response.headers["HX-Redirect"] == "/login"
+
+
+@pytest.mark.slow
+def test_serve_command_runs_the_app_over_the_database(db_url: str) -> None:
+    """`exitlens serve --db URL` (a SQLite file or a PostgreSQL URL) starts the web app over
+    that database: the admin added beforehand signs in through the real server."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with Project.open(db_url, actor="test") as project:
+        project.add_user("ada", "admin", PASSWORD)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if k not in ("EXITLENS_DB", "EXITLENS_CONFIG")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "exitlens", "serve", "--db", db_url, "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as client:
+            deadline = time.monotonic() + 90
+            while True:
+                assert proc.poll() is None, proc.communicate()[1].decode()
+                try:
+                    form = client.get("/login")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "exitlens serve did not answer"
+                    time.sleep(0.2)
+            assert form.status_code == 200
+            signed = client.post("/login", data={"username": "ada", "password": PASSWORD,
+                                                 "csrf_token": csrf_of(form.text), "next": "/"})
+            assert signed.status_code == 303, signed.text
+            home = client.get("/")
+            assert home.status_code == 200 and "holds no documents yet" in home.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

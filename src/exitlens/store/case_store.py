@@ -129,7 +129,7 @@ def load_defectors(session: Session, *, with_text: bool = True,
     for speaker, start, end in session.execute(
         select(QuoteRow.speaker_person_id, QuoteRow.start, QuoteRow.end).where(
             QuoteRow.speaker_person_id.in_(ids)
-        )
+        ).order_by(QuoteRow.start, QuoteRow.id)
     ):
         if speaker is not None:
             quotes.setdefault(speaker, []).append((start, end))
@@ -263,7 +263,7 @@ def _lowest_key(group: Group, loaded: Loaded) -> tuple[int, int, int]:
 def _old_case_ids(session: Session) -> dict[tuple[int, str, int], int]:
     """(document id, label, start) of every stored member -> the case that held it."""
     out: dict[tuple[int, str, int], int] = {}
-    for case_id, meta in session.execute(select(CaseRow.id, CaseRow.meta)):
+    for case_id, meta in session.execute(select(CaseRow.id, CaseRow.meta).order_by(CaseRow.id)):
         for key in (meta or {}).get("members", []):
             out[(key["document_id"], key["label"], key["start"])] = case_id
     return out

@@ -378,7 +378,8 @@ def apply_decisions(session: Session, document_id: int) -> int:
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
             select(MentionRow.person_id, MentionRow.start, MentionRow.end)
-            .where(MentionRow.person_id.in_([p.id for p in persons]))):
+            .where(MentionRow.person_id.in_([p.id for p in persons]))
+            .order_by(MentionRow.start, MentionRow.id)):
         mentions.setdefault(pid, []).append((start, end))
     keys = {p.id: person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))
             for p in persons}
@@ -396,7 +397,8 @@ def apply_decisions(session: Session, document_id: int) -> int:
             profile[event.payload["field"]] = event.payload["after"]["value"]
             person.profile = profile
             applied += 1
-    rows = list(session.scalars(select(CodingRow).where(CodingRow.analysis_id == analysis_id)))
+    rows = list(session.scalars(select(CodingRow).where(CodingRow.analysis_id == analysis_id)
+                                .order_by(CodingRow.id)))
     for rkey, event in codings.items():
         payload, after = event.payload, event.payload.get("after")
         person = _find_person(payload.get("person"), persons, keys, mentions)
@@ -512,11 +514,13 @@ def undo_last(session: Session, actor: str) -> EventRow:
 
 def _current_person(session: Session, analysis_id: int | None, key: dict[str, Any] | None
                     ) -> PersonRow | None:
-    persons = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis_id)))
+    persons = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis_id)
+                                   .order_by(PersonRow.ordinal)))
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
             select(MentionRow.person_id, MentionRow.start, MentionRow.end)
-            .where(MentionRow.person_id.in_([p.id for p in persons]))):
+            .where(MentionRow.person_id.in_([p.id for p in persons]))
+            .order_by(MentionRow.start, MentionRow.id)):
         mentions.setdefault(pid, []).append((start, end))
     keys = {p.id: person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))
             for p in persons}

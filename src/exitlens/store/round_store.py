@@ -233,7 +233,8 @@ def current_person(session: Session, key: dict[str, Any]) -> PersonRow | None:
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
             select(MentionRow.person_id, MentionRow.start, MentionRow.end)
-            .where(MentionRow.person_id.in_([p.id for p in persons]))):
+            .where(MentionRow.person_id.in_([p.id for p in persons]))
+            .order_by(MentionRow.start, MentionRow.id)):
         mentions.setdefault(pid, []).append((start, end))
     label, start = key.get("label"), key.get("start") or 0
 
