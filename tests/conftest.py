@@ -128,7 +128,11 @@ def fresh_pg_database(prefix: str = "exitlens_test", template: str | None = None
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
-        copy = f' TEMPLATE "{template}"' if template else ""
+        copy = ""
+        if template:  # a test's own database: close connections a pool may still hold
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
+            copy = f' TEMPLATE "{template}"'
         conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield url.set(database=name).render_as_string(hide_password=False)

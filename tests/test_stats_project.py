@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from exitlens.model import Coding, DocumentReading, FieldValue, Mention, Person,
 from exitlens.pipeline import PipelineContext, stages
 from exitlens.statistics import SPEC_ROW
 from exitlens.store.schema import CodingRow
+from tests.conftest import copied_database, module_database
 
 _LINE = re.compile(r"Defector (?P<name>[A-Z][a-z]+ [A-Z][a-z]+), (?P<nat>[A-Z]{2}), left in "
                    r"(?P<year>\d{4}), cites (?P<codes>[a-z_ ]+)\.")
@@ -84,14 +85,28 @@ def _corpus(folder: Path, docs: dict[str, str] = DOCS) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def analysed_once(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[str]:
+    """The fake-coded corpus ingested and analysed once per backend (read-only)."""
+    stages.add("fake_coded", FakeCodedStage)
+    with module_database(backend, tmp_path_factory, "stats") as db:
+        with Project.open(db, settings=fake_settings(), actor="t") as project:
+            project.ingest([_corpus(tmp_path_factory.mktemp("stats-in"))])
+            project.analyze()
+        yield db
+
+
 @pytest.fixture
-def analysed(tmp_path: Path, db_url: str) -> str:
-    """The fake-coded corpus ingested and analysed on the test's backend."""
-    db = db_url
-    with Project.open(db, settings=fake_settings(), actor="t") as project:
-        project.ingest([_corpus(tmp_path / "in")])
-        project.analyze()
-    return db
+def analysed(analysed_once: str) -> str:
+    """The analysed database, for tests that only read it."""
+    return analysed_once
+
+
+@pytest.fixture
+def analysed_copy(analysed_once: str, tmp_path: Path) -> Iterator[str]:
+    """A copy of the analysed database that a test may change."""
+    with copied_database(analysed_once, tmp_path) as db:
+        yield db
 
 
 def _config(tmp_path: Path, codebook: Path | None = None) -> Path:
@@ -133,8 +148,8 @@ def test_any_exit_denominator_and_families(analysed: str) -> None:
     assert _row(families, "daily_life")["k"] == 2
 
 
-def test_rejected_never_count_and_accepted_only(analysed: str) -> None:
-    with Project.open(analysed, settings=fake_settings()) as project:
+def test_rejected_never_count_and_accepted_only(analysed_copy: str) -> None:
+    with Project.open(analysed_copy, settings=fake_settings()) as project:
         with project.db.session() as session:
             session.execute(update(CodingRow).where(CodingRow.code == "infighting")
                             .values(status="rejected"))
