@@ -71,6 +71,8 @@ def test_table_output(corpus: Corpus, tmp_path: Path, db_url: str) -> None:
     hits = run("search", "ferry", "--db", db)
     assert hits.exit_code == 0
     assert "hits" in hits.stdout and "ferry" in hits.stdout.lower()
+    bad = run("search", "ferry OR", "--db", db)
+    assert bad.exit_code == 2 and "error[bad_query]" in bad.stderr
 
 
 def test_db_option_and_environment_variable(corpus: Corpus, tmp_path: Path,

@@ -73,6 +73,9 @@ def test_document_list_filters_and_search(project: Project, as_user) -> None:
     assert found.count('href="/documents/') == 1 and "Lina Haddad" in found
     assert "0 documents" in client.get("/documents?status=reviewed").text
     assert client.get("/documents?defectors=no").text.count('href="/documents/') == 0
+    assert client.get("/documents?q=Haddad+OR+Aziz").text.count('href="/documents/') == 2
+    bad = client.get("/documents?q=Haddad+OR")  # a misplaced operator: a named error page
+    assert bad.status_code == 400 and "bad_query" in bad.text
 
 
 def test_hostile_document_text_renders_as_text_everywhere(project: Project, as_user) -> None:
