@@ -244,6 +244,20 @@ def test_jsonl_record_with_blank_text(tmp_project: Project, tmp_path: Path) -> N
     assert outcomes[f"{path}#y"].status == "added"
 
 
+def test_jsonl_record_with_nul_characters(tmp_project: Project, tmp_path: Path) -> None:
+    """A record whose text or title holds NUL is binary data, refused by record on both
+    databases (PostgreSQL's text columns cannot hold NUL); the rest of the file is kept."""
+    path = tmp_path / "nul.jsonl"
+    path.write_bytes(c.jsonl_bytes([{"id": "z", "text": GOOD_TEXT.replace(" ", "\x00", 1)},
+                                    {"id": "t", "text": GOOD_TEXT + " Again.",
+                                     "title": "A\x00title"},
+                                    {"id": "y", "text": GOOD_TEXT}]))
+    outcomes = {o.locator: o for o in tmp_project.ingest([path]).outcomes}
+    assert [outcomes[f"{path}#{r}"].code for r in "zt"] == ["binary_data", "binary_data"]
+    assert outcomes[f"{path}#y"].status == "added"
+    assert tmp_project.count_documents() == 1
+
+
 def test_manifest_without_path_column(tmp_project: Project, tmp_path: Path) -> None:
     """A manifest lacking the required path column is reported as bad_manifest."""
     manifest = tmp_path / "manifest.csv"

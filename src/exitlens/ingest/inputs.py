@@ -209,10 +209,18 @@ def parse_file(path: Path, data: bytes, reader: Reader | None = None) -> ReadRes
 def prepare_item(item: ExtractedText, planned: PlannedFile, locator: str,
                  settings: IngestSettings) -> FileOutcome | None:
     """Apply the manifest's provenance and notes, and detect the language unless the file
-    or the manifest stated it; a failure outcome when there is no text."""
+    or the manifest stated it; a failure outcome when there is no text or it holds NUL
+    characters (``binary_data``, as for a text file)."""
     for key, value in planned.overrides.items():
         setattr(item, key, value)
     item.notes.extend(planned.notes)
+    fields = (item.text, item.title, item.author, item.outlet, item.url, item.published,
+              item.kind)
+    if any(value and "\x00" in value for value in fields):
+        # As for a text file holding NUL bytes: binary data, never stored (PostgreSQL's
+        # text columns cannot hold NUL at all; SQLite would store what PostgreSQL refuses).
+        return FileOutcome(locator, "failed", code="binary_data",
+                           message="binary data, not text (contains NUL characters)")
     stripped = item.text.strip()
     if len(stripped) >= settings.min_text_chars:
         if item.language is None:
