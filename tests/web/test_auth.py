@@ -28,6 +28,8 @@ def test_passwords_are_argon2_hashes_and_accounts_validated(web_project: Project
     assert web_project.authenticate("ada", PASSWORD) is not None
     assert web_project.authenticate("ada", "wrong password!") is None
     assert web_project.authenticate("nobody", PASSWORD) is None
+    assert web_project.authenticate("ada\x00", PASSWORD) is None
+    assert web_project.user("ada\x00") is None
     for name, role, password, code in [("ada", "coder", PASSWORD, "user_exists"),
                                        ("x y", "coder", PASSWORD, "bad_user_name"),
                                        ("zed", "boss", PASSWORD, "bad_role"),
@@ -94,6 +96,10 @@ def test_login_logout_and_csrf(make_client: Callable[..., TestClient]) -> None:
     bad = client.post("/login", data={"username": "ada", "password": "not it at all",
                                       "csrf_token": token})
     assert bad.status_code == 401 and "wrong user name or password" in bad.text
+    for odd in ("ada\x00", "x" * 500):  # names no account can have (PostgreSQL cannot
+        odd_name = client.post("/login", data={"username": odd,  # compare a NUL at all)
+                                               "password": PASSWORD, "csrf_token": token})
+        assert odd_name.status_code == 401 and "wrong user name or password" in odd_name.text
     before = client.cookies.get(COOKIE_NAME)
     ok = client.post("/login", data={"username": "ada", "password": PASSWORD,
                                      "csrf_token": token, "next": "//evil.example/"})

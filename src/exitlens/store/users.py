@@ -84,8 +84,16 @@ def list_users(session: Session) -> list[User]:
     return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.name))]
 
 
+def _row(session: Session, name: str) -> UserRow | None:
+    """The account named ``name``; a name no account can have (say, with a NUL character,
+    which PostgreSQL cannot even compare) is nobody, without a query."""
+    if not _NAME.match(name):
+        return None
+    return session.scalar(select(UserRow).where(UserRow.name == name))
+
+
 def get_user(session: Session, name: str) -> User | None:
-    row = session.scalar(select(UserRow).where(UserRow.name == name))
+    row = _row(session, name)
     return _user(row) if row is not None else None
 
 
@@ -96,7 +104,7 @@ def count_admins(session: Session) -> int:
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
     """The active user with this name and password, else None (same work either way)."""
-    row = session.scalar(select(UserRow).where(UserRow.name == name))
+    row = _row(session, name)
     if row is None or not row.active:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
@@ -113,7 +121,7 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
 def set_active(session: Session, name: str, active: bool, actor: str) -> User:
     """Deactivate (sign-ins refused, sessions end) or reactivate an account; the last
     active admin cannot be deactivated."""
-    row = session.scalar(select(UserRow).where(UserRow.name == name))
+    row = _row(session, name)
     if row is None:
         raise UserError(f"no user named {name!r}", code="not_found")
     if not active and row.role == "admin" and row.active and count_admins(session) <= 1:
