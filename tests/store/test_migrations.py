@@ -142,7 +142,8 @@ def test_search_query_syntax_is_safe(tmp_project: Project, tmp_path: Path) -> No
     assert len(tmp_project.search("Ysol*")) == 1
     assert len(tmp_project.search("nobody OR guards Brannoc")) == 1
     assert tmp_project.search("Brannoc AND nobody") == []
-    for odd in ('"unbalanced', "a:b", "(", "NEAR(", "-", "*", "   ", "the", "'&|!"):
+    assert len(tmp_project.search("Brannoc\x00")) == 1  # a NUL is a space, not an error
+    for odd in ('"unbalanced', "a:b", "(", "NEAR(", "-", "*", "   ", "the", "'&|!", "\x00"):
         tmp_project.search(odd)  # must not raise
     for bad in ("NOT", "Brannoc OR", "OR Brannoc", "Brannoc AND AND Ysolde", "Brannoc NOT"):
         with pytest.raises(ExitlensError) as error:

@@ -65,7 +65,7 @@ def test_every_role_reads_every_page(project: Project, as_user, name: str) -> No
     assert "script" not in svg.headers["content-security-policy"]
 
 
-def test_document_list_filters_and_search(project: Project, as_user) -> None:
+def test_document_list_filters_and_search(project: Project, as_user, backend: str) -> None:
     client, _ = as_user("vera")
     page = client.get("/documents").text
     assert page.count('href="/documents/') == 3
@@ -76,6 +76,12 @@ def test_document_list_filters_and_search(project: Project, as_user) -> None:
     assert client.get("/documents?q=Haddad+OR+Aziz").text.count('href="/documents/') == 2
     bad = client.get("/documents?q=Haddad+OR")  # a misplaced operator: a named error page
     assert bad.status_code == 400 and "bad_query" in bad.text
+    assert client.get("/documents?q=Haddad%00").text.count('href="/documents/') == 1
+    nul = client.get("/documents?outlet=Harbour%00")  # PostgreSQL cannot compare a NUL
+    if backend == "postgresql":
+        assert nul.status_code == 400 and "nul_character" in nul.text
+    else:
+        assert nul.status_code == 200 and "0 documents" in nul.text
 
 
 def test_hostile_document_text_renders_as_text_everywhere(project: Project, as_user) -> None:

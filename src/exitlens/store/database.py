@@ -31,6 +31,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
+                executemany: bool) -> None:
+    """PostgreSQL cannot store or even compare text holding a NUL character; the driver
+    would fail mid-transaction with an internal error. Refuse such a value plainly instead
+    (ingest already refuses documents with NUL as ``binary_data``; this catches the rest:
+    a search box, a filter, a form field)."""
+    rows = parameters if executemany else [parameters]
+    for row in rows or ():
+        values = row.values() if isinstance(row, dict) else row
+        for value in values or ():
+            if isinstance(value, str) and "\x00" in value:
+                raise StoreError("text holding a NUL character (\\x00) cannot be stored in "
+                                 "or looked up from a PostgreSQL database",
+                                 code="nul_character")
+
+
 def alembic_config(connection: Any | None = None) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -59,6 +75,8 @@ class Database:
             raise StoreError(f"cannot open database {self.safe_url}: {exc}") from None
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.dialect == "postgresql":
+            event.listen(self.engine, "before_cursor_execute", _refuse_nul)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             self.migrate()

@@ -51,6 +51,7 @@ def pg_tsquery(query: str) -> tuple[str, dict[str, str]]:
     :func:`fts5_query` means on SQLite: terms and phrases are ANDed, ``OR`` separates
     alternatives, ``NOT x`` excludes, ``word*`` is a prefix; words are stemmed with the
     ``english`` configuration. Raises ``bad_query`` for a misplaced operator."""
+    query = query.replace("\x00", " ")
     check_query_syntax(query)
     groups: list[list[str]] = [[]]
     params: dict[str, str] = {}
@@ -85,6 +86,7 @@ def pg_tsquery(query: str) -> tuple[str, dict[str, str]]:
 
 def fts5_query(query: str) -> str:
     """Make user input safe for FTS5: quote every term, keep OR/NOT/AND and "phrases"."""
+    query = query.replace("\x00", " ")
     check_query_syntax(query)
     parts = []
     for tok in _FTS_TOKEN.findall(query):
