@@ -38,6 +38,8 @@ def test_passwords_are_argon2_hashes_and_accounts_validated(web_project: Project
             web_project.add_user(name, role, password)
         assert info.value.code == code
     assert [e["action"] for e in web_project.events()].count("user.add") == 4
+    web_project.add_user("Bea", "viewer", PASSWORD)  # code-point order on both databases
+    assert [u.name for u in web_project.users()] == ["Bea", "ada", "cody", "cora", "vera"]
 
 
 def test_cli_user_add_list_and_serve_refuses_without_admin(db_url: str) -> None:

@@ -155,8 +155,9 @@ def decisions(session: Session, round_id: int, coder: str | None) -> list[RoundD
     query = select(RoundDecisionRow).where(RoundDecisionRow.round_id == round_id)
     if coder is not None:
         query = query.where(RoundDecisionRow.coder == coder)
-    return list(session.scalars(query.order_by(RoundDecisionRow.unit_key,
-                                               RoundDecisionRow.coder)))
+    # sorted here: text order in PostgreSQL follows the database's collation
+    return sorted(session.scalars(query.order_by(RoundDecisionRow.id)),
+                  key=lambda d: (d.unit_key, d.coder))
 
 
 def readable_decisions(session: Session, row: ReviewRoundRow, *,

@@ -81,7 +81,9 @@ def add_user(session: Session, name: str, role: str, password: str, actor: str) 
 
 
 def list_users(session: Session) -> list[User]:
-    return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.name))]
+    # sorted here, not by the database: PostgreSQL orders text by its locale's collation
+    # ("ben" before "Cora" under en_US), SQLite by code point; the list is the same on both
+    return sorted((_user(r) for r in session.scalars(select(UserRow))), key=lambda u: u.name)
 
 
 def _row(session: Session, name: str) -> UserRow | None:
