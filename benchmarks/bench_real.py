@@ -8,6 +8,8 @@ training folds only:
 
 - the role model: examples (every person found, labelled by the one defector matching)
   from the training documents, threshold chosen by grouped CV inside them;
+- the year model (``joined_year`` where the profile rules find none): the training
+  documents' matched defectors, threshold chosen by grouped CV inside them;
 - the coders: ``fold_coders(train + sample labels, codebook, context)`` (the shipped
   recipe: rules + embedding thresholds +
   classifier);
@@ -74,6 +76,7 @@ from exitlens.reading.role_training import (
     grouped_training,
     save_role_model,
 )
+from exitlens.reading.year_training import save_year_model, train_year_model, year_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/eval beside the repository (or beside the folder holding this worktree)
@@ -139,9 +142,15 @@ def snapshot(reading: DocumentReading) -> DocumentReading:
                            codings=list(reading.codings))
 
 
-def with_role_model(settings: Settings, role_model: str) -> Settings:
+def with_role_model(settings: Settings, role_model: str,
+                    year_model: str | None = None) -> Settings:
+    """The reading settings without the code stage, with this role model (and this year
+    model, when given; "none" = rules alone for both)."""
     stages = [s for s in settings.reading.stages if s != "code"]
-    reading = settings.reading.model_copy(update={"role_model": role_model, "stages": stages})
+    update: dict[str, Any] = {"role_model": role_model, "stages": stages}
+    if year_model is not None:
+        update["year_model"] = year_model
+    reading = settings.reading.model_copy(update=update)
     return settings.model_copy(update={"reading": reading})
 
 
@@ -401,10 +410,12 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     t_parse = time.perf_counter() - t0
     progress("parsed", t0)
     # Rules alone (nothing learned): also the source of every person's features and label.
-    rules = decide(parsed, with_role_model(settings, "none"))
+    rules = decide(parsed, with_role_model(settings, "none", "none"))
     examples = examples_from_readings(records, rules, "real")
+    years = year_examples(records, rules)
     if extra:
-        extra_rules = decide(parse_all(extra, settings), with_role_model(settings, "none"))
+        extra_rules = decide(parse_all(extra, settings), with_role_model(settings, "none",
+                                                                          "none"))
         examples += examples_from_readings(extra, extra_rules, "fictional")
     rules_readings = [snapshot(r) for r in rules]
     readings: list[DocumentReading | None] = [None] * len(records)
@@ -415,8 +426,10 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     for j, (train, held) in enumerate(fold_plan(records, k)):
         model = fit_role_fold(records, examples, train, extra=extra)
         path = save_role_model(model, tmp / f"role_fold{j}.json")
+        year_path = save_year_model(train_year_model(records, years, train=train),
+                                    str(tmp / f"year_fold{j}.json"))
         held_parsed = [parsed[i] for i in held]
-        decided = decide(held_parsed, with_role_model(settings, str(path)))
+        decided = decide(held_parsed, with_role_model(settings, str(path), year_path))
         if code:
             coders = fold_coders([records[i] for i in train] + samples, codebook, context)
             if coder_names is not None:
@@ -465,13 +478,15 @@ def lockbox(path: Path, records: Sequence[GoldRecord], settings: Settings,
             codebook: Codebook, tmp: Path) -> dict[str, Figures]:
     """Fit on ALL real labelled documents, read ``path`` once, score it."""
     parsed = parse_all(records, settings)
-    rules = decide(parsed, with_role_model(settings, "none"))
+    rules = decide(parsed, with_role_model(settings, "none", "none"))
     examples = examples_from_readings(records, rules, "real")
     model = grouped_training(records, examples)
     model_path = save_role_model(model, tmp / "role_all.json")
+    year_path = save_year_model(train_year_model(records, year_examples(records, rules)),
+                                str(tmp / "year_all.json"))
     test = load_gold(path)
     test_parsed = parse_all(test, settings)
-    decided = decide(test_parsed, with_role_model(settings, str(model_path)))
+    decided = decide(test_parsed, with_role_model(settings, str(model_path), year_path))
     context = PipelineContext(settings)
     CodeStage(fold_coders(list(records) + sample_records(), codebook, context)).process(
         decided, context)

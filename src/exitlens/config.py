@@ -77,6 +77,12 @@ class ReadingSettings(_Section):
         "to defector (see scripts/train_role_model.py); default: the built-in one; \"none\" "
         "switches it off so the rules decide alone.",
     )
+    year_model: str | None = Field(
+        None,
+        description="JSON year model that fills a defector's joined_year where the profile "
+        "rules found none (see scripts/train_year_model.py); default: the built-in one; "
+        "\"none\" switches it off.",
+    )
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
         description="ISO 639-1 codes of the languages the reading models cover. Documents "

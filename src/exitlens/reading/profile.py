@@ -18,7 +18,10 @@ demonym) to the person whose mention is nearest; without a parse, nearest wins.
 A date goes to the joining or leaving verb the parse attaches it to, else to the
 nearest such verb in its sentence. Each field takes the candidate of highest priority (mention,
 then apposition, then sentence), earliest in the text on ties; a field the text
-does not state stays ``None`` (LABELING.md: "null where the text does not say").
+does not state stays ``None`` (LABELING.md: "null where the text does not say"),
+except ``joined_year``: where the rules find none, the learned year model
+(:mod:`exitlens.reading.year_model`, ``reading.year_model``) may choose one of the
+years the document names.
 Nationality is never guessed from a name, and a place someone travelled to or
 fought in is never their origin: a country or city counts only as "a fighter
 from X", "born in X", "a native of X", "X-born" and the like, or through a
@@ -42,6 +45,7 @@ from ..model import DocumentReading, FieldValue, Person, Profile, Span
 from ..pipeline import PipelineContext
 from .cues import SpanSet
 from .gazetteer import Gazetteer, GeoMatch, load_gazetteer
+from .year_model import YearModel, fill_joined_years, load_year_model
 
 # Priorities (lower wins): in a mention/descriptor, attached to a mention, in a sentence
 # by pattern, in a sentence by weaker cue.
@@ -665,8 +669,14 @@ class ProfileStage:
 
     def process(self, readings: Sequence[DocumentReading], context: PipelineContext) -> None:
         gazetteer: Gazetteer = context.resource("gazetteer", "default", load_gazetteer)
+        setting = context.settings.reading.year_model
+        years: YearModel | None = context.resource(
+            "year_model", setting or "", lambda: load_year_model(setting))
         for reading in readings:
             profile_reading(reading, gazetteer)
+            if years is not None:
+                fill_joined_years(reading, years, _published_year(reading.document.published),
+                                  _JOIN_RE, _LEAVE_RE)
 
 
 def profile_reading(reading: DocumentReading, gazetteer: Gazetteer | None = None) -> None:

@@ -1,0 +1,75 @@
+"""The rule-ablation benchmark: switching a rule off is undone, a switched-off profile rule
+changes the score it should, and the verdicts read the dev/later changes the right way
+round (fictional text written for these tests)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from exitlens.config import Settings
+from exitlens.gold import GoldDefector, GoldRecord
+from exitlens.reading import profile as profile_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load(name: str) -> ModuleType:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_switched_off_rule_is_restored_even_after_an_error() -> None:
+    bench = load("bench_rules")
+    original = profile_rules._AGE_AFTER_NAME
+    with pytest.raises(RuntimeError), bench.switched_off(profile_rules, "_AGE_AFTER_NAME",
+                                                         bench.NEVER):
+        assert profile_rules._AGE_AFTER_NAME is bench.NEVER
+        raise RuntimeError("boom")
+    assert profile_rules._AGE_AFTER_NAME is original
+
+
+def test_switching_off_the_age_rule_costs_the_age_it_found() -> None:
+    bench = load("bench_rules")
+    text = ("Tarek Hamdi, 26, left the Islamic State in 2016. \"I ran away because of the "
+            "killings,\" he told us.")
+    record = GoldRecord(id="fiction-1", text=text, kind="news", title=None, meta={},
+                        defectors=[GoldDefector(
+                            ref="d1", name="Tarek Hamdi", descriptor=None,
+                            values={"age": 26, "gender": "m", "left_year": 2016,
+                                    "exit_mode": "escaped"})])
+    settings = Settings()
+    parsed = bench.br.parse_all([record], settings)
+    readings = bench.br.decide(parsed, bench.br.with_role_model(settings, "none", "none"))
+    assert [p.name for p in readings[0].persons if p.is_defector] == ["Tarek Hamdi"]
+    score = bench.profile_scorer([record], readings, ["dev"])
+    with_rule = score()
+    assert with_rule == {"dev": 4, "later": 0}  # age, gender, year, exit mode
+    with bench.switched_off(profile_rules, "_AGE_AFTER_NAME", bench.NEVER):
+        assert score() == {"dev": 2, "later": 0}  # the age now missing
+    assert score() == with_rule
+
+
+@pytest.mark.parametrize(("dev", "later", "expected"), [
+    (0, 1, "earns its place on unseen text"),
+    (3, -1, "misfires on unseen text"),
+    (2, 0, "helps only the text it was written with"),
+    (0, 0, "no effect on real text"),
+])
+def test_verdicts(dev: int, later: int, expected: str) -> None:
+    assert load("bench_rules").verdict(dev, later) == expected
+
+
+def test_never_matches_anything() -> None:
+    never: re.Pattern[str] = load("bench_rules").NEVER
+    assert never.search("x") is None and never.match("") is None
