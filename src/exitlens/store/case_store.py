@@ -394,11 +394,20 @@ def _case_record(case: CaseRow, rows: list[PersonRow], docs: dict[int, DocInfo]
 def case_coding_records(
     session: Session, case_ids: Sequence[int] | None = None
 ) -> list[dict[str, Any]]:
-    """One dict per coding of a defector who belongs to a case (``CASE_CODING_COLUMNS``).
+    """One dict per coding of a defector who belongs to a case (``CASE_CODING_COLUMNS``)."""
+    columns, rows = case_coding_rows(session, case_ids)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def case_coding_rows(
+    session: Session, case_ids: Sequence[int] | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and one plain tuple per coding of a defector who belongs to a case
+    (``CASE_CODING_COLUMNS``), ready for ``DataFrame.from_records``.
 
     One column query (no ORM objects, no JSON columns decoded, the evidence text cut by the
-    database: ``substr`` counts code points in SQLite and PostgreSQL alike), so a million
-    codings load in seconds rather than minutes."""
+    database: ``substr`` counts code points in SQLite and PostgreSQL alike; no dict per
+    row), so a million codings load in seconds rather than minutes."""
     from .schema import CodingRow
 
     query = (
@@ -417,7 +426,8 @@ def case_coding_records(
     )
     if case_ids is not None:
         query = query.where(PersonRow.case_id.in_(list(case_ids)))
-    return [dict(row._mapping) for row in session.execute(query)]
+    result = session.execute(query)
+    return list(result.keys()), [tuple(row) for row in result]
 
 
 def case_persons(session: Session, case_id: int) -> list[tuple[PersonRow, DocInfo]]:
