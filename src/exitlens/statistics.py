@@ -259,10 +259,10 @@ def _tables_by_group(cases: pd.DataFrame, labels: pd.Series, groups: Sequence[st
         k, n_acc = here["size"].to_numpy(), here["sum"].to_numpy()
         shares = share_rows(k, np.full(len(keys), n))
         rows = [{"key": key, "label": label, **share,
-                 "n_accepted": int(acc), "n_suggested": int(share["k"]) - int(acc),
+                 "n_accepted": int(acc), "n_suggested": int(ki) - int(acc),
                  "dimension": dim, "family": fam}
-                for (key, label, dim, fam), share, acc in zip(labelled, shares, n_acc,
-                                                              strict=True)]
+                for (key, label, dim, fam), share, ki, acc in zip(labelled, shares, k, n_acc,
+                                                                  strict=True)]
         table = _sort(pd.DataFrame(rows, columns=PREVALENCE_COLUMNS))
         table.attrs.update(
             n_cases=n, denominator_kind=denominator, accepted_only=accepted_only,
