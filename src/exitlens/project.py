@@ -614,8 +614,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         import pandas as pd
 
         with self.db.session() as session:
-            records = case_store.case_coding_records(session)
-        frame = pd.DataFrame(records, columns=list(CASE_CODING_COLUMNS), dtype=object)
+            names, rows = case_store.case_coding_rows(session)
+        frame = pd.DataFrame(rows, columns=names, dtype=object)[list(CASE_CODING_COLUMNS)]
         return frame.astype({"case_id": "int64", "coding_id": "int64", "person_id": "int64",
                              "document_id": "int64", "start": "int64", "end": "int64",
                              "confidence": "float64"})

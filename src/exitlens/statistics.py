@@ -28,9 +28,11 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
+from .case_counts import citation_frame, counted_codings, resting_codings, share_rows
 from .cases import FLAG_IDS
 from .coding.codebook import Codebook
 from .errors import ExitlensError
@@ -82,6 +84,8 @@ def filter_cases(cases: pd.DataFrame, include_flags: Iterable[str] | None = None
         if flag not in FLAGS:
             raise _unknown("flag", flag, list(FLAGS))
     notes: list[str] = []
+    if not include_flags and not exclude_flags:
+        return cases, notes
     flags = cases["flags"].map(_as_list) if "flags" in cases else pd.Series(
         [[] for _ in range(len(cases))], index=cases.index)
     keep = pd.Series(True, index=cases.index)
@@ -122,15 +126,6 @@ def _cases(n: int) -> str:
 # --------------------------------------------------------------------------- who cites what
 
 
-def _key_of(codebook: Codebook, code: str, level: Level) -> str | None:
-    c = codebook.codes[code]
-    if level == "code":
-        return c.id
-    if level == "family":
-        return c.family
-    return c.dimension
-
-
 def case_citations(codings: pd.DataFrame, codebook: Codebook, case_ids: Iterable[int], *,
                    level: Level = "code", accepted_only: bool = False
                    ) -> dict[str, dict[int, str]]:
@@ -138,42 +133,32 @@ def case_citations(codings: pd.DataFrame, codebook: Codebook, case_ids: Iterable
 
     A case cites a key "accepted" when at least one accepted coding supports it, else
     "suggested" when only unreviewed suggestions do. Codes unknown to the codebook and
-    rejected codings are ignored; child codes count for their ancestors.
+    rejected codings are ignored; child codes count for their ancestors. (The tables
+    below count from :func:`exitlens.case_counts.citation_frame` directly.)
     """
-    counted = {"accepted"} if accepted_only else {"accepted", "suggested"}
-    ids = set(case_ids)
+    cited = citation_frame(codings, codebook, level=level, accepted_only=accepted_only)
+    cited = cited[cited["case_id"].isin(list(case_ids))]
     out: dict[str, dict[int, str]] = {}
-    for case_id, code, status in _coding_triples(codings):
-        if status not in counted or case_id not in ids or code not in codebook:
-            continue
-        for cid in codebook.rollup([code]):
-            key = _key_of(codebook, cid, level)
-            if key is None:
-                continue
-            cited = out.setdefault(key, {})
-            if cited.get(case_id) != "accepted":
-                cited[case_id] = status
+    for case_id, key, accepted in zip(cited["case_id"].tolist(), cited["key"].tolist(),
+                                      cited["accepted"].tolist(), strict=True):
+        out.setdefault(key, {})[int(case_id)] = "accepted" if accepted else "suggested"
     return out
 
 
-def _coding_triples(codings: pd.DataFrame) -> Iterable[tuple[int, str, str]]:
-    codings = codings.dropna(subset=["case_id"]) if len(codings) else codings
-    if codings.empty:
-        return []
-    return zip(codings["case_id"].astype(int), codings["code"].astype(str),
-               codings["status"].astype(str), strict=True)
-
-
-def _denominator_cases(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
-                       denominator: Denominator, accepted_only: bool) -> list[int]:
-    ids = [int(c) for c in cases["case_id"]]
-    if denominator == "all":
-        return ids
-    if denominator != "any_exit":
+def _check_denominator(denominator: str) -> None:
+    if denominator not in ("all", "any_exit"):
         raise _unknown("denominator", denominator, ["all", "any_exit"])
-    exit_cases = case_citations(codings, codebook, ids, level="dimension",
-                                accepted_only=accepted_only).get("exit", {})
-    return [c for c in ids if c in exit_cases]
+
+
+def _in_denominator(case_ids: pd.Series, codings: pd.DataFrame, codebook: Codebook,
+                    denominator: Denominator, accepted_only: bool) -> pd.Series:
+    """Which of ``case_ids`` the denominator counts (all, or those citing an exit reason)."""
+    _check_denominator(denominator)
+    if denominator == "all":
+        return pd.Series(True, index=case_ids.index)
+    exits = citation_frame(codings, codebook, level="dimension", accepted_only=accepted_only,
+                           keys=["exit"])
+    return case_ids.isin(exits["case_id"].unique())
 
 
 def _level_keys(codebook: Codebook, level: Level, dimension: str | None) -> list[str]:
@@ -236,52 +221,64 @@ def prevalence(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *
 def _prevalence_over(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
                      by: Level, dimension: str | None, denominator: Denominator,
                      accepted_only: bool) -> pd.DataFrame:
+    labels = pd.Series("all", index=cases.index, dtype=object)
+    return _tables_by_group(cases, labels, ["all"], codings, codebook, by=by,
+                            dimension=dimension, denominator=denominator,
+                            accepted_only=accepted_only)["all"]
+
+
+def _tables_by_group(cases: pd.DataFrame, labels: pd.Series, groups: Sequence[str],
+                     codings: pd.DataFrame, codebook: Codebook, *, by: Level,
+                     dimension: str | None, denominator: Denominator,
+                     accepted_only: bool) -> dict[str, pd.DataFrame]:
+    """One prevalence table per group of cases (``labels``: each case's group, aligned with
+    ``cases``), all counted in one grouped pass: each group is its own denominator."""
     keys = _level_keys(codebook, by, dimension)
-    base = _denominator_cases(cases, codings, codebook, denominator, accepted_only)
-    cited = case_citations(codings, codebook, base, level=by, accepted_only=accepted_only)
-    n = len(base)
-    rows = []
-    for key in keys:
-        label, dim, fam = _label(codebook, key, by)
-        status = cited.get(key, {})
-        n_acc = sum(1 for s in status.values() if s == "accepted")
-        rows.append({"key": key, "label": label, **share_row(len(status), n),
-                     "n_accepted": n_acc, "n_suggested": len(status) - n_acc,
-                     "dimension": dim, "family": fam})
-    table = pd.DataFrame(rows, columns=PREVALENCE_COLUMNS)
-    table = _sort(table)
-    n_acc_codings, n_sugg_codings = _resting_codings(codings, codebook, base, keys, by,
-                                                     accepted_only)
-    table.attrs.update(
-        n_cases=n, denominator_kind=denominator, accepted_only=accepted_only,
-        n_accepted_codings=n_acc_codings, n_suggested_codings=n_sugg_codings,
-        by=by, dimension=dimension, excluded_cases=0, exclusions=[],
-        denominator=_denominator_text(n, denominator, accepted_only, []),
-    )
-    return table
+    case_ids = cases["case_id"].astype("int64")
+    base = _in_denominator(case_ids, codings, codebook, denominator, accepted_only)
+    base_groups = pd.Series(labels[base].to_numpy(), index=case_ids[base].to_numpy())
+    sizes = base_groups.groupby(base_groups, sort=False).size()
+    group_of = base_groups[~base_groups.index.duplicated()]
+
+    counted = counted_codings(codings, codebook, accepted_only=accepted_only)
+    cited = citation_frame(codings, codebook, level=by, accepted_only=accepted_only,
+                           keys=keys, counted=counted)
+    cited = cited.assign(group=cited["case_id"].map(group_of)).dropna(subset=["group"])
+    counts = cited.groupby(["group", "key"], sort=False)["accepted"].agg(["size", "sum"])
+    resting = resting_codings(codings, codebook, keys=keys, level=by,
+                              accepted_only=accepted_only, counted=counted)
+    resting = resting.assign(group=resting["case_id"].map(group_of)).dropna(subset=["group"])
+    behind = resting.groupby(["group", "accepted"], sort=False).size()
+
+    labelled = [(key, *_label(codebook, key, by)) for key in keys]
+    tables: dict[str, pd.DataFrame] = {}
+    for group in groups:
+        n = int(sizes.get(group, 0))
+        index = pd.MultiIndex.from_product([[group], keys], names=["group", "key"])
+        here = counts.reindex(index, fill_value=0)
+        k, n_acc = here["size"].to_numpy(), here["sum"].to_numpy()
+        shares = share_rows(k, np.full(len(keys), n))
+        rows = [{"key": key, "label": label, **share,
+                 "n_accepted": int(acc), "n_suggested": int(ki) - int(acc),
+                 "dimension": dim, "family": fam}
+                for (key, label, dim, fam), share, ki, acc in zip(labelled, shares, k, n_acc,
+                                                                  strict=True)]
+        table = _sort(pd.DataFrame(rows, columns=PREVALENCE_COLUMNS))
+        table.attrs.update(
+            n_cases=n, denominator_kind=denominator, accepted_only=accepted_only,
+            n_accepted_codings=int(behind.get((group, True), 0)),
+            n_suggested_codings=0 if accepted_only else int(behind.get((group, False), 0)),
+            by=by, dimension=dimension, excluded_cases=0, exclusions=[],
+            denominator=_denominator_text(n, denominator, accepted_only, []),
+        )
+        tables[group] = table
+    return tables
 
 
 def _sort(table: pd.DataFrame) -> pd.DataFrame:
     order = table.assign(_s=table["share"].astype(float).fillna(-1.0))
     order = order.sort_values(["_s", "key"], ascending=[False, True], kind="stable")
     return order.drop(columns="_s").reset_index(drop=True)
-
-
-def _resting_codings(codings: pd.DataFrame, codebook: Codebook, case_ids: Iterable[int],
-                     keys: Sequence[str], by: Level, accepted_only: bool) -> tuple[int, int]:
-    """Accepted and suggested codings (not cases) behind a table's counts."""
-    ids, wanted = set(case_ids), set(keys)
-    accepted = suggested = 0
-    for case_id, code, status in _coding_triples(codings):
-        if case_id not in ids or code not in codebook:
-            continue
-        if not any(_key_of(codebook, c, by) in wanted for c in codebook.rollup([code])):
-            continue
-        if status == "accepted":
-            accepted += 1
-        elif status == "suggested" and not accepted_only:
-            suggested += 1
-    return accepted, suggested
 
 
 def _denominator_text(n: int, denominator: Denominator, accepted_only: bool,
@@ -331,11 +328,13 @@ def breakdown(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
     table), plus the filter notes of :func:`prevalence`.
     """
     kept, notes = filter_cases(cases, include_flags, exclude_flags)
-    groups = group_cases(kept, breakdown)
+    labels = group_labels(kept, breakdown)
+    groups = _group_order(labels, breakdown)
+    tables = _tables_by_group(kept, labels, groups, codings, codebook, by=by,
+                              dimension=dimension, denominator=denominator,
+                              accepted_only=accepted_only)
     frames, denominators, sizes = [], {}, {}
-    for group, members in groups.items():
-        table = _prevalence_over(members, codings, codebook, by=by, dimension=dimension,
-                                 denominator=denominator, accepted_only=accepted_only)
+    for group, table in tables.items():
         sizes[group] = int(table.attrs["n_cases"])
         denominators[group] = table.attrs["denominator"]
         frames.append(table.assign(group=group))
@@ -359,35 +358,52 @@ def breakdown(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
 
 def group_cases(cases: pd.DataFrame, breakdown: BreakdownBy) -> dict[str, pd.DataFrame]:
     """Cases split by a profile value; missing values form the group "unknown" (last)."""
-    values = [_group_value(row, breakdown) for row in cases.to_dict("records")]
-    labels = pd.Series(values, index=cases.index, dtype=object)
+    labels = group_labels(cases, breakdown)
+    return {g: cases[labels == g] for g in _group_order(labels, breakdown)}
+
+
+def group_labels(cases: pd.DataFrame, breakdown: BreakdownBy) -> pd.Series:
+    """Each case's group for a breakdown (aligned with ``cases``); "unknown" when the case
+    lacks the value."""
+    if breakdown not in BREAKDOWNS:
+        raise _unknown("breakdown", breakdown, list(BREAKDOWNS))
+
+    def column(name: str) -> pd.Series:
+        if name in cases:
+            return cases[name].astype(object)
+        return pd.Series([None] * len(cases), index=cases.index, dtype=object)
+
+    if breakdown == "region":
+        memo: dict[tuple[Any, Any], str] = {}
+        values = []
+        for pair in zip(column("nationality"), column("origin_region"), strict=True):
+            label = memo.get(pair)
+            if label is None:
+                label = memo[pair] = _as_label(region_of(*pair))
+            values.append(label)
+        return pd.Series(values, index=cases.index, dtype=object)
+    if breakdown == "year_left":
+        return column("left_year").map(
+            lambda v: _as_label(str(int(v)) if _present(v) else None))
+    name = "outlet_kind" if breakdown == "outlet_kind" else breakdown
+    return column(name).map(_as_label)
+
+
+def _as_label(value: Any) -> str:
+    return str(value) if _present(value) else UNKNOWN
+
+
+def _group_order(labels: pd.Series, breakdown: BreakdownBy) -> list[str]:
+    """Groups by size then name (years in order), "unknown" last."""
     sizes = labels.value_counts()
-    names = [g for g in sizes.index if g != UNKNOWN]
+    names = [str(g) for g in sizes.index if g != UNKNOWN]
     if breakdown == "year_left":  # chronological
-        names.sort(key=lambda g: (len(str(g)), str(g)))
+        names.sort(key=lambda g: (len(g), g))
     else:
-        names.sort(key=lambda g: (-int(sizes[g]), str(g)))
+        names.sort(key=lambda g: (-int(sizes[g]), g))
     if UNKNOWN in sizes.index:
         names.append(UNKNOWN)
-    return {str(g): cases[labels == g] for g in names}
-
-
-def _group_value(row: dict[str, Any], breakdown: BreakdownBy) -> str:
-    if breakdown == "nationality":
-        value = row.get("nationality")
-    elif breakdown == "region":
-        value = region_of(row.get("nationality"), row.get("origin_region"))
-    elif breakdown == "gender":
-        value = row.get("gender")
-    elif breakdown == "year_left":
-        value = row.get("left_year")
-        if value is not None and _present(value):
-            value = str(int(value))
-    elif breakdown == "outlet_kind":
-        value = row.get("outlet_kind")
-    else:
-        raise _unknown("breakdown", breakdown, list(BREAKDOWNS))
-    return str(value) if _present(value) else UNKNOWN
+    return names
 
 
 def _present(value: Any) -> bool:
@@ -441,16 +457,19 @@ def promise_reality(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebo
     """
     kept, notes = filter_cases(cases, include_flags, exclude_flags)
     ids = [int(c) for c in kept["case_id"]]
-    joins = case_citations(codings, codebook, ids, level=join_by, accepted_only=accepted_only)
-    exits = case_citations(codings, codebook, ids, level=exit_by, accepted_only=accepted_only)
-    rows = []
-    for j in _level_keys(codebook, join_by, "join"):
-        with_j = set(joins.get(j, {}))
-        for e in _level_keys(codebook, exit_by, "exit"):
-            both = len(with_j & set(exits.get(e, {})))
-            rows.append({"join_key": j, "join_label": _label(codebook, j, join_by)[0],
-                         "exit_key": e, "exit_label": _label(codebook, e, exit_by)[0],
-                         **share_row(both, len(with_j))})
+    join_keys = _level_keys(codebook, join_by, "join")
+    exit_keys = _level_keys(codebook, exit_by, "exit")
+    joins = _cited_by(codings, codebook, ids, join_by, join_keys, accepted_only)
+    exits = _cited_by(codings, codebook, ids, exit_by, exit_keys, accepted_only)
+    both = joins.merge(exits, on="case_id", suffixes=("_join", "_exit"))
+    k = both.groupby(["key_join", "key_exit"]).size()
+    n = joins.groupby("key").size()
+    pairs = pd.MultiIndex.from_product([join_keys, exit_keys])
+    shares = share_rows(k.reindex(pairs, fill_value=0).to_numpy(),
+                        n.reindex(pairs.get_level_values(0), fill_value=0).to_numpy())
+    rows = [{"join_key": j, "join_label": _label(codebook, j, join_by)[0],
+             "exit_key": e, "exit_label": _label(codebook, e, exit_by)[0], **share}
+            for (j, e), share in zip(pairs, shares, strict=True)]
     out = pd.DataFrame(rows, columns=["join_key", "join_label", "exit_key", "exit_label",
                                       "k", "n", "share", "ci_low", "ci_high"])
     what = "accepted codings only" if accepted_only else \
@@ -484,20 +503,27 @@ def cooccurrence(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook,
     """
     kept, notes = filter_cases(cases, include_flags, exclude_flags)
     ids = [int(c) for c in kept["case_id"]]
-    cited = case_citations(codings, codebook, ids, level=by, accepted_only=accepted_only)
     keys = _level_keys(codebook, by, dimension)
-    rows = []
-    for a in keys:
-        sa = set(cited.get(a, {}))
-        for b in keys:
-            sb = set(cited.get(b, {}))
-            rows.append({"key_a": a, "key_b": b, "k": len(sa & sb), "k_a": len(sa),
-                         "k_b": len(sb), "n": len(ids)})
+    cited = _cited_by(codings, codebook, ids, by, keys, accepted_only)
+    pairs = cited.merge(cited, on="case_id", suffixes=("_a", "_b"))
+    both = pairs.groupby(["key_a", "key_b"]).size()
+    each = cited.groupby("key").size().reindex(keys, fill_value=0)
+    rows = [{"key_a": a, "key_b": b, "k": int(both.get((a, b), 0)), "k_a": int(each[a]),
+             "k_b": int(each[b]), "n": len(ids)}
+            for a in keys for b in keys]
     out = pd.DataFrame(rows, columns=["key_a", "key_b", "k", "k_a", "k_b", "n"])
     out.attrs.update(denominator=_denominator_text(len(ids), "all", accepted_only, notes),
                      n_cases=len(ids), excluded_cases=len(cases) - len(ids), exclusions=notes,
                      accepted_only=accepted_only)
     return out
+
+
+def _cited_by(codings: pd.DataFrame, codebook: Codebook, case_ids: Sequence[int],
+              level: Level, keys: Sequence[str], accepted_only: bool) -> pd.DataFrame:
+    """``case_id, key``: which of ``case_ids`` cite which of ``keys``."""
+    cited = citation_frame(codings, codebook, level=level, accepted_only=accepted_only,
+                           keys=keys)
+    return cited.loc[cited["case_id"].isin(list(case_ids)), ["case_id", "key"]]
 
 
 SPEC_ROW = ("key", "label", "k", "n", "share", "ci_low", "ci_high")

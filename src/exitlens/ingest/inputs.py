@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from .readers import (
     JsonlReader,
     Reader,
     ReadResult,
+    jsonl_record_ids,
     read_jsonl_lines,
     reader_for,
     supported_extensions,
@@ -284,6 +285,9 @@ class InputUnit:
     first_line: int = 1
     byte_start: int = 0
     byte_end: int | None = None  # None: the whole file
+    # Record ids of this run that earlier runs of the same file hold already (filled by
+    # :func:`mark_repeated_ids` when runs are read apart, e.g. on different workers).
+    seen_before: frozenset[str] = frozenset()
 
     @property
     def is_slice(self) -> bool:
@@ -341,6 +345,36 @@ def split_units(planned: Iterable[PlannedFile], lines_per_unit: int) -> Iterator
         yield InputUnit(item)
 
 
+def mark_repeated_ids(units: Iterable[InputUnit], settings: IngestSettings
+                      ) -> list[InputUnit]:
+    """The units, each run of a split JSONL file carrying in ``seen_before`` the record ids
+    it shares with the file's earlier runs, so that runs read apart (on different workers)
+    refuse a repeated id exactly as one reader going through the whole file does: the
+    first copy is kept, every later one is a ``bad_jsonl`` problem naming its line.
+
+    A pre-pass over the ids only (JSON-decoded a run at a time; the ids seen so far of one
+    file are held, not its records)."""
+    units = list(units)
+    out: list[InputUnit] = []
+    earlier: dict[Path, set[str]] = {}
+    for unit in units:
+        if not unit.is_slice:
+            out.append(unit)
+            continue
+        seen = earlier.setdefault(unit.planned.path, set())
+        try:
+            data, _ = _read_slice(unit, settings)
+        except IngestError:
+            out.append(unit)  # reported when the run is read
+            continue
+        ids = set(jsonl_record_ids(unit.planned.path, data, unit.first_line))
+        del data
+        repeated = frozenset(ids & seen)
+        seen |= ids
+        out.append(replace(unit, seen_before=repeated) if repeated else unit)
+    return out
+
+
 def _read_slice(unit: InputUnit, settings: IngestSettings) -> tuple[bytes, int]:
     path, where = unit.planned.path, str(unit.planned.path)
     assert unit.byte_end is not None
@@ -369,13 +403,15 @@ def read_unit(unit: InputUnit, settings: IngestSettings, seen_ids: set[str] | No
     """Read one unit: its prepared documents and its failures, in input order.
 
     ``seen_ids`` carries JSONL record ids across the runs of one file (duplicates are
-    refused); units read on different machines cannot share it.
+    refused); runs read apart (on different machines) rely on the unit's ``seen_before``
+    instead (:func:`mark_repeated_ids`).
     """
     planned = unit.planned
     try:
         if unit.is_slice:
             data, size = _read_slice(unit, settings)
-            result = read_jsonl_lines(planned.path, data, unit.first_line, seen_ids)
+            seen = seen_ids if seen_ids is not None else set(unit.seen_before)
+            result = read_jsonl_lines(planned.path, data, unit.first_line, seen)
         else:
             reader = reader_for(planned.path)
             data = read_file_bytes(planned.path, settings)

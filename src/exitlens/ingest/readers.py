@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -362,6 +363,45 @@ class JsonlReader:
         return read_jsonl_lines(path, data)
 
 
+def _jsonl_records(text: str, where: str, first_line: int
+                   ) -> Iterator[tuple[int, str, dict[str, Any] | IngestError]]:
+    """``(line number, "file:line", record or problem)`` for every non-blank line of a
+    decoded JSONL text; a record is a dict with a string ``text``."""
+    for lineno, line in enumerate(normalize_newlines(text).split("\n"), start=first_line):
+        if not line.strip():
+            continue
+        loc = f"{where}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield lineno, loc, IngestError(
+                f"not valid JSON ({exc.msg} at column {exc.colno})", code="bad_jsonl",
+                where=loc)
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield lineno, loc, IngestError("record has no string field 'text'",
+                                           code="bad_jsonl", where=loc)
+            continue
+        yield lineno, loc, record
+
+
+def _record_id(record: dict[str, Any], lineno: int) -> str:
+    return str(record.get("id") or f"line-{lineno}")
+
+
+def jsonl_record_ids(path: Path, data: bytes, first_line: int = 1) -> Iterator[str]:
+    """The record ids of ``data`` (a JSONL file or a run of its lines), in line order, as
+    :func:`read_jsonl_lines` names them; lines it would refuse are skipped. Undecodable
+    data yields nothing (reading it reports the problem)."""
+    try:
+        text, _ = decode_text(data, str(path))
+    except IngestError:
+        return
+    for lineno, _loc, record in _jsonl_records(text, str(path), first_line):
+        if not isinstance(record, IngestError):
+            yield _record_id(record, lineno)
+
+
 def read_jsonl_lines(path: Path, data: bytes, first_line: int = 1,
                      seen: set[str] | None = None) -> ReadResult:
     """The records of ``data``: a whole JSONL file, or a run of its lines starting at line
@@ -373,21 +413,11 @@ def read_jsonl_lines(path: Path, data: bytes, first_line: int = 1,
     items: list[ExtractedText] = []
     problems: list[IngestError] = []
     seen = set() if seen is None else seen
-    for lineno, line in enumerate(normalize_newlines(text).split("\n"), start=first_line):
-        if not line.strip():
+    for lineno, loc, record in _jsonl_records(text, where, first_line):
+        if isinstance(record, IngestError):
+            problems.append(record)
             continue
-        loc = f"{where}:{lineno}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(IngestError(f"not valid JSON ({exc.msg} at column {exc.colno})",
-                                        code="bad_jsonl", where=loc))
-            continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            problems.append(IngestError("record has no string field 'text'", code="bad_jsonl",
-                                        where=loc))
-            continue
-        record_id = str(record.get("id") or f"line-{lineno}")
+        record_id = _record_id(record, lineno)
         if record_id in seen:
             problems.append(IngestError(f"duplicate record id {record_id!r}", code="bad_jsonl",
                                         where=loc))

@@ -38,7 +38,13 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import ExitlensError
-from ..ingest.inputs import FileOutcome, InputUnit, plan_inputs, split_units
+from ..ingest.inputs import (
+    FileOutcome,
+    InputUnit,
+    mark_repeated_ids,
+    plan_inputs,
+    split_units,
+)
 from .tables import OUTCOMES_DIR, RECORDS_DIR, TABLES, TMP_MARK, part_paths
 from .work import Partition, run_partition
 
@@ -225,7 +231,9 @@ def process(
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(dask_client(dask)) if dask else None
         report.workers = worker_count(client) if client is not None else 1
-        units = list(split_units(planned, partition_size))
+        # Runs of one JSONL file land in different partitions: each learns the record
+        # ids earlier runs hold, so a repeated id is refused as `extract` refuses it.
+        units = mark_repeated_ids(split_units(planned, partition_size), settings.ingest)
         partitions = make_partitions(units, partition_size, min_partitions=report.workers)
         _prepare_out_dir(out, _plan_record(partitions, fingerprint))
         report.partitions = len(partitions)
