@@ -8,8 +8,9 @@ training folds only:
 
 - the role model: examples (every person found, labelled by the one defector matching)
   from the training documents, threshold chosen by grouped CV inside them;
-- the year model (``joined_year`` where the profile rules find none): the training
-  documents' matched defectors, threshold chosen by grouped CV inside them;
+- the learned profile fields (``joined_year`` and ``exit_mode`` where the profile rules
+  find none): the training documents' matched defectors, thresholds chosen by grouped CV
+  inside them;
 - the coders: ``fold_coders(train + sample labels, codebook, context)`` (the shipped
   recipe: rules + embedding thresholds +
   classifier);
@@ -69,6 +70,8 @@ from exitlens.gold import GoldRecord, find_all, grouped_folds, load_gold, match_
 from exitlens.language import detect_language
 from exitlens.model import DocumentReading, Person, Span
 from exitlens.pipeline import Pipeline, PipelineContext
+from exitlens.reading.profile_models import FIELDS
+from exitlens.reading.profile_training import field_examples, save_field_model, train_field_model
 from exitlens.reading.role_training import (
     RoleExample,
     examples_from_readings,
@@ -76,7 +79,6 @@ from exitlens.reading.role_training import (
     grouped_training,
     save_role_model,
 )
-from exitlens.reading.year_training import save_year_model, train_year_model, year_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/eval beside the repository (or beside the folder holding this worktree)
@@ -143,15 +145,29 @@ def snapshot(reading: DocumentReading) -> DocumentReading:
 
 
 def with_role_model(settings: Settings, role_model: str,
-                    year_model: str | None = None) -> Settings:
-    """The reading settings without the code stage, with this role model (and this year
-    model, when given; "none" = rules alone for both)."""
+                    field_models: str | dict[str, str] | None = None) -> Settings:
+    """The reading settings without the code stage, with this role model and these
+    learned profile field models (field → model file; "none" = rules alone for every
+    field; None = as configured)."""
     stages = [s for s in settings.reading.stages if s != "code"]
     update: dict[str, Any] = {"role_model": role_model, "stages": stages}
-    if year_model is not None:
-        update["year_model"] = year_model
+    for name, spec in FIELDS.items():
+        choice = field_models if isinstance(field_models, str) or field_models is None \
+            else field_models.get(name)
+        if choice is not None:
+            update[spec.setting] = choice
     reading = settings.reading.model_copy(update=update)
     return settings.model_copy(update={"reading": reading})
+
+
+def fit_field_models(records: Sequence[GoldRecord], examples: dict[str, list[Any]],
+                     train: Sequence[int] | None, tmp: Path, tag: str) -> dict[str, str]:
+    """Every learned profile field fitted on the ``train`` documents; field → saved file."""
+    out: dict[str, str] = {}
+    for name, spec in FIELDS.items():
+        model = train_field_model(spec, records, examples[name], train=train)
+        out[name] = save_field_model(model, str(tmp / f"{name}_{tag}.json"))
+    return out
 
 
 # --------------------------------------------------------------------------- folds
@@ -412,7 +428,7 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     # Rules alone (nothing learned): also the source of every person's features and label.
     rules = decide(parsed, with_role_model(settings, "none", "none"))
     examples = examples_from_readings(records, rules, "real")
-    years = year_examples(records, rules)
+    fields = {name: field_examples(spec, records, rules) for name, spec in FIELDS.items()}
     if extra:
         extra_rules = decide(parse_all(extra, settings), with_role_model(settings, "none",
                                                                           "none"))
@@ -426,10 +442,9 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     for j, (train, held) in enumerate(fold_plan(records, k)):
         model = fit_role_fold(records, examples, train, extra=extra)
         path = save_role_model(model, tmp / f"role_fold{j}.json")
-        year_path = save_year_model(train_year_model(records, years, train=train),
-                                    str(tmp / f"year_fold{j}.json"))
+        field_paths = fit_field_models(records, fields, train, tmp, f"fold{j}")
         held_parsed = [parsed[i] for i in held]
-        decided = decide(held_parsed, with_role_model(settings, str(path), year_path))
+        decided = decide(held_parsed, with_role_model(settings, str(path), field_paths))
         if code:
             coders = fold_coders([records[i] for i in train] + samples, codebook, context)
             if coder_names is not None:
@@ -482,11 +497,11 @@ def lockbox(path: Path, records: Sequence[GoldRecord], settings: Settings,
     examples = examples_from_readings(records, rules, "real")
     model = grouped_training(records, examples)
     model_path = save_role_model(model, tmp / "role_all.json")
-    year_path = save_year_model(train_year_model(records, year_examples(records, rules)),
-                                str(tmp / "year_all.json"))
+    fields = {name: field_examples(spec, records, rules) for name, spec in FIELDS.items()}
+    field_paths = fit_field_models(records, fields, None, tmp, "all")
     test = load_gold(path)
     test_parsed = parse_all(test, settings)
-    decided = decide(test_parsed, with_role_model(settings, str(model_path), year_path))
+    decided = decide(test_parsed, with_role_model(settings, str(model_path), field_paths))
     context = PipelineContext(settings)
     CodeStage(fold_coders(list(records) + sample_records(), codebook, context)).process(
         decided, context)

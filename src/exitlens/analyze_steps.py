@@ -59,14 +59,16 @@ def models_signature(settings: Settings, stored_codebook_sha: str | None = None)
             models += f"|codebook-file={file_hash.hexdigest()[:16]}"
         except OSError:
             pass  # loading it fails with a named error where it is used
+    from .reading.profile_models import FIELDS
     from .reading.role_model import builtin_role_model_path
-    from .reading.year_model import builtin_year_model_path
 
-    for tag, choice, builtin in (("roles", settings.reading.role_model, builtin_role_model_path),
-                                 ("years", settings.reading.year_model, builtin_year_model_path)):
+    choices = [("roles", settings.reading.role_model, builtin_role_model_path())]
+    choices += [(spec.field, getattr(settings.reading, spec.setting), spec.builtin_path())
+                for spec in FIELDS.values()]
+    for tag, choice, builtin in choices:
         if choice == "none":
             continue
-        path = Path(choice) if choice else builtin()
+        path = Path(choice) if choice else builtin
         if path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
             models += f"|{tag}={digest}"

@@ -79,8 +79,14 @@ class ReadingSettings(_Section):
     )
     year_model: str | None = Field(
         None,
-        description="JSON year model that fills a defector's joined_year where the profile "
-        "rules found none (see scripts/train_year_model.py); default: the built-in one; "
+        description="JSON model that fills a defector's joined_year where the profile rules "
+        "found none (see scripts/train_profile_models.py); default: the built-in one; "
+        "\"none\" switches it off.",
+    )
+    exit_mode_model: str | None = Field(
+        None,
+        description="JSON model that fills a defector's exit_mode where the profile rules "
+        "found none (see scripts/train_profile_models.py); default: the built-in one; "
         "\"none\" switches it off.",
     )
     languages: list[str] = Field(

@@ -19,9 +19,9 @@ A date goes to the joining or leaving verb the parse attaches it to, else to the
 nearest such verb in its sentence. Each field takes the candidate of highest priority (mention,
 then apposition, then sentence), earliest in the text on ties; a field the text
 does not state stays ``None`` (LABELING.md: "null where the text does not say"),
-except ``joined_year``: where the rules find none, the learned year model
-(:mod:`exitlens.reading.year_model`, ``reading.year_model``) may choose one of the
-years the document names.
+except ``joined_year`` and ``exit_mode``: where the rules find none, a learned model
+(:mod:`exitlens.reading.profile_models`, ``reading.year_model`` / ``reading.exit_mode_model``)
+may choose one of the values the document offers.
 Nationality is never guessed from a name, and a place someone travelled to or
 fought in is never their origin: a country or city counts only as "a fighter
 from X", "born in X", "a native of X", "X-born" and the like, or through a
@@ -39,13 +39,14 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..model import DocumentReading, FieldValue, Person, Profile, Span
 from ..pipeline import PipelineContext
 from .cues import SpanSet
 from .gazetteer import Gazetteer, GeoMatch, load_gazetteer
-from .year_model import YearModel, fill_joined_years, load_year_model
+from .profile_models import FIELDS, FieldModel, FieldSpec, ProfileCues, fill_field, load_field_model
 
 # Priorities (lower wins): in a mention/descriptor, attached to a mention, in a sentence
 # by pattern, in a sentence by weaker cue.
@@ -662,6 +663,14 @@ class SentenceView:
     carried: bool = False
 
 
+def _hedged_exit(before: str) -> bool:
+    """An attempt or a negation right before an exit word ("tried to flee", "did not")."""
+    return bool(_ATTEMPT_BEFORE.search(before) or _NOT_BEFORE.search(before))
+
+
+PROFILE_CUES = ProfileCues(_JOIN_RE, _LEAVE_RE, _EXIT_RE, tuple(_EXIT_ORDER), _hedged_exit)
+
+
 class ProfileStage:
     """Fills ``person.profile`` for every defector in each reading."""
 
@@ -669,14 +678,18 @@ class ProfileStage:
 
     def process(self, readings: Sequence[DocumentReading], context: PipelineContext) -> None:
         gazetteer: Gazetteer = context.resource("gazetteer", "default", load_gazetteer)
-        setting = context.settings.reading.year_model
-        years: YearModel | None = context.resource(
-            "year_model", setting or "", lambda: load_year_model(setting))
+        learned: list[tuple[FieldSpec, FieldModel]] = []
+        for spec in FIELDS.values():
+            setting = getattr(context.settings.reading, spec.setting)
+            model = context.resource(spec.setting, setting or "",
+                                     partial(load_field_model, spec, setting))
+            if model is not None:
+                learned.append((spec, model))
         for reading in readings:
             profile_reading(reading, gazetteer)
-            if years is not None:
-                fill_joined_years(reading, years, _published_year(reading.document.published),
-                                  _JOIN_RE, _LEAVE_RE)
+            published = _published_year(reading.document.published)
+            for spec, model in learned:
+                fill_field(reading, spec, model, PROFILE_CUES, published)
 
 
 def profile_reading(reading: DocumentReading, gazetteer: Gazetteer | None = None) -> None:
