@@ -45,6 +45,7 @@ from .schema import (
     PersonRow,
     QuoteRow,
 )
+from .sql import among
 
 CORRECTION_ACTIONS = ("case.merge", "case.split")
 
@@ -112,23 +113,23 @@ def load_defectors(session: Session, *, with_text: bool = True,
     """Every defector of the current analyses (of ``document_ids`` only, when given),
     with their documents."""
     analyses = current_analysis_ids(session)
-    query = select(PersonRow).where(PersonRow.analysis_id.in_(analyses),
+    query = select(PersonRow).where(among(PersonRow.analysis_id, analyses),
                                     PersonRow.role == "defector")
     if document_ids is not None:
-        query = query.where(PersonRow.document_id.in_(list(document_ids)))
+        query = query.where(among(PersonRow.document_id, document_ids))
     rows = list(session.scalars(query.order_by(PersonRow.document_id, PersonRow.ordinal)))
     ids = [r.id for r in rows]
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
         select(MentionRow.person_id, MentionRow.start, MentionRow.end)
-        .where(MentionRow.person_id.in_(ids))
+        .where(among(MentionRow.person_id, ids))
         .order_by(MentionRow.start)
     ):
         mentions.setdefault(pid, []).append((start, end))
     quotes: dict[int, list[tuple[int, int]]] = {}
     for speaker, start, end in session.execute(
         select(QuoteRow.speaker_person_id, QuoteRow.start, QuoteRow.end).where(
-            QuoteRow.speaker_person_id.in_(ids)
+            among(QuoteRow.speaker_person_id, ids)
         ).order_by(QuoteRow.start, QuoteRow.id)
     ):
         if speaker is not None:
@@ -164,7 +165,7 @@ def load_documents(session: Session, ids: Sequence[int], *, with_text: bool) -> 
                DocumentRow.published, DocumentRow.title]
     if with_text:
         columns.append(DocumentRow.text)
-    query = select(*columns).where(DocumentRow.id.in_(list(ids)))
+    query = select(*columns).where(among(DocumentRow.id, ids))
     return {
         row.id: DocInfo(row.id, row.text_sha256, row.kind, row.outlet, row.published, row.title,
                         row.text if with_text else "")
@@ -312,14 +313,14 @@ def resolve_cases(session: Session, actor: str) -> dict[str, Any]:
             case_id = row.id
             claimed.add(case_id)
         session.execute(
-            update(PersonRow).where(PersonRow.id.in_(group.person_ids)).values(case_id=case_id)
+            update(PersonRow).where(among(PersonRow.id, group.person_ids)).values(case_id=case_id)
         )
         n_multi += len({m.document_id for m in members}) > 1
     stale = existing - claimed
     if stale:
         from sqlalchemy import delete
 
-        session.execute(delete(CaseRow).where(CaseRow.id.in_(stale)))
+        session.execute(delete(CaseRow).where(among(CaseRow.id, stale)))
     return {"cases": len(groups), "multi_source": n_multi, "defectors": len(loaded.persons)}
 
 
@@ -333,7 +334,7 @@ def case_records(session: Session, case_ids: Sequence[int] | None = None) -> lis
     of the time); all cases when ``case_ids`` is None, without a list of ids in the query."""
     query = select(CaseRow.id, CaseRow.label, CaseRow.meta).order_by(CaseRow.id)
     if case_ids is not None:
-        query = query.where(CaseRow.id.in_(list(case_ids)))
+        query = query.where(among(CaseRow.id, case_ids))
     cases = list(session.execute(query))
     if not cases:
         return []
@@ -344,7 +345,7 @@ def case_records(session: Session, case_ids: Sequence[int] | None = None) -> lis
     )
     members_query = members_query.where(
         PersonRow.case_id.is_not(None) if case_ids is None
-        else PersonRow.case_id.in_([c.id for c in cases]))
+        else among(PersonRow.case_id, [c.id for c in cases]))
     persons = list(session.execute(members_query))
     docs = load_documents(session, sorted({p.document_id for p in persons}), with_text=False)
     members: dict[int, list[Any]] = {}
@@ -432,7 +433,7 @@ def case_coding_rows(
         .order_by(PersonRow.case_id, CodingRow.document_id, CodingRow.start, CodingRow.code)
     )
     if case_ids is not None:
-        query = query.where(PersonRow.case_id.in_(list(case_ids)))
+        query = query.where(among(PersonRow.case_id, case_ids))
     result = session.execute(query)
     return list(result.keys()), [tuple(row) for row in result]
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..model import Document
 from .database import Database
 from .schema import DocumentRow
+from .sql import among
 
 
 def row_to_document(row: DocumentRow) -> Document:
@@ -34,6 +35,6 @@ def iter_stored_documents(db: Database, ids: Sequence[int] | None = None) -> Ite
     with db.session() as session:
         query = select(DocumentRow).order_by(DocumentRow.id)
         if ids is not None:
-            query = query.where(DocumentRow.id.in_(list(ids)))
+            query = query.where(among(DocumentRow.id, ids))
         for row in session.scalars(query):
             yield row_to_document(row)

@@ -40,6 +40,7 @@ from .schema import (
     PersonRow,
     QuoteRow,
 )
+from .sql import among
 
 
 def analysis_fingerprint(settings: Settings, models: str = "") -> str:
@@ -215,7 +216,7 @@ def load_reading(session: Session, document: Document) -> DocumentReading | None
     mentions: dict[int, list[Mention]] = {}
     for m in session.scalars(
         select(MentionRow)
-        .where(MentionRow.person_id.in_(list(index_of)))
+        .where(among(MentionRow.person_id, index_of))
         .order_by(MentionRow.start)
     ):
         mentions.setdefault(m.person_id, []).append(Mention(Span(m.start, m.end), m.kind))  # type: ignore[arg-type]

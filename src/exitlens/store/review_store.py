@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from ..cases import normalize
 from ..errors import ConflictError, ExitlensError, NotFoundError
 from .schema import AnalysisRow, CodingRow, DocumentRow, EventRow, MentionRow, PersonRow, utcnow
+from .sql import among
 
 CODING_ACTIONS = ("review.coding", "review.add", "codebook.recode")
 UNDOABLE = ("review.coding", "review.add", "review.person", "review.profile")
@@ -70,7 +71,7 @@ def _first_starts(session: Session, person_ids: Iterable[int]) -> dict[int, int]
         return {}
     return dict(session.execute(
         select(MentionRow.person_id, func.min(MentionRow.start))
-        .where(MentionRow.person_id.in_(ids)).group_by(MentionRow.person_id)).all())
+        .where(among(MentionRow.person_id, ids)).group_by(MentionRow.person_id)).all())
 
 
 def person_key(row: PersonRow, first_start: int | None) -> dict[str, Any]:
@@ -378,7 +379,7 @@ def apply_decisions(session: Session, document_id: int) -> int:
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
             select(MentionRow.person_id, MentionRow.start, MentionRow.end)
-            .where(MentionRow.person_id.in_([p.id for p in persons]))
+            .where(among(MentionRow.person_id, [p.id for p in persons]))
             .order_by(MentionRow.start, MentionRow.id)):
         mentions.setdefault(pid, []).append((start, end))
     keys = {p.id: person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))
@@ -519,7 +520,7 @@ def _current_person(session: Session, analysis_id: int | None, key: dict[str, An
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
             select(MentionRow.person_id, MentionRow.start, MentionRow.end)
-            .where(MentionRow.person_id.in_([p.id for p in persons]))
+            .where(among(MentionRow.person_id, [p.id for p in persons]))
             .order_by(MentionRow.start, MentionRow.id)):
         mentions.setdefault(pid, []).append((start, end))
     keys = {p.id: person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))

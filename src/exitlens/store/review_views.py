@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from .schema import AnalysisRow, CodingRow, DocumentRow, PersonRow
+from .sql import among
 
 UNCERTAINTY = func.abs(CodingRow.confidence - literal_column("0.5"))  # as in the index
 REVIEW_STATUSES = ("not_analysed", "no_codings", "unreviewed", "in_progress", "reviewed")
@@ -30,7 +31,7 @@ CONTEXT_CHARS = 160
 def _current(doc_ids: Sequence[int] | None = None) -> Any:
     query = select(AnalysisRow.document_id, func.max(AnalysisRow.id).label("aid"))
     if doc_ids is not None:
-        query = query.where(AnalysisRow.document_id.in_(list(doc_ids)))
+        query = query.where(among(AnalysisRow.document_id, doc_ids))
     return query.group_by(AnalysisRow.document_id).subquery("cur")
 
 
@@ -137,8 +138,8 @@ def _document_query(cur: Any, analysis_ids: Sequence[int]) -> Select[Any]:
                      func.count().label("n"))
     defectors_q = (select(PersonRow.analysis_id.label("aid"), func.count().label("n"))
                    .where(PersonRow.role == "defector"))
-    stats_q = stats_q.where(CodingRow.analysis_id.in_(list(analysis_ids)))
-    defectors_q = defectors_q.where(PersonRow.analysis_id.in_(list(analysis_ids)))
+    stats_q = stats_q.where(among(CodingRow.analysis_id, analysis_ids))
+    defectors_q = defectors_q.where(among(PersonRow.analysis_id, analysis_ids))
     stats = stats_q.group_by(CodingRow.analysis_id).subquery("stats")
     defectors = defectors_q.group_by(PersonRow.analysis_id).subquery("defectors")
     review_status = case(
@@ -174,7 +175,7 @@ def document_page(session: Session, *, ids: Sequence[int] | None = None,
     people are aggregated; a large corpus is never aggregated whole per page."""
     where: list[ColumnElement[bool]] = []
     if ids is not None:
-        where.append(DocumentRow.id.in_(list(ids)))
+        where.append(among(DocumentRow.id, ids))
     if outlet:
         where.append(DocumentRow.outlet == outlet)
     if kind:
