@@ -234,6 +234,8 @@ def test_eval_scores_reading_and_codes(tmp_path: Path) -> None:
     assert data["labels"] == "dev" and "psych_toll" not in codes["per_code"]
     assert set(data["ratio_to_baseline"]) == {"exit", "join"}
     assert "classifier" in data["models"]
+    assert "joined_year: rules + built-in model" in data["models"]["profile"]
+    assert "exit_mode: rules + built-in model" in data["models"]["profile"]
     assert any(r["section"] == "codes" for r in data["reading"]["rows"])
     assert not db.exists()  # eval reads the project's models, never creates its database
 

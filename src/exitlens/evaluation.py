@@ -420,6 +420,7 @@ def evaluate(records: Sequence[GoldRecord], settings: Settings | None = None, *,
 
     from .coding.classifier import describe_active_models
     from .coding.codebook import load_codebook
+    from .reading.profile_models import describe_field_models
     from .reading.role_model import describe_role_model
 
     settings = settings or Settings()
@@ -433,5 +434,6 @@ def evaluate(records: Sequence[GoldRecord], settings: Settings | None = None, *,
     models = describe_active_models(settings) if "code" in settings.reading.stages else {
         "coders": "none (the `code` stage is not configured)"}
     models["roles"] = describe_role_model(settings)
+    models["profile"] = describe_field_models(settings)
     return EvalReport(reading_eval, codes, baseline, dev_labels, models,
                       list(settings.reading.stages), seconds)

@@ -291,6 +291,21 @@ def fill_field(reading: DocumentReading, spec: FieldSpec, model: FieldModel,
             setattr(person.profile, spec.field, FieldValue(chosen[0].value, chosen[0].span))
 
 
+def describe_field_models(settings: Any) -> str:
+    """Which profile fields a run fills with a learned model, for reports."""
+    parts = []
+    for spec in FIELDS.values():
+        choice = getattr(settings.reading, spec.setting)
+        model = load_field_model(spec, choice)
+        if model is None:
+            parts.append(f"{spec.field}: rules only")
+        else:
+            trained = ", ".join(model.trained_on) or "unknown data"
+            parts.append(f"{spec.field}: rules + {choice or 'built-in'} model (threshold "
+                         f"{model.threshold:.2f}; trained on {trained})")
+    return "; ".join(parts)
+
+
 def load_field_model(spec: FieldSpec, path: str | None) -> FieldModel | None:
     """The model at ``path`` (the built-in one when None; None for "none" or when the
     built-in file is absent: the rules then decide alone)."""
