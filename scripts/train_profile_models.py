@@ -14,7 +14,8 @@ holds feature names, scaling, weights, threshold and the names of the sets: no t
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+
+from training_sets import FICTIONAL, real_paths
 
 from exitlens.gold import load_gold
 from exitlens.reading.profile_models import FIELDS
@@ -24,21 +25,9 @@ from exitlens.reading.profile_training import (
     train_field_model,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL_SETS = ("dev.jsonl", "dev_b2.jsonl", "dev_b3.jsonl")
-FICTIONAL = [ROOT / "src" / "exitlens" / "data" / "sample_gold.jsonl",
-             *sorted((ROOT / "benchmarks" / "devdata").glob("dev*_gold.jsonl"))]
-
-
-def eval_dir() -> Path:
-    for base in (ROOT.parent, ROOT.parent.parent):
-        if (base / "shared" / "eval").is_dir():
-            return base / "shared" / "eval"
-    return ROOT.parent / "shared" / "eval"
-
 
 def main() -> int:
-    paths = [eval_dir() / n for n in REAL_SETS if (eval_dir() / n).is_file()]
+    paths = real_paths()
     if not paths:
         print("no real labelled sets found: training on our fictional sets")
         paths = [p for p in FICTIONAL if p.is_file()]

@@ -13,7 +13,8 @@ holds feature names, scaling, weights, threshold and the names of the sets: no t
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+
+from training_sets import FICTIONAL, real_paths
 
 from exitlens.gold import load_gold
 from exitlens.reading.role_model import builtin_role_model_path
@@ -24,21 +25,9 @@ from exitlens.reading.role_training import (
     train_role_model,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL_SETS = ("dev.jsonl", "dev_b2.jsonl", "dev_b3.jsonl")
-FICTIONAL = [ROOT / "src" / "exitlens" / "data" / "sample_gold.jsonl",
-             *sorted((ROOT / "benchmarks" / "devdata").glob("dev*_gold.jsonl"))]
-
-
-def eval_dir() -> Path:
-    for base in (ROOT.parent, ROOT.parent.parent):
-        if (base / "shared" / "eval").is_dir():
-            return base / "shared" / "eval"
-    return ROOT.parent / "shared" / "eval"
-
 
 def main() -> int:
-    real = [eval_dir() / n for n in REAL_SETS if (eval_dir() / n).is_file()]
+    real = real_paths()
     if not real:
         report = train_role_model([str(p) for p in FICTIONAL])
         model = report.model
