@@ -1,10 +1,12 @@
-"""Fixtures for the web app tests: a project with accounts of every role, a TestClient,
-and a helper that signs a client in (through the real login form)."""
+"""Fixtures for the web app tests: a project with accounts of every role (empty, or with
+the fake reading's analysed corpus), a TestClient, and a helper that signs a client in
+(through the real login form)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,6 +74,31 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
 def signed_in(make_client: Callable[..., TestClient]) -> Callable[[str], tuple[TestClient, str]]:
     def factory(name: str) -> tuple[TestClient, str]:
         client = make_client()
+        return client, login(client, name)
+
+    return factory
+
+
+@pytest.fixture
+def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    """The fake reading's analysed corpus, with an account of every role."""
+    from tests.web.fake_reading import analysed_project
+
+    project = analysed_project(tmp_path, url=db_url)
+    for name, role in ROLES.items():
+        project.add_user(name, role, PASSWORD)
+    try:
+        yield project
+    finally:
+        project.close()
+
+
+@pytest.fixture
+def as_user(project: Project) -> Callable[[str], tuple[TestClient, str]]:
+    """``as_user(name)``: a client signed in as ``name``, and its CSRF token."""
+
+    def factory(name: str) -> tuple[TestClient, str]:
+        client = TestClient(create_app(project), follow_redirects=False)
         return client, login(client, name)
 
     return factory

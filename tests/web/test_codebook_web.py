@@ -4,38 +4,14 @@ a merge re-points codings, and bad edits come back as named errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 
 from exitlens import Project
-from exitlens.web import create_app
-from tests.web.conftest import PASSWORD, ROLES, login
-from tests.web.fake_reading import analysed_project
+from tests.web.conftest import ROLES
 
 Signed = Callable[[str], tuple[TestClient, str]]
-
-
-@pytest.fixture
-def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
-    project = analysed_project(tmp_path, url=db_url)
-    for name, role in ROLES.items():
-        project.add_user(name, role, PASSWORD)
-    try:
-        yield project
-    finally:
-        project.close()
-
-
-@pytest.fixture
-def as_user(project: Project) -> Signed:
-    def factory(name: str) -> tuple[TestClient, str]:
-        client = TestClient(create_app(project), follow_redirects=False)
-        return client, login(client, name)
-
-    return factory
 
 
 def _codes(project: Project) -> list[str]:

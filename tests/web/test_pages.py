@@ -4,8 +4,7 @@ escaping of hostile document text, adding a coding from browser (UTF-16) offsets
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,27 +12,6 @@ from fastapi.testclient import TestClient
 from exitlens import Project
 from exitlens.web import create_app
 from tests.web.conftest import PASSWORD, ROLES, csrf_of, login
-from tests.web.fake_reading import analysed_project
-
-
-@pytest.fixture
-def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
-    project = analysed_project(tmp_path, url=db_url)
-    for name, role in ROLES.items():
-        project.add_user(name, role, PASSWORD)
-    try:
-        yield project
-    finally:
-        project.close()
-
-
-@pytest.fixture
-def as_user(project: Project) -> Callable[[str], tuple[TestClient, str]]:
-    def factory(name: str) -> tuple[TestClient, str]:
-        client = TestClient(create_app(project), follow_redirects=False)
-        return client, login(client, name)
-
-    return factory
 
 
 def _doc_id(project: Project, needle: str) -> int:
