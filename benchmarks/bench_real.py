@@ -152,8 +152,7 @@ def with_role_model(settings: Settings, role_model: str,
     stages = [s for s in settings.reading.stages if s != "code"]
     update: dict[str, Any] = {"role_model": role_model, "stages": stages}
     for name, spec in FIELDS.items():
-        choice = field_models if isinstance(field_models, str) or field_models is None \
-            else field_models.get(name)
+        choice = field_models.get(name) if isinstance(field_models, dict) else field_models
         if choice is not None:
             update[spec.setting] = choice
     reading = settings.reading.model_copy(update=update)

@@ -233,9 +233,9 @@ def exit_mode_candidates(reading: DocumentReading, person_index: int, cues: Prof
     return list(found.values())
 
 
-def exit_mode_features(modes: Sequence[str]) -> tuple[str, ...]:
+def exit_mode_features(cues: ProfileCues) -> tuple[str, ...]:
     return ("log_count", "rule", "own_sentence", "near_1", "near_3", "in_own_quote", "first",
-            *(f"is_{m}" for m in modes))
+            *(f"is_{m}" for m in cues.exit_modes))
 
 
 # --------------------------------------------------------------------------- the fields
@@ -248,6 +248,7 @@ class FieldSpec:
     setting: str  # the ReadingSettings attribute naming the model file
     filename: str  # the built-in model in exitlens/data/reading/
     candidates: Callable[[DocumentReading, int, ProfileCues, int | None], list[Candidate]]
+    features: Callable[[ProfileCues], tuple[str, ...]]  # the names its candidates carry
     allowed: Callable[[Person, Any], bool] = lambda person, value: True
 
     def builtin_path(self) -> Path:
@@ -256,9 +257,10 @@ class FieldSpec:
 
 FIELDS: dict[str, FieldSpec] = {
     "joined_year": FieldSpec("joined_year", "exitlens-year-model", "year_model",
-                             "joined_year_model.json", year_candidates, _not_after_leaving),
+                             "joined_year_model.json", year_candidates,
+                             lambda cues: YEAR_FEATURES, _not_after_leaving),
     "exit_mode": FieldSpec("exit_mode", "exitlens-exit-mode-model", "exit_mode_model",
-                           "exit_mode_model.json", exit_mode_candidates),
+                           "exit_mode_model.json", exit_mode_candidates, exit_mode_features),
 }
 
 
@@ -306,15 +308,10 @@ def describe_field_models(settings: Any) -> str:
     return "; ".join(parts)
 
 
+@lru_cache(maxsize=16)
 def load_field_model(spec: FieldSpec, path: str | None) -> FieldModel | None:
     """The model at ``path`` (the built-in one when None; None for "none" or when the
     built-in file is absent: the rules then decide alone)."""
-    return _load(spec.field, path)
-
-
-@lru_cache(maxsize=16)
-def _load(field_name: str, path: str | None) -> FieldModel | None:
-    spec = FIELDS[field_name]
     if path == "none":
         return None
     target = Path(path) if path else spec.builtin_path()

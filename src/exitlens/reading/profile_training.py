@@ -23,23 +23,10 @@ from ..gold import GoldRecord, grouped_folds, match_defectors
 from ..linear import fit_logistic, save_json_model
 from ..model import DocumentReading, Person
 from .profile import PROFILE_CUES, _published_year
-from .profile_models import (
-    FIELDS,
-    YEAR_FEATURES,
-    Candidate,
-    FieldModel,
-    FieldSpec,
-    exit_mode_features,
-)
+from .profile_models import FIELDS, Candidate, FieldModel, FieldSpec
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 REGULARISATION = 0.3
-
-
-def features_of(spec: FieldSpec) -> tuple[str, ...]:
-    if spec.field == "joined_year":
-        return YEAR_FEATURES
-    return exit_mode_features(PROFILE_CUES.exit_modes)
 
 
 @dataclass
@@ -77,7 +64,7 @@ def fit(spec: FieldSpec, examples: Sequence[FieldExample], threshold: float = 0.
     labels = [c.value == e.gold for e in examples for c in e.candidates]
     if not any(labels) or all(labels):
         raise ValueError(f"the {spec.field} model needs both right and wrong candidates")
-    return fit_logistic(rows, labels, features_of(spec), spec.kind, c=REGULARISATION,
+    return fit_logistic(rows, labels, spec.features(PROFILE_CUES), spec.kind, c=REGULARISATION,
                         threshold=threshold, trained_on=trained_on, balanced=False)
 
 
