@@ -19,11 +19,7 @@ from training_sets import FICTIONAL, real_paths
 
 from exitlens.gold import load_gold
 from exitlens.reading.profile_models import FIELDS
-from exitlens.reading.profile_training import (
-    collect_field_examples,
-    save_field_model,
-    train_field_model,
-)
+from exitlens.reading.profile_training import train_field_models
 
 
 def main() -> int:
@@ -32,14 +28,11 @@ def main() -> int:
         print("no real labelled sets found: training on our fictional sets")
         paths = [p for p in FICTIONAL if p.is_file()]
     records = [r for p in paths for r in load_gold(p)]
-    examples = collect_field_examples(records)
-    for name, spec in FIELDS.items():
-        mine = examples[name]
-        model = train_field_model(spec, records, mine, trained_on=[p.name for p in paths])
-        path = save_field_model(model, str(spec.builtin_path()))
-        print(f"{name}: {len(mine)} matched defectors ({sum(e.gold is not None for e in mine)} "
-              f"labelled), {sum(len(e.candidates) for e in mine)} candidates; threshold "
-              f"{model.threshold:.2f}; saved {path}")
+    out_dir = next(iter(FIELDS.values())).builtin_path().parent
+    for row in train_field_models(records, out_dir, trained_on=[p.name for p in paths]):
+        print(f"{row['field']}: {row['defectors']} matched defectors ({row['labelled']} "
+              f"labelled), {row['candidates']} candidates; threshold {row['threshold']:.2f}; "
+              f"saved {row['path']}")
     return 0
 
 

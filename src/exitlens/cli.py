@@ -637,6 +637,36 @@ def train_roles(
                   f"with model (fitted without this file) {row['with_model_f1']:.3f}")
 
 
+@app.command("train-profile")
+def train_profile(
+    gold: Annotated[list[Path], typer.Argument(help="SPEC §4 labelled JSONL files.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write the field models (JSON) to.")
+    ],
+    config: ConfigOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Train the learned profile fields (joining year, exit mode) on your labelled files.
+
+    Each fills its field where the profile rules find nothing; thresholds are chosen by
+    grouped cross-validation inside the files. Point `reading.year_model` and
+    `reading.exit_mode_model` at the written files to use them.
+    """
+    from .gold import load_gold
+    from .reading.profile_training import train_field_models
+
+    settings = Project.settings_for(None, config)
+    records = [r for g in gold for r in load_gold(g)]
+    rows = train_field_models(records, out_dir, settings, trained_on=[g.name for g in gold])
+    if fmt is not OutputFormat.table:
+        emit_json({"models": rows})
+        return
+    for row in rows:
+        out.print(f"{row['field']} model saved: {escape(row['path'])} ({row['defectors']} "
+                  f"matched defectors, {row['labelled']} labelled; threshold "
+                  f"{row['threshold']:.2f}; set {row['setting']})")
+
+
 @app.command()
 def models(
     db: DbOption = None,

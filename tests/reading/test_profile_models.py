@@ -180,3 +180,45 @@ def test_training_on_a_small_labelled_set_learns_the_joining_cue(tmp_path: Path)
     assert accuracy(pairs) == 1.0
     path = save_field_model(trained, str(tmp_path / "years.json"))
     assert load_field_model(YEARS, path) == trained
+
+
+def labelled_line(i: int, name: str) -> str:
+    """One SPEC §4 record: a joining year and an escape told, others' surrender beside."""
+    joined, left = 2013 + i % 3, 2016 + i % 2
+    text = (f"{name} joined the Islamic State in {joined}, he told us. "
+            f"\"I fled in {left} because they executed people in the square,\" {name} said. "
+            f"Officials say dozens of others surrendered at the border in {2019 + i % 2}.")
+    defector = {"ref": "d1", "name": name, "descriptor": None, "gender": "m",
+                "nationality": None, "age": None, "joined_year": joined, "left_year": left,
+                "role": None, "exit_mode": "escaped", "outcome": None, "source_voice": "self",
+                "exit_reasons": ["brutality"], "join_motives": [],
+                "evidence": [{"code": "brutality", "quote": "they executed people"}]}
+    return json.dumps({"id": f"labelled-{i}", "kind": "news", "title": None, "text": text,
+                       "defectors": [defector]})
+
+
+def test_train_profile_command_writes_models_the_settings_load(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exitlens.cli import app
+
+    gold = tmp_path / "mine.jsonl"
+    gold.write_text("\n".join(labelled_line(i, n) for i, n in enumerate(PEOPLE)) + "\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["train-profile", str(gold), "-o", str(tmp_path / "m"),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["field"]: r for r in json.loads(result.output)["models"]}
+    assert set(rows) == set(FIELDS)
+    for name, spec in FIELDS.items():
+        model = load_field_model(spec, rows[name]["path"])
+        assert model is not None and model.trained_on == ("mine.jsonl",)
+        assert rows[name]["setting"] == f"reading.{spec.setting}"
+
+    none = tmp_path / "none.jsonl"
+    none.write_text(json.dumps({"id": "x", "kind": "news", "title": None,
+                                "text": "Nobody here left anything.", "defectors": []}) + "\n",
+                    encoding="utf-8")
+    failed = CliRunner().invoke(app, ["train-profile", str(none), "-o", str(tmp_path / "n")])
+    assert failed.exit_code != 0 and "no_training_data" in failed.output
+    assert not (tmp_path / "n").exists()  # nothing half-written

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..errors import ExitlensError
 from ..gold import GoldRecord, grouped_folds, match_defectors
 from ..linear import fit_logistic, save_json_model
 from ..model import DocumentReading, Person
@@ -143,3 +145,30 @@ def train_field_model(spec: FieldSpec, records: Sequence[GoldRecord],
 
 def save_field_model(model: FieldModel, path: str) -> str:
     return str(save_json_model(model, path))
+
+
+def train_field_models(records: Sequence[GoldRecord], out_dir: Path,
+                       settings: Settings | None = None, trained_on: Sequence[str] = ()
+                       ) -> list[dict[str, Any]]:
+    """Read ``records`` with the rules alone, fit every learned field on them (thresholds
+    by grouped CV) and write each model as ``out_dir/<built-in file name>``; one summary
+    row per field. ``no_training_data`` (and no file written) when a field has no right and
+    wrong candidates."""
+    examples = collect_field_examples(records, settings)
+    models: dict[str, FieldModel] = {}
+    for name, spec in FIELDS.items():  # every model fitted before any file is written
+        try:
+            models[name] = train_field_model(spec, records, examples[name],
+                                             trained_on=trained_on)
+        except ValueError as exc:
+            raise ExitlensError(f"{exc}: the labelled files need defectors with a labelled "
+                                f"{name} the text states", code="no_training_data") from None
+    rows: list[dict[str, Any]] = []
+    for name, spec in FIELDS.items():
+        mine, model = examples[name], models[name]
+        path = save_field_model(model, str(out_dir / spec.filename))
+        rows.append({"field": name, "path": path, "defectors": len(mine),
+                     "labelled": sum(e.gold is not None for e in mine),
+                     "candidates": sum(len(e.candidates) for e in mine),
+                     "threshold": model.threshold, "setting": f"reading.{spec.setting}"})
+    return rows
