@@ -1,6 +1,6 @@
 """The rules' cached sentence scan (one scan per sentence, shared by the rules coder, the
-classifier's lexical features and scoping; a combined-regex prefilter) finds exactly what
-the plain pattern loop finds."""
+classifier's lexical features and scoping; only the patterns whose required words the
+sentence holds are run) finds exactly what the plain pattern loop finds."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ SENTENCES = [
     "Perhaps the beatings of prisoners were what made him run; he never said.",
     "Or was it the bombing that changed his mind?",
     "“I could not stand the killing of innocent people any longer,” he told us.",
+    "THE EXECUTIONS IN THE SQUARE WERE WHAT HE COULD NOT ACCEPT.",
+    "Kadir from İzmir said the EXECUTİONS and the ſalary cuts made him leave.",
     "",
 ]
 
@@ -30,7 +32,6 @@ def plain_hits(sentence: str, codebook: object) -> list[tuple[str, int, int, boo
 
 def test_scan_matches_the_plain_loop() -> None:
     codebook = load_codebook(None)
-    assert rules._prefilter(codebook) is not None
     for text in SENTENCES:
         sentence = normalize_quotes(text)
         expected = plain_hits(sentence, codebook)
@@ -41,14 +42,13 @@ def test_scan_matches_the_plain_loop() -> None:
     assert some  # the sentences do hit the lexicon
 
 
-def test_no_prefilter_for_patterns_that_cannot_be_combined() -> None:
+def test_patterns_without_required_words_are_always_run() -> None:
     codebook = load_codebook(None)  # a fresh object, changed here only
     first = next(iter(codebook))
     original = first.patterns[0]
     repeated = type(original)(original.source, re.compile(r"(\w+) \1", re.IGNORECASE),
                               original.weight)
     first.patterns = (repeated, *first.patterns[1:])
-    assert rules._prefilter(codebook) is None
     sentence = "they said said nothing about the money"
     got = [(m.code, m.start, m.end, m.negated) for m in rules._scan(sentence, codebook)]
     assert got == plain_hits(sentence, codebook) and got

@@ -78,6 +78,9 @@ class Embedder:
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.log_severity_level = 3
+        # Idle worker threads would otherwise spin for a while after every run, taking a
+        # core from spaCy and the reading stages between batches (same results either way).
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(self.model_path, so,
                                             providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}

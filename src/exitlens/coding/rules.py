@@ -28,6 +28,7 @@ from ..model import Span
 from ..pipeline import PipelineContext
 from .base import CodingItem, CodingResult
 from .codebook import Codebook, Pattern, normalize_quotes
+from .literals import PatternIndex
 
 _NEGATOR = re.compile(
     r"(?<!\w)(?:not|never|no|nor|neither|without|hardly|n't|nothing|nobody|none)(?!\w)"
@@ -123,28 +124,19 @@ class _Match:
 # in the default codebook) is done once and kept, per codebook, in a bounded cache.
 _SCAN_CACHE_SIZE = 8192
 _scans: OrderedDict[tuple[int, str], tuple[Codebook, tuple[_Match, ...]]] = OrderedDict()
-_any_pattern: dict[int, tuple[Codebook, re.Pattern[str] | None]] = {}
+_indexes: dict[int, tuple[Codebook, list[tuple[str, str, Pattern]], PatternIndex]] = {}
 _scan_lock = threading.Lock()
-_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
-def _prefilter(codebook: Codebook) -> re.Pattern[str] | None:
-    """One regex matching wherever any pattern of the codebook matches (an alternation of
-    them all), to skip the pattern loop for sentences without any hit; None when the
-    patterns cannot be combined faithfully (back-references, other flags)."""
-    entry = _any_pattern.get(id(codebook))
-    if entry is not None and entry[0] is codebook:
-        return entry[1]
-    pats = [p.regex for code in codebook for p in code.patterns]
-    combined: re.Pattern[str] | None = None
-    flags = {p.flags for p in pats}
-    if pats and len(flags) == 1 and not any(_BACKREFERENCE.search(p.pattern) for p in pats):
-        try:
-            combined = re.compile("|".join(f"(?:{p.pattern})" for p in pats), flags.pop())
-        except re.error:
-            combined = None
-    _any_pattern[id(codebook)] = (codebook, combined)
-    return combined
+def _pattern_index(codebook: Codebook) -> tuple[list[tuple[str, str, Pattern]], PatternIndex]:
+    """Every pattern of the codebook as (code, dimension, pattern), in codebook and
+    pattern order, with the index that finds which of them can match a sentence."""
+    entry = _indexes.get(id(codebook))
+    if entry is None or entry[0] is not codebook:
+        flat = [(code.id, code.dimension, pat) for code in codebook for pat in code.patterns]
+        entry = (codebook, flat, PatternIndex([p.regex for _, _, p in flat]))
+        _indexes[id(codebook)] = entry
+    return entry[1], entry[2]
 
 
 def _scan(sentence: str, codebook: Codebook) -> tuple[_Match, ...]:
@@ -155,15 +147,13 @@ def _scan(sentence: str, codebook: Codebook) -> tuple[_Match, ...]:
         if cached is not None and cached[0] is codebook:
             _scans.move_to_end(key)
             return cached[1]
-        prefilter = _prefilter(codebook)
+        flat, index = _pattern_index(codebook)
     matches: list[_Match] = []
-    if prefilter is None or prefilter.search(sentence) is not None:
-        for code in codebook:
-            pats: Sequence[Pattern] = code.patterns
-            for pat in pats:
-                for m in pat.regex.finditer(sentence):
-                    matches.append(_Match(code.id, code.dimension, m.start(), m.end(), pat,
-                                          is_negated(sentence, m.start())))
+    for i in index.candidates(sentence):
+        code_id, dimension, pat = flat[i]
+        for m in pat.regex.finditer(sentence):
+            matches.append(_Match(code_id, dimension, m.start(), m.end(), pat,
+                                  is_negated(sentence, m.start())))
     found = tuple(matches)
     with _scan_lock:
         _scans[key] = (codebook, found)

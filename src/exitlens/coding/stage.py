@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from threadpoolctl import threadpool_limits
+
 from ..errors import ExitlensError
 from ..model import DocumentReading, Span
 from ..pipeline import PipelineContext
@@ -105,7 +107,10 @@ class CodeStage:
         verdicts: list[list[CodingResult]] = [[] for _ in items]
         for coder in active:
             try:
-                results = coder.code(items, codebook)
+                # The coders' matrices are small: with several BLAS threads, the idle ones
+                # spin after each product and take a core from the reading stages.
+                with threadpool_limits(limits=1, user_api="blas"):
+                    results = coder.code(items, codebook)
             except ExitlensError as exc:
                 log.warning("coder %s failed: %s", coder.name, exc)
                 for reading in {id(i.reading): i.reading for i in items}.values():

@@ -104,6 +104,7 @@ def normalize(text: str) -> str:
     return " ".join(_norm_token(m.group(0)) for m in _TOKEN.finditer(text))
 
 
+@functools.lru_cache(maxsize=65_536)
 def _norm_token(token: str) -> str:
     token = token.replace("ı", "i").replace("İ", "I").translate(_APOSTROPHES)
     decomposed = unicodedata.normalize("NFKD", token)
@@ -125,6 +126,9 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self._index: dict[str, list[GeoEntry]] = {}
+        # first token of every key → its longest key in tokens: a scan tries only the
+        # n-grams that can exist at a position (most tokens start no name at all)
+        self._longest: dict[str, int] = {}
         self.places: dict[str, Place] = {}
 
     # -- building -----------------------------------------------------------------
@@ -139,6 +143,8 @@ class Gazetteer:
         if exact:
             entry = GeoEntry(entry.kind, entry.name, entry.country, entry.place, exact_case=True)
         bucket = self._index.setdefault(key, [])
+        words = key.split()
+        self._longest[words[0]] = max(self._longest.get(words[0], 0), len(words))
         if override:
             bucket[:] = [e for e in bucket if e.kind != entry.kind]
         if entry not in bucket:
@@ -197,7 +203,8 @@ class Gazetteer:
         i = 0
         while i < len(tokens):
             hit: GeoMatch | None = None
-            for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):
+            longest = self._longest.get(tokens[i][2], 0)
+            for n in range(min(longest, len(tokens) - i), 0, -1):
                 key = " ".join(t[2] for t in tokens[i : i + n])
                 entries = self._index.get(key)
                 if not entries:
