@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from exitlens.model import Span
-from exitlens.reading.cues import SpanSet, gender_of_word
+from exitlens.model import Document, Span
+from exitlens.pipeline import Pipeline
+from exitlens.reading.cues import SpanSet, TokenIndex, gender_of_word
 
 
 def test_spanset_overlap_queries() -> None:
@@ -19,3 +20,14 @@ def test_gender_of_word() -> None:
     assert gender_of_word("Widow") == "f"
     assert gender_of_word("he") == "m"
     assert gender_of_word("fighter") is None
+
+
+def test_token_index_is_built_once_per_parse(pipeline: Pipeline) -> None:
+    reading = pipeline.run_batch([Document(text="Omar left Raqqa in 2016. He said little.")],
+                                 keep=("spacy",))[0]
+    first = TokenIndex.of(reading)
+    assert TokenIndex.of(reading) is first  # kept in the reading's scratch
+    assert [t.text for t in first.in_span(Span(0, 9))] == ["Omar", "left"]
+    reading.scratch["spacy"] = list(reading.scratch["spacy"])  # a new parse
+    again = TokenIndex.of(reading)
+    assert again is not first and again.starts == first.starts

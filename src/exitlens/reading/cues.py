@@ -162,11 +162,22 @@ class TokenIndex:
         self.tokens: list[Any] = []
         self.starts: list[int] = []
         self._doc_offset: dict[int, int] = {}
-        for chunk in reading.scratch.get("spacy", []):
+        self.chunks = reading.scratch.get("spacy", [])
+        for chunk in self.chunks:
             self._doc_offset[id(chunk.doc)] = chunk.offset
             for tok in chunk.doc:
                 self.tokens.append(tok)
                 self.starts.append(chunk.offset + tok.idx)
+
+    @classmethod
+    def of(cls, reading: DocumentReading) -> TokenIndex:
+        """The reading's index, built once after the nlp stage and kept in its scratch
+        (the quote, people, role and evidence stages all need it)."""
+        index = reading.scratch.get("token_index")
+        if not isinstance(index, cls) or index.chunks is not reading.scratch.get("spacy", []):
+            index = cls(reading)
+            reading.scratch["token_index"] = index
+        return index
 
     def span_of(self, tok: Any) -> Span:
         """Document span of one token (its chunk's offset is found by the Doc's identity)."""

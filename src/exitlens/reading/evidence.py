@@ -113,7 +113,7 @@ class AccountFinder:
     def __init__(self, reading: DocumentReading):
         self.reading = reading
         self.text = reading.document.text
-        self.index = TokenIndex(reading)
+        self.index = TokenIndex.of(reading)
         self.quote_spans = sorted(
             (q.span for q in reading.quotes if q.kind in ("direct", "transcript")),
             key=lambda s: s.start,

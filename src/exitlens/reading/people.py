@@ -418,7 +418,7 @@ class _Grouper:
     def __init__(self, reading: DocumentReading):
         self.reading = reading
         self.text = reading.document.text
-        self.index = TokenIndex(reading)
+        self.index = TokenIndex.of(reading)
         direct = [q.span for q in reading.quotes if q.kind in ("direct", "transcript")]
         self.quote_spans = sorted(direct, key=lambda s: s.start)
         self.quote_starts = [s.start for s in self.quote_spans]

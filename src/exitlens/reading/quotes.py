@@ -539,7 +539,7 @@ class QuoteStage:
     def read(self, reading: DocumentReading) -> None:
         text = reading.document.text
         paras: list[Span] = reading.scratch.get("paragraphs") or split_paragraphs(text)
-        index = TokenIndex(reading)
+        index = TokenIndex.of(reading)
         transcript = find_transcript_lines(text)
         raws, unbalanced = scan_direct_quotes(text, paras)
         if transcript:

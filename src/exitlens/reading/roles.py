@@ -198,7 +198,7 @@ class _RoleReader:
     def __init__(self, reading: DocumentReading):
         self.reading = reading
         self.text = reading.document.text
-        self.index = TokenIndex(reading)
+        self.index = TokenIndex.of(reading)
         self.cues: dict[int, _Cues] = {i: _Cues() for i in range(len(reading.persons))}
         self.finder = AccountFinder(reading)
         reading.scratch["account_finder"] = self.finder
