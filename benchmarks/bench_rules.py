@@ -6,11 +6,12 @@ later. A rule that helps only on ``dev.jsonl`` is fitted to it; one whose remova
 on the later sets misfires on unseen text; one whose removal changes nothing on either
 has no evidence behind it. This script measures all three, one rule at a time:
 
-- **profile rules** — every module-level regular expression of
-  :mod:`exitlens.reading.profile` is replaced by a pattern that never matches and the
-  profile stage re-run; printed is the change in the profile fields' correct-minus-wrong
-  count (a field both sides leave empty is not counted, as in ``bench_real``) on the
-  English documents of ``dev.jsonl`` and of the later sets;
+- **profile rules** — every module-level regular expression of the
+  :mod:`exitlens.reading.profile` package is replaced by a pattern that never matches (in
+  every module of the package that binds the name) and the profile stage re-run; printed
+  is the change in the profile fields' correct-minus-wrong count (a field both sides leave
+  empty is not counted, as in ``bench_real``) on the English documents of ``dev.jsonl``
+  and of the later sets;
 - **role rules** — every module-level word set and regular expression of
   :mod:`exitlens.reading.roles`, and each cue method of its reader, is emptied in turn;
   the role model is re-fitted per fold on the training folds (its features come from
@@ -25,13 +26,16 @@ The expensive parse (spaCy, quotes, people) runs once; the folds are those of
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -61,6 +65,35 @@ def switched_off(owner: Any, name: str, replacement: Any) -> Iterator[None]:
         yield
     finally:
         setattr(owner, name, original)
+
+
+def package_modules(package: ModuleType) -> list[ModuleType]:
+    """The package itself and every module in it (one level: the profile package is flat)."""
+    return [package, *(importlib.import_module(f"{package.__name__}.{info.name}")
+                       for info in pkgutil.iter_modules(package.__path__))]
+
+
+def package_patterns(package: ModuleType) -> list[str]:
+    """Names bound to a compiled pattern at module level anywhere in ``package``, sorted."""
+    return sorted({name for module in package_modules(package)
+                   for name, value in vars(module).items() if isinstance(value, re.Pattern)})
+
+
+@contextmanager
+def switched_off_everywhere(package: ModuleType, name: str, replacement: Any
+                            ) -> Iterator[None]:
+    """:func:`switched_off` in every module of ``package`` that binds ``name`` to the same
+    object as the module defining it (``from .patterns import _X`` binds it again)."""
+    modules = package_modules(package)
+    originals = [vars(m)[name] for m in modules if name in vars(m)]
+    if not originals:
+        raise AttributeError(f"no module of {package.__name__} binds {name}")
+    original = originals[0]
+    with ExitStack() as stack:
+        for module in modules:
+            if vars(module).get(name) is original:
+                stack.enter_context(switched_off(module, name, replacement))
+        yield
 
 
 def parts_of(records: Sequence[GoldRecord], origins: Sequence[str]) -> list[str | None]:
@@ -111,10 +144,9 @@ def ablate_profile(records: Sequence[GoldRecord], parsed: Sequence[br.Parsed],
     score = profile_scorer(records, readings, parts)
     base = score()
     rows = [("(all rules)", base)]
-    for name, value in sorted(vars(profile_rules).items()):
-        if isinstance(value, re.Pattern):
-            with switched_off(profile_rules, name, NEVER):
-                rows.append((name, score()))
+    for name in package_patterns(profile_rules):
+        with switched_off_everywhere(profile_rules, name, NEVER):
+            rows.append((name, score()))
     return rows
 
 

@@ -15,6 +15,7 @@ import pytest
 from exitlens.config import Settings
 from exitlens.gold import GoldDefector, GoldRecord
 from exitlens.reading import profile as profile_rules
+from exitlens.reading.profile import noun_cues, patterns
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,12 +32,46 @@ def load(name: str) -> ModuleType:
 
 def test_a_switched_off_rule_is_restored_even_after_an_error() -> None:
     bench = load("bench_rules")
-    original = profile_rules._AGE_AFTER_NAME
-    with pytest.raises(RuntimeError), bench.switched_off(profile_rules, "_AGE_AFTER_NAME",
-                                                         bench.NEVER):
-        assert profile_rules._AGE_AFTER_NAME is bench.NEVER
+    original = patterns._AGE_AFTER_NAME
+    with pytest.raises(RuntimeError), bench.switched_off_everywhere(
+            profile_rules, "_AGE_AFTER_NAME", bench.NEVER):
+        # switched off where it is compiled and where the code using it imported it
+        assert patterns._AGE_AFTER_NAME is bench.NEVER
+        assert noun_cues._AGE_AFTER_NAME is bench.NEVER
         raise RuntimeError("boom")
-    assert profile_rules._AGE_AFTER_NAME is original
+    assert patterns._AGE_AFTER_NAME is original
+    assert noun_cues._AGE_AFTER_NAME is original
+
+
+def test_every_module_binding_a_rule_is_switched_off() -> None:
+    bench = load("bench_rules")
+    modules = bench.package_modules(profile_rules)
+    binding = [m for m in modules if "_ATTEMPT_BEFORE" in vars(m)]
+    assert {m.__name__.rsplit(".", 1)[-1] for m in binding} >= {
+        "patterns", "stage", "sentence_cues", "years"}
+    with bench.switched_off_everywhere(profile_rules, "_ATTEMPT_BEFORE", bench.NEVER):
+        assert all(m._ATTEMPT_BEFORE is bench.NEVER for m in binding)
+    assert all(m._ATTEMPT_BEFORE is patterns._ATTEMPT_BEFORE for m in binding)
+    assert isinstance(patterns._ATTEMPT_BEFORE, re.Pattern)
+    with pytest.raises(AttributeError), bench.switched_off_everywhere(
+            profile_rules, "_NO_SUCH_RULE", bench.NEVER):
+        pass
+
+
+def test_the_profile_rules_are_the_patterns_of_the_package() -> None:
+    bench = load("bench_rules")
+    names = bench.package_patterns(profile_rules)
+    # the 74 module-level patterns measured in EXPERIMENTS.md, still each switchable
+    assert len(names) == len(set(names)) >= 74
+    assert {"_AGE_AFTER_NAME", "_EXIT_RE", "_OUTCOME_RE", "_JOIN_RE", "_LEAVE_RE", "_ROLE_RE",
+            "_OCC_RE", "_GENDER_NOUN", "_PRONOUN", "_QUOTE_PAIR", "_YEAR",
+            "NON_PERSON_AFTER_DEMONYM"} <= set(names)
+    # each is compiled once, in patterns.py; other modules only import that object, so
+    # switching it off everywhere reaches the code that uses it
+    for module in bench.package_modules(profile_rules):
+        for name, value in vars(module).items():
+            if isinstance(value, re.Pattern):
+                assert getattr(patterns, name) is value, (module.__name__, name)
 
 
 def test_switching_off_the_age_rule_costs_the_age_it_found() -> None:
@@ -55,7 +90,7 @@ def test_switching_off_the_age_rule_costs_the_age_it_found() -> None:
     score = bench.profile_scorer([record], readings, ["dev"])
     with_rule = score()
     assert with_rule == {"dev": 4, "later": 0}  # age, gender, year, exit mode
-    with bench.switched_off(profile_rules, "_AGE_AFTER_NAME", bench.NEVER):
+    with bench.switched_off_everywhere(profile_rules, "_AGE_AFTER_NAME", bench.NEVER):
         assert score() == {"dev": 2, "later": 0}  # the age now missing
     assert score() == with_rule
 
