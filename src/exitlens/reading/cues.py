@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from ..model import DocumentReading, Span
 
@@ -153,6 +156,16 @@ NAME_PARTICLES = frozenset(
         "da", "du", "mr", "mrs", "ms", "dr", "s.", "d.", "-",
     }
 )
+
+
+def load_word_lists(name: str) -> dict[str, Any]:
+    """The word lists of ``data/reading/NAME`` (a YAML mapping of list name → words), read
+    by the module that compiles its patterns from them, once at import."""
+    path = resources.files("exitlens").joinpath("data/reading").joinpath(name)
+    words = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(words, dict):
+        raise ValueError(f"{name}: expected a mapping of list names to word lists")
+    return words
 
 
 class TokenIndex:

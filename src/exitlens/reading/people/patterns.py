@@ -6,24 +6,10 @@ and transcript introductions are written here.
 from __future__ import annotations
 
 import re
-from importlib import resources
-from typing import Any
 
-import yaml
+from ..cues import SPEECH_VERBS, load_word_lists
 
-from ..cues import SPEECH_VERBS
-
-
-def _load_words() -> dict[str, Any]:
-    """The word lists, read once at import."""
-    text = resources.files("exitlens").joinpath("data/reading/people_words.yaml").read_text(
-        encoding="utf-8")
-    words = yaml.safe_load(text)
-    assert isinstance(words, dict)
-    return words
-
-
-WORDS = _load_words()
+WORDS = load_word_lists("people_words.yaml")
 
 
 def _set(key: str) -> frozenset[str]:

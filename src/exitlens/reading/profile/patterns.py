@@ -11,22 +11,10 @@ name so that ``benchmarks/bench_rules.py`` can switch it off in turn.
 from __future__ import annotations
 
 import re
-from importlib import resources
-from typing import Any
 
-import yaml
+from ..cues import load_word_lists
 
-
-def _load_words() -> dict[str, Any]:
-    """The word lists, read once at import."""
-    text = resources.files("exitlens").joinpath("data/reading/profile_words.yaml").read_text(
-        encoding="utf-8")
-    words = yaml.safe_load(text)
-    assert isinstance(words, dict)
-    return words
-
-
-WORDS = _load_words()
+WORDS = load_word_lists("profile_words.yaml")
 
 
 def _words(key: str) -> list[str]:
