@@ -16,6 +16,7 @@ a pattern would match is skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -100,10 +101,15 @@ def _required(items: Sequence[Any]) -> set[str] | None:
 def required_literals(regex: re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case strings one of which is in every match of ``regex`` (compare with
     :func:`fold` of the text), or None when the pattern offers none worth checking."""
-    if _sre_parse is None or not regex.flags & re.IGNORECASE:
+    return _required_literals(regex.pattern, regex.flags)
+
+
+@functools.lru_cache(maxsize=16_384)  # an edited codebook re-reads only its new patterns
+def _required_literals(pattern: str, flags: int) -> tuple[str, ...] | None:
+    if _sre_parse is None or not flags & re.IGNORECASE:
         return None
     try:
-        strings = _required(_sre_parse.parse(regex.pattern, regex.flags))
+        strings = _required(_sre_parse.parse(pattern, flags))
     except Exception:  # an unusual pattern: simply always run it
         return None
     if not strings or _strength(strings)[0] < MIN_LENGTH:
