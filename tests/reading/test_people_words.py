@@ -4,21 +4,15 @@ patterns built from it do what the people stage relies on (fictional names)."""
 
 from __future__ import annotations
 
-from importlib import resources
-
-import yaml
-
+from exitlens.reading.cues import load_word_lists
 from exitlens.reading.people import _KUNYA, name_key, patterns
 
 CASE_SENSITIVE = {"kunya_prefixes", "kunya_particles", "not_initials"}
 
 
 def words() -> dict:
-    text = resources.files("exitlens").joinpath(
-        "data/reading/people_words.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    assert isinstance(data, dict)
-    return data
+    """The file as shipped in the package."""
+    return load_word_lists("people_words.yaml")
 
 
 def test_every_entry_is_a_plain_string() -> None:

@@ -5,20 +5,15 @@ the compiled patterns are built from the lists in their file order."""
 from __future__ import annotations
 
 import re
-from importlib import resources
-
-import yaml
 
 from exitlens.model import EXIT_MODES, OUTCOMES
+from exitlens.reading.cues import load_word_lists
 from exitlens.reading.profile import patterns
 
 
 def words() -> dict:
-    text = resources.files("exitlens").joinpath(
-        "data/reading/profile_words.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    assert isinstance(data, dict)
-    return data
+    """The file as shipped in the package."""
+    return load_word_lists("profile_words.yaml")
 
 
 def test_every_entry_compiles_on_its_own() -> None:

@@ -39,15 +39,19 @@ def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("dummy password"))
 
 
-@pytest.fixture
-def web_project(db_url: str) -> Iterator[Project]:
-    project = Project.open(db_url, settings=Settings(), actor="test")
+def with_accounts(project: Project) -> Iterator[Project]:
+    """``project`` with an account of every role, closed when the test is done."""
     for name, role in ROLES.items():
         project.add_user(name, role, PASSWORD)
     try:
         yield project
     finally:
         project.close()
+
+
+@pytest.fixture
+def web_project(db_url: str) -> Iterator[Project]:
+    yield from with_accounts(Project.open(db_url, settings=Settings(), actor="test"))
 
 
 @pytest.fixture
@@ -84,13 +88,7 @@ def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
     """The fake reading's analysed corpus, with an account of every role."""
     from tests.web.fake_reading import analysed_project
 
-    project = analysed_project(tmp_path, url=db_url)
-    for name, role in ROLES.items():
-        project.add_user(name, role, PASSWORD)
-    try:
-        yield project
-    finally:
-        project.close()
+    yield from with_accounts(analysed_project(tmp_path, url=db_url))
 
 
 @pytest.fixture

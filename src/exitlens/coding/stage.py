@@ -88,6 +88,25 @@ def scope(item: CodingItem, results: Sequence[CodingResult],
     return out
 
 
+def _verdicts(active: Sequence[Coder], items: Sequence[CodingItem],
+              codebook: Codebook) -> list[list[CodingResult]]:
+    """Every coder's results per item, scoped to the item's own account; a coder that
+    fails is noted on the readings and skipped."""
+    verdicts: list[list[CodingResult]] = [[] for _ in items]
+    for coder in active:
+        try:
+            results = coder.code(items, codebook)
+        except ExitlensError as exc:
+            log.warning("coder %s failed: %s", coder.name, exc)
+            for reading in {id(i.reading): i.reading for i in items}.values():
+                reading.notes.append(f"coder {coder.name} failed: {exc}")
+            continue
+        for item, acc, res in zip(items, verdicts, results, strict=True):
+            kept = [r for r in res if r.code in codebook]
+            acc.extend(kept if coder.name == "rules" else scope(item, kept, codebook))
+    return verdicts
+
+
 class CodeStage:
     """Fills ``reading.codings`` with ensemble suggestions for every defector."""
 
@@ -104,21 +123,10 @@ class CodeStage:
         items = items_for(readings)
         if not items:
             return
-        verdicts: list[list[CodingResult]] = [[] for _ in items]
-        for coder in active:
-            try:
-                # The coders' matrices are small: with several BLAS threads, the idle ones
-                # spin after each product and take a core from the reading stages.
-                with threadpool_limits(limits=1, user_api="blas"):
-                    results = coder.code(items, codebook)
-            except ExitlensError as exc:
-                log.warning("coder %s failed: %s", coder.name, exc)
-                for reading in {id(i.reading): i.reading for i in items}.values():
-                    reading.notes.append(f"coder {coder.name} failed: {exc}")
-                continue
-            for item, acc, res in zip(items, verdicts, results, strict=True):
-                kept = [r for r in res if r.code in codebook]
-                acc.extend(kept if coder.name == "rules" else scope(item, kept, codebook))
+        # The coders' matrices are small: with several BLAS threads, the idle ones spin
+        # after each product and take a core from the reading stages.
+        with threadpool_limits(limits=1, user_api="blas"):
+            verdicts = _verdicts(active, items, codebook)
         cfg = context.settings.coding
         for item, vs in zip(items, verdicts, strict=True):
             suggestions = combine(vs, cfg.coder_weights, cfg.min_confidence)
