@@ -15,17 +15,25 @@ has no evidence behind it. This script measures all three, one rule at a time:
 - **role rules** — every module-level word set and regular expression of
   :mod:`exitlens.reading.roles`, and each cue method of its reader, is emptied in turn;
   the role model is re-fitted per fold on the training folds (its features come from
-  these cues) and the change in defector F1 is printed for the same two parts.
+  these cues) and the change in defector F1 is printed for the same two parts;
+- **coding rules** — the rules that shape what is coded after the defectors are found:
+  the lexicon coder's negation, rejection, clause, hedge, question and dimension-cue
+  rules, the join-cue gate on the model coders, the evidence stage's collective,
+  "about" and continuation sentences and its speculation and analysis filters, and each
+  coder of the ensemble. Each is switched off in turn, the fold's coders re-fitted on its
+  training folds (the classifier reads the lexicon's scores) and the held-out fold
+  re-coded; printed is the change in exit and join micro-F1.
 
 The expensive parse (spaCy, quotes, people) runs once; the folds are those of
 ``bench_real`` (:func:`exitlens.gold.grouped_folds`). Printed figures, not a test.
 
-    python benchmarks/bench_rules.py [--part profile|roles|both] [--eval-dir DIR]
+    python benchmarks/bench_rules.py [--part profile|roles|coding|all] [--eval-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import pkgutil
 import re
@@ -42,9 +50,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_real as br
 
+from exitlens.coding import rules as code_rules
+from exitlens.coding import stage as code_stage
+from exitlens.coding.codebook import load_codebook
+from exitlens.coding.stage import CodeStage
+from exitlens.coding.training import fold_coders, sample_records
 from exitlens.config import Settings
+from exitlens.evaluation import score_codes
 from exitlens.gold import GoldRecord, match_defectors
 from exitlens.model import DocumentReading, Profile
+from exitlens.pipeline import PipelineContext
+from exitlens.reading import evidence as evidence_rules
 from exitlens.reading import profile as profile_rules
 from exitlens.reading import roles as role_rules
 from exitlens.reading.gazetteer import load_gazetteer
@@ -206,6 +222,79 @@ def ablate_roles(records: Sequence[GoldRecord], parsed: Sequence[br.Parsed],
     return rows
 
 
+# --------------------------------------------------------------------------- coding
+def _one(*_args: Any, **_kwargs: Any) -> float:
+    return 1.0
+
+
+def _none(*_args: Any, **_kwargs: Any) -> list[Any]:
+    return []
+
+
+# (label, owner, attribute, replacement): each switched off on its own. Evidence switches
+# act only while the evidence stage re-runs; the role stage keeps its own account finder.
+CODING_SWITCHES: tuple[tuple[str, Any, str, Any], ...] = (
+    ("rules: negation", code_rules, "_NEGATOR", NEVER),
+    ("rules: rejection after a negator", code_rules, "_REJECTION_AFTER_NEGATOR", NEVER),
+    ("rules: clause breaks (negation scope)", code_rules, "_CLAUSE_BREAK", NEVER),
+    ("rules: hedges", code_rules, "_HEDGE", NEVER),
+    ("rules: speculative questions", code_rules, "_SPECULATIVE_QUESTION", NEVER),
+    ("rules + gate: dimension cues", code_rules, "_cue_factor", _one),
+    ("gate: join cues for model coders", code_stage, "CUE_GATED_DIMENSIONS", ()),
+    ("evidence: collective sentences", evidence_rules.AccountFinder, "collective_sentences",
+     _none),
+    ("evidence: 'about' sentences", evidence_rules.AccountFinder, "about_sentences", _none),
+    ("evidence: continuations", evidence_rules.AccountFinder, "continuations", _none),
+    ("evidence: speculation filter", evidence_rules, "_SPECULATION", NEVER),
+    ("evidence: analysis filter", evidence_rules, "_ANALYSIS", NEVER),
+)
+CODERS = ("rules", "embedding", "classifier")
+
+
+def code_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                parts: Sequence[str | None]) -> dict[str, tuple[int, int, int]]:
+    """(tp, fp, fn) of exit and join codes per part: keys "dev exit", "later join"…"""
+    codebook = load_codebook(None)
+    out: dict[str, tuple[int, int, int]] = {}
+    for part in ("dev", "later"):
+        idx = [i for i, p in enumerate(parts) if p == part]
+        ev, _ = score_codes([records[i] for i in idx], [readings[i] for i in idx], codebook)
+        for dim in ("exit", "join"):
+            c = ev.micro[dim]
+            out[f"{part} {dim}"] = (c.tp, c.fp, c.fn)
+    return out
+
+
+def ablate_coding(records: Sequence[GoldRecord], parsed: Sequence[br.Parsed],
+                  parts: Sequence[str | None], settings: Settings, tmp: Path
+                  ) -> list[tuple[str, dict[str, tuple[int, int, int]]]]:
+    decided = decide_folds(records, parsed, settings, tmp)
+    context = PipelineContext(settings)
+    codebook = load_codebook(None)
+    samples = sample_records()
+    plan = br.fold_plan(records, 5)
+
+    def run(without: str | None = None) -> dict[str, tuple[int, int, int]]:
+        code_rules._scans.clear()  # cached scans carry the negation rules' verdicts
+        readings = [DocumentReading(document=r.document, sentences=r.sentences,
+                                    quotes=r.quotes, persons=copy.deepcopy(r.persons),
+                                    scratch=r.scratch) for r in decided]
+        evidence_rules.EvidenceStage().process(readings, context)
+        for train, held in plan:
+            coders = [c for c in fold_coders([records[i] for i in train] + samples, codebook,
+                                             context) if c.name != without]
+            CodeStage(coders).process([readings[i] for i in held], context)
+        return code_counts(records, readings, parts)
+
+    rows = [("(all rules)", run())]
+    for label, owner, name, replacement in CODING_SWITCHES:
+        with switched_off(owner, name, replacement):
+            rows.append((label, run()))
+    for coder in CODERS:
+        rows.append((f"coder: {coder}", run(without=coder)))
+    return rows
+
+
 # --------------------------------------------------------------------------- report
 def print_profile(rows: list[tuple[str, dict[str, int]]]) -> None:
     base = rows[0][1]
@@ -229,6 +318,20 @@ def print_roles(rows: list[tuple[str, dict[str, tuple[int, int, int]]]]) -> None
         print(f"{name:<28} {d:+7.3f} {lt:+7.3f}  {verdict(-d, -lt)}")
 
 
+def print_coding(rows: list[tuple[str, dict[str, tuple[int, int, int]]]]) -> None:
+    base = rows[0][1]
+    print("\n### coding rules: change in micro-F1 when switched off (exit | join)")
+    print("all rules: " + ", ".join(f"{k} {f1(*v):.3f}" for k, v in base.items()))
+    print(f"{'rule':<40} {'dev exit':>8} {'later':>7} {'dev join':>8} {'later':>7}  verdict "
+          "(exit; join)")
+    for name, s in rows[1:]:
+        d = {k: f1(*s[k]) - f1(*base[k]) for k in base}
+        print(f"{name:<40} {d['dev exit']:+8.3f} {d['later exit']:+7.3f} "
+              f"{d['dev join']:+8.3f} {d['later join']:+7.3f}  "
+              f"{verdict(-d['dev exit'], -d['later exit'])}; "
+              f"{verdict(-d['dev join'], -d['later join'])}")
+
+
 def verdict(helps_dev: float, helps_later: float) -> str:
     """What the rule's presence does (positive = the figure is better with it)."""
     if helps_later > 0:
@@ -245,7 +348,8 @@ def verdict(helps_dev: float, helps_later: float) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=br.EVAL_DIR)
-    parser.add_argument("--part", choices=("profile", "roles", "both"), default="both")
+    parser.add_argument("--part", choices=("profile", "roles", "coding", "both", "all"),
+                        default="all", help="both = profile and roles")
     args = parser.parse_args(argv)
     records, names, origins = br.load_real_sets(args.eval_dir)
     if not records:
@@ -260,10 +364,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parsed = br.parse_all(records, settings)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        if args.part in ("profile", "both"):
+        if args.part in ("profile", "both", "all"):
             print_profile(ablate_profile(records, parsed, parts, settings, tmp))
-        if args.part in ("roles", "both"):
+        if args.part in ("roles", "both", "all"):
             print_roles(ablate_roles(records, parsed, parts, settings, tmp))
+        if args.part in ("coding", "all"):
+            print_coding(ablate_coding(records, parsed, parts, settings, tmp))
     print(f"\n({time.perf_counter() - t0:.0f} s)")
     return 0
 

@@ -108,3 +108,14 @@ def test_verdicts(dev: int, later: int, expected: str) -> None:
 def test_never_matches_anything() -> None:
     never: re.Pattern[str] = load("bench_rules").NEVER
     assert never.search("x") is None and never.match("") is None
+
+
+def test_every_coding_switch_names_something_that_exists() -> None:
+    """The coding ablation switches real attributes (a renamed rule would otherwise be
+    'switched off' by adding a new, unused name)."""
+    bench = load("bench_rules")
+    for label, owner, name, replacement in bench.CODING_SWITCHES:
+        original = getattr(owner, name)
+        with bench.switched_off(owner, name, replacement):
+            assert getattr(owner, name) is replacement, label
+        assert getattr(owner, name) is original, label

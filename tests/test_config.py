@@ -55,6 +55,8 @@ def test_cwd_file_and_environment_precedence(tmp_path: Path,
     ("ingest:\n  max_file_mb: 0\n", "ingest.max_file_mb"),  # out of range
     ("ingest:\n  near_duplicate_threshold: 1.5\n", "near_duplicate_threshold"),
     ("reading:\n  batch_size: many\n", "reading.batch_size"),
+    ("coding:\n  coder_weights: {rules: 1.5}\n", "between 0 and 1"),
+    ("coding:\n  coder_weights: {'embedding:': 0.5}\n", "coder:dimension"),
     ("ingest: [1, 2\n", "line 2"),  # YAML syntax error, reported with its line
     ("42\n", "mapping"),
 ])

@@ -139,10 +139,24 @@ class CodingSettings(_Section):
         0.4, ge=0, le=1, description="Ensemble confidence below which no suggestion is made."
     )
     coder_weights: dict[str, float] = Field(
-        default_factory=lambda: {"rules": 0.9, "embedding": 0.3, "classifier": 0.6, "llm": 0.9},
-        description="How much the ensemble trusts each coder (noisy-OR weights, 0-1).",
+        default_factory=lambda: {"rules": 0.9, "embedding": 0.3, "embedding:exit": 0.0,
+                                 "classifier": 0.6, "llm": 0.9},
+        description="How much the ensemble trusts each coder (noisy-OR weights, 0-1); "
+        "'coder:dimension' (e.g. 'embedding:exit') overrides a coder's weight for one "
+        "dimension, and 0 leaves the coder out of it.",
     )
     llm: LlmSettings = Field(default_factory=LlmSettings)
+
+    @field_validator("coder_weights")
+    @classmethod
+    def _weights_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, weight in value.items():
+            coder, _, dimension = key.partition(":")
+            if not coder or (":" in key and not dimension):
+                raise ValueError(f"coder weight key {key!r}: use 'coder' or 'coder:dimension'")
+            if not 0.0 <= weight <= 1.0:
+                raise ValueError(f"coder weight {key!r} = {weight}: must be between 0 and 1")
+        return value
 
 
 class Settings(_Section):

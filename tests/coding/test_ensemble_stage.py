@@ -44,6 +44,22 @@ def test_agreement_raises_confidence() -> None:
     assert both > alone
 
 
+def test_a_weight_per_dimension_wins_and_zero_leaves_the_coder_out() -> None:
+    weights = {**W, "embedding:exit": 0.0, "rules:join": 0.5}
+    dims = {"brutality": "exit", "join_media": "join"}.get
+    [s] = combine([r("brutality", 0.8, "rules"), r("brutality", 0.9, "embedding")], weights,
+                  0.0, dims)
+    assert s.contributors == ("rules",) and s.coder == "rules"
+    assert s.confidence == pytest.approx(0.9 * 0.8)
+    assert combine([r("brutality", 0.9, "embedding")], weights, 0.0, dims) == []
+    [j] = combine([r("join_media", 0.8, "rules"), r("join_media", 0.9, "embedding")], weights,
+                  0.0, dims)
+    assert j.confidence == pytest.approx(1 - (1 - 0.5 * 0.8) * (1 - 0.5 * 0.9))
+    # without a dimension lookup the coder's own weight applies
+    [k] = combine([r("brutality", 0.9, "embedding")], weights, 0.0)
+    assert k.confidence == pytest.approx(0.5 * 0.9)
+
+
 def test_stage_fills_codings_for_defectors_only(codebook: Codebook) -> None:
     text = ("Karim said the commanders stole money and executed prisoners. "
             "A journalist said the salaries had been cut for everyone.")

@@ -129,7 +129,8 @@ class CodeStage:
             verdicts = _verdicts(active, items, codebook)
         cfg = context.settings.coding
         for item, vs in zip(items, verdicts, strict=True):
-            suggestions = combine(vs, cfg.coder_weights, cfg.min_confidence)
+            suggestions = combine(vs, cfg.coder_weights, cfg.min_confidence,
+                                  codebook.dimension_of)
             item.reading.codings = [c for c in item.reading.codings
                                     if not (c.person == item.person_index
                                             and c.status == "suggested")]

@@ -349,7 +349,8 @@ def score_verdicts(fv: FoldVerdicts, settings: Settings, codebook: Codebook, *,
     ensemble: list[set[str]] = []
     for j in range(len(fv.gold)):
         merged = [r for n in names for r in fv.verdicts[n][j]]
-        sugg = combine(merged, settings.coding.coder_weights, settings.coding.min_confidence)
+        sugg = combine(merged, settings.coding.coder_weights, settings.coding.min_confidence,
+                       codebook.dimension_of)
         ensemble.append({s.code for s in sugg})
     preds["ensemble"] = ensemble
     preds["baseline"] = fv.baseline
