@@ -105,3 +105,12 @@ def test_resolve_db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("EXITLENS_DB", str(tmp_path / "env.db"))
     assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
     assert resolve_db_url("given.db") == f"sqlite:///{tmp_path / 'given.db'}"
+
+
+def test_a_coder_weight_given_keeps_the_other_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text("coding:\n  coder_weights: {rules: 0.5, 'embedding:exit': 0.2}\n")
+    weights = load_settings(path).coding.coder_weights
+    assert weights["rules"] == 0.5 and weights["embedding:exit"] == 0.2
+    assert weights["classifier"] == Settings().coding.coder_weights["classifier"]
+    assert weights["embedding"] == Settings().coding.coder_weights["embedding"]

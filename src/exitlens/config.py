@@ -116,6 +116,14 @@ class LlmSettings(_Section):
     timeout_s: float = Field(60.0, gt=0)
 
 
+# The ensemble's trust in each coder. The embedding coder's exit verdicts are left out: under
+# grouped cross-validation on the real labelled sets they added more false exit codes than
+# true ones (benchmarks/EXPERIMENTS.md, "the embedding coder counts for join motives only").
+DEFAULT_CODER_WEIGHTS: dict[str, float] = {
+    "rules": 0.9, "embedding": 0.3, "embedding:exit": 0.0, "classifier": 0.6, "llm": 0.9,
+}
+
+
 class CodingSettings(_Section):
     codebook: str | None = Field(None, description="Path to a codebook YAML; default: built-in.")
     coders: list[str] = Field(default_factory=lambda: ["rules", "embedding", "classifier"])
@@ -139,13 +147,19 @@ class CodingSettings(_Section):
         0.4, ge=0, le=1, description="Ensemble confidence below which no suggestion is made."
     )
     coder_weights: dict[str, float] = Field(
-        default_factory=lambda: {"rules": 0.9, "embedding": 0.3, "embedding:exit": 0.0,
-                                 "classifier": 0.6, "llm": 0.9},
+        default_factory=lambda: dict(DEFAULT_CODER_WEIGHTS),
         description="How much the ensemble trusts each coder (noisy-OR weights, 0-1); "
         "'coder:dimension' (e.g. 'embedding:exit') overrides a coder's weight for one "
-        "dimension, and 0 leaves the coder out of it.",
+        "dimension, and 0 leaves the coder out of it. Weights you do not give keep their "
+        "defaults.",
     )
     llm: LlmSettings = Field(default_factory=LlmSettings)
+
+    @field_validator("coder_weights", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, value: Any) -> Any:
+        # setting one weight must not silently reset the others
+        return {**DEFAULT_CODER_WEIGHTS, **value} if isinstance(value, dict) else value
 
     @field_validator("coder_weights")
     @classmethod
