@@ -220,6 +220,23 @@ def test_analyze_notes_languages_not_covered(
     assert all("notes" not in r for r in project.records())
 
 
+def test_the_corpus_overview_names_documents_in_languages_not_covered(
+    tmp_project: Project, tmp_path: Path
+) -> None:
+    """The overview (the report's corpus table) says how many documents the reading does
+    not cover."""
+    key = "documents in languages the reading does not cover"
+    (tmp_path / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    tmp_project.ingest([tmp_path / "en.txt"])
+    assert key not in tmp_project.overview()
+    (tmp_path / "de.txt").write_text(GERMAN, encoding="utf-8")
+    (tmp_path / "de2.txt").write_text(GERMAN + " Das sagt er heute.", encoding="utf-8")
+    tmp_project.ingest([tmp_path / "de.txt", tmp_path / "de2.txt"])
+    overview = tmp_project.overview()
+    assert overview[key].startswith("2 (de 2): the reading models cover English")
+    assert "may be missing" in overview[key]
+
+
 def test_analyze_fills_missing_languages(
     make_project: Callable[..., Project], tmp_path: Path
 ) -> None:

@@ -34,7 +34,7 @@ from .config import (
 )
 from .errors import CaseError, ExitlensError, NotFoundError
 from .ingest.runner import FileOutcome, IngestReport, IngestRunner, plan_inputs
-from .language import covered_languages
+from .language import covered_languages, describe_languages
 from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .project_codebook import CodebookMethods
@@ -854,8 +854,17 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
             cases = self.cases()
         status = self.analysis_status()
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
-        langs = ", ".join(f"{k or 'unknown'} {v}" for k, v in sorted(
-            languages.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+        by_count = sorted(languages.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        langs = ", ".join(f"{k or 'unknown'} {v}" for k, v in by_count)
+        covered = covered_languages(self.settings)
+        uncovered = [(k, v) for k, v in by_count if k is not None and k not in covered]
+        caveat: dict[str, Any] = {}
+        if uncovered:
+            caveat["documents in languages the reading does not cover"] = (
+                f"{sum(v for _, v in uncovered)} "
+                f"({', '.join(f'{k} {v}' for k, v in uncovered)}): the reading models cover "
+                f"{describe_languages(covered)}, so defectors in these documents may be "
+                "missing from every table")
         return {
             "documents": summary["documents"],
             "sources (files read)": summary["sources"],
@@ -863,6 +872,7 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
                        + (" …" if len(outlets) > 12 else ""),
             "kinds": kinds,
             "languages": langs,
+            **caveat,
             "published": f"{years[0]}–{years[-1]} ({len(years)} dated)" if years
                          else "no dates",
             "reprints (near-duplicate pairs)": summary["near_duplicate_pairs"],
