@@ -52,7 +52,7 @@ import bench_real as br
 
 from exitlens.coding import rules as code_rules
 from exitlens.coding import stage as code_stage
-from exitlens.coding.codebook import load_codebook
+from exitlens.coding.codebook import Codebook, load_codebook
 from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, sample_records
 from exitlens.config import Settings
@@ -252,9 +252,9 @@ CODERS = ("rules", "embedding", "classifier")
 
 
 def code_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
-                parts: Sequence[str | None]) -> dict[str, tuple[int, int, int]]:
+                parts: Sequence[str | None], codebook: Codebook
+                ) -> dict[str, tuple[int, int, int]]:
     """(tp, fp, fn) of exit and join codes per part: keys "dev exit", "later join"…"""
-    codebook = load_codebook(None)
     out: dict[str, tuple[int, int, int]] = {}
     for part in ("dev", "later"):
         idx = [i for i, p in enumerate(parts) if p == part]
@@ -284,7 +284,7 @@ def ablate_coding(records: Sequence[GoldRecord], parsed: Sequence[br.Parsed],
             coders = [c for c in fold_coders([records[i] for i in train] + samples, codebook,
                                              context) if c.name != without]
             CodeStage(coders).process([readings[i] for i in held], context)
-        return code_counts(records, readings, parts)
+        return code_counts(records, readings, parts, codebook)
 
     rows = [("(all rules)", run())]
     for label, owner, name, replacement in CODING_SWITCHES:

@@ -154,7 +154,7 @@ class _Grouping(_Candidates):
                     by_head[(id(tok.doc), tok.i)] = idx
                 continue
             if cand.kind == "writer":
-                idx = self.writer if self.writer is not None else self.new_person(None, True)
+                idx = self.writer_index()
                 self.add(idx, cand)
                 self.touch(idx, pos, cand.span)
                 continue
@@ -162,7 +162,7 @@ class _Grouping(_Candidates):
                 if cand.inside_quote:
                     continue
                 if cand.gender == "i":
-                    idx = self.writer if self.writer is not None else self.new_person(None, True)
+                    idx = self.writer_index()
                     self.add(idx, cand)
                     self.touch(idx, pos, cand.span)
                     continue

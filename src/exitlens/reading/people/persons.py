@@ -53,6 +53,10 @@ class _Persons:
             self.add(idx, cand)
         return idx
 
+    def writer_index(self) -> int:
+        """The writer's person, created on first need."""
+        return self.writer if self.writer is not None else self.new_person(None, True)
+
     def add(self, idx: int, cand: _Cand) -> None:
         build = self.builds[idx]
         kind = cand.kind if cand.kind != "writer" else "nominal"

@@ -34,7 +34,7 @@ class _Grouper(_Grouping):
                 label = labels[key]
                 role_word = label.strip().lower()
                 if is_interviewer_label(label) or role_word in _HOST_LABELS:
-                    idx = self.writer if self.writer is not None else self.new_person(None, True)
+                    idx = self.writer_index()
                 elif role_word in by_label:
                     idx = by_label[role_word]  # "SISTER:" again: the same person
                 elif role_word in KIN_NOUNS or role_word in _GENERIC_LABELS:
@@ -66,7 +66,7 @@ class _Grouper(_Grouping):
             if idx2 is None:
                 word = q.speaker_span.text_of(self.text).strip().lower()
                 if word in FIRST_PERSON:
-                    idx2 = self.writer if self.writer is not None else self.new_person(None, True)
+                    idx2 = self.writer_index()
                 elif word in MALE_PRONOUNS | FEMALE_PRONOUNS:
                     idx2 = self.recent(q.speaker_span.start, gender_of_word(word))
             q.speaker = idx2

@@ -32,6 +32,13 @@ def _table(key: str) -> list[tuple[str, str]]:
     return [(str(name), str(pattern)) for name, pattern in WORDS[key]]
 
 
+def _named_choice(groups: list[tuple[str, str]], tail: str) -> re.Pattern[str]:
+    """One case-insensitive pattern trying each (group name, pattern) in order after a word
+    boundary; ``tail`` closes the alternation (``")\\b"``…); ``m.lastgroup`` says which."""
+    return re.compile(r"\b(?:" + "|".join(f"(?P<{name}>{p})" for name, p in groups) + tail,
+                      re.I)
+
+
 def _numbers(key: str) -> dict[str, int]:
     """A word → number table."""
     return {str(w): int(n) for w, n in WORDS[key].items()}
@@ -72,17 +79,13 @@ NON_PERSON_AFTER_DEMONYM = re.compile(
 # --- occupations and roles in the group ----------------------------------------------
 
 OCCUPATIONS: dict[str, str] = {pattern: name for name, pattern in _table("occupations")}
-_OCC_RE = re.compile(
-    r"\b(?:" + "|".join(f"(?P<o{i}>{p})" for i, p in enumerate(OCCUPATIONS)) + r")s?\b", re.I
-)
+_OCC_RE = _named_choice([(f"o{i}", p) for i, p in enumerate(OCCUPATIONS)], r")s?\b")
 _OCC_NAMES = list(OCCUPATIONS.values())
 
 ROLES: list[tuple[str, str]] = [  # (pattern, canonical); order = specificity
     (pattern, name) for name, pattern in _table("roles")
 ]
-_ROLE_RE = re.compile(
-    r"\b(?:" + "|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(ROLES)) + r")\b", re.I
-)
+_ROLE_RE = _named_choice([(f"r{i}", p) for i, (p, _) in enumerate(ROLES)], r")\b")
 _ROLE_NAMES = [name for _, name in ROLES]
 _SUICIDE_SELECTION = re.compile(
     r"\b(?:select\w*|chosen|chose|choose|sign\w*\s+up|regist\w*|volunteer\w*|list|"
@@ -153,9 +156,7 @@ _ROLE_CUE = re.compile(
 
 # (canonical, pattern) in precedence order
 EXIT_PATTERNS: list[tuple[str, str]] = _table("exit_patterns")
-_EXIT_RE = re.compile(
-    r"\b(?:" + "|".join(f"(?P<{name}>{p})" for name, p in EXIT_PATTERNS) + r")(?!\w)", re.I
-)
+_EXIT_RE = _named_choice(EXIT_PATTERNS, r")(?!\w)")
 # Arrests inside the group are punishments, not an exit: an arrest counts as the exit
 # only with a sign of leaving or of the other side doing it.
 _ARREST_EXIT_CONTEXT = re.compile(
@@ -188,9 +189,7 @@ _JOIN_TRIP_AFTER = re.compile(
 # --- outcomes ------------------------------------------------------------------------
 
 OUTCOME_PATTERNS: list[tuple[str, str]] = _table("outcome_patterns")  # precedence order
-_OUTCOME_RE = re.compile(
-    r"\b(?:" + "|".join(f"(?P<{name}>{p})" for name, p in OUTCOME_PATTERNS) + r")(?!\w)", re.I
-)
+_OUTCOME_RE = _named_choice(OUTCOME_PATTERNS, r")(?!\w)")
 _WISH_BEFORE = re.compile(
     r"\b(?:to|could|would|will|can|cannot|can't|never|not)\s+$|"
     r"\b(?:desire|wish\w*|want\w*|hop\w*|plan\w*|decid\w*|dream\w*|chance|long\w*|need\w*)\s+"
