@@ -8,18 +8,23 @@ import pytest
 
 from exitlens.coding.base import CoderUnavailable, items_for
 from exitlens.coding.classifier import (
+    DEFAULT_THRESHOLD,
     ClassifierCoder,
     LabelledSentence,
     examples_from_gold,
+    featurize,
     list_versions,
     load_model,
+    model_features,
+    predict_units,
     resolve_model_path,
     save_model,
     train_classifier,
 )
 from exitlens.coding.codebook import Codebook
-from exitlens.coding.embedding import get_embedder
+from exitlens.coding.embedding import build_prototypes, get_embedder
 from exitlens.config import Settings
+from exitlens.errors import ConfigError
 from exitlens.gold import GoldRecord, parse_gold_record
 from exitlens.pipeline import PipelineContext
 from tests.coding.conftest import reading_with
@@ -42,7 +47,8 @@ SYNTHETIC = [
 
 def test_train_save_load_version_round_trip(context: PipelineContext, codebook: Codebook,
                                             tmp_path: Path) -> None:
-    model = train_classifier(SYNTHETIC, codebook, get_embedder(context))
+    # Ten sentences give mild probabilities: the default 0.7 is for real training sets.
+    model = train_classifier(SYNTHETIC, codebook, get_embedder(context), threshold=0.5)
     assert model.meta["trained_codes"] == ["brutality", "living_conditions"]
     first = save_model(model, tmp_path)
     second = save_model(model, tmp_path, name=first.name)  # same second: suffixed, not overwritten
@@ -88,7 +94,39 @@ def test_builtin_model_records_what_it_was_trained_on() -> None:
     meta = load_model(path).meta
     assert meta["trained_on"] and not any("lockbox" in name for name in meta["trained_on"])
     assert all(name in meta["note"] for name in meta["trained_on"])
-    assert set(meta["thresholds"].split()) == {"fixed", "0.5"}
+    assert set(meta["thresholds"].split()) == {"fixed", "0.7"}
+    assert meta["features"] == ["embedding", "similarity"]
+
+
+def test_feature_blocks_follow_the_model(context: PipelineContext, codebook: Codebook,
+                                         tmp_path: Path) -> None:
+    embedder = get_embedder(context)
+    protos = build_prototypes(embedder, codebook)
+    codes = ["brutality", "living_conditions"]
+    texts = ["They beheaded a prisoner.", "The town lies near the river."]
+    widths = {f: featurize(texts, codebook, embedder, protos, codes, f).shape
+              for f in [("embedding",), ("embedding", "similarity"),
+                        ("embedding", "similarity", "lexical")]}
+    assert widths == {("embedding",): (2, embedder.dim),
+                      ("embedding", "similarity"): (2, embedder.dim + 2),
+                      ("embedding", "similarity", "lexical"): (2, embedder.dim + 4)}
+    with pytest.raises(ConfigError):
+        featurize(texts, codebook, embedder, protos, codes, ("embedding", "keywords"))
+
+    # The default recipe leaves the lexicon's scores out (it votes as its own coder).
+    plain = train_classifier(SYNTHETIC, codebook, embedder)
+    assert plain.meta["features"] == ["embedding", "similarity"]
+    assert set(plain.thresholds.values()) == {DEFAULT_THRESHOLD}
+    # A version saved before the meta named its features was trained with all three
+    # blocks, and still codes after loading.
+    legacy = train_classifier(SYNTHETIC, codebook, embedder, lexical=True, threshold=0.5)
+    assert legacy.meta["features"] == ["embedding", "similarity", "lexical"]
+    del legacy.meta["features"]
+    loaded = load_model(save_model(legacy, tmp_path))
+    assert model_features(loaded) == ("embedding", "similarity", "lexical")
+    probs = predict_units(loaded, texts, codebook, embedder, protos)
+    j = loaded.codes.index("brutality")
+    assert probs[0, j] > 0.5 > probs[1, j]
 
 
 def test_cross_validation_never_tests_on_training_records(context: PipelineContext) -> None:
@@ -118,7 +156,7 @@ def test_thresholds_are_cross_validated_only_with_enough_documents(
         context: PipelineContext, codebook: Codebook) -> None:
     few = train_classifier(SYNTHETIC, codebook, get_embedder(context), threshold=None)
     assert few.meta["thresholds"] == "constant"
-    assert set(few.thresholds.values()) == {0.5}
+    assert set(few.thresholds.values()) == {DEFAULT_THRESHOLD}
     # 24 documents of two sentences each: enough for a 4-fold threshold search
     many = [LabelledSentence(ex.text, ex.codes, f"doc-{i}-{j}")
             for j in range(3) for i, ex in enumerate(SYNTHETIC[:8])]
