@@ -47,8 +47,7 @@ SYNTHETIC = [
 
 def test_train_save_load_version_round_trip(context: PipelineContext, codebook: Codebook,
                                             tmp_path: Path) -> None:
-    # Ten sentences give mild probabilities: the default 0.7 is for real training sets.
-    model = train_classifier(SYNTHETIC, codebook, get_embedder(context), threshold=0.5)
+    model = train_classifier(SYNTHETIC, codebook, get_embedder(context))
     assert model.meta["trained_codes"] == ["brutality", "living_conditions"]
     first = save_model(model, tmp_path)
     second = save_model(model, tmp_path, name=first.name)  # same second: suffixed, not overwritten
@@ -94,8 +93,8 @@ def test_builtin_model_records_what_it_was_trained_on() -> None:
     meta = load_model(path).meta
     assert meta["trained_on"] and not any("lockbox" in name for name in meta["trained_on"])
     assert all(name in meta["note"] for name in meta["trained_on"])
-    assert set(meta["thresholds"].split()) == {"fixed", "0.7"}
-    assert meta["features"] == ["embedding", "similarity"]
+    assert set(meta["thresholds"].split()) == {"fixed", "0.5"}
+    assert model_features(load_model(path)) == ("embedding", "similarity", "lexical")
 
 
 def test_feature_blocks_follow_the_model(context: PipelineContext, codebook: Codebook,
@@ -113,14 +112,17 @@ def test_feature_blocks_follow_the_model(context: PipelineContext, codebook: Cod
     with pytest.raises(ConfigError):
         featurize(texts, codebook, embedder, protos, codes, ("embedding", "keywords"))
 
-    # The default recipe leaves the lexicon's scores out (it votes as its own coder).
+    # The default recipe has all three blocks; lexical=False leaves the lexicon's out.
     plain = train_classifier(SYNTHETIC, codebook, embedder)
-    assert plain.meta["features"] == ["embedding", "similarity"]
+    assert plain.meta["features"] == ["embedding", "similarity", "lexical"]
     assert set(plain.thresholds.values()) == {DEFAULT_THRESHOLD}
+    no_lexicon = train_classifier(SYNTHETIC, codebook, embedder, lexical=False)
+    assert no_lexicon.meta["features"] == ["embedding", "similarity"]
+    assert predict_units(no_lexicon, texts, codebook, embedder, protos).shape == (2, len(
+        no_lexicon.codes))
     # A version saved before the meta named its features was trained with all three
     # blocks, and still codes after loading.
-    legacy = train_classifier(SYNTHETIC, codebook, embedder, lexical=True, threshold=0.5)
-    assert legacy.meta["features"] == ["embedding", "similarity", "lexical"]
+    legacy = train_classifier(SYNTHETIC, codebook, embedder)
     del legacy.meta["features"]
     loaded = load_model(save_model(legacy, tmp_path))
     assert model_features(loaded) == ("embedding", "similarity", "lexical")

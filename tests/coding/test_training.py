@@ -125,8 +125,8 @@ def test_recipe_includes_codebook_positives(context: PipelineContext,
 @pytest.mark.slow
 def test_one_fixed_threshold(context: PipelineContext, codebook: Codebook) -> None:
     model = train_from_records(RECORDS, codebook, get_embedder(context))
-    assert set(model.thresholds.values()) == {DEFAULT_THRESHOLD} == {0.7}
-    assert model.meta["thresholds"] == "fixed 0.7"
+    assert set(model.thresholds.values()) == {DEFAULT_THRESHOLD} == {0.5}
+    assert model.meta["thresholds"] == "fixed 0.5"
     strict = train_classifier([LabelledSentence("They beheaded a man.", {"brutality"}),
                                LabelledSentence("They flogged a boy.", {"brutality"}),
                                LabelledSentence("He likes tea.", set())],

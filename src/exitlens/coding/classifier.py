@@ -1,20 +1,17 @@
-"""The ``classifier`` coder: logistic regression over sentence embeddings.
+"""The ``classifier`` coder: logistic regression over sentence embeddings + lexical hits.
 
 Rules are precise but brittle; embeddings generalise but are vague. A small
-supervised model over the MiniLM vector of a sentence and its similarity to every
-code's definition and examples learns from labelled or human-accepted codings which
-sentences really carry a code. It is one-vs-rest (one binary logistic regression per
-code) because a sentence can carry several codes and codes have very different
-amounts of data.
+supervised model over both — the MiniLM vector of a sentence, its similarity to
+every code's examples, and the rules coder's per-code scores — learns from
+labelled or human-accepted codings which combinations really carry a code. It is
+one-vs-rest (one binary logistic regression per code) because a sentence can carry
+several codes and codes have very different amounts of data.
 
-The rules coder's per-code scores are *not* features by default (``lexical=False``):
-the lexicon was written with the first real labelled set in view, so a model trained
-on it learns to lean on hits that fire reliably there and rarely on unseen pages.
-Measured by grouped cross-validation (``benchmarks/EXPERIMENTS.md``), dropping them
-raised the coders' exit micro-F1 on the later real sets from 0.38 to 0.46 given the
-gold evidence; the lexicon still votes as its own coder in the ensemble. Without
-them the probabilities are less sharp, so the fixed threshold is 0.7. Models saved
-before this change (no ``features`` in their meta) keep their lexical block.
+The rules coder's per-code scores are the third feature block (``lexical``; the meta
+of a model names its ``features``, and models saved before it did were trained with all
+three). Training without them was measured (``benchmarks/EXPERIMENTS.md``, session 6):
+given the gold evidence the coders found more reasons on unseen pages, but end to end it
+was a wash under cross-validation and worse on the lockbox, so the block stays.
 
 Training units are sentences: a sentence is positive for the codes whose evidence
 it holds and negative otherwise (other sentences of the same documents supply the
@@ -27,7 +24,7 @@ carried in training are left to the rules and embedding coders.
 
 Models are versioned directories ``<model_dir>/classifier/model-YYYYMMDD-HHMMSS``
 holding ``model.joblib``, ``meta.json`` (version, codebook fingerprint, training
-size, date, codes) and the embedding thresholds calibrated with it. The coder loads
+size, date, codes, feature blocks) and the embedding thresholds calibrated with it. The coder loads
 the configured version, else the newest one in ``coding.model_dir`` (the project's
 ``<db-stem>.models`` folder), else the built-in model ``data/coding/classifier-builtin``,
 trained on the real labelled sets named in its meta (``trained_on``) together with
@@ -81,7 +78,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.joblib"
-DEFAULT_THRESHOLD = 0.7
+DEFAULT_THRESHOLD = 0.5
 # Feature blocks of a model, in order; the meta's "features" names them. Models saved
 # without that entry were trained with all three.
 EMBEDDING, SIMILARITY, LEXICAL = "embedding", "similarity", "lexical"
@@ -229,7 +226,7 @@ def reviewed_defectors(readings: Iterable[DocumentReading], codebook: Codebook
 
 def featurize(texts: Sequence[str], codebook: Codebook, embedder: Embedder,
               protos: Prototypes, codes: Sequence[str],
-              features: Sequence[str] = (EMBEDDING, SIMILARITY)) -> np.ndarray:
+              features: Sequence[str] = ALL_FEATURES) -> np.ndarray:
     """[n, features]: the embedding (dim), the similarity to each code's prototypes
     (len(codes)) and the rules' score per code (len(codes)), those named in
     ``features``, in that order."""
@@ -273,15 +270,15 @@ def model_features(model: ClassifierModel) -> tuple[str, ...]:
 
 def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
                      embedder: Embedder, *, c: float = 0.5, min_positives: int = 2,
-                     threshold: float | None = DEFAULT_THRESHOLD, lexical: bool = False,
+                     threshold: float | None = DEFAULT_THRESHOLD, lexical: bool = True,
                      note: str = "") -> ClassifierModel:
     """Fit one logistic regression per top-level code with enough positives.
 
     ``threshold`` is the one decision threshold every code uses (measured: per-code
     thresholds searched on 2–26 positive defectors per code overfit); None searches
     one per code on document folds of the training data (kept for comparison).
-    ``lexical`` adds the rules' per-code scores to the features (the recipe before
-    session 6; see the module docstring for why it is off).
+    ``lexical=False`` leaves the rules' per-code scores out of the features (see the
+    module docstring for what that did).
     """
     from sklearn.linear_model import LogisticRegression
 

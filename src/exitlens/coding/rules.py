@@ -119,10 +119,9 @@ class _Match:
     negated: bool
 
 
-# The same evidence sentences are scanned by the rules coder, by the scoping of the model
-# coders and (for classifier versions trained with them) by the classifier's lexical
-# features: every scan of a sentence (582 patterns in the default codebook) is done once
-# and kept, per codebook, in a bounded cache.
+# The same evidence sentences are scanned by the rules coder, by the classifier's lexical
+# features and by the scoping of the model coders: every scan of a sentence (582 patterns
+# in the default codebook) is done once and kept, per codebook, in a bounded cache.
 _SCAN_CACHE_SIZE = 8192
 _scans: OrderedDict[tuple[int, str], tuple[Codebook, tuple[_Match, ...]]] = OrderedDict()
 _indexes: dict[int, tuple[Codebook, list[tuple[str, str, Pattern]], PatternIndex]] = {}
