@@ -33,7 +33,10 @@ figures of the shipped models (no CV), labelled as not evidence.
 ``--attribution`` also codes every held-out fold twice more — each matched defector's
 evidence replaced by the sentences holding their gold quotes, then also without the false
 defectors — and prints exit/join P/R/F1 for the three, English and later sets: how much of
-the coding error is evidence selection, how much is false defectors, how much the coders.
+the coding error is evidence selection, how much is false defectors, how much the coders;
+then the pipeline's codings counted right / wrong by the unit they rest on (the defector's
+own quote, another speaker's quote, a sentence naming them, neither) and by coder,
+dev.jsonl beside the later sets.
 ``--coders`` codes with a subset of the fold's coders (the ensemble of the rest).
 
 ``--lockbox`` fits the role model and the coders on ALL real labelled documents, reads
@@ -48,6 +51,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +63,7 @@ from exitlens.coding.embedding import DEFAULT_THRESHOLD, EmbeddingCoder
 from exitlens.coding.evaluate import (
     CodeEvaluation,
     evaluate_codes,
+    fold_codes,
     format_table,
     label_scheme,
 )
@@ -410,6 +415,80 @@ def print_attribution(records: Sequence[GoldRecord], variants: dict[str, list[An
     return out
 
 
+def unit_source(reading: DocumentReading, person_index: int, span: Span) -> str:
+    """What the unit a coding rests on is: the person's own quote, another speaker's quote,
+    a sentence naming the person (the writer's narrative about them), or none of these."""
+    if any(q.speaker == person_index and q.span.overlaps(span) for q in reading.quotes):
+        return "own quote"
+    if any(q.speaker is not None and q.speaker != person_index and q.span.overlaps(span)
+           for q in reading.quotes):
+        return "another's quote"
+    sentence = next((s.span for s in reading.sentences if s.span.overlaps(span)), span)
+    if any(m.span.overlaps(sentence) for m in reading.persons[person_index].mentions):
+        return "sentence naming them"
+    return "neither"
+
+
+def coding_sources(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                   codebook: Codebook) -> Counter[tuple[str, str, str, str, bool]]:
+    """Every scored coding of a predicted defector, counted by (dimension, "matched" or
+    "false defector", "unit" or "coder", the unit's source or the coder, right or not).
+
+    A coding is right when its code (folded and rolled up as the micro-F1 scores it) is
+    among the matched gold defector's codes; every code of a false defector is wrong.
+    """
+    labelled, fold = label_scheme(True)
+    scored = set(labelled or ())
+    out: Counter[tuple[str, str, str, str, bool]] = Counter()
+    for record, reading in zip(records, readings, strict=True):
+        defectors = reading.defectors()
+        pairs = match_defectors(record.defectors, [p for _, p in defectors], record.text)
+        gold_of = {defectors[pi][0]: gi for gi, pi in pairs}
+        for c in reading.codings:
+            if c.person is None or c.status == "rejected" or c.code not in codebook:
+                continue
+            if not reading.persons[c.person].is_defector:
+                continue
+            codes = codebook.rollup(fold_codes({c.code}, fold)) & scored
+            dimension = codebook.dimension_of(c.code)
+            if not codes:
+                continue
+            gi = gold_of.get(c.person)
+            who = "matched" if gi is not None else "false defector"
+            right = gi is not None and bool(codes & codebook.rollup(
+                fold_codes(record.defectors[gi].codes(), fold)))
+            out[(dimension, who, "unit", unit_source(reading, c.person, c.span), right)] += 1
+            out[(dimension, who, "coder", c.coder, right)] += 1
+    return out
+
+
+def print_coding_sources(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                         origins: Sequence[str], codebook: Codebook) -> dict[str, Any]:
+    """Right / wrong codings by the unit they rest on and by coder, dev.jsonl beside the
+    later sets (English): which kinds of evidence and which coders turn into false codes
+    on unseen text."""
+    parts = {"dev.jsonl": [i for i, r in enumerate(records) if origins[i] == SEEN_BY_RULES
+                           and language_of(r.text) == "en"],
+             "later sets": [i for i, r in enumerate(records) if origins[i] != SEEN_BY_RULES
+                            and language_of(r.text) == "en"]}
+    counts = {name: coding_sources([records[i] for i in idx], [readings[i] for i in idx],
+                                   codebook) for name, idx in parts.items()}
+    print("\n### where the false codes come from (grouped CV, pipeline evidence, English): "
+          "right / wrong codings")
+    print(f"{'':50}" + "".join(f"{name:>16}" for name in parts))
+    out: dict[str, Any] = {}
+    rows = sorted({k[:4] for c in counts.values() for k in c})
+    for dim, who, axis, value in rows:
+        cells = []
+        for name, c in counts.items():
+            right, wrong = c[(dim, who, axis, value, True)], c[(dim, who, axis, value, False)]
+            cells.append(f"{right:>7} / {wrong:<6}")
+            out[f"{name} / {dim} / {who} / {axis} {value}"] = [right, wrong]
+        label = f"{dim:<8} {who:<15} {axis}: {value}"
+        print(f"{label:<50}" + "".join(f"{x:>16}" for x in cells))
+    return out
+
+
 # --------------------------------------------------------------------------- runs
 def progress(message: str, since: float) -> None:
     print(f"  [{time.perf_counter() - since:6.1f} s] {message}", file=sys.stderr, flush=True)
@@ -474,6 +553,8 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
         variants = {ATTRIBUTION_VARIANTS[0]: done, **oracle}
         info["attribution"] = print_attribution(records, variants, origins or
                                                 [""] * len(records), codebook)
+        if origins:
+            info["coding_sources"] = print_coding_sources(records, done, origins, codebook)
     for key, f in rules_only.items():
         out[f"rules_{key}"] = f
     return out, info, parsed

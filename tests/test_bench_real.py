@@ -114,3 +114,46 @@ def test_language_split() -> None:
     assert bench.language_of("He said that the men and their families were in the town.") == "en"
     assert bench.language_of("Er sagte, dass die Männer mit ihren Familien in der Stadt "
                              "waren und nicht zurückkehren wollten.") == "other"
+
+
+def test_coding_sources_count_right_and_wrong_codes_by_unit_and_coder() -> None:
+    from exitlens.coding.codebook import load_codebook
+    from exitlens.gold import GoldEvidence
+    from exitlens.model import Coding, Quote, Sentence
+
+    bench = load_bench()
+    codebook = load_codebook()
+    text = ('Omar Saleh fled in 2016. "They beheaded a boy in the square," he said. '
+            'Omar Saleh had no money. Rami Aziz joined later.')
+    s1, s2 = Span(0, 24), Span(25, 70)
+    s3, s4 = Span(71, 95), Span(96, 119)
+    assert s2.text_of(text).startswith('"They') and s4.text_of(text) == "Rami Aziz joined later."
+    quote = Span(25, 61)
+    gold = GoldRecord(id="src", text=text, kind="news", title=None, meta={}, defectors=[
+        GoldDefector(ref="d1", name="Omar Saleh", descriptor=None, values={},
+                     exit_reasons=["brutality"],
+                     evidence=[GoldEvidence("brutality", quote.text_of(text))])])
+    omar = Person(name="Omar Saleh", role="defector",
+                  mentions=[Mention(Span(0, 10)), Mention(Span(71, 81))])
+    rami = Person(name="Rami Aziz", role="defector", mentions=[Mention(Span(96, 105))])
+    reading = DocumentReading(
+        document=Document(text=text), persons=[omar, rami],
+        sentences=[Sentence(s, 0) for s in (s1, s2, s3, s4)],
+        quotes=[Quote(quote, speaker=0)],
+        codings=[Coding("brutality", quote, "ensemble", 0.9, person=0),          # right
+                 Coding("living_conditions", s3, "rules", 0.6, person=0),        # wrong
+                 Coding("hypocrisy", s4, "classifier", 0.7, person=1),           # false defector
+                 Coding("repression", s3, "rules", 0.6, person=0, status="rejected")])
+    counts = bench.coding_sources([gold], [reading], codebook)
+    assert counts[("exit", "matched", "unit", "own quote", True)] == 1
+    assert counts[("exit", "matched", "coder", "ensemble", True)] == 1
+    assert counts[("exit", "matched", "unit", "sentence naming them", False)] == 1
+    assert counts[("exit", "matched", "coder", "rules", False)] == 1
+    assert counts[("exit", "false defector", "unit", "sentence naming them", False)] == 1
+    assert counts[("exit", "false defector", "coder", "classifier", False)] == 1
+    assert sum(counts.values()) == 6  # the rejected coding is not counted
+    assert bench.unit_source(reading, 1, quote) == "another's quote"
+    # printed per part: the later sets (this record) beside dev.jsonl (none here)
+    printed = bench.print_coding_sources([gold], [reading], ["dev_b2.jsonl"], codebook)
+    assert printed["later sets / exit / matched / unit own quote"] == [1, 0]
+    assert printed["dev.jsonl / exit / matched / unit own quote"] == [0, 0]
