@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import sys
 import tempfile
@@ -96,6 +97,7 @@ KEEP = ("role_features", "writer")
 
 
 # --------------------------------------------------------------------------- language
+@functools.cache
 def language_of(text: str) -> str:
     """"en" or "other" (:func:`exitlens.language.detect_language`; undetected = other)."""
     guess = detect_language(text)
@@ -339,19 +341,29 @@ def load_real_sets(eval_dir: Path) -> tuple[list[GoldRecord], list[str], list[st
 # sessions); dev_b2/dev_b3 arrived later. Their English figures apart show how much of the
 # cross-validated figure the hand-written parts owe to having seen dev.jsonl.
 SEEN_BY_RULES = "dev.jsonl"
+LATER = "later sets"
+
+
+def english_parts(records: Sequence[GoldRecord], origins: Sequence[str]
+                  ) -> dict[str, list[int]]:
+    """Indices of the English documents: all of them ("English"), dev.jsonl's
+    (:data:`SEEN_BY_RULES`) and the later sets' (:data:`LATER`)."""
+    english = [i for i, r in enumerate(records) if language_of(r.text) == "en"]
+    return {"English": english,
+            SEEN_BY_RULES: [i for i in english if origins[i] == SEEN_BY_RULES],
+            LATER: [i for i in english if origins[i] != SEEN_BY_RULES]}
 
 
 def by_origin(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
               codebook: Codebook, origins: Sequence[str]) -> dict[str, Figures]:
     """English figures for dev.jsonl's documents and for the later sets, apart."""
     out: dict[str, Figures] = {}
-    english = [language_of(r.text) == "en" for r in records]
-    for key, label, keep in (
+    parts = english_parts(records, origins)
+    for key, label, idx in (
             ("en_seen", f"grouped CV: English, {SEEN_BY_RULES} only (rules written with it "
-                        "in view: optimistic)", lambda o: o == SEEN_BY_RULES),
+                        "in view: optimistic)", parts[SEEN_BY_RULES]),
             ("en_later", "grouped CV: English, the later sets only (dev_b2, dev_b3)",
-             lambda o: o != SEEN_BY_RULES)):
-        idx = [i for i, o in enumerate(origins) if keep(o) and english[i]]
+             parts[LATER])):
         if idx:
             out[key] = figures(label, [records[i] for i in idx], [readings[i] for i in idx],
                                codebook, None)
@@ -394,10 +406,8 @@ def oracle_variant(record: GoldRecord, reading: DocumentReading,
 
 def print_attribution(records: Sequence[GoldRecord], variants: dict[str, list[Any]],
                       origins: Sequence[str], codebook: Codebook) -> dict[str, Any]:
-    english = [language_of(r.text) == "en" for r in records]
-    subsets = {"English": [i for i, e in enumerate(english) if e],
-               "English, later sets": [i for i, e in enumerate(english)
-                                       if e and origins[i] != SEEN_BY_RULES]}
+    parts = english_parts(records, origins)
+    subsets = {"English": parts["English"], "English, later sets": parts[LATER]}
     print("\n### where the coding errors come from (grouped CV, same folds and coders)")
     out: dict[str, Any] = {}
     for name, readings in variants.items():
@@ -450,9 +460,9 @@ def coding_sources(records: Sequence[GoldRecord], readings: Sequence[DocumentRea
             if not reading.persons[c.person].is_defector:
                 continue
             codes = codebook.rollup(fold_codes({c.code}, fold)) & scored
-            dimension = codebook.dimension_of(c.code)
             if not codes:
                 continue
+            dimension = codebook.dimension_of(c.code)
             gi = gold_of.get(c.person)
             who = "matched" if gi is not None else "false defector"
             right = gi is not None and bool(codes & codebook.rollup(
@@ -467,15 +477,13 @@ def print_coding_sources(records: Sequence[GoldRecord], readings: Sequence[Docum
     """Right / wrong codings by the unit they rest on and by coder, dev.jsonl beside the
     later sets (English): which kinds of evidence and which coders turn into false codes
     on unseen text."""
-    parts = {"dev.jsonl": [i for i, r in enumerate(records) if origins[i] == SEEN_BY_RULES
-                           and language_of(r.text) == "en"],
-             "later sets": [i for i, r in enumerate(records) if origins[i] != SEEN_BY_RULES
-                            and language_of(r.text) == "en"]}
+    parts = {name: idx for name, idx in english_parts(records, origins).items()
+             if name != "English"}
     counts = {name: coding_sources([records[i] for i in idx], [readings[i] for i in idx],
                                    codebook) for name, idx in parts.items()}
     print("\n### where the false codes come from (grouped CV, pipeline evidence, English): "
           "right / wrong codings")
-    print(f"{'':50}" + "".join(f"{name:>16}" for name in parts))
+    print(f"{'':52}" + "".join(f"{name:>16}" for name in parts))
     out: dict[str, Any] = {}
     rows = sorted({k[:4] for c in counts.values() for k in c})
     for dim, who, axis, value in rows:
@@ -485,7 +493,7 @@ def print_coding_sources(records: Sequence[GoldRecord], readings: Sequence[Docum
             cells.append(f"{right:>7} / {wrong:<6}")
             out[f"{name} / {dim} / {who} / {axis} {value}"] = [right, wrong]
         label = f"{dim:<8} {who:<15} {axis}: {value}"
-        print(f"{label:<50}" + "".join(f"{x:>16}" for x in cells))
+        print(f"{label:<52}" + "".join(f"{x:>16}" for x in cells))
     return out
 
 

@@ -283,7 +283,7 @@ def train_classifier(examples: Sequence[LabelledSentence], codebook: Codebook,
     from sklearn.linear_model import LogisticRegression
 
     codes = codebook.codes_in(top_level=True)
-    features = (EMBEDDING, SIMILARITY, LEXICAL) if lexical else (EMBEDDING, SIMILARITY)
+    features = ALL_FEATURES if lexical else (EMBEDDING, SIMILARITY)
     protos = build_prototypes(embedder, codebook)
     x = featurize([e.text for e in examples], codebook, embedder, protos, codes, features)
     w = np.array([e.weight for e in examples], dtype=np.float64)
