@@ -84,18 +84,21 @@ def _ev_text(r: DocumentReading, name: str) -> str:
 
 
 def test_sentence_continuing_a_reported_reason(read_doc: Read) -> None:
-    text = ("Samir Haddad left the Islamic State in 2016. He said he began searching online "
-            "about the war in 2013. The searches brought up videos of children under the "
-            "rubble. Experts say such videos are common.")
+    text = ("Samir Haddad left the Islamic State in 2016. In 2013 he began searching online "
+            "about the war because he felt helpless. The searches brought up videos of "
+            "children under the rubble. Experts say such videos are common.")
     r = read_doc(text)
     ev = _ev_text(r, "Samir Haddad")
     assert "videos of children" in ev
     assert "Experts" not in ev
+    # a defector who speaks (here in reported speech) is read in his words only
+    spoken = read_doc(text.replace("In 2013 he began", "He said that in 2013 he began"))
+    assert "videos of children" not in _ev_text(spoken, "Samir Haddad")
 
 
 def test_done_to_the_person_and_their_possessions(read_doc: Read) -> None:
-    text = ("Mona Aziz left the group in 2017 after years in the city. "
-            '"I wanted to go home," she said. Recruiters convinced her to come with promises '
+    text = ("Mona Aziz left the group in 2017 after years in the city because she was "
+            "afraid of the bombing. Recruiters convinced her to come with promises "
             "of a house. Her savings ran out within a year.")
     r = read_doc(text)
     ev = _ev_text(r, "Mona Aziz")
@@ -103,15 +106,36 @@ def test_done_to_the_person_and_their_possessions(read_doc: Read) -> None:
     assert "savings ran out" in ev
 
 
+def test_a_defector_who_speaks_is_coded_from_their_account_only(read_doc: Read) -> None:
+    # The same story with her own words: the writer's sentences telling what she did or
+    # what was done to her are no longer her evidence; her words and the sentence
+    # reporting her reason are.
+    text = ("Mona Aziz left the group in 2017 because she was afraid of the bombing. "
+            '"I wanted to go home," she said.\n\nIn 2014 recruiters convinced her to come '
+            "with promises of a house. Her savings ran out within a year.")
+    r = read_doc(text)
+    ev = _ev_text(r, "Mona Aziz")
+    assert "wanted to go home" in ev
+    assert "afraid of the bombing" in ev
+    assert "recruiters convinced her" not in ev
+    assert "savings ran out" not in ev
+    silent = read_doc(text.replace(' "I wanted to go home," she said.', ""))
+    assert "recruiters convinced her" in _ev_text(silent, "Mona Aziz")
+
+
 def test_collective_account_of_the_documents_defectors(read_doc: Read) -> None:
     text = ("Women who joined the unit to survive came to hate it\n\n"
             "The defectors said that the unit was the only way to earn money in the city.\n\n"
-            "Reem Kassab joined the unit in 2014 and fled to Turkey in 2015. \"We were "
-            'afraid all the time," Kassab said.')
+            "Reem Kassab joined the unit in 2014 and fled to Turkey in 2015 because she "
+            "was afraid all the time.")
     r = read_doc(text)
     ev = _ev_text(r, "Reem Kassab")
     assert "only way to earn money" in ev
     assert "joined the unit to survive" in ev
+    # ...which is not read for a defector who speaks for herself
+    spoken = read_doc(text.replace("because she was afraid all the time.",
+                                   'and said: "We were afraid all the time."'))
+    assert "only way to earn money" not in _ev_text(spoken, "Reem Kassab")
 
 
 def test_generic_plural_is_not_a_collective_account(read_doc: Read) -> None:
