@@ -58,6 +58,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from intervals import document_counts, format_intervals
+
 from exitlens.coding.base import items_for, split_sentences
 from exitlens.coding.codebook import Codebook, load_codebook
 from exitlens.coding.embedding import DEFAULT_THRESHOLD, EmbeddingCoder
@@ -557,6 +561,10 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     rules_only = split_figures("rules alone (no learning; rules written with dev in view)",
                                records, rules_readings, codebook, None)
     info: dict[str, Any] = {"parse_seconds": round(t_parse, 1), "folds": fold_info}
+    if code:
+        info["per_document"] = document_counts(
+            records, done, codebook, origins or [""] * len(records),
+            [language_of(r.text) for r in records])
     if attribution and code:
         variants = {ATTRIBUTION_VARIANTS[0]: done, **oracle}
         info["attribution"] = print_attribution(records, variants, origins or
@@ -595,8 +603,15 @@ def lockbox(path: Path, records: Sequence[GoldRecord], settings: Settings,
         decided, context)
     done = [snapshot(r) for r in decided]
     zero = zero_shot_codes(done, context, codebook)
-    return split_figures("lockbox (fitted on all real labelled sets)", test, done, codebook,
+    figs = split_figures("lockbox (fitted on all real labelled sets)", test, done, codebook,
                          zero)
+    # Aggregates only: the per-document counts stay in memory, never printed or saved.
+    counts = document_counts(test, done, codebook, ["lockbox"] * len(test),
+                             [language_of(r.text) for r in test])
+    print("\n### lockbox: micro-F1 with a 95 % interval (bootstrap over documents)")
+    for line in format_intervals(counts, parts=("English",)):
+        print(line)
+    return figs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -653,6 +668,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if key in figs:
                     print_figures(figs[key], per_code=False)
             results["cv"] = {k: f.summary() for k, f in figs.items()}
+            if "per_document" in info:
+                print("\n### grouped CV: micro-F1 with a 95 % interval (bootstrap over "
+                      "documents; compare two runs with compare_runs.py)")
+                for line in format_intervals(info["per_document"]):
+                    print(line)
             if not (args.no_shipped or args.reading_only):
                 ship = shipped(records, parsed, settings, codebook)
                 for key in ("all", "en", "other"):
