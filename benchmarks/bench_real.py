@@ -60,7 +60,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from intervals import document_counts, format_intervals
+from intervals import LATER, PARTS, SEEN_BY_RULES, document_counts, format_intervals
 
 from exitlens.coding.base import items_for, split_sentences
 from exitlens.coding.codebook import Codebook, load_codebook
@@ -341,21 +341,15 @@ def load_real_sets(eval_dir: Path) -> tuple[list[GoldRecord], list[str], list[st
     return records, names, origins
 
 
-# dev.jsonl was in view while the reading rules and lexicons were written (earlier
-# sessions); dev_b2/dev_b3 arrived later. Their English figures apart show how much of the
-# cross-validated figure the hand-written parts owe to having seen dev.jsonl.
-SEEN_BY_RULES = "dev.jsonl"
-LATER = "later sets"
-
-
 def english_parts(records: Sequence[GoldRecord], origins: Sequence[str]
                   ) -> dict[str, list[int]]:
     """Indices of the English documents: all of them ("English"), dev.jsonl's
-    (:data:`SEEN_BY_RULES`) and the later sets' (:data:`LATER`)."""
-    english = [i for i, r in enumerate(records) if language_of(r.text) == "en"]
-    return {"English": english,
-            SEEN_BY_RULES: [i for i in english if origins[i] == SEEN_BY_RULES],
-            LATER: [i for i in english if origins[i] != SEEN_BY_RULES]}
+    (:data:`SEEN_BY_RULES`) and the later sets' (:data:`LATER`), split as
+    ``intervals.PARTS`` splits the per-document counts."""
+    rows = [{"origin": o, "language": language_of(r.text)} for r, o in zip(records, origins,
+                                                                           strict=True)]
+    return {name: [i for i, row in enumerate(rows) if keep(row)]
+            for name, keep in PARTS.items()}
 
 
 def by_origin(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],

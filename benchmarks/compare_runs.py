@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from intervals import MEASURES, PARTS, interval, paired_difference, part
+from intervals import MEASURES, PARTS, figure, paired_difference, part
 
 
 def load_rows(path: Path) -> list[dict[str, Any]]:
@@ -42,8 +42,7 @@ def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]) -
         if not a or not b:
             continue
         for measure in MEASURES:
-            va = interval(a, measure)[0]
-            vb = interval(b, measure)[0]
+            va, vb = figure(a, measure), figure(b, measure)
             diff, low, high = paired_difference(a, b, measure)
             mark = "  gain" if low > 0 else "  loss" if high < 0 else ""
             lines.append(f"{name:<11} {measure:<10} {va:7.3f} {vb:7.3f} "

@@ -254,7 +254,7 @@ class AccountFinder:
         """Is anything of the person's own account reported: their words (direct or
         indirect), or a sentence about them giving a reason, feeling or perception? A bare
         "X left the group in 2016" is not an account."""
-        if idx in self._spoken:
+        if self.speaks(idx):
             return True
         self.subject_sentences()
         return idx in self._reasoned
