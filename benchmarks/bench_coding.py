@@ -26,11 +26,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from exitlens.coding.codebook import load_codebook
+from exitlens.coding.base import Coder
+from exitlens.coding.classifier import load_sentences
+from exitlens.coding.codebook import Codebook, load_codebook
 from exitlens.coding.evaluate import CodeEvaluation, format_table
-from exitlens.coding.training import cross_validated_verdicts, score_verdicts
+from exitlens.coding.training import cross_validated_verdicts, fold_coders, score_verdicts
 from exitlens.config import Settings
-from exitlens.gold import load_gold
+from exitlens.gold import GoldRecord, load_gold
+from exitlens.pipeline import PipelineContext
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/eval beside the checkout (or beside the worktrees folder of a git worktree)
@@ -65,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--extra", choices=("none", "sample"), default="sample",
                         help="extra training data for every fold: the bundled fictional "
                              "sample corpus labels (default: the shipped recipe), or none")
+    parser.add_argument("--extra-sentences", type=Path, default=None,
+                        help="JSON Lines of labelled sentences ({text, codes}) added to "
+                             "every fold's classifier training")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--tables", action="store_true",
                         help="per-code table for every coder (default: ensemble only)")
@@ -77,15 +83,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra = load_gold(SAMPLE) if args.extra == "sample" else []
     settings = Settings()
     codebook = load_codebook()
+    sentences = (load_sentences(args.extra_sentences, codebook)
+                 if args.extra_sentences else [])
+
+    def builder(train: Sequence[GoldRecord], cb: Codebook,
+                context: PipelineContext) -> list[Coder]:
+        return fold_coders(train, cb, context, sentences)
+
     t0 = time.perf_counter()
     fv = cross_validated_verdicts(records, settings, k=args.folds, extra_train=extra,
-                                  codebook=codebook)
+                                  codebook=codebook, builder=builder)
     evs = score_verdicts(fv, settings, codebook)
     elapsed = time.perf_counter() - t0
     print(f"# Coding, oracle attribution, grouped {len(fv.folds)}-fold CV over "
           f"{', '.join(p.name for p in paths)}: {len(records)} documents, "
           f"{len(fv.gold)} labelled defectors; extra training: "
-          f"{'sample labels' if extra else 'none'} ({elapsed:.0f} s)")
+          f"{'sample labels' if extra else 'none'}"
+          f"{f' + {len(sentences)} labelled sentences' if sentences else ''} "
+          f"({elapsed:.0f} s)")
     for name, ev in evs.items():
         print(f"{name:>10}: {summary(ev)}")
         print(f"{'':>10}  {rare_line(ev)}")

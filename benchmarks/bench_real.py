@@ -38,6 +38,11 @@ then the pipeline's codings counted right / wrong by the unit they rest on (the 
 own quote, another speaker's quote, a sentence naming them, neither) and by coder,
 dev.jsonl beside the later sets.
 ``--coders`` codes with a subset of the fold's coders (the ensemble of the rest).
+``--repeats R`` runs the whole CV over R fold assignments (the parse is shared): one
+assignment's figures move by a few hundredths when the folds are drawn differently (the
+role model's threshold, chosen inside each training set, ranged 0.3-0.95 across folds),
+so a change is judged by the mean over assignments and by compare_runs.py on the
+per-document counts summed over them.
 
 ``--lockbox`` fits the role model and the coders on ALL real labelled documents, reads
 PATH once and prints only the aggregate tables (no per-document lines, texts or names).
@@ -60,9 +65,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from intervals import LATER, PARTS, SEEN_BY_RULES, document_counts, format_intervals
+from intervals import (
+    LATER,
+    PARTS,
+    SEEN_BY_RULES,
+    document_counts,
+    format_intervals,
+    measures_of,
+)
 
 from exitlens.coding.base import items_for, split_sentences
+from exitlens.coding.classifier import LabelledSentence, load_sentences
 from exitlens.coding.codebook import Codebook, load_codebook
 from exitlens.coding.embedding import DEFAULT_THRESHOLD, EmbeddingCoder
 from exitlens.coding.evaluate import (
@@ -181,9 +194,13 @@ def fit_field_models(records: Sequence[GoldRecord], examples: dict[str, list[Any
 
 
 # --------------------------------------------------------------------------- folds
-def fold_plan(records: Sequence[GoldRecord], k: int) -> list[tuple[list[int], list[int]]]:
+FOLD_SEED = 13  # grouped_folds' default: repeat r of --repeats uses FOLD_SEED + r
+
+
+def fold_plan(records: Sequence[GoldRecord], k: int,
+              seed: int = FOLD_SEED) -> list[tuple[list[int], list[int]]]:
     """(training indices, held-out indices) per grouped fold."""
-    folds = grouped_folds(records, k=k)
+    folds = grouped_folds(records, k=k, seed=seed)
     everything = set(range(len(records)))
     return [(sorted(everything - set(f)), f) for f in folds]
 
@@ -503,10 +520,16 @@ def progress(message: str, since: float) -> None:
 def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook: Codebook,
                     k: int, tmp: Path, code: bool = True, extra: Sequence[GoldRecord] = (),
                     origins: Sequence[str] = (), coder_names: Sequence[str] | None = None,
-                    attribution: bool = False
+                    attribution: bool = False, seed: int = FOLD_SEED,
+                    parsed: list[Parsed] | None = None,
+                    sentences: Sequence[LabelledSentence] = ()
                     ) -> tuple[dict[str, Figures], dict[str, Any], list[Parsed]]:
+    """Grouped k-fold CV with the fold assignment of ``seed`` (``parsed``: the documents
+    already parsed by an earlier call, reused; ``sentences``: extra classifier training
+    units given to every fold's coders)."""
     t0 = time.perf_counter()
-    parsed = parse_all(records, settings)
+    if parsed is None:
+        parsed = parse_all(records, settings)
     t_parse = time.perf_counter() - t0
     progress("parsed", t0)
     # Rules alone (nothing learned): also the source of every person's features and label.
@@ -523,14 +546,15 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     fold_info = []
     samples = sample_records()  # the shipped recipe: + our fictional sample labels
     oracle: dict[str, list[Any]] = {v: [None] * len(records) for v in ATTRIBUTION_VARIANTS[1:]}
-    for j, (train, held) in enumerate(fold_plan(records, k)):
+    for j, (train, held) in enumerate(fold_plan(records, k, seed)):
         model = fit_role_fold(records, examples, train, extra=extra)
         path = save_role_model(model, tmp / f"role_fold{j}.json")
         field_paths = fit_field_models(records, fields, train, tmp, f"fold{j}")
         held_parsed = [parsed[i] for i in held]
         decided = decide(held_parsed, with_role_model(settings, str(path), field_paths))
         if code:
-            coders = fold_coders([records[i] for i in train] + samples, codebook, context)
+            coders = fold_coders([records[i] for i in train] + samples, codebook, context,
+                                 sentences)
             if coder_names is not None:
                 coders = [c for c in coders if c.name in coder_names]
             progress(f"fold {j}: role model and coders fitted", t0)
@@ -555,10 +579,9 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     rules_only = split_figures("rules alone (no learning; rules written with dev in view)",
                                records, rules_readings, codebook, None)
     info: dict[str, Any] = {"parse_seconds": round(t_parse, 1), "folds": fold_info}
-    if code:
-        info["per_document"] = document_counts(
-            records, done, codebook, origins or [""] * len(records),
-            [language_of(r.text) for r in records])
+    info["per_document"] = document_counts(
+        records, done, codebook, origins or [""] * len(records),
+        [language_of(r.text) for r in records], coded=code)
     if attribution and code:
         variants = {ATTRIBUTION_VARIANTS[0]: done, **oracle}
         info["attribution"] = print_attribution(records, variants, origins or
@@ -568,6 +591,75 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     for key, f in rules_only.items():
         out[f"rules_{key}"] = f
     return out, info, parsed
+
+
+# Headline figures of each repeat: (figures key, part name, summary field, label).
+REPEAT_FIGURES = [(key, part, summary_key, label)
+                  for key, part in (("en", "English"), ("en_seen", "dev.jsonl"),
+                                    ("en_later", "later sets"))
+                  for summary_key, label in (("defector_f1", "defectors"),
+                                             ("exit_micro_f1", "exit"),
+                                             ("join_micro_f1", "join"))]
+
+
+def repeat_cv(records: Sequence[GoldRecord], settings: Settings, codebook: Codebook,
+              args: argparse.Namespace, tmp: Path, origins: Sequence[str],
+              parsed: list[Parsed], first: dict[str, Figures], info: dict[str, Any],
+              sentences: Sequence[LabelledSentence] = ()) -> dict[str, Any]:
+    """Run the CV again with ``args.repeats - 1`` more fold assignments (the parse is
+    reused). Returns ``info`` with ``repeats`` (each repeat's headline figures) and the
+    per-document counts summed over all repeats (a document's counts stay one
+    resampling unit, so the intervals and compare_runs.py still resample documents)."""
+    coded = not args.reading_only
+    runs = [{"seed": FOLD_SEED, **headline(first, coded)}]
+    summed = {row["id"]: copy.deepcopy(row) for row in info.get("per_document", [])}
+    for r in range(1, args.repeats):
+        seed = FOLD_SEED + r
+        figs, more, _ = cross_validated(records, settings, codebook, args.folds, tmp,
+                                        code=not args.reading_only, origins=origins,
+                                        coder_names=args.coders.split(",")
+                                        if args.coders else None, seed=seed, parsed=parsed,
+                                        sentences=sentences)
+        runs.append({"seed": seed, **headline(figs, coded)})
+        for row in more.get("per_document", []):
+            for measure in measures_of([row]):
+                summed[row["id"]][measure] = [a + b for a, b in
+                                              zip(summed[row["id"]][measure], row[measure],
+                                                  strict=True)]
+    out = dict(info)
+    out["repeats"] = runs
+    if summed:
+        out["per_document"] = list(summed.values())
+    return out
+
+
+def headline(figs: dict[str, Figures], coded: bool = True) -> dict[str, float | None]:
+    """The REPEAT_FIGURES of one CV run (None where that part has no figures, and for
+    the code figures of a run that did not code)."""
+    out: dict[str, float | None] = {}
+    for key, part, summary_key, label in REPEAT_FIGURES:
+        if not coded and label != "defectors":
+            continue
+        value = figs[key].summary().get(summary_key) if key in figs else None
+        out[f"{part} {label}"] = value
+    return out
+
+
+def print_repeats(runs: Sequence[dict[str, Any]]) -> None:
+    """Each headline figure per fold assignment, its mean and range."""
+    print(f"\n### repeated grouped CV: {len(runs)} fold assignments (seeds "
+          f"{', '.join(str(r['seed']) for r in runs)})")
+    print(f"{'figure':<22}" + "".join(f"{r['seed']:>8}" for r in runs)
+          + f"{'mean':>8}  range")
+    for _, part, _, label in REPEAT_FIGURES:
+        name = f"{part} {label}"
+        values = [r[name] for r in runs if r.get(name) is not None]
+        if not values:
+            continue
+        cells = "".join(f"{r[name]:>8.3f}" if r.get(name) is not None else f"{'-':>8}"
+                        for r in runs)
+        print(f"{name:<22}{cells}{sum(values) / len(values):>8.3f}  "
+              f"{min(values):.3f}-{max(values):.3f}")
 
 
 def shipped(records: Sequence[GoldRecord], parsed: Sequence[Parsed], settings: Settings,
@@ -628,13 +720,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(rules,embedding,classifier)")
     parser.add_argument("--no-shipped", action="store_true",
                         help="skip the shipped-model (not evidence) figures")
+    parser.add_argument("--extra-sentences", type=Path, default=None,
+                        help="JSON Lines of labelled sentences ({text, codes}) added to "
+                             "every fold's classifier training (e.g. "
+                             "benchmarks/data/written_sentences.jsonl)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="repeat the CV over this many fold assignments (seeds 13, 14, "
+                             "…): the first is printed in full, then each headline figure "
+                             "per repeat with its mean; intervals and --json per-document "
+                             "counts are summed over the repeats")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     records, names, origins = load_real_sets(args.eval_dir)
     if not records:
         print(f"skipped: no real labelled sets in {args.eval_dir}")
         return 0
     settings = Settings()
     codebook = load_codebook(settings.coding.codebook)
+    sentences = (load_sentences(args.extra_sentences, codebook)
+                 if args.extra_sentences else [])
     t0 = time.perf_counter()
     results: dict[str, Any] = {"sets": names, "documents": len(records)}
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -653,7 +758,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                 else [], origins=origins,
                                                 coder_names=args.coders.split(",")
                                                 if args.coders else None,
-                                                attribution=args.attribution)
+                                                attribution=args.attribution,
+                                                sentences=sentences)
+            if args.repeats > 1:
+                info = repeat_cv(records, settings, codebook, args, tmp, origins, parsed,
+                                 figs, info, sentences)
             results.update(info)
             for key in ("all", "en", "other", "en_seen", "en_later"):
                 if key in figs:
@@ -662,9 +771,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if key in figs:
                     print_figures(figs[key], per_code=False)
             results["cv"] = {k: f.summary() for k, f in figs.items()}
+            if "repeats" in info:
+                print_repeats(info["repeats"])
             if "per_document" in info:
+                summed = (f", counts summed over {args.repeats} fold assignments"
+                          if args.repeats > 1 else "")
                 print("\n### grouped CV: micro-F1 with a 95 % interval (bootstrap over "
-                      "documents; compare two runs with compare_runs.py)")
+                      f"documents{summed}; compare two runs with compare_runs.py)")
                 for line in format_intervals(info["per_document"]):
                     print(line)
             if not (args.no_shipped or args.reading_only):

@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from intervals import MEASURES, PARTS, figure, paired_difference, part
+from intervals import PARTS, figure, measures_of, paired_difference, part
 
 
 def load_rows(path: Path) -> list[dict[str, Any]]:
@@ -41,7 +41,7 @@ def compare(before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]) -
         a, b = part(before, name), part(after, name)
         if not a or not b:
             continue
-        for measure in MEASURES:
+        for measure in measures_of(a + b):
             va, vb = figure(a, measure), figure(b, measure)
             diff, low, high = paired_difference(a, b, measure)
             mark = "  gain" if low > 0 else "  loss" if high < 0 else ""

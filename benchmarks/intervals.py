@@ -41,20 +41,29 @@ SEED = 7
 
 def document_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
                     codebook: Codebook, origins: Sequence[str],
-                    languages: Sequence[str]) -> list[dict[str, Any]]:
+                    languages: Sequence[str], coded: bool = True) -> list[dict[str, Any]]:
     """Per document: id, origin, language and [tp, fp, fn] of defectors, exit and join
-    codes (the same matching and code scheme as the summed figures)."""
+    codes (the same matching and code scheme as the summed figures); without ``coded``
+    (a run that did not code) the defectors only."""
     rows: list[dict[str, Any]] = []
     for rec, reading, origin, lang in zip(records, readings, origins, languages, strict=True):
         found = score_reading([rec], [reading])
-        codes, _ = score_codes([rec], [reading], codebook)
         row: dict[str, Any] = {"id": rec.id, "origin": origin, "language": lang,
                                "defectors": [found.tp, found.fp, found.fn]}
+        if not coded:
+            rows.append(row)
+            continue
+        codes, _ = score_codes([rec], [reading], codebook)
         for dim in ("exit", "join"):
             c = codes.micro.get(dim)
             row[dim] = [c.tp, c.fp, c.fn] if c is not None else [0, 0, 0]
         rows.append(row)
     return rows
+
+
+def measures_of(rows: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """The MEASURES these per-document rows carry (a run that did not code: defectors)."""
+    return tuple(m for m in MEASURES if rows and all(m in row for row in rows))
 
 
 def micro_f1(tp: Any, fp: Any, fn: Any) -> float:
@@ -127,7 +136,7 @@ def format_intervals(rows: Sequence[dict[str, Any]],
         if not chosen:
             continue
         cells = []
-        for measure in MEASURES:
+        for measure in measures_of(chosen):
             value, low, high = interval(chosen, measure)
             cells.append(f"{measure} {value:.3f} [{low:.2f}, {high:.2f}]")
         lines.append(f"{name:<11} ({len(chosen):3d} documents)  " + "   ".join(cells))

@@ -115,3 +115,36 @@ def test_compare_runs_reads_two_json_files(tmp_path: Path,
     empty.write_text(json.dumps({"cv": {}}), encoding="utf-8")
     with pytest.raises(SystemExit, match="no per-document counts"):
         cmp.main([str(empty), str(b)])
+
+
+def test_a_run_that_did_not_code_carries_and_compares_defectors_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from exitlens.coding.codebook import load_codebook
+
+    iv = load("intervals")
+    cmp = load("compare_runs")
+    text = "Omar Saleh fled in 2016."
+    gold = GoldRecord(id="doc", text=text, kind="news", title=None, meta={}, defectors=[
+        GoldDefector(ref="d1", name="Omar Saleh", descriptor=None, values={},
+                     exit_reasons=["family"])])
+    omar = Person(name="Omar Saleh", role="defector", mentions=[Mention(Span(0, 10))])
+    reading = DocumentReading(document=Document(text=text), persons=[omar])
+    rows = iv.document_counts([gold], [reading], load_codebook(), ["dev_b2.jsonl"], ["en"],
+                              coded=False)
+    assert rows == [{"id": "doc", "origin": "dev_b2.jsonl", "language": "en",
+                     "defectors": [1, 0, 0]}]
+    assert iv.measures_of(rows) == ("defectors",)
+    assert iv.measures_of([row("a", [1, 0, 0])]) == ("defectors", "exit", "join")
+    lines = iv.format_intervals(rows * 3)
+    assert lines and all("exit" not in ln for ln in lines)
+    # a coded run compared with one that did not code: the defectors only
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"per_document": [row(f"d{i}", [1, 0, 0]) for i in range(5)]}),
+                 encoding="utf-8")
+    b.write_text(json.dumps({"per_document": [
+        {k: v for k, v in row(f"d{i}", [1, 0, 0]).items() if k not in ("exit", "join")}
+        for i in range(5)]}), encoding="utf-8")
+    assert cmp.main([str(a), str(b)]) == 0
+    table = capsys.readouterr().out.splitlines()[1:]
+    assert any(" defectors " in ln for ln in table)
+    assert not any(" exit " in ln or " join " in ln for ln in table)

@@ -157,3 +157,40 @@ def test_coding_sources_count_right_and_wrong_codes_by_unit_and_coder() -> None:
     printed = bench.print_coding_sources([gold], [reading], ["dev_b2.jsonl"], codebook)
     assert printed["later sets / exit / matched / unit own quote"] == [1, 0]
     assert printed["dev.jsonl / exit / matched / unit own quote"] == [0, 0]
+
+
+def test_repeats_sum_each_documents_counts_and_report_every_assignment(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+    from types import SimpleNamespace
+
+    bench = load_bench()
+    seeds: list[int] = []
+
+    def counts(seed: int) -> list[dict[str, object]]:
+        return [{"id": "a", "origin": "dev_b2.jsonl", "language": "en",
+                 "defectors": [seed - 12, 1, 0], "exit": [1, 0, 0], "join": [0, 0, 1]}]
+
+    def figs(f1: float) -> dict[str, object]:
+        summary = {"defector_f1": f1, "exit_micro_f1": 0.5, "join_micro_f1": 0.25}
+        return {"en": SimpleNamespace(summary=lambda: summary)}
+
+    def fake_cv(*args: object, seed: int = 13, **kw: object) -> tuple[object, ...]:
+        seeds.append(seed)
+        return figs((seed - 12) / 10), {"per_document": counts(seed)}, []
+
+    monkeypatch.setattr(bench, "cross_validated", fake_cv)
+    args = argparse.Namespace(repeats=3, folds=5, reading_only=False, coders=None)
+    info = bench.repeat_cv([], None, None, args, Path("."), [], [], figs(0.1),
+                           {"per_document": counts(13)})
+    assert seeds == [14, 15]  # the first assignment (seed 13) was run by the caller
+    assert [r["seed"] for r in info["repeats"]] == [13, 14, 15]
+    assert [r["English defectors"] for r in info["repeats"]] == [0.1, 0.2, 0.3]
+    # one row per document, its counts summed over the three assignments
+    assert info["per_document"] == [{"id": "a", "origin": "dev_b2.jsonl", "language": "en",
+                                     "defectors": [6, 3, 0], "exit": [3, 0, 0],
+                                     "join": [0, 0, 3]}]
+    bench.print_repeats(info["repeats"])
+    line = next(ln for ln in capsys.readouterr().out.splitlines()
+                if ln.startswith("English defectors"))
+    assert line.split()[-2:] == ["0.200", "0.100-0.300"]

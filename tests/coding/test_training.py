@@ -162,3 +162,61 @@ def test_train_save_load_codes_a_paraphrase(context: PipelineContext, codebook: 
     assert "living_conditions" in codes and "brutality" not in codes
     assert all(r.coder == "classifier" and r.span == reading.persons[0].evidence[0]
                and 0 < r.confidence <= 1 for r in results)
+
+
+def test_labelled_sentences_load_with_their_top_level_codes(codebook: Codebook,
+                                                            tmp_path: Path) -> None:
+    from exitlens.coding.classifier import load_sentences
+    from exitlens.errors import ConfigError
+
+    path = tmp_path / "sentences.jsonl"
+    path.write_text('{"text": "They shot at the other rebels, not the army.", '
+                    '"codes": ["infighting"]}\n\n'
+                    '{"text": "The interview took place in a café.", "codes": [], '
+                    '"weight": 2}\n', encoding="utf-8")
+    got = load_sentences(path, codebook)
+    assert [(s.codes, s.weight) for s in got] == [({"infighting"}, 1.0), (set(), 2.0)]
+    assert all(s.group == "sentences:sentences.jsonl" for s in got)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Fine.", "codes": []}\n{"text": "x", "codes": ["no_such"]}\n',
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match="no_such") as err:
+        load_sentences(bad, codebook)
+    assert err.value.where == f"{bad}:2" and err.value.code == "sentences_invalid"
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "unterminated\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad labelled sentence"):
+        load_sentences(broken, codebook)
+
+
+def test_the_written_sentences_file_is_valid_and_covers_every_code(codebook: Codebook) -> None:
+    from exitlens.coding.classifier import load_sentences
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "written_sentences.jsonl"
+    sentences = load_sentences(path, codebook)
+    assert len({s.text for s in sentences}) == len(sentences)
+    per_code: dict[str, int] = {}
+    for s in sentences:
+        for c in s.codes:
+            per_code[c] = per_code.get(c, 0) + 1
+    top = {c.id for c in codebook if c.parent is None}
+    assert set(per_code) == top and min(per_code.values()) >= 25
+    assert sum(1 for s in sentences if not s.codes) >= 300
+
+
+@pytest.mark.slow
+def test_fold_coders_train_the_classifier_on_extra_sentences(context: PipelineContext,
+                                                             codebook: Codebook) -> None:
+    from exitlens.coding.classifier import ClassifierCoder
+    from exitlens.coding.training import fold_coders
+
+    extra = [LabelledSentence("They sent the new recruits to walk across the minefield first.",
+                              {"expendability"}, "sentences:x"),
+             LabelledSentence("The café was closed on Fridays.", set(), "sentences:x")]
+    plain = next(c for c in fold_coders(RECORDS, codebook, context)
+                 if isinstance(c, ClassifierCoder))
+    more = next(c for c in fold_coders(RECORDS, codebook, context, extra)
+                if isinstance(c, ClassifierCoder))
+    assert more.model.meta["training_units"] == plain.model.meta["training_units"] + 2
+    assert more.model.meta["positive_units"]["expendability"] == \
+        plain.model.meta["positive_units"]["expendability"] + 1

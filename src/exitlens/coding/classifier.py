@@ -169,6 +169,39 @@ def examples_from_codebook(codebook: Codebook, weight: float = CODEBOOK_WEIGHT,
     return out
 
 
+def load_sentences(path: str | Path, codebook: Codebook,
+                   weight: float = 1.0) -> list[LabelledSentence]:
+    """Labelled sentences from a JSON Lines file (``{"text": ..., "codes": [...]}`` per
+    line; ``codes`` empty for a sentence that carries none; optional ``weight``): extra
+    training units beside the labelled documents. Codes are mapped to their top-level
+    code; an unknown code or a malformed line is an error naming the file and line."""
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read labelled sentences: {exc}", where=str(p),
+                          code="sentences_invalid") from exc
+    out: list[LabelledSentence] = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, codes = row["text"], row.get("codes", [])
+            if not isinstance(text, str) or not text.strip() or not isinstance(codes, list):
+                raise ValueError("needs a non-empty 'text' and a 'codes' list")
+            unknown = sorted(str(c) for c in codes if c not in codebook)
+            if unknown:
+                raise ValueError(f"codes not in the codebook: {', '.join(unknown)}")
+            w = float(row.get("weight", weight))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"bad labelled sentence: {exc}", where=f"{p}:{n}",
+                              code="sentences_invalid") from exc
+        out.append(LabelledSentence(text, {codebook.root(c) for c in codes},
+                                    f"sentences:{p.name}", w))
+    return out
+
+
 def examples_from_readings(readings: Iterable[DocumentReading],
                            codebook: Codebook) -> list[LabelledSentence]:
     """Training units from human-reviewed codings (what ``exitlens train --reviewed`` learns).

@@ -269,11 +269,15 @@ def sample_records() -> list[GoldRecord]:
 
 
 def fold_coders(train: Sequence[GoldRecord], codebook: Codebook,
-                context: PipelineContext) -> list[Coder]:
+                context: PipelineContext,
+                sentences: Sequence[LabelledSentence] = ()) -> list[Coder]:
     """Rules, embedding and classifier coders whose trained parts saw only ``train``
-    (the built-in models' recipe is ``train`` = the real sets + :func:`sample_records`)."""
+    (the built-in models' recipe is ``train`` = the real sets + :func:`sample_records`);
+    ``sentences`` are extra classifier training units
+    (:func:`~exitlens.coding.classifier.load_sentences`; the benchmarks'
+    ``--extra-sentences``)."""
     embedder = get_embedder(context)
-    model = train_from_records(train, codebook, embedder)
+    model = train_from_records(train, codebook, embedder, sentences)
     thresholds = calibrate(calibration_examples(train), codebook, embedder)
     return [RulesCoder(), EmbeddingCoder(context, thresholds), ClassifierCoder(context, model)]
 
