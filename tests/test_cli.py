@@ -282,6 +282,7 @@ def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
     assert [r["active"] for r in rows] == [False, True] + [False] * (len(rows) - 2)
     assert saved[1]["training_units"] > 0 and saved[1]["codebook"] and saved[1]["created"]
     assert saved[1]["thresholds"] is True
+    assert saved[1]["reason_gate"] == ["join"]  # trained with the classifier
     assert "2 saved versions" in run("models", "--db", str(db)).stdout
     assert not (tmp_path / "other.db").exists()
     assert run("models", "--db", str(tmp_path / "other.db")).exit_code == 0

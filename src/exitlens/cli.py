@@ -686,7 +686,7 @@ def models(
         emit_jsonl(rows)
         return
     table = Table("active", "version", "created", "units", "docs", "codebook", "codes",
-                  "thresholds", "note")
+                  "thresholds", "gate", "note")
     for r in rows:
         table.add_row(
             "*" if r["active"] else "",
@@ -697,6 +697,7 @@ def models(
             escape(str(r["codebook"] or "")),
             str(r["trained_codes"]),
             "yes" if r["thresholds"] else "",
+            escape(", ".join(r["reason_gate"])),
             escape(str(r["note"] or "")[:60]),
         )
     out.print(table)

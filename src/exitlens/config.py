@@ -146,6 +146,11 @@ class CodingSettings(_Section):
     min_confidence: float = Field(
         0.4, ge=0, le=1, description="Ensemble confidence below which no suggestion is made."
     )
+    reason_gate: bool = Field(
+        True, description="Code join motives only from the evidence units the classifier "
+        "version's reason gate passes (exitlens.coding.gate; measured by grouped "
+        "cross-validation on real pages). false: every unit, as before."
+    )
     coder_weights: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_CODER_WEIGHTS),
         description="How much the ensemble trusts each coder (noisy-OR weights, 0-1); "

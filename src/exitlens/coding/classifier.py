@@ -59,6 +59,7 @@ from .embedding import (
     get_embedder,
     get_prototypes,
 )
+from .gate import GATE_THRESHOLD, GATED_DIMENSIONS, ReasonGate
 from .rules import unit_scores
 from .versions import (
     CLASSIFIER_DIR,
@@ -107,6 +108,7 @@ class ClassifierModel:
     thresholds: dict[str, float]
     meta: dict[str, Any]
     path: Path | None = None
+    gate: ReasonGate | None = None  # which units give any reason (``coding.gate``)
 
 
 # --------------------------------------------------------------------------- examples
@@ -444,8 +446,12 @@ def save_model(model: ClassifierModel, model_dir: str | Path, name: str | None =
         n += 1
     path.mkdir()
     joblib.dump({"codes": model.codes, "estimators": model.estimators,
-                 "thresholds": model.thresholds}, path / MODEL_FILE)
+                 "thresholds": model.thresholds,
+                 "gate": model.gate.estimator if model.gate is not None else None},
+                path / MODEL_FILE)
     meta = dict(model.meta, version=path.name)
+    if model.gate is not None:
+        meta["gate"] = dict(meta.get("gate") or {}, **model.gate.as_meta())
     (path / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                   encoding="utf-8")
     model.path = path
@@ -466,7 +472,13 @@ def load_model(path: str | Path) -> ClassifierModel:
     if meta.get("format") != FORMAT_VERSION:
         raise ConfigError(f"classifier format {meta.get('format')} is not {FORMAT_VERSION}",
                           where=str(p), code="model_invalid")
-    return ClassifierModel(blob["codes"], blob["estimators"], blob["thresholds"], meta, p)
+    gate = None
+    if blob.get("gate") is not None:  # versions saved before the gate have none
+        spec = meta.get("gate") or {}
+        gate = ReasonGate(blob["gate"], float(spec.get("threshold", GATE_THRESHOLD)),
+                          tuple(spec.get("dimensions", GATED_DIMENSIONS)))
+    return ClassifierModel(blob["codes"], blob["estimators"], blob["thresholds"], meta, p,
+                           gate)
 
 
 def version_rows(model_dir: str | Path | None, choice: str | None = None
@@ -496,6 +508,7 @@ def version_rows(model_dir: str | Path | None, choice: str | None = None
             "trained_codes": len(meta.get("trained_codes") or []),
             "thresholds": (path / THRESHOLDS_FILE).is_file()
                           or (path == builtin and default_thresholds_path().is_file()),
+            "reason_gate": (meta.get("gate") or {}).get("dimensions", []),
             "builtin": path == builtin,
             "active": active is not None and path.resolve() == active.resolve(),
             "note": meta.get("note", ""),
@@ -537,6 +550,14 @@ class ClassifierCoder:
                                      lambda: load_model(path))
         self.model = model
         self.embedder = get_embedder(context)
+
+    def gate_items(self, items: Sequence[CodingItem]
+                   ) -> tuple[list[CodingItem], tuple[str, ...]] | None:
+        """The items with only the units the model's reason gate passes, and the
+        dimensions to code from them; None when this version has no gate."""
+        if self.model.gate is None:
+            return None
+        return self.model.gate.gate(items, self.embedder), self.model.gate.dimensions
 
     def code(self, items: Sequence[CodingItem], codebook: Codebook) -> list[list[CodingResult]]:
         if self.model.meta.get("codebook") != codebook.fingerprint():

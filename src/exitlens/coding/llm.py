@@ -127,6 +127,9 @@ class LlmCoder:
     """Asks the configured endpoint; validates every code and quote it returns."""
 
     name = "llm"
+    # Each call sends the evidence to the configured endpoint: the code stage's reason
+    # gate does not ask it a second time with fewer units (its verdicts stand as given).
+    remote = True
 
     def __init__(self, context: PipelineContext, client: httpx.Client | None = None):
         cfg = context.settings.coding.llm

@@ -107,6 +107,32 @@ def _verdicts(active: Sequence[Coder], items: Sequence[CodingItem],
     return verdicts
 
 
+def _gated(active: Sequence[Coder], items: Sequence[CodingItem],
+           verdicts: list[list[CodingResult]], codebook: Codebook) -> list[list[CodingResult]]:
+    """Verdicts of the gated dimensions recomputed from the units the reason gate passes
+    (:mod:`exitlens.coding.gate`; the first active coder that offers a gate, in practice
+    the classifier version's), the other dimensions' verdicts as they were. A remote coder
+    (the LLM endpoint) is not asked again: its verdicts stand for every dimension."""
+    for coder in active:
+        gate_items = getattr(coder, "gate_items", None)
+        gated = gate_items(items) if gate_items is not None else None
+        if gated is not None:
+            break
+    else:
+        return verdicts
+    gated_items, dimensions = gated
+    local = [c for c in active if not getattr(c, "remote", False)]
+    again = _verdicts(local, gated_items, codebook)
+    local_names = {c.name for c in local}
+
+    def redone(v: CodingResult) -> bool:
+        return v.coder in local_names and codebook.dimension_of(v.code) in dimensions
+
+    return [[v for v in full if not redone(v)]
+            + [v for v in kept if codebook.dimension_of(v.code) in dimensions]
+            for full, kept in zip(verdicts, again, strict=True)]
+
+
 class CodeStage:
     """Fills ``reading.codings`` with ensemble suggestions for every defector."""
 
@@ -127,6 +153,8 @@ class CodeStage:
         # after each product and take a core from the reading stages.
         with threadpool_limits(limits=1, user_api="blas"):
             verdicts = _verdicts(active, items, codebook)
+            if context.settings.coding.reason_gate:
+                verdicts = _gated(active, items, verdicts, codebook)
         cfg = context.settings.coding
         for item, vs in zip(items, verdicts, strict=True):
             suggestions = combine(vs, cfg.coder_weights, cfg.min_confidence,

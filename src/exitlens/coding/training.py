@@ -57,6 +57,7 @@ from .evaluate import (
     keyword_baseline,
     label_scheme,
 )
+from .gate import gate_examples, train_gate
 from .rules import RulesCoder
 
 DEFAULT_MODEL_DIR = "exitlens-models"
@@ -83,12 +84,18 @@ def train_from_records(records: Sequence[GoldRecord], codebook: Codebook, embedd
 
     Sentence examples from the records' evidence (positives) and their other sentences
     (negatives), plus the codebook's definitions and example phrases as weighted
-    positives, one fixed decision threshold.
+    positives, one fixed decision threshold; and the reason gate
+    (:mod:`exitlens.coding.gate`) fitted on the records' sentences.
     """
     examples = examples_from_gold(records, codebook)
     examples.extend(extra)
     examples.extend(examples_from_codebook(codebook))
     model = train_classifier(examples, codebook, embedder, note=note)
+    model.gate = train_gate(records, embedder)
+    if model.gate is not None:
+        texts, labels = gate_examples(records)
+        model.meta["gate"] = {**model.gate.as_meta(), "sentences": len(texts),
+                              "positives": sum(labels)}
     model.meta["positive_defectors"] = positive_defectors(records, codebook)
     model.meta["min_defectors"] = MIN_DEFECTORS
     return model
