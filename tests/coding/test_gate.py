@@ -161,3 +161,19 @@ def test_a_remote_coder_is_asked_once_and_its_verdicts_stand() -> None:
     assert remote.calls == 1
     # the endpoint's join motive rests on a unit the gate drops, and still stands
     assert {c.code for c in reading.codings} == {"join_personal", "living_conditions"}
+
+
+class FailingCoder:
+    name = "embedding"
+
+    def code(self, items: Sequence[CodingItem], codebook: Codebook) -> list[list[CodingResult]]:
+        from exitlens.errors import ExitlensError
+        raise ExitlensError("model file missing")
+
+
+def test_a_coder_failing_in_both_passes_is_noted_once() -> None:
+    reading = reading_with(TEXT, [BACKGROUND, RECRUITED, BREAD])
+    CodeStage([FailingCoder(), EveryUnitCoder(), GatingCoder()]).process(
+        [reading], PipelineContext(Settings()))
+    assert reading.notes.count("coder embedding failed: error[error] model file missing") == 1
+    assert "living_conditions" in {c.code for c in reading.codings}

@@ -98,8 +98,10 @@ def _verdicts(active: Sequence[Coder], items: Sequence[CodingItem],
             results = coder.code(items, codebook)
         except ExitlensError as exc:
             log.warning("coder %s failed: %s", coder.name, exc)
+            note = f"coder {coder.name} failed: {exc}"
             for reading in {id(i.reading): i.reading for i in items}.values():
-                reading.notes.append(f"coder {coder.name} failed: {exc}")
+                if note not in reading.notes:  # the reason gate's second pass fails alike
+                    reading.notes.append(note)
             continue
         for item, acc, res in zip(items, verdicts, results, strict=True):
             kept = [r for r in res if r.code in codebook]
