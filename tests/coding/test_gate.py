@@ -177,3 +177,12 @@ def test_a_coder_failing_in_both_passes_is_noted_once() -> None:
         [reading], PipelineContext(Settings()))
     assert reading.notes.count("coder embedding failed: error[error] model file missing") == 1
     assert "living_conditions" in {c.code for c in reading.codings}
+
+
+def test_eval_reports_whether_the_gate_was_used() -> None:
+    from exitlens.coding.classifier import describe_active_models
+
+    settings = Settings()
+    assert describe_active_models(settings)["reason_gate"] == "join (threshold 0.3)"
+    settings.coding.reason_gate = False
+    assert describe_active_models(settings)["reason_gate"] == "off"

@@ -529,6 +529,10 @@ def describe_active_models(settings: Settings) -> dict[str, Any]:
         else:
             meta = read_meta(path)
             out["classifier"] = f"{meta.get('version', path.name)} ({meta.get('note') or path})"
+            gate = meta.get("gate") or {}
+            out["reason_gate"] = (
+                f"{', '.join(gate.get('dimensions', []))} (threshold {gate.get('threshold')})"
+                if gate and cfg.reason_gate else "off")
     if "embedding" in cfg.coders:
         out["thresholds"] = load_thresholds(cfg.model_dir, path).get("source")
     return out
