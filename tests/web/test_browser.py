@@ -150,7 +150,12 @@ def test_accept_a_suggestion_swaps_the_row_without_reloading(browser: Any, serve
               for c in project.document_codings(d.id or 0)}
     assert stored[coding_id]["status"] == "accepted"
     assert stored[coding_id]["user"] == "cody"
-    # keyboard: the next row is selected after the decision; "r" rejects it
+    # keyboard: the next row is selected after the decision; "r" rejects it. htmx keeps
+    # the old row's attributes (its "selected" class) on the swapped-in row until the
+    # settle delay ends, so wait for the selection to move instead of reading it at once.
+    page.wait_for_function(
+        "id => { const s = document.querySelector('[data-review-row].selected');"
+        " return s !== null && s.id !== id; }", arg=row_id, timeout=10_000)
     selected = page.locator("[data-review-row].selected")
     next_id = selected.get_attribute("id")
     assert next_id and next_id != row_id
