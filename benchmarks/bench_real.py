@@ -605,18 +605,20 @@ REPEAT_FIGURES = [(key, part, summary_key, label)
 def repeat_cv(records: Sequence[GoldRecord], settings: Settings, codebook: Codebook,
               args: argparse.Namespace, tmp: Path, origins: Sequence[str],
               parsed: list[Parsed], first: dict[str, Figures], info: dict[str, Any],
-              sentences: Sequence[LabelledSentence] = ()) -> dict[str, Any]:
+              sentences: Sequence[LabelledSentence] = (),
+              extra: Sequence[GoldRecord] = ()) -> dict[str, Any]:
     """Run the CV again with ``args.repeats - 1`` more fold assignments (the parse is
-    reused). Returns ``info`` with ``repeats`` (each repeat's headline figures) and the
-    per-document counts summed over all repeats (a document's counts stay one
-    resampling unit, so the intervals and compare_runs.py still resample documents)."""
+    reused; ``sentences`` and ``extra`` as in the first run). Returns ``info`` with
+    ``repeats`` (each repeat's headline figures) and the per-document counts summed over
+    all repeats (a document's counts stay one resampling unit, so the intervals and
+    compare_runs.py still resample documents)."""
     coded = not args.reading_only
     runs = [{"seed": FOLD_SEED, **headline(first, coded)}]
     summed = {row["id"]: copy.deepcopy(row) for row in info.get("per_document", [])}
     for r in range(1, args.repeats):
         seed = FOLD_SEED + r
         figs, more, _ = cross_validated(records, settings, codebook, args.folds, tmp,
-                                        code=not args.reading_only, origins=origins,
+                                        code=coded, extra=extra, origins=origins,
                                         coder_names=args.coders.split(",")
                                         if args.coders else None, seed=seed, parsed=parsed,
                                         sentences=sentences)
@@ -752,17 +754,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"real labelled sets: {', '.join(names)} ({len(records)} documents); "
                   f"grouped {args.folds}-fold CV")
+            extra = fictional_sets() if args.with_fictional else []
             figs, info, parsed = cross_validated(records, settings, codebook, args.folds, tmp,
                                                 code=not args.reading_only,
-                                                extra=fictional_sets() if args.with_fictional
-                                                else [], origins=origins,
+                                                extra=extra, origins=origins,
                                                 coder_names=args.coders.split(",")
                                                 if args.coders else None,
                                                 attribution=args.attribution,
                                                 sentences=sentences)
             if args.repeats > 1:
                 info = repeat_cv(records, settings, codebook, args, tmp, origins, parsed,
-                                 figs, info, sentences)
+                                 figs, info, sentences, extra)
             results.update(info)
             for key in ("all", "en", "other", "en_seen", "en_later"):
                 if key in figs:

@@ -7,7 +7,8 @@
 For the English documents, dev.jsonl and the later sets it prints each run's micro-F1 of
 defectors, exit reasons and join motives and the difference with a 95 % interval from a
 paired bootstrap over documents (``intervals.py``). The runs must use the same folds
-(same ``--folds``, same labelled sets). Only document ids and counts are read: no text.
+(same ``--folds`` and ``--repeats``, same labelled sets). Only document ids and counts are
+read: no text. Runs that did not code (``--reading-only``) compare their defectors only.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def load_rows(path: Path) -> list[dict[str, Any]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     rows = data.get("per_document")
     if not rows:
-        raise SystemExit(f"{path}: no per-document counts (a bench_real.py --json run with "
-                         "the coders, not --reading-only or --lockbox, writes them)")
+        raise SystemExit(f"{path}: no per-document counts (a bench_real.py --json "
+                         "cross-validation run writes them; --lockbox never does)")
     return list(rows)
 
 

@@ -59,7 +59,7 @@ from .embedding import (
     get_embedder,
     get_prototypes,
 )
-from .gate import GATE_THRESHOLD, GATED_DIMENSIONS, ReasonGate
+from .gate import ReasonGate
 from .rules import unit_scores
 from .versions import (
     CLASSIFIER_DIR,
@@ -451,7 +451,7 @@ def save_model(model: ClassifierModel, model_dir: str | Path, name: str | None =
                 path / MODEL_FILE)
     meta = dict(model.meta, version=path.name)
     if model.gate is not None:
-        meta["gate"] = dict(meta.get("gate") or {}, **model.gate.as_meta())
+        meta["gate"] = model.gate.as_meta()
     (path / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                   encoding="utf-8")
     model.path = path
@@ -474,9 +474,7 @@ def load_model(path: str | Path) -> ClassifierModel:
                           where=str(p), code="model_invalid")
     gate = None
     if blob.get("gate") is not None:  # versions saved before the gate have none
-        spec = meta.get("gate") or {}
-        gate = ReasonGate(blob["gate"], float(spec.get("threshold", GATE_THRESHOLD)),
-                          tuple(spec.get("dimensions", GATED_DIMENSIONS)))
+        gate = ReasonGate.from_meta(blob["gate"], meta.get("gate") or {})
     return ClassifierModel(blob["codes"], blob["estimators"], blob["thresholds"], meta, p,
                            gate)
 

@@ -43,6 +43,8 @@ class ReasonGate:
     estimator: Any  # sklearn LogisticRegression over the embedding vector
     threshold: float = GATE_THRESHOLD
     dimensions: tuple[str, ...] = GATED_DIMENSIONS
+    sentences: int | None = None  # training sentences, and how many held evidence
+    positives: int | None = None
 
     def scores(self, texts: Sequence[str], embedder: Embedder) -> np.ndarray:
         if not texts:
@@ -50,19 +52,35 @@ class ReasonGate:
         return np.asarray(self.estimator.predict_proba(embedder.embed(list(texts)))[:, 1])
 
     def gate(self, items: Sequence[CodingItem], embedder: Embedder) -> list[CodingItem]:
-        """The items with only the units that pass (each item keeps at least its best)."""
+        """The items with only the units that pass (each item keeps at least its best);
+        every unit of the batch is scored in one call."""
+        scores = self.scores([t for item in items for t in item.unit_texts()], embedder)
         out: list[CodingItem] = []
+        pos = 0
         for item in items:
+            p = scores[pos:pos + len(item.units)]
+            pos += len(item.units)
             if not item.units:
                 out.append(item)
                 continue
-            p = self.scores(item.unit_texts(), embedder)
             keep = [u for u, s in zip(item.units, p, strict=True) if s >= self.threshold]
             out.append(replace(item, units=keep or [item.units[int(np.argmax(p))]]))
         return out
 
     def as_meta(self) -> dict[str, Any]:
-        return {"threshold": self.threshold, "dimensions": list(self.dimensions)}
+        """What a version's ``meta.json`` says of its gate."""
+        meta: dict[str, Any] = {"threshold": self.threshold,
+                                "dimensions": list(self.dimensions)}
+        if self.sentences is not None:
+            meta.update(sentences=self.sentences, positives=self.positives)
+        return meta
+
+    @classmethod
+    def from_meta(cls, estimator: Any, meta: dict[str, Any]) -> ReasonGate:
+        """The gate of a saved version (its estimator, and ``as_meta``'s dict)."""
+        return cls(estimator, float(meta.get("threshold", GATE_THRESHOLD)),
+                   tuple(meta.get("dimensions", GATED_DIMENSIONS)),
+                   meta.get("sentences"), meta.get("positives"))
 
 
 def gate_examples(records: Sequence[GoldRecord]) -> tuple[list[str], list[int]]:
@@ -89,4 +107,4 @@ def train_gate(records: Sequence[GoldRecord], embedder: Embedder) -> ReasonGate 
         return None
     est = LogisticRegression(C=GATE_C, class_weight="balanced", max_iter=3000)
     est.fit(embedder.embed(texts), np.array(labels))
-    return ReasonGate(est)
+    return ReasonGate(est, sentences=len(texts), positives=sum(labels))

@@ -57,7 +57,7 @@ from .evaluate import (
     keyword_baseline,
     label_scheme,
 )
-from .gate import gate_examples, train_gate
+from .gate import train_gate
 from .rules import RulesCoder
 
 DEFAULT_MODEL_DIR = "exitlens-models"
@@ -93,9 +93,7 @@ def train_from_records(records: Sequence[GoldRecord], codebook: Codebook, embedd
     model = train_classifier(examples, codebook, embedder, note=note)
     model.gate = train_gate(records, embedder)
     if model.gate is not None:
-        texts, labels = gate_examples(records)
-        model.meta["gate"] = {**model.gate.as_meta(), "sentences": len(texts),
-                              "positives": sum(labels)}
+        model.meta["gate"] = model.gate.as_meta()
     model.meta["positive_defectors"] = positive_defectors(records, codebook)
     model.meta["min_defectors"] = MIN_DEFECTORS
     return model
