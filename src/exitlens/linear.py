@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,22 @@ def load_json_model(path: Path, kind: str) -> LogisticModel:
         code = f"{kind.removeprefix('exitlens-')}_invalid".replace("-", "_")
         raise ExitlensError(str(exc), code=code, where=str(path)) from exc
     return LogisticModel.from_json(data, str(path), kind)
+
+
+def load_json_model_cached(path: Path, kind: str) -> LogisticModel:
+    """:func:`load_json_model`, cached by the file's path, inode, size and modification
+    time: a model file replaced in place (a retrain, a cross-validation fold writing the
+    same name again) is read afresh, never served from the cache."""
+    try:
+        st = path.stat()
+    except OSError:
+        return load_json_model(path, kind)  # raises the named error
+    return _load_cached(str(path), kind, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str, kind: str, inode: int, mtime_ns: int, size: int) -> LogisticModel:
+    return load_json_model(Path(path), kind)
 
 
 def save_json_model(model: LogisticModel, path: str | Path) -> Path:

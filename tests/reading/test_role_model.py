@@ -74,8 +74,7 @@ def test_invalid_model_file_gets_a_stable_error(tmp_path: Path) -> None:
     with pytest.raises(ExitlensError) as info:
         load_role_model(str(bad))
     assert info.value.code == "role_model_invalid"
-    bad.write_text("{not json")
-    load_role_model.cache_clear()
+    bad.write_text("{not json")  # rewritten in place: read afresh, not from the cache
     with pytest.raises(ExitlensError) as info:
         load_role_model(str(bad))
     assert info.value.code == "role_model_invalid"
@@ -246,7 +245,6 @@ def test_trained_model_round_trips_and_promotes(tmp_path: Path) -> None:
         examples.append(RoleExample("x", r.id, {"official_cue": 1.0}, False, True, False))
     model = grouped_training(records, examples, k=3, trained_on=["mine.jsonl"])
     path = save_role_model(model, tmp_path / "trained.json")
-    load_role_model.cache_clear()
     loaded = load_role_model(str(path))
     assert loaded is not None and loaded.trained_on == ("mine.jsonl",)
     assert loaded.probability({"own_voice": 1.0, "quotes_log": 0.7}) == pytest.approx(
@@ -261,3 +259,22 @@ def test_trained_model_round_trips_and_promotes(tmp_path: Path) -> None:
     reading = read_with(str(lower), UNDECIDED)
     assert reading.persons[person_named(reading, "Samira")].role == "defector"
     assert reading.persons[person_named(reading, "Tom Evans")].role != "defector"
+
+
+def test_a_model_file_replaced_in_place_is_read_afresh(tmp_path: Path) -> None:
+    """Cross-validation folds and retrains write the same file name again: the cached
+    model must not outlive the file it was read from."""
+    from exitlens.reading.role_training import RoleExample, fit, save_role_model
+
+    def model(threshold: float) -> Path:
+        ex = [RoleExample("g", "d", {"own_voice": 1.0}, False, True, True),
+              RoleExample("g", "d", {"own_voice": 0.0}, False, True, False)]
+        return save_role_model(fit(ex, threshold=threshold), tmp_path / "fold0.json")
+
+    path = model(0.35)
+    first = load_role_model(str(path))
+    assert first is not None and first.threshold == pytest.approx(0.35)
+    assert load_role_model(str(path)) is first  # unchanged file: cached
+    model(0.85)
+    again = load_role_model(str(path))
+    assert again is not None and again.threshold == pytest.approx(0.85)

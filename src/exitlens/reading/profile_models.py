@@ -35,13 +35,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import ExitlensError
-from ..linear import LogisticModel, load_json_model
+from ..linear import LogisticModel, load_json_model_cached
 from ..model import DocumentReading, FieldValue, Person, Span
 
 FieldModel = LogisticModel
@@ -308,10 +308,10 @@ def describe_field_models(settings: Any) -> str:
     return "; ".join(parts)
 
 
-@lru_cache(maxsize=16)
 def load_field_model(spec: FieldSpec, path: str | None) -> FieldModel | None:
     """The model at ``path`` (the built-in one when None; None for "none" or when the
-    built-in file is absent: the rules then decide alone)."""
+    built-in file is absent: the rules then decide alone). Cached while the file is
+    unchanged."""
     if path == "none":
         return None
     target = Path(path) if path else spec.builtin_path()
@@ -320,4 +320,4 @@ def load_field_model(spec: FieldSpec, path: str | None) -> FieldModel | None:
             code = f"{spec.kind.removeprefix('exitlens-')}_missing".replace("-", "_")
             raise ExitlensError(f"no such {spec.field} model file", code=code, where=path)
         return None
-    return load_json_model(target, spec.kind)
+    return load_json_model_cached(target, spec.kind)

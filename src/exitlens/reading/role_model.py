@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import ExitlensError
-from ..linear import LogisticModel, load_json_model
+from ..linear import LogisticModel, load_json_model_cached
 
 # Broad word families (lemmas, lower case). They are deliberately generic: the
 # model learns how much each family counts, so no single wording decides.
@@ -198,17 +197,16 @@ def builtin_role_model_path() -> Path:
     return Path(str(resources.files("exitlens") / "data" / "reading" / "role_model.json"))
 
 
-@lru_cache(maxsize=8)
 def load_role_model(path: str | None) -> RoleModel | None:
     """The role model at ``path`` (the built-in one when None); None when the built-in
-    file is absent (the rules then decide alone)."""
+    file is absent (the rules then decide alone). Cached while the file is unchanged."""
     target = Path(path) if path else builtin_role_model_path()
     if not target.exists():
         if path:
             raise ExitlensError("no such role model file", code="role_model_missing",
                                 where=path)
         return None
-    return load_json_model(target, ROLE_MODEL_KIND)
+    return load_json_model_cached(target, ROLE_MODEL_KIND)
 
 
 def describe_role_model(settings: Any) -> str:
