@@ -44,6 +44,11 @@ role model's threshold, chosen inside each training set, ranged 0.3-0.95 across 
 so a change is judged by the mean over assignments and by compare_runs.py on the
 per-document counts summed over them.
 
+``--accuracy-out FILE`` writes the per-code precision and recall of the whole pipeline
+(every English page, and the later sets apart; counts summed over the repeats) that the
+report, the dashboard and ``exitlens models --accuracy`` show beside machine shares:
+``src/exitlens/data/coding/measured_accuracy.json`` (``exitlens.coding.measured``).
+
 ``--lockbox`` fits the role model and the coders on ALL real labelled documents, reads
 PATH once and prints only the aggregate tables (no per-document lines, texts or names).
 """
@@ -73,6 +78,7 @@ from intervals import (
     format_intervals,
     measures_of,
 )
+from intervals import part as part_rows
 
 from exitlens.coding.base import items_for, split_sentences
 from exitlens.coding.classifier import LabelledSentence, load_sentences
@@ -85,8 +91,10 @@ from exitlens.coding.evaluate import (
     format_table,
     label_scheme,
 )
+from exitlens.coding.measured import CodeAccuracy, MeasuredAccuracy
 from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, sample_records
+from exitlens.coding.versions import default_model_path, read_meta
 from exitlens.config import Settings
 from exitlens.evaluation import ReadingEval, align_codes, score_codes, score_reading
 from exitlens.gold import GoldRecord, find_all, grouped_folds, load_gold, match_defectors
@@ -548,8 +556,10 @@ def cross_validated(records: Sequence[GoldRecord], settings: Settings, codebook:
     oracle: dict[str, list[Any]] = {v: [None] * len(records) for v in ATTRIBUTION_VARIANTS[1:]}
     for j, (train, held) in enumerate(fold_plan(records, k, seed)):
         model = fit_role_fold(records, examples, train, extra=extra)
-        path = save_role_model(model, tmp / f"role_fold{j}.json")
-        field_paths = fit_field_models(records, fields, train, tmp, f"fold{j}")
+        # One file per assignment and fold: the loaders cache models by path, so a path
+        # reused by a later assignment would read this assignment's (leaky) model.
+        path = save_role_model(model, tmp / f"role_s{seed}_fold{j}.json")
+        field_paths = fit_field_models(records, fields, train, tmp, f"s{seed}_fold{j}")
         held_parsed = [parsed[i] for i in held]
         decided = decide(held_parsed, with_role_model(settings, str(path), field_paths))
         if code:
@@ -628,6 +638,10 @@ def repeat_cv(records: Sequence[GoldRecord], settings: Settings, codebook: Codeb
                 summed[row["id"]][measure] = [a + b for a, b in
                                               zip(summed[row["id"]][measure], row[measure],
                                                   strict=True)]
+            codes = summed[row["id"]].setdefault("codes", {})
+            for code, counts in row.get("codes", {}).items():
+                codes[code] = [a + b for a, b in zip(codes.get(code, [0, 0, 0]), counts,
+                                                     strict=True)]
     out = dict(info)
     out["repeats"] = runs
     if summed:
@@ -702,6 +716,43 @@ def lockbox(path: Path, records: Sequence[GoldRecord], settings: Settings,
     return figs
 
 
+def _code_counts(rows: Sequence[dict[str, Any]], repeats: int) -> dict[str, CodeAccuracy]:
+    codes: dict[str, list[int]] = {}
+    for row in rows:
+        for code, counts in row.get("codes", {}).items():
+            codes[code] = [a + b for a, b in zip(codes.get(code, [0, 0, 0]), counts,
+                                                 strict=True)]
+    return {code: CodeAccuracy(code, (c[0] + c[2]) // repeats, *c) for code, c in codes.items()
+            if any(c)}
+
+
+def measured_accuracy(rows: Sequence[dict[str, Any]], repeats: int, folds: int
+                      ) -> MeasuredAccuracy:
+    """The per-code measurement the report shows beside machine shares
+    (``exitlens.coding.measured``): every English document, and apart the later sets'
+    (pages the rules were not written against), counts summed over the ``repeats`` fold
+    assignments; the defector figures of the later sets."""
+    english = part_rows(rows, "English")
+    later = part_rows(rows, LATER)
+    tp, fp, fn = (sum(row["defectors"][i] for row in later) for i in range(3))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return MeasuredAccuracy(
+        setting=(f"grouped {folds}-fold cross-validation over the {len(rows)} real labelled "
+                 f"documents, {repeats} fold assignment{'s' if repeats > 1 else ''}, whole "
+                 "pipeline (defectors found by the reading stages, codes by the built-in "
+                 "coders), everything learned fitted on the training folds only; scored on "
+                 f"the {len(english)} English pages, and apart on the {len(later)} the "
+                 "reading rules and lexicon were not written against (unseen)"),
+        measured=time.strftime("%Y-%m-%d"), documents=len(english), assignments=repeats,
+        classifier_created=read_meta(default_model_path()).get("created"),
+        defectors={"precision": round(precision, 4), "recall": round(recall, 4),
+                   "f1": round(2 * precision * recall / (precision + recall)
+                               if precision + recall else 0.0, 4),
+                   "gold": (tp + fn) // repeats},
+        codes=_code_counts(english, repeats), unseen=_code_counts(later, repeats))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
@@ -731,7 +782,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "…): the first is printed in full, then each headline figure "
                              "per repeat with its mean; intervals and --json per-document "
                              "counts are summed over the repeats")
+    parser.add_argument("--accuracy-out", type=Path, default=None,
+                        help="write the per-code measurement the report shows beside "
+                             "machine shares (src/exitlens/data/coding/"
+                             "measured_accuracy.json; use with --repeats)")
     args = parser.parse_args(argv)
+    if args.accuracy_out and (args.reading_only or args.lockbox):
+        parser.error("--accuracy-out needs a coding cross-validation run")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     records, names, origins = load_real_sets(args.eval_dir)
@@ -782,6 +839,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"documents{summed}; compare two runs with compare_runs.py)")
                 for line in format_intervals(info["per_document"]):
                     print(line)
+                if args.accuracy_out:
+                    acc = measured_accuracy(info["per_document"], args.repeats, args.folds)
+                    tmp_out = args.accuracy_out.with_suffix(".tmp")
+                    tmp_out.write_text(json.dumps(acc.as_json(), indent=2) + "\n",
+                                       encoding="utf-8")
+                    tmp_out.replace(args.accuracy_out)
+                    print(f"measured accuracy per code written to {args.accuracy_out}")
             if not (args.no_shipped or args.reading_only):
                 ship = shipped(records, parsed, settings, codebook)
                 for key in ("all", "en", "other"):

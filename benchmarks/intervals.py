@@ -43,7 +43,8 @@ def document_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
                     codebook: Codebook, origins: Sequence[str],
                     languages: Sequence[str], coded: bool = True) -> list[dict[str, Any]]:
     """Per document: id, origin, language and [tp, fp, fn] of defectors, exit and join
-    codes (the same matching and code scheme as the summed figures); without ``coded``
+    codes (the same matching and code scheme as the summed figures), and under ``codes``
+    the [tp, fp, fn] of every top-level code found or labelled there; without ``coded``
     (a run that did not code) the defectors only."""
     rows: list[dict[str, Any]] = []
     for rec, reading, origin, lang in zip(records, readings, origins, languages, strict=True):
@@ -57,6 +58,8 @@ def document_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
         for dim in ("exit", "join"):
             c = codes.micro.get(dim)
             row[dim] = [c.tp, c.fp, c.fn] if c is not None else [0, 0, 0]
+        row["codes"] = {code: [c.tp, c.fp, c.fn] for code, c in sorted(codes.per_code.items())
+                        if c.tp or c.fp or c.fn}
         rows.append(row)
     return rows
 

@@ -96,7 +96,9 @@ def test_document_counts_score_each_document_like_the_summed_figures() -> None:
                  Coding("corruption", quote, "rules", 0.6, person=0)])
     rows = iv.document_counts([gold], [reading], load_codebook(), ["dev_b2.jsonl"], ["en"])
     assert rows == [{"id": "doc", "origin": "dev_b2.jsonl", "language": "en",
-                     "defectors": [1, 0, 0], "exit": [1, 1, 1], "join": [0, 0, 0]}]
+                     "defectors": [1, 0, 0], "exit": [1, 1, 1], "join": [0, 0, 0],
+                     "codes": {"brutality": [1, 0, 0], "corruption": [0, 1, 0],
+                               "family": [0, 0, 1]}}]
 
 
 def test_compare_runs_reads_two_json_files(tmp_path: Path,

@@ -169,7 +169,8 @@ def test_repeats_sum_each_documents_counts_and_report_every_assignment(
 
     def counts(seed: int) -> list[dict[str, object]]:
         return [{"id": "a", "origin": "dev_b2.jsonl", "language": "en",
-                 "defectors": [seed - 12, 1, 0], "exit": [1, 0, 0], "join": [0, 0, 1]}]
+                 "defectors": [seed - 12, 1, 0], "exit": [1, 0, 0], "join": [0, 0, 1],
+                 "codes": {"brutality": [1, 0, 0], "join_religion": [0, 0, 1]}}]
 
     def figs(f1: float) -> dict[str, object]:
         summary = {"defector_f1": f1, "exit_micro_f1": 0.5, "join_micro_f1": 0.25}
@@ -189,8 +190,30 @@ def test_repeats_sum_each_documents_counts_and_report_every_assignment(
     # one row per document, its counts summed over the three assignments
     assert info["per_document"] == [{"id": "a", "origin": "dev_b2.jsonl", "language": "en",
                                      "defectors": [6, 3, 0], "exit": [3, 0, 0],
-                                     "join": [0, 0, 3]}]
+                                     "join": [0, 0, 3],
+                                     "codes": {"brutality": [3, 0, 0],
+                                               "join_religion": [0, 0, 3]}}]
     bench.print_repeats(info["repeats"])
     line = next(ln for ln in capsys.readouterr().out.splitlines()
                 if ln.startswith("English defectors"))
     assert line.split()[-2:] == ["0.200", "0.100-0.300"]
+
+
+def test_measured_accuracy_sums_english_codes_and_keeps_the_unseen_pages_apart() -> None:
+    bench = load_bench()
+    rows = [
+        {"id": "a", "origin": "dev.jsonl", "language": "en", "defectors": [2, 0, 0],
+         "codes": {"brutality": [2, 0, 0]}},
+        {"id": "b", "origin": "dev_b2.jsonl", "language": "en", "defectors": [1, 1, 1],
+         "codes": {"brutality": [1, 1, 1], "family": [0, 2, 2]}},
+        {"id": "c", "origin": "dev_b3.jsonl", "language": "de", "defectors": [0, 0, 2],
+         "codes": {"brutality": [0, 0, 2]}},
+    ]
+    acc = bench.measured_accuracy(rows, repeats=2, folds=5)
+    assert acc.documents == 2 and acc.assignments == 2  # English pages only
+    assert (acc.codes["brutality"].tp, acc.codes["brutality"].fn) == (3, 1)
+    assert acc.codes["brutality"].support == 2  # (tp + fn) per assignment
+    assert set(acc.unseen) == {"brutality", "family"}
+    assert (acc.unseen["family"].fp, acc.unseen["family"].support) == (2, 1)
+    assert acc.defectors == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "gold": 1}
+    assert "2 English pages" in acc.setting and "1 the reading rules" in acc.setting

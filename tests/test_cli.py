@@ -302,3 +302,23 @@ def test_model_dir_defaults() -> None:
     assert default_model_dir("sqlite:////data/a/corpus.db") == Path("/data/a/corpus.models")
     assert default_model_dir("postgresql+psycopg://u@h/db") == Path("exitlens-models")
     assert default_model_dir("sqlite:///:memory:") == Path("exitlens-models")
+
+
+def test_models_accuracy_shows_the_measured_worth_of_suggestions(tmp_path: Path) -> None:
+    db = tmp_path / "study.db"
+    result = run("models", "--accuracy", "--db", str(db), "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["not_applicable"] is None and "cross-validation" in data["setting"]
+    codes = {row["code"]: row for row in data["codes"]}
+    assert {"brutality", "join_religion"} <= set(codes)
+    assert all(row["reading"] for row in codes.values())
+    assert not db.exists()  # like the version list, it never creates a database
+
+    table = run("models", "--accuracy", "--db", str(db))
+    assert table.exit_code == 0 and "Measured:" in table.stdout and "brutality" in table.stdout
+
+    cfg = tmp_path / "rules.yaml"
+    cfg.write_text("coding:\n  coders: [rules]\n")
+    other = run("models", "--accuracy", "--db", str(db), "--config", str(cfg))
+    assert other.exit_code == 0 and "do not describe this project's suggestions" in other.stdout

@@ -203,3 +203,35 @@ def test_the_case_list_is_capped_but_every_case_is_counted(monkeypatch: pytest.M
     assert "n = 6 defector cases" in page  # the counts still rest on every case
     listed = re.findall(r'<span class="muted">#(\d+)</span>', page)
     assert listed == sorted(listed, key=int)[:2] and len(listed) == 2
+
+
+def test_measured_accuracy_is_shown_beside_the_cases_on_suggestions_only() -> None:
+    from exitlens.coding.measured import CodeAccuracy, MeasuredAccuracy
+
+    codebook = tiny_codebook()
+    codes = codebook.codes_in(top_level=True)
+    measured = MeasuredAccuracy(
+        setting="x", measured="2026-01-01", documents=5, assignments=1,
+        classifier_created=None,
+        codes={codes[0]: CodeAccuracy(codes[0], 9, tp=2, fp=1, fn=7),
+               codes[1]: CodeAccuracy(codes[1], 2, tp=1, fp=0, fn=1)})
+    data = report_data(measured=measured.frame(codebook),
+                       measured_note="grouped CV <on> real pages")
+    page = render_report(data)
+    text = " ".join(visible_text(page).split())
+    assert "How far to trust the unreviewed suggestions" in text
+    assert "low recall (0.22): a share resting on suggestions undercounts" in text
+    assert "not measurable" in text
+    assert "Measured: grouped CV <on> real pages" in text
+    assert "&lt;on&gt;" in page  # the note is escaped like everything else
+    suggested_only = {r["key"]: r["n_suggested"] for t in data.prevalence.values()
+                      for r in t.to_dict("records")}
+    row = re.search(rf"\({codes[0]}\) (\d+) 9 / 0 0\.67 / – 0\.22 / –", text)
+    assert row is not None and int(row.group(1)) == suggested_only[codes[0]]
+
+
+def test_without_a_measurement_the_report_says_why(html: str) -> None:
+    page = render_report(report_data(measured_note="not shown: the project uses its own "
+                                                   "classifier version"))
+    assert "not shown: the project uses its own classifier version" in visible_text(page)
+    assert "No measurement of the models" in visible_text(html)

@@ -220,6 +220,9 @@ def test_report_cli_writes_a_complete_file(analysed: str, tmp_path: Path) -> Non
     assert "(2 of 3)" in html
     assert "Sami Aziz" in html
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]
+    # The measured worth of suggestions describes the built-in pipeline, not this one.
+    assert "How far to trust the unreviewed suggestions" in html
+    assert "not shown: the project reads with other stages (fake_coded)" in html
 
 
 def test_report_to_a_missing_folder_is_a_named_error(analysed: str, tmp_path: Path) -> None:

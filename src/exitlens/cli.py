@@ -669,6 +669,10 @@ def train_profile(
 
 @app.command()
 def models(
+    accuracy: Annotated[bool, typer.Option(
+        "--accuracy", help="Instead: what the built-in models' unreviewed suggestions were "
+        "measured to be worth per code on real pages (precision, recall, a plain reading).")]
+    = False,
     db: DbOption = None,
     config: ConfigOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -676,6 +680,9 @@ def models(
     """List trained classifier versions (date, training size, codebook hash) and the active one."""
     from .coding.classifier import version_rows
 
+    if accuracy:
+        _measured_accuracy(db, config, fmt)
+        return
     settings = Project.settings_for(db, config)  # reads the model folder, not the database
     model_dir = settings.coding.model_dir
     rows = version_rows(model_dir, settings.coding.classifier_model)
@@ -703,6 +710,38 @@ def models(
     out.print(table)
     saved = sum(not r["builtin"] for r in rows)
     out.print(f"{saved} saved versions in {escape(str(model_dir))}")
+
+
+def _measured_accuracy(db: str | None, config: Path | None, fmt: OutputFormat) -> None:
+    from .coding.codebook import load_codebook
+    from .coding.measured import measured_frame
+
+    # Like the version list: read from the settings and model folder, never the database.
+    settings = Project.settings_for(db, config)
+    frame = measured_frame(settings, load_codebook(settings.coding.codebook))
+    reason = frame.attrs["not_applicable"]
+    if fmt is not OutputFormat.table:
+        rows = frame.to_dict("records")
+        if fmt is OutputFormat.json:
+            emit_json({"setting": frame.attrs["setting"], "not_applicable": reason,
+                       "defectors": frame.attrs["defectors"], "codes": rows})
+        else:
+            emit_jsonl(rows)
+        return
+    def cell(*values: Any) -> str:
+        return " / ".join("–" if v is None else f"{v:.2f}" for v in values)
+
+    table = Table("code", "dimension", "labelled (all / unseen)", "precision", "recall",
+                  "reading")
+    for r in frame.to_dict("records"):
+        table.add_row(escape(r["code"]), r["dimension"],
+                      f"{r['support']} / {r['unseen_support']}",
+                      cell(r["precision"], r["unseen_precision"]),
+                      cell(r["recall"], r["unseen_recall"]), escape(r["reading"]))
+    out.print(table)
+    out.print(escape(f"Measured: {frame.attrs['setting']}."))
+    if reason:
+        out.print(escape(f"These figures do not describe this project's suggestions: {reason}."))
 
 
 # ------------------------------------------------------------------ eval

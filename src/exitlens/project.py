@@ -882,6 +882,15 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
             "cases told by several documents": int((cases["n_sources"] > 1).sum()),
         }
 
+    def measured_accuracy(self) -> pd.DataFrame:
+        """What the built-in models' unreviewed suggestions were measured to be worth, per
+        code (:func:`exitlens.coding.measured.measured_frame`: support, precision, recall,
+        F1, a plain reading; ``attrs["not_applicable"]`` says why the figures do not
+        describe this project's suggestions, or is None)."""
+        from .coding.measured import measured_frame
+
+        return measured_frame(self.pipeline_settings(), self.codebook())
+
     def report(self, path: str | Path, *, reference: str | Path | None = None,
                title: str = "exitlens report", redact: bool = False, salt: str | None = None,
                **options: Any) -> Path:
@@ -905,9 +914,16 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         if redact:
             n_outlets = str(overview["outlets"]).split(":", 1)[0]
             overview["outlets"] = f"{n_outlets} (names withheld in a redacted report)"
+        measured = self.measured_accuracy()
+        reason = measured.attrs["not_applicable"]
         data = build_report_data(
             cases, codings, codebook, overview,
-            resolve_reference(reference) if reference else None, title=title, **options)
+            resolve_reference(reference) if reference else None, title=title,
+            measured=None if reason else measured,
+            measured_note=(f"not shown: {reason}; the shipped measurement describes the "
+                           "built-in models only" if reason else
+                           f"{measured.attrs['setting']}. {measured.attrs['defectors_text']}"),
+            **options)
         written = write_report(render_report(data), target)
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="report.write", entity="corpus",

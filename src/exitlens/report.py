@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 from . import statistics as st
 from .atomic import write_atomically
 from .coding.codebook import Codebook
+from .coding.measured import MIN_SUPPORT
 from .errors import ExitlensError
 from .reference import compare, load_reference
 
@@ -77,6 +78,8 @@ class ReportData:
     codebook_name: str = ""
     accepted_only: bool = False
     exclusions: list[str] = field(default_factory=list)
+    measured: pd.DataFrame | None = None
+    measured_note: str = ""
 
 
 # --------------------------------------------------------------------------- computing
@@ -90,13 +93,17 @@ def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Code
                       exclude_flags: Iterable[str] | None = None,
                       breakdowns: Sequence[st.BreakdownBy] = BREAKDOWNS,
                       quotes_per_code: int = 3, title: str = "exitlens report",
-                      generated: str | None = None) -> ReportData:
+                      generated: str | None = None, measured: pd.DataFrame | None = None,
+                      measured_note: str = "") -> ReportData:
     """Compute every table of the report (no rendering; see :func:`render_report`).
 
     ``reference`` is a :func:`reference.load_reference` table or the path of one;
     prevalence by code and by family is compared with it. ``denominator`` applies to the
     prevalence tables and breakdowns (see :func:`statistics.prevalence`). Flag filters
-    apply to every table and are reported.
+    apply to every table and are reported. ``measured`` is the
+    :meth:`coding.measured.MeasuredAccuracy.frame` of the models that made the
+    suggestions, shown beside the cases resting on suggestions only; ``measured_note``
+    says how it was measured, or why it does not apply (then ``measured`` is None).
     """
     if isinstance(reference, (str, Path)):
         reference = load_reference(reference, codebook)
@@ -133,7 +140,22 @@ def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Code
         family_labels={f: label for dim in codebook.dimensions.values()
                        for f, label in dim.families.items()},
         title=title, generated=generated, codebook_name=codebook.name,
-        accepted_only=accepted_only, exclusions=notes)
+        accepted_only=accepted_only, exclusions=notes, measured=measured,
+        measured_note=measured_note)
+
+
+def trust_rows(data: ReportData) -> list[dict[str, Any]]:
+    """Per measured code: the cases whose count of it rests on unreviewed suggestions
+    only, beside the measured precision and recall of those suggestions."""
+    if data.measured is None:
+        return []
+    only_suggested = {row["key"]: int(row["n_suggested"])
+                      for table in data.prevalence.values()
+                      for row in table.to_dict("records")}
+    rows = []
+    for row in data.measured.to_dict("records"):
+        rows.append({**row, "only_suggested": only_suggested.get(row["code"], 0)})
+    return rows
 
 
 def strongest_quotes(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
@@ -205,6 +227,13 @@ def points(value: Any) -> str:
     if _missing(value):
         return "–"
     return f"{100 * float(value):+.1f}".replace("-", "−")
+
+
+def measure(value: Any) -> str:
+    """A measured precision or recall ('0.42'), '–' when not measurable."""
+    if _missing(value):
+        return "–"
+    return f"{float(value):.2f}"
 
 
 def pvalue(value: Any) -> str:
@@ -312,7 +341,8 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("exitlens", "data/templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(text=_text, interval=interval, points=points, pvalue=pvalue)
+    env.filters.update(text=_text, interval=interval, points=points, pvalue=pvalue,
+                       measure=measure)
     env.globals.update(pct=pct)
     return env
 
@@ -351,6 +381,7 @@ def render_report(data: ReportData) -> str:
         cases=_case_views(data), n_cases=len(data.cases),
         quotes=_quote_views(data.quotes),
         coding_counts=_coding_counts(data.codings),
+        trust=trust_rows(data), min_support=MIN_SUPPORT,
     )
     return html
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -303,3 +304,20 @@ def test_quote_bank_search_and_accepted_only(project: Project, as_user) -> None:
     assert "Sami Aziz" in accepted and "Lina Haddad" not in accepted
     hostile = client.get("/quotes?q=Farid").text
     assert "<script>alert" not in hostile
+
+
+def test_dashboard_says_what_suggestions_are_worth_or_why_not(project: Project, as_user,
+                                                             tmp_path: Path) -> None:
+    from exitlens.config import Settings
+    from exitlens.web.routes.dashboard import _measured
+
+    client, _ = as_user("vera")
+    page = client.get("/").text
+    # The fake reading is not the built-in pipeline: the measurement is withheld, and why.
+    assert "Measured accuracy of suggestions not shown: the project reads with other " \
+           "stages" in page
+    with Project.open(str(tmp_path / "plain.db"), settings=Settings()) as plain:
+        rows, note = _measured(plain)  # default settings: the built-in pipeline
+    assert note.startswith("Measured accuracy of suggestions: grouped")
+    assert all(r["reading"] for r in rows.values())
+    assert rows["brutality"]["support"] > 0

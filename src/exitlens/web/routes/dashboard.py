@@ -51,14 +51,17 @@ def dashboard(request: Request, accepted_only: str = "",
     blocks: list[dict[str, Any]] = []
     matrix: dict[str, Any] | None = None
     notice = None
+    measured, measured_note = _measured(project)
     try:
         book = project.codebook()
         for dim in DIMENSIONS:
             if dim not in book.dimensions:
                 continue
             table = project.prevalence(dimension=dim, accepted_only=only)
-            blocks.append({"id": dim, "label": book.dimensions[dim].label,
-                           "rows": _records(table),
+            rows = _records(table)
+            for r in rows:
+                r["measured"] = measured.get(r["key"])
+            blocks.append({"id": dim, "label": book.dimensions[dim].label, "rows": rows,
                            "denominator": table.attrs.get("denominator", "")})
         long = project.promise_reality(accepted_only=only)
         matrix = _matrix(long)
@@ -66,7 +69,20 @@ def dashboard(request: Request, accepted_only: str = "",
         notice = FRIENDLY.get(exc.code, f"{exc.code}: {exc.message}")
     return render(request, "dashboard.html", user=user, accepted_only=only, summary=summary,
                   status=status, queue_total=queue_total, blocks=blocks, matrix=matrix,
-                  notice=notice, flag="1" if only else "0")
+                  notice=notice, flag="1" if only else "0", measured_note=measured_note)
+
+
+def _measured(project: Any) -> tuple[dict[str, dict[str, Any]], str]:
+    """Per code, what the built-in models' suggestions were measured to be worth
+    (:meth:`Project.measured_accuracy`), or nothing and the reason it does not apply."""
+    frame = project.measured_accuracy()
+    reason = frame.attrs["not_applicable"]
+    if reason:
+        return {}, (f"Measured accuracy of suggestions not shown: {reason}; the shipped "
+                    "measurement describes the built-in models only.")
+    rows = {r["code"]: r for r in _records(frame)}
+    return rows, (f"Measured accuracy of suggestions: {frame.attrs['setting']}. "
+                  f"{frame.attrs['defectors_text']}.")
 
 
 def _matrix(long: Any) -> dict[str, Any] | None:
