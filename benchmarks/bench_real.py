@@ -39,10 +39,10 @@ own quote, another speaker's quote, a sentence naming them, neither) and by code
 dev.jsonl beside the later sets.
 ``--coders`` codes with a subset of the fold's coders (the ensemble of the rest).
 ``--repeats R`` runs the whole CV over R fold assignments (the parse is shared): one
-assignment's figures move by a few hundredths when the folds are drawn differently (the
-role model's threshold, chosen inside each training set, ranged 0.3-0.95 across folds),
-so a change is judged by the mean over assignments and by compare_runs.py on the
-per-document counts summed over them.
+assignment's figures move by a few hundredths when the folds are drawn differently, so a
+change is judged by the mean over assignments and by compare_runs.py on the per-document
+counts summed over them. Every assignment's fold models are saved under their own names
+(the loaders cache by file).
 
 ``--accuracy-out FILE`` writes the per-code precision and recall of the whole pipeline
 (every English page, and the later sets apart; counts summed over the repeats) that the
@@ -217,7 +217,8 @@ def fit_role_fold(records: Sequence[GoldRecord], examples: Sequence[RoleExample]
                   train: Sequence[int], inner_k: int = 5,
                   extra: Sequence[GoldRecord] = ()) -> Any:
     """The fold's role model: fitted on the training documents' people only (plus the
-    ``extra`` records' people, if any), threshold by grouped CV inside them."""
+    ``extra`` records' people, if any), with the shipped recipe's fixed threshold (a
+    recipe that chooses one does so by grouped CV inside them)."""
     train_records = [records[i] for i in train] + list(extra)
     group_of: dict[str, str] = {}
     for j, inner in enumerate(grouped_folds(train_records, k=inner_k)):

@@ -1,8 +1,8 @@
 """Rebuild the built-in role model (src/exitlens/data/reading/role_model.json).
 
 It is trained on every real labelled set found in ../shared/eval (dev.jsonl,
-dev_b2.jsonl, dev_b3.jsonl), its threshold chosen by grouped cross-validation over
-them (documents sharing a labelled person, URL or opening text stay in one fold).
+dev_b2.jsonl, dev_b3.jsonl), with the fixed promotion threshold
+(``role_training.ROLE_THRESHOLD``).
 Never on the lockbox. When no real set is present it falls back to our fictional
 sets (the sample corpus labels and benchmarks/devdata/dev*_gold.jsonl). The JSON
 holds feature names, scaling, weights, threshold and the names of the sets: no text.

@@ -617,8 +617,9 @@ def train_roles(
     """Train the learned role model that may promote undecided people to defector.
 
     With several files, each is scored by a model fitted on the others and the
-    promotion threshold is chosen on those held-out scores. Point `reading.role_model`
-    at the written file to use it.
+    per-file figures are printed; the promotion threshold is fixed (0.5: a threshold
+    chosen on held-out scores was noise). Point `reading.role_model` at the written file
+    to use it.
     """
     from .reading.role_training import save_role_model, train_role_model
 

@@ -278,3 +278,21 @@ def test_a_model_file_replaced_in_place_is_read_afresh(tmp_path: Path) -> None:
     model(0.85)
     again = load_role_model(str(path))
     assert again is not None and again.threshold == pytest.approx(0.85)
+
+
+def test_the_promotion_threshold_is_fixed_unless_asked_to_choose() -> None:
+    from exitlens.gold import GoldRecord
+    from exitlens.reading.role_training import ROLE_THRESHOLD, grouped_training
+
+    records = [GoldRecord(id=f"r{i}", text=f"Text number {i}.", kind="news", title=None,
+                          defectors=[]) for i in range(6)]
+    examples = []
+    for r in records:
+        examples.append(RoleExample("x", r.id, {"own_voice": 1.0}, False, True, True))
+        examples.append(RoleExample("x", r.id, {"own_voice": 0.0}, False, True, False))
+    fixed = grouped_training(records, examples, k=3)
+    assert fixed.threshold == ROLE_THRESHOLD == 0.5
+    chosen = grouped_training(records, examples, k=3, threshold=None)
+    # a perfectly separable toy: every grid threshold ties, and ties go to the highest
+    assert chosen.threshold == pytest.approx(0.95)
+    assert chosen.weights == fixed.weights  # the threshold is all that differs

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -242,6 +243,14 @@ def not_applicable(settings: Settings) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _builtin_fingerprint() -> str:
+    # Parsing the built-in codebook takes about half a second: once per process.
+    from .codebook import load_codebook
+
+    return load_codebook().fingerprint()
+
+
 def measured_frame(settings: Settings, codebook: Codebook,
                    path: str | Path | None = None) -> pd.DataFrame:
     """:meth:`MeasuredAccuracy.frame` of the measurement at ``path`` (default: the shipped
@@ -251,11 +260,9 @@ def measured_frame(settings: Settings, codebook: Codebook,
     figures do not describe the suggestions ``settings`` and ``codebook`` make, or None).
     ``settings`` must have the project's model folder filled in
     (``Project.pipeline_settings``), so that a trained version there is seen."""
-    from .codebook import load_codebook
-
     measured = load_measured(path)
     reason = not_applicable(settings)
-    if reason is None and codebook.fingerprint() != load_codebook().fingerprint():
+    if reason is None and codebook.fingerprint() != _builtin_fingerprint():
         reason = "the project codes with its own codebook version"
     frame = measured.frame(codebook)
     frame.attrs.update(setting=f"{measured.setting} ({measured.measured})",

@@ -3,10 +3,12 @@
 Every person the reading stages find in a labelled document becomes one example:
 positive when it matches a labelled defector (the evaluation's matching), negative
 otherwise. The rules run first, exactly as at run time, so the model learns what to
-add to them. The threshold is chosen for the best defector F1 of *rules plus
-promotions* on the training examples under grouped cross-validation (documents of
-one labelled set never straddle a fold), so it is not fitted to the same examples
-it scores.
+add to them. The promotion threshold is fixed (:data:`ROLE_THRESHOLD`): chosen for the
+best defector F1 of *rules plus promotions* under grouped cross-validation inside each
+training set, it ranged from 0.30 to 0.95 across training sets drawn from the same
+documents (the F1 curve is flat over most of that range), and a fixed 0.5 did at least as
+well on average on unseen real pages at 5 and 10 folds (``benchmarks/EXPERIMENTS.md``,
+session 9). ``threshold=None`` still chooses one that way, for comparison.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, promotable
 if TYPE_CHECKING:
     from ..gold import GoldRecord
     from ..model import DocumentReading
+
+
+ROLE_THRESHOLD = 0.5
 
 
 @dataclass
@@ -140,12 +145,13 @@ def choose_threshold(examples: Sequence[RoleExample], scores: Sequence[float],
 
 
 def train_role_model(gold_paths: Sequence[str], settings: Settings | None = None,
-                     c: float = 0.2) -> RoleTrainingReport:
+                     c: float = 0.2, threshold: float | None = ROLE_THRESHOLD
+                     ) -> RoleTrainingReport:
     """Fit a role model on every person of the labelled files ``gold_paths``.
 
-    With two or more files, each file is scored by a model fitted on the others, the
-    threshold is chosen on those held-out scores, and the per-file figures are
-    reported; with one file the threshold stays at 0.8.
+    With two or more files, each file is scored by a model fitted on the others and the
+    per-file figures are reported (``threshold=None``: the threshold is chosen on those
+    held-out scores; with one file it then stays at 0.8).
     """
     from ..gold import load_gold
 
@@ -161,22 +167,22 @@ def train_role_model(gold_paths: Sequence[str], settings: Settings | None = None
         raise ExitlensError("the labelled files need both defectors and other people",
                             code="no_training_data")
     per_file: list[dict[str, float | str]] = []
-    threshold = 0.8
+    chosen = 0.8 if threshold is None else threshold
     if len(by_file) > 1:
         scores = cross_validated_scores(examples, c=c)
         total = sum(n for _, n in by_file.values())
-        threshold = choose_threshold(examples, scores, total)
+        if threshold is None:
+            chosen = choose_threshold(examples, scores, total)
         offset = 0
         for path, (ex, n) in by_file.items():
             sc = scores[offset:offset + len(ex)]
             offset += len(ex)
             rules = combined_f1(ex, sc, 2.0, n)
-            both = combined_f1(ex, sc, threshold, n)
+            both = combined_f1(ex, sc, chosen, n)
             per_file.append({"file": path, "gold": float(n), "rules_f1": rules[2],
                              "with_model_f1": both[2], "with_model_precision": both[0],
                              "with_model_recall": both[1]})
-    model = fit(examples, c=c, threshold=threshold,
-                trained_on=[Path(p).name for p in by_file])
+    model = fit(examples, c=c, threshold=chosen, trained_on=[Path(p).name for p in by_file])
     return RoleTrainingReport(model=model, examples=len(examples),
                               positives=sum(e.label for e in examples), per_file=per_file)
 
@@ -188,14 +194,16 @@ def save_role_model(model: RoleModel, path: str | Path) -> Path:
 
 def fit_on_documents(examples: Sequence[RoleExample], train_ids: Collection[str],
                      group_of: Mapping[str, str], total_gold: int, c: float = 0.2,
-                     trained_on: Sequence[str] | None = None) -> RoleModel:
+                     trained_on: Sequence[str] | None = None,
+                     threshold: float | None = ROLE_THRESHOLD) -> RoleModel:
     """A role model fitted only on the examples of the documents ``train_ids``.
 
-    The threshold is chosen on cross-validated scores over those same documents,
-    grouped by ``group_of`` (document id → group, e.g. an inner grouped fold), so no
-    document outside ``train_ids`` influences weights or threshold. ``total_gold``
-    counts the labelled defectors of the training documents. ``trained_on`` defaults
-    to the sorted training document ids (the fold-discipline check reads it).
+    With ``threshold=None`` the threshold is chosen on cross-validated scores over those
+    same documents, grouped by ``group_of`` (document id → group, e.g. an inner grouped
+    fold), so no document outside ``train_ids`` influences weights or threshold.
+    ``total_gold`` counts the labelled defectors of the training documents.
+    ``trained_on`` defaults to the sorted training document ids (the fold-discipline
+    check reads it).
     """
     train = [replace(e, group=group_of.get(e.document, e.document)) for e in examples
              if e.document in train_ids]
@@ -204,19 +212,21 @@ def fit_on_documents(examples: Sequence[RoleExample], train_ids: Collection[str]
 
         raise ExitlensError("the training documents need both defectors and other people",
                             code="no_training_data")
-    threshold = 0.8
-    if len({e.group for e in train}) > 1:
-        threshold = choose_threshold(train, cross_validated_scores(train, c=c), total_gold)
+    chosen = 0.8 if threshold is None else threshold
+    if threshold is None and len({e.group for e in train}) > 1:
+        chosen = choose_threshold(train, cross_validated_scores(train, c=c), total_gold)
     names = sorted(train_ids) if trained_on is None else list(trained_on)
-    return fit(train, c=c, threshold=threshold, trained_on=names)
+    return fit(train, c=c, threshold=chosen, trained_on=names)
 
 
 def grouped_training(records: Sequence[GoldRecord], examples: Sequence[RoleExample],
                      train: Sequence[int] | None = None, k: int = 5,
-                     c: float = 0.2, trained_on: Sequence[str] | None = None) -> RoleModel:
+                     c: float = 0.2, trained_on: Sequence[str] | None = None,
+                     threshold: float | None = ROLE_THRESHOLD) -> RoleModel:
     """A role model fitted on the people of ``records`` (or of the records at indices
-    ``train``), its threshold chosen by grouped ``k``-fold CV inside them
-    (:func:`~exitlens.gold.grouped_folds`: one labelled person never straddles folds)."""
+    ``train``); with ``threshold=None`` its threshold is chosen by grouped ``k``-fold CV
+    inside them (:func:`~exitlens.gold.grouped_folds`: one labelled person never
+    straddles folds)."""
     from ..gold import grouped_folds
 
     chosen = [records[i] for i in (range(len(records)) if train is None else train)]
@@ -226,4 +236,4 @@ def grouped_training(records: Sequence[GoldRecord], examples: Sequence[RoleExamp
             group_of[chosen[i].id] = f"fold{j}"
     total = sum(len(r.defectors) for r in chosen)
     return fit_on_documents(examples, {r.id for r in chosen}, group_of, total, c=c,
-                            trained_on=trained_on)
+                            trained_on=trained_on, threshold=threshold)
