@@ -91,7 +91,7 @@ from exitlens.coding.evaluate import (
     format_table,
     label_scheme,
 )
-from exitlens.coding.measured import CodeAccuracy, MeasuredAccuracy
+from exitlens.coding.measured import CodeAccuracy, FieldAccuracy, MeasuredAccuracy
 from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, sample_records
 from exitlens.coding.versions import default_model_path, read_meta
@@ -639,10 +639,11 @@ def repeat_cv(records: Sequence[GoldRecord], settings: Settings, codebook: Codeb
                 summed[row["id"]][measure] = [a + b for a, b in
                                               zip(summed[row["id"]][measure], row[measure],
                                                   strict=True)]
-            codes = summed[row["id"]].setdefault("codes", {})
-            for code, counts in row.get("codes", {}).items():
-                codes[code] = [a + b for a, b in zip(codes.get(code, [0, 0, 0]), counts,
-                                                     strict=True)]
+            for key, width in (("codes", 3), ("fields", 2)):
+                kept = summed[row["id"]].setdefault(key, {})
+                for name, counts in row.get(key, {}).items():
+                    kept[name] = [a + b for a, b in zip(kept.get(name, [0] * width), counts,
+                                                        strict=True)]
     out = dict(info)
     out["repeats"] = runs
     if summed:
@@ -727,6 +728,15 @@ def _code_counts(rows: Sequence[dict[str, Any]], repeats: int) -> dict[str, Code
             if any(c)}
 
 
+def _field_counts(rows: Sequence[dict[str, Any]], repeats: int) -> dict[str, FieldAccuracy]:
+    fields: dict[str, list[int]] = {}
+    for row in rows:
+        for name, pair in row.get("fields", {}).items():
+            fields[name] = [a + b for a, b in zip(fields.get(name, [0, 0]), pair, strict=True)]
+    return {name: FieldAccuracy(name, right, counted, counted // repeats)
+            for name, (right, counted) in fields.items() if counted}
+
+
 def measured_accuracy(rows: Sequence[dict[str, Any]], repeats: int, folds: int
                       ) -> MeasuredAccuracy:
     """The per-code measurement the report shows beside machine shares
@@ -751,7 +761,8 @@ def measured_accuracy(rows: Sequence[dict[str, Any]], repeats: int, folds: int
                    "f1": round(2 * precision * recall / (precision + recall)
                                if precision + recall else 0.0, 4),
                    "gold": (tp + fn) // repeats},
-        codes=_code_counts(english, repeats), unseen=_code_counts(later, repeats))
+        codes=_code_counts(english, repeats), unseen=_code_counts(later, repeats),
+        profile=_field_counts(english, repeats), profile_unseen=_field_counts(later, repeats))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

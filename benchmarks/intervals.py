@@ -44,13 +44,16 @@ def document_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
                     languages: Sequence[str], coded: bool = True) -> list[dict[str, Any]]:
     """Per document: id, origin, language and [tp, fp, fn] of defectors, exit and join
     codes (the same matching and code scheme as the summed figures), and under ``codes``
-    the [tp, fp, fn] of every top-level code found or labelled there; without ``coded``
-    (a run that did not code) the defectors only."""
+    the [tp, fp, fn] of every top-level code found or labelled there; under ``fields`` the
+    [right, counted] of every profile field of matched defectors; without ``coded`` (a
+    run that did not code) the defectors and fields only."""
     rows: list[dict[str, Any]] = []
     for rec, reading, origin, lang in zip(records, readings, origins, languages, strict=True):
         found = score_reading([rec], [reading])
         row: dict[str, Any] = {"id": rec.id, "origin": origin, "language": lang,
-                               "defectors": [found.tp, found.fp, found.fn]}
+                               "defectors": [found.tp, found.fp, found.fn],
+                               "fields": {name: list(pair) for name, pair
+                                          in sorted(found.field_scores.items()) if pair[1]}}
         if not coded:
             rows.append(row)
             continue

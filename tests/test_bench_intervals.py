@@ -96,8 +96,8 @@ def test_document_counts_score_each_document_like_the_summed_figures() -> None:
                  Coding("corruption", quote, "rules", 0.6, person=0)])
     rows = iv.document_counts([gold], [reading], load_codebook(), ["dev_b2.jsonl"], ["en"])
     assert rows == [{"id": "doc", "origin": "dev_b2.jsonl", "language": "en",
-                     "defectors": [1, 0, 0], "exit": [1, 1, 1], "join": [0, 0, 0],
-                     "codes": {"brutality": [1, 0, 0], "corruption": [0, 1, 0],
+                     "defectors": [1, 0, 0], "fields": {}, "exit": [1, 1, 1],
+                     "join": [0, 0, 0], "codes": {"brutality": [1, 0, 0], "corruption": [0, 1, 0],
                                "family": [0, 0, 1]}}]
 
 
@@ -134,7 +134,7 @@ def test_a_run_that_did_not_code_carries_and_compares_defectors_only(
     rows = iv.document_counts([gold], [reading], load_codebook(), ["dev_b2.jsonl"], ["en"],
                               coded=False)
     assert rows == [{"id": "doc", "origin": "dev_b2.jsonl", "language": "en",
-                     "defectors": [1, 0, 0]}]
+                     "defectors": [1, 0, 0], "fields": {}}]
     assert iv.measures_of(rows) == ("defectors",)
     assert iv.measures_of([row("a", [1, 0, 0])]) == ("defectors", "exit", "join")
     lines = iv.format_intervals(rows * 3)

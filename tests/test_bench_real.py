@@ -170,7 +170,8 @@ def test_repeats_sum_each_documents_counts_and_report_every_assignment(
     def counts(seed: int) -> list[dict[str, object]]:
         return [{"id": "a", "origin": "dev_b2.jsonl", "language": "en",
                  "defectors": [seed - 12, 1, 0], "exit": [1, 0, 0], "join": [0, 0, 1],
-                 "codes": {"brutality": [1, 0, 0], "join_religion": [0, 0, 1]}}]
+                 "codes": {"brutality": [1, 0, 0], "join_religion": [0, 0, 1]},
+                 "fields": {"gender": [1, 1]}}]
 
     def figs(f1: float) -> dict[str, object]:
         summary = {"defector_f1": f1, "exit_micro_f1": 0.5, "join_micro_f1": 0.25}
@@ -192,7 +193,8 @@ def test_repeats_sum_each_documents_counts_and_report_every_assignment(
                                      "defectors": [6, 3, 0], "exit": [3, 0, 0],
                                      "join": [0, 0, 3],
                                      "codes": {"brutality": [3, 0, 0],
-                                               "join_religion": [0, 0, 3]}}]
+                                               "join_religion": [0, 0, 3]},
+                                     "fields": {"gender": [3, 3]}}]
     bench.print_repeats(info["repeats"])
     line = next(ln for ln in capsys.readouterr().out.splitlines()
                 if ln.startswith("English defectors"))
@@ -205,7 +207,8 @@ def test_measured_accuracy_sums_english_codes_and_keeps_the_unseen_pages_apart()
         {"id": "a", "origin": "dev.jsonl", "language": "en", "defectors": [2, 0, 0],
          "codes": {"brutality": [2, 0, 0]}},
         {"id": "b", "origin": "dev_b2.jsonl", "language": "en", "defectors": [1, 1, 1],
-         "codes": {"brutality": [1, 1, 1], "family": [0, 2, 2]}},
+         "codes": {"brutality": [1, 1, 1], "family": [0, 2, 2]},
+         "fields": {"nationality": [1, 2]}},
         {"id": "c", "origin": "dev_b3.jsonl", "language": "de", "defectors": [0, 0, 2],
          "codes": {"brutality": [0, 0, 2]}},
     ]
@@ -217,3 +220,6 @@ def test_measured_accuracy_sums_english_codes_and_keeps_the_unseen_pages_apart()
     assert (acc.unseen["family"].fp, acc.unseen["family"].support) == (2, 1)
     assert acc.defectors == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "gold": 1}
     assert "2 English pages" in acc.setting and "1 the reading rules" in acc.setting
+    nat = acc.profile_unseen["nationality"]
+    assert (nat.right, nat.counted, nat.per_assignment) == (1, 2, 1)
+    assert acc.profile["nationality"].accuracy == 0.5

@@ -235,3 +235,20 @@ def test_without_a_measurement_the_report_says_why(html: str) -> None:
                                                    "classifier version"))
     assert "not shown: the project uses its own classifier version" in visible_text(page)
     assert "No measurement of the models" in visible_text(html)
+
+
+def test_breakdowns_over_machine_read_fields_say_how_often_they_were_right() -> None:
+    from exitlens.coding.measured import FieldAccuracy, MeasuredAccuracy
+
+    codebook = tiny_codebook()
+    measured = MeasuredAccuracy(
+        setting="x", measured="2026-01-01", documents=5, assignments=1,
+        classifier_created=None,
+        profile={"nationality": FieldAccuracy("nationality", 7, 10, 10)})
+    frame = measured.frame(codebook)
+    frame.attrs["profile"] = {"nationality": measured.field_text("nationality")}
+    data = report_data(measured=frame, measured_note="m")
+    assert set(data.profile_notes) == {"nationality", "region"}
+    text = " ".join(visible_text(render_report(data)).split())
+    assert text.count("Machine-read nationality, of the defectors found, was right for "
+                      "0.70 on every English page (10 counted)") == 2  # nationality, region

@@ -725,7 +725,8 @@ def _measured_accuracy(db: str | None, config: Path | None, fmt: OutputFormat) -
         rows = frame.to_dict("records")
         if fmt is OutputFormat.json:
             emit_json({"setting": frame.attrs["setting"], "not_applicable": reason,
-                       "defectors": frame.attrs["defectors"], "codes": rows})
+                       "defectors": frame.attrs["defectors"],
+                       "profile": frame.attrs["profile"], "codes": rows})
         else:
             emit_jsonl(rows)
         return
@@ -741,6 +742,9 @@ def _measured_accuracy(db: str | None, config: Path | None, fmt: OutputFormat) -
                       cell(r["recall"], r["unseen_recall"]), escape(r["reading"]))
     out.print(table)
     out.print(escape(f"Measured: {frame.attrs['setting']}."))
+    out.print(escape(f"{frame.attrs['defectors_text']}."))
+    for text in sorted(t for t in frame.attrs["profile"].values() if t):
+        out.print(escape(f"{text}."))
     if reason:
         out.print(escape(f"These figures do not describe this project's suggestions: {reason}."))
 

@@ -80,6 +80,7 @@ class ReportData:
     exclusions: list[str] = field(default_factory=list)
     measured: pd.DataFrame | None = None
     measured_note: str = ""
+    profile_notes: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- computing
@@ -141,7 +142,21 @@ def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Code
                        for f, label in dim.families.items()},
         title=title, generated=generated, codebook_name=codebook.name,
         accepted_only=accepted_only, exclusions=notes, measured=measured,
-        measured_note=measured_note)
+        measured_note=measured_note, profile_notes=_profile_notes(measured, breakdowns))
+
+
+# The profile field each breakdown groups cases by, when the machine reads it.
+BREAKDOWN_FIELDS = {"nationality": "nationality", "region": "nationality", "gender": "gender",
+                    "year_left": "left_year"}
+
+
+def _profile_notes(measured: pd.DataFrame | None, breakdowns: Sequence[str]
+                   ) -> dict[str, str]:
+    """Breakdown → how often the machine read its profile field right (from
+    ``measured.attrs["profile"]``), for the breakdowns over machine-read fields."""
+    texts = measured.attrs.get("profile", {}) if measured is not None else {}
+    return {b: texts[BREAKDOWN_FIELDS[b]] for b in breakdowns
+            if BREAKDOWN_FIELDS.get(b) in texts and texts[BREAKDOWN_FIELDS[b]]}
 
 
 def trust_rows(data: ReportData) -> list[dict[str, Any]]:
@@ -374,7 +389,9 @@ def render_report(data: ReportData) -> str:
                   "dropped": int((used == 0).sum())}
     html = _environment().get_template("report.html.j2").render(
         data=data, dims=dims, matrix=matrix,
-        breakdowns=[_breakdown_view(name, table) for name, table in data.breakdowns.items()],
+        breakdowns=[{**_breakdown_view(name, table),
+                     "measured": data.profile_notes.get(name, "")}
+                    for name, table in data.breakdowns.items()],
         comparison=(data.comparison.to_dict("records")
                     if data.comparison is not None else None),
         comparison_attrs=data.comparison.attrs if data.comparison is not None else {},

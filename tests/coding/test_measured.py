@@ -13,6 +13,7 @@ from exitlens.coding.measured import (
     MIN_SUPPORT,
     UNLABELLED,
     CodeAccuracy,
+    FieldAccuracy,
     MeasuredAccuracy,
     builtin_path,
     load_measured,
@@ -31,7 +32,9 @@ def sample() -> MeasuredAccuracy:
         codes={"brutality": CodeAccuracy("brutality", 6, tp=10, fp=2, fn=2),
                "hypocrisy": CodeAccuracy("hypocrisy", 8, tp=3, fp=9, fn=13),
                "boredom": CodeAccuracy("boredom", 2, tp=1, fp=0, fn=3)},
-        unseen={"brutality": CodeAccuracy("brutality", 5, tp=4, fp=4, fn=6)})
+        unseen={"brutality": CodeAccuracy("brutality", 5, tp=4, fp=4, fn=6)},
+        profile={"nationality": FieldAccuracy("nationality", 14, 20, 10)},
+        profile_unseen={"nationality": FieldAccuracy("nationality", 5, 10, 5)})
 
 
 def test_round_trip_through_json(tmp_path: Path) -> None:
@@ -49,6 +52,8 @@ def test_round_trip_through_json(tmp_path: Path) -> None:
     (json.dumps({"format": FORMAT, "codes": {}}), "missing or malformed"),
     (json.dumps({**sample().as_json(),
                  "codes": {"x": {"support": 1, "tp": -1, "fp": 0, "fn": 0}}}), "negative"),
+    (json.dumps({**sample().as_json(), "profile": {
+        "gender": {"right": 5, "counted": 4, "per_assignment": 2}}}), "inconsistent"),
 ])
 def test_a_bad_file_is_a_named_error(tmp_path: Path, content: str, says: str) -> None:
     path = tmp_path / "bad.json"
@@ -122,3 +127,11 @@ def test_it_applies_only_to_the_built_in_setup(tmp_path: Path) -> None:
     assert "other stages" in (not_applicable(stages) or "")
     role = Settings.model_validate({"reading": {"role_model": "none"}})
     assert "role model" in (not_applicable(role) or "")
+
+
+def test_profile_fields_are_told_in_a_sentence() -> None:
+    text = sample().field_text("nationality")
+    assert text.startswith("Machine-read nationality, of the defectors found, was right for "
+                           "0.50 on the unseen pages (5 counted) and 0.70 on every English "
+                           "page (10 counted)")
+    assert sample().field_text("left_year") == ""

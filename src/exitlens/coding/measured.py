@@ -79,6 +79,21 @@ class CodeAccuracy:
         return 2 * self.tp / d if d else None
 
 
+@dataclass(frozen=True)
+class FieldAccuracy:
+    """A profile field of matched defectors: right of counted, summed over the fold
+    assignments, and the defectors counted per assignment."""
+
+    field: str
+    right: int
+    counted: int
+    per_assignment: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.counted if self.counted else None
+
+
 def reading(acc: CodeAccuracy, unseen: CodeAccuracy | None = None) -> str:
     """Plain guidance for a researcher reading a share of this code: from its figures on
     every labelled page (``acc``) and, where measurable, on the pages the rules were not
@@ -110,6 +125,17 @@ def _codes_from(data: Any) -> dict[str, CodeAccuracy]:
             for c, v in dict(data).items()}
 
 
+def _fields_json(fields: Mapping[str, FieldAccuracy]) -> dict[str, Any]:
+    return {f: {"right": a.right, "counted": a.counted, "per_assignment": a.per_assignment}
+            for f, a in sorted(fields.items())}
+
+
+def _fields_from(data: Any) -> dict[str, FieldAccuracy]:
+    return {str(f): FieldAccuracy(str(f), int(v["right"]), int(v["counted"]),
+                                  int(v["per_assignment"]))
+            for f, v in dict(data).items()}
+
+
 @dataclass
 class MeasuredAccuracy:
     """The shipped measurement: how it was made, the defector figures, and per code on
@@ -124,6 +150,22 @@ class MeasuredAccuracy:
     defectors: dict[str, float] = field(default_factory=dict)
     codes: dict[str, CodeAccuracy] = field(default_factory=dict)
     unseen: dict[str, CodeAccuracy] = field(default_factory=dict)
+    profile: dict[str, FieldAccuracy] = field(default_factory=dict)
+    profile_unseen: dict[str, FieldAccuracy] = field(default_factory=dict)
+
+    def field_text(self, name: str) -> str:
+        """How often the machine read profile field ``name`` right, in a sentence ("" when
+        it was not measured)."""
+        parts = []
+        for label, table in (("on the unseen pages", self.profile_unseen),
+                             ("on every English page", self.profile)):
+            acc = table.get(name)
+            if acc is not None and acc.accuracy is not None:
+                parts.append(f"{acc.accuracy:.2f} {label} ({acc.per_assignment} counted)")
+        if not parts:
+            return ""
+        return (f"Machine-read {name.replace('_', ' ')}, of the defectors found, was right "
+                "for " + " and ".join(parts) + "; review profiles before citing this breakdown")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -131,7 +173,8 @@ class MeasuredAccuracy:
             "measured": self.measured, "documents": self.documents,
             "assignments": self.assignments, "classifier_created": self.classifier_created,
             "defectors": self.defectors, "codes": _codes_json(self.codes),
-            "unseen": _codes_json(self.unseen),
+            "unseen": _codes_json(self.unseen), "profile": _fields_json(self.profile),
+            "profile_unseen": _fields_json(self.profile_unseen),
         }
 
     @classmethod
@@ -147,13 +190,18 @@ class MeasuredAccuracy:
                       defectors={str(k): float(v)
                                  for k, v in dict(data.get("defectors", {})).items()},
                       codes=_codes_from(data["codes"]),
-                      unseen=_codes_from(data.get("unseen", {})))
+                      unseen=_codes_from(data.get("unseen", {})),
+                      profile=_fields_from(data.get("profile", {})),
+                      profile_unseen=_fields_from(data.get("profile_unseen", {})))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{name}: missing or malformed field ({exc})",
                               code="measured_invalid") from exc
         counts = [*out.codes.values(), *out.unseen.values()]
-        if any(min(a.support, a.tp, a.fp, a.fn) < 0 for a in counts):
-            raise ConfigError(f"{name}: negative counts", code="measured_invalid")
+        fields = [*out.profile.values(), *out.profile_unseen.values()]
+        if any(min(a.support, a.tp, a.fp, a.fn) < 0 for a in counts) or any(
+                not 0 <= f.right <= f.counted for f in fields):
+            raise ConfigError(f"{name}: negative or inconsistent counts",
+                              code="measured_invalid")
         return out
 
     def defectors_text(self) -> str:
@@ -255,7 +303,8 @@ def measured_frame(settings: Settings, codebook: Codebook,
                    path: str | Path | None = None) -> pd.DataFrame:
     """:meth:`MeasuredAccuracy.frame` of the measurement at ``path`` (default: the shipped
     one) for ``codebook``, with ``attrs``: ``setting`` (how and when it was measured),
-    ``defectors`` (the same run's defector figures; ``defectors_text`` in a sentence) and
+    ``defectors`` (the same run's defector figures; ``defectors_text`` in a sentence),
+    ``profile`` (profile field → :meth:`MeasuredAccuracy.field_text`) and
     ``not_applicable`` (why the
     figures do not describe the suggestions ``settings`` and ``codebook`` make, or None).
     ``settings`` must have the project's model folder filled in
@@ -267,5 +316,7 @@ def measured_frame(settings: Settings, codebook: Codebook,
     frame = measured.frame(codebook)
     frame.attrs.update(setting=f"{measured.setting} ({measured.measured})",
                        defectors=dict(measured.defectors),
-                       defectors_text=measured.defectors_text(), not_applicable=reason)
+                       defectors_text=measured.defectors_text(), not_applicable=reason,
+                       profile={name: measured.field_text(name)
+                                for name in {*measured.profile, *measured.profile_unseen}})
     return frame
