@@ -914,16 +914,14 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         if redact:
             n_outlets = str(overview["outlets"]).split(":", 1)[0]
             overview["outlets"] = f"{n_outlets} (names withheld in a redacted report)"
+        from .coding.measured import measured_note
+
         measured = self.measured_accuracy()
-        reason = measured.attrs["not_applicable"]
         data = build_report_data(
             cases, codings, codebook, overview,
             resolve_reference(reference) if reference else None, title=title,
-            measured=None if reason else measured,
-            measured_note=(f"not shown: {reason}; the shipped measurement describes the "
-                           "built-in models only" if reason else
-                           f"{measured.attrs['setting']}. {measured.attrs['defectors_text']}"),
-            **options)
+            measured=None if measured.attrs["not_applicable"] else measured,
+            measured_note=measured_note(measured), **options)
         written = write_report(render_report(data), target)
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="report.write", entity="corpus",

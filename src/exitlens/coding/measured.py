@@ -224,25 +224,17 @@ class MeasuredAccuracy:
         rows = []
         for dim in codebook.dimensions:
             for code in codebook.codes_in(dim, top_level=True):
-                acc = self.codes.get(code)
-                if acc is None:
-                    rows.append({"code": code, "label": codebook.get(code).label,
-                                 "dimension": dim, "support": 0, "precision": None,
-                                 "recall": None, "f1": None, "unseen_support": 0,
-                                 "unseen_precision": None, "unseen_recall": None,
-                                 "reading": UNLABELLED})
-                    continue
-                new = self.unseen.get(code)
-                ok = acc.measurable
-                new_ok = new is not None and new.measurable
+                acc = self.codes.get(code) or CodeAccuracy(code, 0, 0, 0, 0)
+                new = self.unseen.get(code) or CodeAccuracy(code, 0, 0, 0, 0)
+                ok, new_ok = acc.measurable, new.measurable
                 rows.append({
                     "code": code, "label": codebook.get(code).label, "dimension": dim,
                     "support": acc.support, "precision": acc.precision if ok else None,
                     "recall": acc.recall if ok else None, "f1": acc.f1 if ok else None,
-                    "unseen_support": new.support if new is not None else 0,
-                    "unseen_precision": new.precision if new is not None and new_ok else None,
-                    "unseen_recall": new.recall if new is not None and new_ok else None,
-                    "reading": reading(acc, new)})
+                    "unseen_support": new.support,
+                    "unseen_precision": new.precision if new_ok else None,
+                    "unseen_recall": new.recall if new_ok else None,
+                    "reading": reading(acc, new) if code in self.codes else UNLABELLED})
         return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
 
 
@@ -291,6 +283,16 @@ def not_applicable(settings: Settings) -> str | None:
     return None
 
 
+def measured_note(frame: pd.DataFrame) -> str:
+    """How a :func:`measured_frame` was measured and what it says of defectors, or why it
+    is not shown (its ``not_applicable`` reason): the line under every display of it."""
+    reason = frame.attrs["not_applicable"]
+    if reason:
+        return (f"not shown: {reason}; the shipped measurement describes the built-in "
+                "models only")
+    return f"{frame.attrs['setting']}. {frame.attrs['defectors_text']}"
+
+
 @lru_cache(maxsize=1)
 def _builtin_fingerprint() -> str:
     # Parsing the built-in codebook takes about half a second: once per process.
@@ -305,8 +307,8 @@ def measured_frame(settings: Settings, codebook: Codebook,
     one) for ``codebook``, with ``attrs``: ``setting`` (how and when it was measured),
     ``defectors`` (the same run's defector figures; ``defectors_text`` in a sentence),
     ``profile`` (profile field → :meth:`MeasuredAccuracy.field_text`) and
-    ``not_applicable`` (why the
-    figures do not describe the suggestions ``settings`` and ``codebook`` make, or None).
+    ``not_applicable`` (why the figures do not describe the suggestions ``settings`` and
+    ``codebook`` make, or None; :func:`measured_note` words either).
     ``settings`` must have the project's model folder filled in
     (``Project.pipeline_settings``), so that a trained version there is seen."""
     measured = load_measured(path)

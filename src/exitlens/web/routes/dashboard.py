@@ -75,14 +75,13 @@ def dashboard(request: Request, accepted_only: str = "",
 def _measured(project: Any) -> tuple[dict[str, dict[str, Any]], str]:
     """Per code, what the built-in models' suggestions were measured to be worth
     (:meth:`Project.measured_accuracy`), or nothing and the reason it does not apply."""
+    from ...coding.measured import measured_note
+
     frame = project.measured_accuracy()
-    reason = frame.attrs["not_applicable"]
-    if reason:
-        return {}, (f"Measured accuracy of suggestions not shown: {reason}; the shipped "
-                    "measurement describes the built-in models only.")
-    rows = {r["code"]: r for r in _records(frame)}
-    return rows, (f"Measured accuracy of suggestions: {frame.attrs['setting']}. "
-                  f"{frame.attrs['defectors_text']}.")
+    if frame.attrs["not_applicable"]:
+        return {}, f"Measured accuracy of suggestions {measured_note(frame)}."
+    return ({r["code"]: r for r in _records(frame)},
+            f"Measured accuracy of suggestions: {measured_note(frame)}.")
 
 
 def _matrix(long: Any) -> dict[str, Any] | None:
