@@ -296,3 +296,28 @@ def test_the_promotion_threshold_is_fixed_unless_asked_to_choose() -> None:
     # a perfectly separable toy: every grid threshold ties, and ties go to the highest
     assert chosen.threshold == pytest.approx(0.95)
     assert chosen.weights == fixed.weights  # the threshold is all that differs
+
+
+def test_no_promotion_on_a_page_whose_defector_the_rules_found(tmp_path: Path) -> None:
+    # The same undecided speaker, on a page where the rules find a defector of their own:
+    # the model, however confident, promotes nobody there (role_model.may_promote).
+    rule_defector = ("\n\nKarim Haddad deserted from the Islamic State in 2016 and fled to "
+                     'Turkey. "I left because they lied to us," he said.')
+    always = save_role_model(model_with({}, bias=10.0), tmp_path / "always.json")
+    alone = read_with(str(always), UNDECIDED)
+    assert alone.persons[person_named(alone, "Samira")].role == "defector"
+
+    beside = read_with(str(always), UNDECIDED + rule_defector)
+    assert beside.persons[person_named(beside, "Haddad")].role == "defector"
+    samira = beside.persons[person_named(beside, "Samira")]
+    assert samira.role in ("other", "current_member")
+    assert beside.scratch["role_scores"][person_named(beside, "Samira")] > 0.99
+
+
+def test_may_promote_reads_the_document_feature() -> None:
+    from exitlens.reading.role_model import may_promote, promotable
+
+    values = {"own_voice": 1.0, "conflict_context": 1.0, "leave_max": 0.6}
+    assert promotable(values, "other", False) and may_promote(values, "other", False)
+    beside = {**values, "other_rule_defector": 1.0}
+    assert promotable(beside, "other", False) and not may_promote(beside, "other", False)

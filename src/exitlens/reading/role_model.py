@@ -14,8 +14,9 @@ A logistic regression over these features, trained on the people of the real lab
 sets (``scripts/train_role_model.py``; judged by grouped cross-validation in
 ``benchmarks/bench_real.py``), gives each person a probability of being a defector.
 The role stage uses it only to *promote* people the rules left as "other" or
-"current member" when the probability is high, so the rules' precision is kept and
-the model adds recall.
+"current member" when the probability is high, and only on pages where the rules found
+no defector (:func:`may_promote`), so the rules' precision is kept and the model adds
+recall.
 
 The model is a small JSON file (feature names, scaling, weights, threshold): no
 pickles, readable, and replaceable through ``reading.role_model``.
@@ -136,6 +137,17 @@ def promotable(values: dict[str, float], rule_role: str, is_writer: bool) -> boo
             and bool(values.get("conflict_context"))
             and (values.get("leave_max", 0.0) > 0 or values.get("member_max", 0.0) > 0
                  or values.get("ctx_member", 0.0) > 0))
+
+
+def may_promote(values: dict[str, float], rule_role: str, is_writer: bool) -> bool:
+    """:func:`promotable`, on a page where the rules found no defector. The model adds
+    the defectors of pages the rules cannot read; beside a defector the rules did find,
+    the people it would promote were mostly others (a relative, a companion, a current
+    member): under grouped cross-validation on the later real sets such promotions were
+    right about once in five, and leaving them out raised defector F1 at 5 and 10 folds
+    (``benchmarks/EXPERIMENTS.md``, session 10). Reads the ``other_rule_defector``
+    document feature (:func:`add_document_features`)."""
+    return not values.get("other_rule_defector") and promotable(values, rule_role, is_writer)
 
 
 def add_document_features(features: dict[int, dict[str, float]], rule_roles: list[str],

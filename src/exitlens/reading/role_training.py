@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..linear import fit_logistic, save_json_model
-from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, promotable
+from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, may_promote
 
 if TYPE_CHECKING:
     from ..gold import GoldRecord
@@ -38,7 +38,7 @@ class RoleExample:
     document: str
     features: dict[str, float]
     rule_defector: bool
-    eligible: bool  # could be promoted (not the writer, rules said other/current member)
+    eligible: bool  # could be promoted (role_model.may_promote)
     label: bool
 
 
@@ -77,7 +77,7 @@ def examples_from_readings(gold: Sequence[GoldRecord], readings: Sequence[Docume
             examples.append(RoleExample(
                 group=group, document=record.id, features=feats[idx],
                 rule_defector=person.role == "defector",
-                eligible=promotable(feats[idx], person.role, idx == writer),
+                eligible=may_promote(feats[idx], person.role, idx == writer),
                 label=idx in positives))
     return examples
 

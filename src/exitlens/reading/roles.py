@@ -50,7 +50,7 @@ from .role_model import (
     family_rates,
     load_role_model,
     log_count,
-    promotable,
+    may_promote,
 )
 
 LEAVE_VERBS = frozenset(
@@ -841,11 +841,11 @@ class _RoleReader:
         return values
 
     def second_opinion(self, model: RoleModel | None) -> None:
-        """Promote to defector the people the rules left as "other" or "current member"
-        (and a narrator whose own words tie them to the group) whom the model is
-        confident about; see :func:`~exitlens.reading.role_model.promotable`. Every person's
-        features (and score, with a model) are kept in ``scratch`` for training and
-        inspection."""
+        """On a page where the rules found no defector, promote to defector the people
+        they left as "other" or "current member" (and a narrator whose own words tie them
+        to the group) whom the model is confident about; see
+        :func:`~exitlens.reading.role_model.may_promote`. Every person's features (and
+        score, with a model) are kept in ``scratch`` for training and inspection."""
         writer = self.reading.scratch.get("writer")
         features = {idx: self.features(idx) for idx in range(len(self.reading.persons))}
         add_document_features(features, [p.role for p in self.reading.persons], writer)
@@ -856,7 +856,8 @@ class _RoleReader:
         for idx, person in enumerate(self.reading.persons):
             p = model.probability(features[idx])
             scores[idx] = p
-            if p < model.threshold or not promotable(features[idx], person.role, idx == writer):
+            if p < model.threshold or not may_promote(features[idx], person.role,
+                                                      idx == writer):
                 continue
             c = self.cues[idx]
             person.role = "defector"
