@@ -3,26 +3,10 @@ as the role stage decides (synthetic role examples, no text)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
 from exitlens.reading.role_training import RoleExample
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load(name: str) -> ModuleType:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_modules import load_benchmark
 
 
 def example(doc: str, rule: bool, eligible: bool, label: bool) -> RoleExample:
@@ -30,7 +14,7 @@ def example(doc: str, rule: bool, eligible: bool, label: bool) -> RoleExample:
 
 
 def test_screen_splits_promotions_by_page_and_scores_what_the_stage_does() -> None:
-    bench = load("bench_roles")
+    bench = load_benchmark("bench_roles")
     examples = [
         example("a", True, False, True),    # a rule defector, right
         example("a", False, False, False),  # beside it: would be promoted, refused

@@ -4,11 +4,7 @@ round (fictional text written for these tests)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -16,22 +12,11 @@ from exitlens.config import Settings
 from exitlens.gold import GoldDefector, GoldRecord
 from exitlens.reading import profile as profile_rules
 from exitlens.reading.profile import noun_cues, patterns
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load(name: str) -> ModuleType:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_modules import load_benchmark
 
 
 def test_a_switched_off_rule_is_restored_even_after_an_error() -> None:
-    bench = load("bench_rules")
+    bench = load_benchmark("bench_rules")
     original = patterns._AGE_AFTER_NAME
     with pytest.raises(RuntimeError), bench.switched_off_everywhere(
             profile_rules, "_AGE_AFTER_NAME", bench.NEVER):
@@ -44,7 +29,7 @@ def test_a_switched_off_rule_is_restored_even_after_an_error() -> None:
 
 
 def test_every_module_binding_a_rule_is_switched_off() -> None:
-    bench = load("bench_rules")
+    bench = load_benchmark("bench_rules")
     modules = bench.package_modules(profile_rules)
     binding = [m for m in modules if "_ATTEMPT_BEFORE" in vars(m)]
     assert {m.__name__.rsplit(".", 1)[-1] for m in binding} >= {
@@ -59,7 +44,7 @@ def test_every_module_binding_a_rule_is_switched_off() -> None:
 
 
 def test_the_profile_rules_are_the_patterns_of_the_package() -> None:
-    bench = load("bench_rules")
+    bench = load_benchmark("bench_rules")
     names = bench.package_patterns(profile_rules)
     # the 74 module-level patterns measured in EXPERIMENTS.md, still each switchable
     assert len(names) == len(set(names)) >= 74
@@ -75,7 +60,7 @@ def test_the_profile_rules_are_the_patterns_of_the_package() -> None:
 
 
 def test_switching_off_the_age_rule_costs_the_age_it_found() -> None:
-    bench = load("bench_rules")
+    bench = load_benchmark("bench_rules")
     text = ("Tarek Hamdi, 26, left the Islamic State in 2016. \"I ran away because of the "
             "killings,\" he told us.")
     record = GoldRecord(id="fiction-1", text=text, kind="news", title=None, meta={},
@@ -102,18 +87,18 @@ def test_switching_off_the_age_rule_costs_the_age_it_found() -> None:
     (0, 0, "no effect on real text"),
 ])
 def test_verdicts(dev: int, later: int, expected: str) -> None:
-    assert load("bench_rules").verdict(dev, later) == expected
+    assert load_benchmark("bench_rules").verdict(dev, later) == expected
 
 
 def test_never_matches_anything() -> None:
-    never: re.Pattern[str] = load("bench_rules").NEVER
+    never: re.Pattern[str] = load_benchmark("bench_rules").NEVER
     assert never.search("x") is None and never.match("") is None
 
 
 def test_every_coding_switch_names_something_that_exists() -> None:
     """The coding ablation switches real attributes (a renamed rule would otherwise be
     'switched off' by adding a new, unused name)."""
-    bench = load("bench_rules")
+    bench = load_benchmark("bench_rules")
     for label, owner, name, replacement in bench.CODING_SWITCHES:
         original = getattr(owner, name)
         with bench.switched_off(owner, name, replacement):
