@@ -106,7 +106,6 @@ from exitlens.reading.profile_training import field_examples, save_field_model, 
 from exitlens.reading.role_training import (
     RoleExample,
     examples_from_readings,
-    fit_on_documents,
     grouped_training,
     save_role_model,
 )
@@ -219,13 +218,8 @@ def fit_role_fold(records: Sequence[GoldRecord], examples: Sequence[RoleExample]
     """The fold's role model: fitted on the training documents' people only (plus the
     ``extra`` records' people, if any), with the shipped recipe's fixed threshold (a
     recipe that chooses one does so by grouped CV inside them)."""
-    train_records = [records[i] for i in train] + list(extra)
-    group_of: dict[str, str] = {}
-    for j, inner in enumerate(grouped_folds(train_records, k=inner_k)):
-        for i in inner:
-            group_of[train_records[i].id] = f"inner{j}"
-    total = sum(len(r.defectors) for r in train_records)
-    return fit_on_documents(examples, {r.id for r in train_records}, group_of, total)
+    extra_idx = range(len(records), len(records) + len(extra))
+    return grouped_training([*records, *extra], examples, [*train, *extra_idx], k=inner_k)
 
 
 def zero_shot_codes(readings: Sequence[DocumentReading], context: PipelineContext,
@@ -635,15 +629,10 @@ def repeat_cv(records: Sequence[GoldRecord], settings: Settings, codebook: Codeb
                                         sentences=sentences)
         runs.append({"seed": seed, **headline(figs, coded)})
         for row in more.get("per_document", []):
-            for measure in measures_of([row]):
-                summed[row["id"]][measure] = [a + b for a, b in
-                                              zip(summed[row["id"]][measure], row[measure],
-                                                  strict=True)]
-            for key, width in (("codes", 3), ("fields", 2)):
-                kept = summed[row["id"]].setdefault(key, {})
-                for name, counts in row.get(key, {}).items():
-                    kept[name] = [a + b for a, b in zip(kept.get(name, [0] * width), counts,
-                                                        strict=True)]
+            kept = summed[row["id"]]
+            add_counts(kept, {m: row[m] for m in measures_of([row])})
+            for key in ("codes", "fields"):
+                add_counts(kept.setdefault(key, {}), row.get(key, {}))
     out = dict(info)
     out["repeats"] = runs
     if summed:
@@ -718,23 +707,27 @@ def lockbox(path: Path, records: Sequence[GoldRecord], settings: Settings,
     return figs
 
 
-def _code_counts(rows: Sequence[dict[str, Any]], repeats: int) -> dict[str, CodeAccuracy]:
-    codes: dict[str, list[int]] = {}
+def add_counts(total: dict[str, Any], counts: dict[str, Sequence[int]]) -> None:
+    """Add each named count list of ``counts`` into ``total``, element by element."""
+    for name, c in counts.items():
+        total[name] = [a + b for a, b in zip(total.get(name, [0] * len(c)), c, strict=True)]
+
+
+def _summed(rows: Sequence[dict[str, Any]], key: str) -> dict[str, list[int]]:
+    total: dict[str, list[int]] = {}
     for row in rows:
-        for code, counts in row.get("codes", {}).items():
-            codes[code] = [a + b for a, b in zip(codes.get(code, [0, 0, 0]), counts,
-                                                 strict=True)]
-    return {code: CodeAccuracy(code, (c[0] + c[2]) // repeats, *c) for code, c in codes.items()
-            if any(c)}
+        add_counts(total, row.get(key, {}))
+    return total
+
+
+def _code_counts(rows: Sequence[dict[str, Any]], repeats: int) -> dict[str, CodeAccuracy]:
+    return {code: CodeAccuracy(code, (c[0] + c[2]) // repeats, *c)
+            for code, c in _summed(rows, "codes").items() if any(c)}
 
 
 def _field_counts(rows: Sequence[dict[str, Any]], repeats: int) -> dict[str, FieldAccuracy]:
-    fields: dict[str, list[int]] = {}
-    for row in rows:
-        for name, pair in row.get("fields", {}).items():
-            fields[name] = [a + b for a, b in zip(fields.get(name, [0, 0]), pair, strict=True)]
     return {name: FieldAccuracy(name, right, counted, counted // repeats)
-            for name, (right, counted) in fields.items() if counted}
+            for name, (right, counted) in _summed(rows, "fields").items() if counted}
 
 
 def measured_accuracy(rows: Sequence[dict[str, Any]], repeats: int, folds: int

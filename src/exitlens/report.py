@@ -167,10 +167,8 @@ def trust_rows(data: ReportData) -> list[dict[str, Any]]:
     only_suggested = {row["key"]: int(row["n_suggested"])
                       for table in data.prevalence.values()
                       for row in table.to_dict("records")}
-    rows = []
-    for row in data.measured.to_dict("records"):
-        rows.append({**row, "only_suggested": only_suggested.get(row["code"], 0)})
-    return rows
+    return [{**row, "only_suggested": only_suggested.get(row["code"], 0)}
+            for row in data.measured.to_dict("records")]
 
 
 def strongest_quotes(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
