@@ -101,20 +101,31 @@ def screen(examples: Sequence[RoleExample], would: Sequence[bool], scores: dict[
     return result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def arguments(description: str, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The role screens' options: the labelled sets' folder, folds and fold assignments."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--eval-dir", type=Path, default=br.EVAL_DIR)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=4)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def rules_people(records: Sequence[GoldRecord]
+                 ) -> tuple[list[DocumentReading], list[RoleExample]]:
+    """Every document read once with the rules alone, and every person as a role example."""
+    settings = Settings()
+    rules = br.decide(br.parse_all(records, settings), br.with_role_model(settings, "none",
+                                                                           "none"))
+    return rules, examples_from_readings(records, rules, "real")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = arguments((__doc__ or "").splitlines()[0], argv)
     records, names, origins = br.load_real_sets(args.eval_dir)
     if not records:
         print(f"skipped: no real labelled sets in {args.eval_dir}")
         return 0
-    settings = Settings()
-    rules = br.decide(br.parse_all(records, settings), br.with_role_model(settings, "none",
-                                                                           "none"))
-    examples = examples_from_readings(records, rules, "real")
+    rules, examples = rules_people(records)
     would = would_promote(records, rules)
     parts = br.english_parts(records, origins)
     seeds = [br.FOLD_SEED + r for r in range(args.repeats)]

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomically
 from .errors import ExitlensError
 
 
@@ -73,8 +72,10 @@ class LogisticModel:
 def fit_logistic(rows: Sequence[Mapping[str, float]], labels: Sequence[bool],
                  features: Sequence[str], kind: str, *, c: float = 0.2,
                  threshold: float = 0.5, trained_on: Sequence[str] = (),
-                 balanced: bool = True) -> LogisticModel:
-    """Fit a standardised, L2-regularised logistic regression (scikit-learn)."""
+                 balanced: bool = True, sample_weight: Sequence[float] | None = None
+                 ) -> LogisticModel:
+    """Fit a standardised, L2-regularised logistic regression (scikit-learn);
+    ``sample_weight`` weighs the rows in the fit (the scaling stays unweighted)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -85,7 +86,8 @@ def fit_logistic(rows: Sequence[Mapping[str, float]], labels: Sequence[bool],
     scale[scale < 1e-6] = 1.0
     clf = LogisticRegression(C=c, class_weight="balanced" if balanced else None,
                              max_iter=2000)
-    clf.fit((x - mean) / scale, y)
+    clf.fit((x - mean) / scale, y,
+            sample_weight=None if sample_weight is None else np.asarray(sample_weight, float))
     return LogisticModel(kind=kind, features=tuple(features),
                          mean=tuple(float(v) for v in mean),
                          scale=tuple(float(v) for v in scale),
@@ -121,15 +123,17 @@ def _load_cached(path: str, kind: str, inode: int, mtime_ns: int, size: int) -> 
 
 def save_json_model(model: LogisticModel, path: str | Path) -> Path:
     """Write ``model`` atomically (a temporary file renamed into place)."""
-    target = Path(path)
+    return save_json(model.to_json(), Path(path), indent=1)
+
+
+def save_json(data: Any, target: Path, *, indent: int | None = None) -> Path:
+    """Write ``data`` as JSON to ``target`` (its folder made if needed) atomically; a
+    failure is ``bad_output_path`` naming the file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".model-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(model.to_json(), fh, indent=1)
-            fh.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+
+    def write(fh: Any) -> None:
+        json.dump(data, fh, indent=indent, separators=None if indent else (",", ":"))
+        fh.write("\n")
+
+    return write_atomically(target, write, error=lambda reason: ExitlensError(
+        f"cannot write {target.name}: {reason}", code="bad_output_path", where=str(target)))

@@ -23,7 +23,11 @@ from exitlens.reading.role_model import (
 )
 from exitlens.reading.role_training import (
     RoleExample,
+    builtin_trained_on,
     combined_f1,
+    fit,
+    load_role_examples,
+    save_role_examples,
     save_role_model,
     train_role_model,
 )
@@ -186,12 +190,80 @@ def _write(path: Path, *records: dict[str, object]) -> Path:
 def test_train_role_model_reports_held_out_figures_per_file(tmp_path: Path) -> None:
     a = _write(tmp_path / "a.jsonl", GOLD_A)
     b = _write(tmp_path / "b.jsonl", GOLD_B)
-    report = train_role_model([str(a), str(b)])
+    report = train_role_model([str(a), str(b)], builtin=False)
     assert report.positives == 2
     assert report.examples > report.positives
     assert [Path(str(r["file"])).name for r in report.per_file] == ["a.jsonl", "b.jsonl"]
     assert all(r["rules_f1"] == pytest.approx(1.0) for r in report.per_file)
+    assert all("builtin_f1" not in r for r in report.per_file)
     assert report.model.trained_on == ("a.jsonl", "b.jsonl")
+
+
+def test_your_labelled_people_are_added_to_the_builtin_ones(tmp_path: Path) -> None:
+    builtin = load_role_examples()
+    both = _write(tmp_path / "mine.jsonl", GOLD_A, GOLD_B)
+    report = train_role_model([str(both)])
+    own = train_role_model([str(both)], builtin=False)
+    assert report.examples == len(builtin) + own.examples
+    assert report.positives == sum(e.label for e in builtin) + own.positives
+    assert report.model.trained_on == (*builtin_trained_on(), "mine.jsonl")
+    # one file of two documents: each is held out in turn, beside every built-in person
+    (row,) = report.per_file
+    assert row["rules_f1"] == pytest.approx(1.0)
+    assert 0.0 <= float(row["builtin_f1"]) <= 1.0
+    assert 0.0 <= float(row["with_model_f1"]) <= 1.0
+    assert report.model.weights != own.model.weights
+
+
+def test_the_builtin_people_reproduce_the_builtin_model() -> None:
+    """role_examples.json and role_model.json come from one run of
+    scripts/train_role_model.py: fitting the shipped people gives the shipped model."""
+    shipped = load_role_model(None)
+    assert shipped is not None
+    examples = load_role_examples()
+    refit = fit(examples, threshold=shipped.threshold)
+    assert refit.features == shipped.features == FEATURES
+    assert refit.weights == pytest.approx(shipped.weights, abs=1e-4)
+    assert refit.bias == pytest.approx(shipped.bias, abs=1e-4)
+    assert tuple(builtin_trained_on()) == shipped.trained_on
+    assert {e.group for e in examples} == {"built-in"}
+    assert any(e.label for e in examples) and not all(e.label for e in examples)
+
+
+def test_role_examples_round_trip_as_numbers_only(tmp_path: Path) -> None:
+    examples = [RoleExample("g", "doc-about-someone", {"own_voice": 1.0, "leave_max": 0.25},
+                            True, False, True),
+                RoleExample("g", "doc-about-someone", {"official_cue": 1.0}, False, True,
+                            False)]
+    path = save_role_examples(examples, tmp_path / "people.json", ["mine.jsonl"])
+    raw = path.read_text(encoding="utf-8")
+    assert "doc-about-someone" not in raw  # document ids are hashed
+    again = load_role_examples(path)
+    assert [(e.rule_defector, e.eligible, e.label) for e in again] == [
+        (True, False, True), (False, True, False)]
+    assert again[0].features["own_voice"] == 1.0
+    assert again[0].features["leave_max"] == 0.25
+    assert again[1].features["own_voice"] == 0.0  # every feature is stored
+    assert again[0].document == again[1].document  # one document stays one group
+
+
+@pytest.mark.parametrize("damage", ["features", "values", "kind", "json"])
+def test_a_damaged_role_examples_file_is_named(tmp_path: Path, damage: str) -> None:
+    path = save_role_examples([RoleExample("g", "d", {"own_voice": 1.0}, False, True, True)],
+                              tmp_path / "people.json", ["mine.jsonl"])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if damage == "features":
+        data["features"] = data["features"][:-1]
+    elif damage == "values":
+        data["examples"][0]["values"] = [1.0]
+    elif damage == "kind":
+        data["kind"] = "exitlens-role-model"
+    text = "{not json" if damage == "json" else json.dumps(data)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExitlensError) as info:
+        load_role_examples(path)
+    assert info.value.code == "role_examples_invalid"
+    assert str(path) in str(info.value)
 
 
 def test_train_role_model_needs_both_kinds_of_people(tmp_path: Path) -> None:
@@ -210,10 +282,24 @@ def test_cli_train_roles_writes_a_loadable_model(tmp_path: Path) -> None:
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert payload["positives"] == 2
+    assert payload["positives"] == 2 + sum(e.label for e in load_role_examples())
+    assert payload["trained_on"] == [*builtin_trained_on(), "a.jsonl", "b.jsonl"]
     model = load_role_model(str(target))
     assert model is not None and model.features == FEATURES
     assert not list(target.parent.glob(".role-model-*"))  # no temporary file left behind
+
+
+def test_cli_train_roles_own_only_leaves_the_builtin_people_out(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.jsonl", GOLD_A)
+    b = _write(tmp_path / "b.jsonl", GOLD_B)
+    target = tmp_path / "roles.json"
+    result = CliRunner().invoke(app, ["train-roles", str(a), str(b), "--out", str(target),
+                                      "--own-only"])
+    assert result.exit_code == 0, result.output
+    assert "2 defectors" in result.output
+    assert "built-in model" not in result.output
+    model = load_role_model(str(target))
+    assert model is not None and model.trained_on == ("a.jsonl", "b.jsonl")
 
 
 def test_cli_names_a_missing_role_model(tmp_path: Path) -> None:
@@ -321,3 +407,21 @@ def test_may_promote_reads_the_document_feature() -> None:
     assert promotable(values, "other", False) and may_promote(values, "other", False)
     beside = {**values, "other_rule_defector": 1.0}
     assert promotable(beside, "other", False) and not may_promote(beside, "other", False)
+
+
+def test_a_projects_people_count_as_much_as_the_builtin_ones() -> None:
+    from exitlens.reading.role_training import fit_with_builtin, own_weight
+
+    assert own_weight(400, 100) == pytest.approx(4.0)
+    assert own_weight(50, 100) == 1.0  # never below one each
+    assert own_weight(400, 0) == 1.0
+    # the built-in people say a quoted person is a defector; the project's few say not
+    builtin = [RoleExample("built-in", f"b{i}", {"own_voice": float(i % 2)}, False, True,
+                           bool(i % 2)) for i in range(40)]
+    own = [RoleExample("mine", f"m{i}", {"own_voice": float(i % 2)}, False, True,
+                       not bool(i % 2)) for i in range(4)]
+    weighted = fit_with_builtin(builtin, own)
+    equal = fit([*builtin, *own])
+    quoted = {"own_voice": 1.0}
+    assert weighted.probability(quoted) < equal.probability(quoted)
+    assert fit_with_builtin([], own).weights == fit(own).weights  # alone: plain fit
