@@ -161,6 +161,18 @@ def test_version_and_help() -> None:
     assert "ingest" in run("--help").stdout
 
 
+def test_help_paragraphs_reflow_to_the_terminal() -> None:
+    """Docstrings are wrapped by hand; a command's help re-flows their paragraphs to the
+    terminal's width instead of keeping every line break (orphan words at 80 columns)."""
+    narrow = CliRunner().invoke(app, ["train-roles", "--help"], terminal_width=80,
+                                env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0
+    lines = [line.strip() for line in narrow.stdout.splitlines()]
+    text = " ".join(lines)
+    assert "added to the ones the built-in model was trained on (150 real documents" in text
+    assert all(len(line) > 12 for line in lines if line and line[0].isalpha())
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not SAMPLE_MANIFEST.is_file(),
                     reason="bundled sample corpus (src/exitlens/data/sample_corpus) not built yet")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -37,8 +37,13 @@ class _ExitlensGroup(TyperGroup):
             raise typer.Exit(2) from None
 
 
+# Docstrings are wrapped by hand; as Markdown their paragraphs re-flow to the terminal
+# (the default keeps every line break, and a narrow terminal leaves orphan words).
+HELP_MARKUP: Literal["markdown"] = "markdown"
+
 app = typer.Typer(
     cls=_ExitlensGroup,
+    rich_markup_mode=HELP_MARKUP,
     name="exitlens",
     help="Why people leave violent extremist groups, from their own testimonies.",
     no_args_is_help=True,
@@ -46,21 +51,30 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 config_app = typer.Typer(
-    cls=_ExitlensGroup, help="Show and check the configuration.", no_args_is_help=True
+    cls=_ExitlensGroup,
+    rich_markup_mode=HELP_MARKUP,
+    help="Show and check the configuration.",
+    no_args_is_help=True,
 )
 app.add_typer(config_app, name="config")
 codebook_app = typer.Typer(
-    cls=_ExitlensGroup, help="Show, check, store and edit codebooks.", no_args_is_help=True
+    cls=_ExitlensGroup,
+    rich_markup_mode=HELP_MARKUP,
+    help="Show, check, store and edit codebooks.",
+    no_args_is_help=True,
 )
 app.add_typer(codebook_app, name="codebook")
 cases_app = typer.Typer(
     cls=_ExitlensGroup,
+    rich_markup_mode=HELP_MARKUP,
     help="Cases: one real defector across documents (list, show, merge, split, resolve).",
     invoke_without_command=True,
 )
 app.add_typer(cases_app, name="cases")
 user_app = typer.Typer(
-    cls=_ExitlensGroup, help="Accounts of the review web app (add, list, deactivate, activate).",
+    cls=_ExitlensGroup,
+    rich_markup_mode=HELP_MARKUP,
+    help="Accounts of the review web app (add, list, deactivate, activate).",
     no_args_is_help=True,
 )
 app.add_typer(user_app, name="user")

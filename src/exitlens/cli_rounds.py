@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .cli_base import (
+    HELP_MARKUP,
     ConfigOption,
     DbOption,
     FormatOption,
@@ -28,6 +29,7 @@ from .project_learning import ALL_CODES
 
 rounds_app = typer.Typer(
     cls=_ExitlensGroup,
+    rich_markup_mode=HELP_MARKUP,
     help="Blind coding rounds: documents × coders, agreement, disagreements, adjudication.",
     no_args_is_help=True,
 )
