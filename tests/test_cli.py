@@ -264,6 +264,18 @@ def test_eval_bad_gold_is_plain_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "bad_gold" in result.stderr
 
 
+def test_train_refuses_labels_too_few_for_any_code(tmp_path: Path) -> None:
+    """A version whose every code is below the classifier's floor would code nothing itself
+    yet replace the built-in classifier as the newest version: refused, nothing saved."""
+    gold = _gold_file(tmp_path)
+    db = tmp_path / "study.db"
+    result = run("train", str(gold), "--db", str(db), "--no-reviews")
+    assert result.exit_code == 2
+    assert "error[too_few_labels]" in result.stderr
+    assert "brutality, has 1" in result.stderr or "join_social, has 1" in result.stderr
+    assert not list((tmp_path / "study.models").glob("classifier/*"))
+
+
 @pytest.mark.slow
 def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
     """Models live next to the database; each `train` adds a version; the newest is used."""
@@ -273,16 +285,20 @@ def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
 
     gold = _gold_file(tmp_path)
     db = tmp_path / "study.db"
-    first = run("train", str(gold), "--db", str(db), "--no-reviews", "-f", "json")
+    # one labelled defector is below the classifier's floor: asked for all the same
+    first = run("train", str(gold), "--db", str(db), "--no-reviews", "--min-defectors", "1",
+                "-f", "json")
     assert first.exit_code == 0, first.output
     with Project.open(str(db)) as project:
         before = project.analysis_fingerprint()
-    second = run("train", str(gold), "--db", str(db), "--no-reviews", "-f", "json")
+    second = run("train", str(gold), "--db", str(db), "--no-reviews", "--min-defectors", "1",
+                 "-f", "json")
     assert second.exit_code == 0, second.output
     with Project.open(str(db)) as project:  # a new model version makes documents due again
         assert project.analysis_fingerprint() != before
     v1, v2 = json.loads(first.stdout), json.loads(second.stdout)
     assert v1["version"] != v2["version"]
+    assert v2["codes_learned"] == []  # every code left to the rules and embedding coders
     assert Path(v2["model_dir"]) == tmp_path / "study.models"
     assert Path(v2["thresholds"]).parent == Path(v2["classifier"])
 

@@ -576,26 +576,42 @@ def train(
             "until one code has 10 reviewed defectors.",
         ),
     ] = False,
+    min_defectors: Annotated[
+        int | None,
+        typer.Option("--min-defectors", min=1,
+                     help="Refuse (too_few_labels / too_few_reviews) unless one code has this "
+                          "many labelled or reviewed defectors (default 10, the classifier's "
+                          "floor: below it a version codes nothing itself)."),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Train a new classifier version (with calibrated embedding thresholds) from labels.
 
     Each run saves a new version in the project's model folder (next to the database,
     or `coding.model_dir`); the newest is used unless `coding.classifier_model` names one.
+    The built-in classifier's training sentences do not ship, so a version learns from your
+    labels and reviews alone: it is refused until one code has 10 labelled or reviewed
+    defectors, and codes below 10 are left to the rules and embedding coders.
     """
     with open_project(db, config) as project:
         if reviewed:
             if gold:
                 raise ExitlensError("--reviewed trains from the database's reviews alone; "
                                     "drop the files or the flag", code="config_invalid")
-            report = project.train_from_reviews(name=name)
+            report = project.train_from_reviews(name=name, min_defectors=min_defectors)
         else:
-            report = project.train(gold, from_reviews=from_reviews, name=name)
+            report = project.train(gold, from_reviews=from_reviews, name=name,
+                                   min_defectors=min_defectors)
         model_dir = project.model_dir
     if fmt is not OutputFormat.table:
         emit_json({**report, "model_dir": str(model_dir)})
         return
     out.print(f"classifier saved: {escape(str(report['classifier']))}")
+    learned = report.get("codes_learned")
+    if learned is not None:
+        out.print("codes it learned (10 or more labelled defectors): "
+                  f"{escape(', '.join(learned)) or 'none'}; the others are left to the "
+                  "rules and embedding coders")
     if "reviewed" in report:
         r = report["reviewed"]
         out.print(f"learned from {r['accepted']} accepted and {r['rejected']} rejected codings "

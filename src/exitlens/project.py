@@ -185,8 +185,10 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         return with_model_dir(self.settings, self.url)
 
     def train(self, gold_paths: Sequence[str | Path], *, from_reviews: bool = True,
-              name: str | None = None) -> dict[str, Any]:
-        """Train a new classifier version (and thresholds) into :attr:`model_dir`."""
+              name: str | None = None, min_defectors: int | None = None) -> dict[str, Any]:
+        """Train a new classifier version (and thresholds) into :attr:`model_dir`; refused
+        (``too_few_labels``) unless one code has ``min_defectors`` (default 10, the
+        classifier's floor) labelled or reviewed defectors."""
         from .coding.training import train_from_gold
 
         readings = self.reviewed_readings() if from_reviews else []
@@ -196,7 +198,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
                 code="no_training_data",
             )
         report = train_from_gold(gold_paths, self.pipeline_settings(), readings,
-                                 codebook=self.codebook(), name=name)
+                                 codebook=self.codebook(), name=name,
+                                 min_defectors=min_defectors)
         self._pipeline = None  # the next analysis loads the new version
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="models.train", entity="model",

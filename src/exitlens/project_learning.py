@@ -58,7 +58,8 @@ class LearningMethods:
         def pipeline_settings(self) -> Settings: ...
         def reviewed_readings(self) -> list[DocumentReading]: ...
         def train(self, gold_paths: Sequence[str | Path], *, from_reviews: bool = True,
-                  name: str | None = None) -> dict[str, Any]: ...
+                  name: str | None = None, min_defectors: int | None = None
+                  ) -> dict[str, Any]: ...
 
     def review_decisions(self, coders: Sequence[str] | None = None, *,
                          floor: float = 0.5) -> pd.DataFrame:
@@ -172,7 +173,7 @@ class LearningMethods:
                 f"coding of one code; {most} ({n_accepted} accepted and {n_rejected} "
                 f"rejected codings in {len(readings)} documents). Review more suggestions, "
                 "or train from a labelled file: `exitlens train FILE.jsonl`")
-        report = self.train([], from_reviews=True, name=name)
+        report = self.train([], from_reviews=True, name=name, min_defectors=floor)
         report["reviewed"] = {"documents": len(readings), "accepted": n_accepted,
                               "rejected": n_rejected, "defectors_per_code": counts,
                               "codes_learned": sorted(ready)}
