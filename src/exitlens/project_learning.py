@@ -157,6 +157,7 @@ class LearningMethods:
         back-off floor, 10) reviewed defectors with it accepted: below that the version
         would leave every code to the other coders."""
         from .coding.classifier import MIN_DEFECTORS, reviewed_defectors
+        from .coding.training import most_counted
 
         floor = MIN_DEFECTORS if min_defectors is None else min_defectors
         readings = self.reviewed_readings()
@@ -165,9 +166,7 @@ class LearningMethods:
         n_rejected = sum(c.status == "rejected" for r in readings for c in r.codings)
         ready = {c: n for c, n in counts.items() if n >= floor}
         if not ready:
-            best = max(counts.items(), key=lambda kv: kv[1], default=(None, 0))
-            most = (f"the most reviewed code, {best[0]}, has {best[1]}" if best[0]
-                    else "no code has any")
+            most = most_counted(counts, "reviewed")
             raise TooFewReviews(
                 f"training from reviews needs at least {floor} defectors with an accepted "
                 f"coding of one code; {most} ({n_accepted} accepted and {n_rejected} "

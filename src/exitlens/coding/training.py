@@ -138,6 +138,12 @@ def learned_codes(records: Sequence[GoldRecord], readings: Sequence[DocumentRead
     return dict(sorted(counts.items()))
 
 
+def most_counted(counts: dict[str, int], what: str) -> str:
+    """"the most <what> code, X, has N" (or "no code has any"), for refusals."""
+    best = max(counts.items(), key=lambda kv: kv[1], default=None)
+    return f"the most {what} code, {best[0]}, has {best[1]}" if best else "no code has any"
+
+
 def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
                     readings: Sequence[DocumentReading] = (), *,
                     codebook: Codebook | None = None, name: str | None = None,
@@ -160,9 +166,7 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     counts = learned_codes(records, readings, cb)
     floor = MIN_DEFECTORS if min_defectors is None else min_defectors
     if not any(n >= floor for n in counts.values()):
-        best = max(counts.items(), key=lambda kv: kv[1], default=(None, 0))
-        most = (f"the most labelled code, {best[0]}, has {best[1]}" if best[0]
-                else "no code has any")
+        most = most_counted(counts, "labelled")
         raise TooFewLabels(
             f"a classifier version needs at least {floor} labelled defectors with one code "
             f"(its floor: below it the version codes nothing itself and the rules and "
