@@ -60,7 +60,8 @@ def project_f1(examples: Sequence[RoleExample], base: Sequence[RoleExample],
         docs = sorted(train_docs)
         if n_own is not None and n_own < len(docs):
             docs = random.Random(seed + len(docs)).sample(docs, n_own)
-        own = [e for e in examples if e.document in set(docs)]
+        labelled = set(docs)
+        own = [e for e in examples if e.document in labelled]
         models: dict[str, RoleModel | None] = {"rules": None, "built-in": builtin}
         models["own only"] = (fit_model(own) if any(e.label for e in own)
                               and not all(e.label for e in own) else None)

@@ -17,6 +17,7 @@ real labelled sets (``python -m exitlens.coding.training``,
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,16 +129,6 @@ class TooFewLabels(ExitlensError):
     code = "too_few_labels"
 
 
-def learned_codes(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
-                  codebook: Codebook) -> dict[str, int]:
-    """Top-level code → labelled defectors with it in ``records`` plus reviewed defectors
-    with it accepted in ``readings`` (what the classifier's back-off floor counts)."""
-    counts = positive_defectors(records, codebook)
-    for code, n in reviewed_defectors(readings, codebook).items():
-        counts[code] = counts.get(code, 0) + n
-    return dict(sorted(counts.items()))
-
-
 def most_counted(counts: dict[str, int], what: str) -> str:
     """"the most <what> code, X, has N" (or "no code has any"), for refusals."""
     best = max(counts.items(), key=lambda kv: kv[1], default=None)
@@ -163,7 +154,11 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     """
     cb = codebook or load_codebook(settings.coding.codebook)
     records = [r for p in gold_paths for r in load_gold(p)]
-    counts = learned_codes(records, readings, cb)
+    # Defectors with a reviewer-accepted code count towards the back-off floor like
+    # labelled defectors (else a version trained from reviews alone backs off every code).
+    reviewed = reviewed_defectors(readings, cb)
+    counts = dict(sorted((Counter(positive_defectors(records, cb)) + Counter(reviewed))
+                         .items()))
     floor = MIN_DEFECTORS if min_defectors is None else min_defectors
     if not any(n >= floor for n in counts.values()):
         most = most_counted(counts, "labelled")
@@ -178,10 +173,8 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     model = train_from_records(records, cb, embedder, examples_from_readings(readings, cb),
                                note=f"trained on {len(records)} gold documents and "
                                   f"{len(readings)} reviewed readings")
-    # Defectors with a reviewer-accepted code count towards the back-off floor like
-    # labelled defectors (else a version trained from reviews alone backs off every code).
     model.meta["positive_defectors"] = counts
-    model.meta["reviewed_defectors"] = reviewed_defectors(readings, cb)
+    model.meta["reviewed_defectors"] = reviewed
     model.meta["training_documents"] = len(records) + len(readings)
     model.meta["gold_files"] = [str(p) for p in gold_paths]
     model_dir = settings.coding.model_dir or DEFAULT_MODEL_DIR

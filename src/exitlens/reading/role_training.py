@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Settings
 from ..errors import ExitlensError
 from ..linear import fit_logistic, save_json, save_json_model
-from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, may_promote
+from .role_model import FEATURES, ROLE_MODEL_KIND, RoleModel, load_role_model, may_promote
 
 if TYPE_CHECKING:
     from ..gold import GoldRecord
@@ -208,7 +208,8 @@ def train_role_model(gold_paths: Sequence[str], settings: Settings | None = None
         by_file[str(path)] = (collect_examples(loaded, str(path), settings),
                               sum(len(r.defectors) for r in loaded))
     own = [e for ex, _ in by_file.values() for e in ex]
-    base = load_role_examples() if builtin else []
+    shipped = _read_examples(builtin_role_examples_path()) if builtin else None
+    base = _examples_of(shipped) if shipped else []
     examples = base + own
     if not own or not any(e.label for e in examples) or all(e.label for e in examples):
         raise ExitlensError("the labelled files need both defectors and other people"
@@ -221,7 +222,7 @@ def train_role_model(gold_paths: Sequence[str], settings: Settings | None = None
             for i in fold:
                 fold_of[(records[i][0], records[i][1].id)] = j
     scores = _held_out_scores(own, base, fold_of, c)
-    reference = fit(base, c=c) if base else None
+    reference = load_role_model(None) if base else None  # what fitting ``base`` gives
     chosen = ROLE_THRESHOLD if threshold is None else threshold
     if threshold is None and scores is not None:
         chosen = choose_threshold(own, scores, sum(n for _, n in by_file.values()))
@@ -243,8 +244,8 @@ def train_role_model(gold_paths: Sequence[str], settings: Settings | None = None
                     reference.threshold, n)[2]
             per_file.append(row)
     names = [Path(p).name for p in by_file]
-    if base:
-        names = [*builtin_trained_on(), *names]
+    if shipped:
+        names = [*map(str, shipped["trained_on"]), *names]
     model = fit_with_builtin(base, own, c=c, threshold=chosen, trained_on=names)
     return RoleTrainingReport(model=model, examples=len(examples),
                               positives=sum(e.label for e in examples), per_file=per_file)
@@ -318,7 +319,10 @@ def _read_examples(path: Path) -> dict[str, Any]:
 def load_role_examples(path: str | Path | None = None) -> list[RoleExample]:
     """The people a role model was trained on, from :func:`save_role_examples`'s file (the
     built-in model's when ``path`` is None); their group is :data:`BUILTIN_GROUP`."""
-    data = _read_examples(Path(path) if path else builtin_role_examples_path())
+    return _examples_of(_read_examples(Path(path) if path else builtin_role_examples_path()))
+
+
+def _examples_of(data: Mapping[str, Any]) -> list[RoleExample]:
     return [RoleExample(group=BUILTIN_GROUP, document=str(row["document"]),
                         features=dict(zip(FEATURES, map(float, row["values"]), strict=True)),
                         rule_defector=bool(row["rule_defector"]),
