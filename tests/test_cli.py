@@ -264,12 +264,15 @@ def test_eval_bad_gold_is_plain_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "bad_gold" in result.stderr
 
 
-def test_train_refuses_labels_too_few_for_any_code(tmp_path: Path) -> None:
-    """A version whose every code is below the classifier's floor would code nothing itself
-    yet replace the built-in classifier as the newest version: refused, nothing saved."""
+def test_train_from_scratch_refuses_labels_too_few_for_any_code(tmp_path: Path) -> None:
+    """A version trained from scratch whose every code is below the classifier's floor
+    would code nothing itself yet replace the built-in classifier as the newest version:
+    refused, nothing saved; --min-defectors belongs to --from-scratch."""
     gold = _gold_file(tmp_path)
     db = tmp_path / "study.db"
-    result = run("train", str(gold), "--db", str(db), "--no-reviews")
+    floor = run("train", str(gold), "--db", str(db), "--no-reviews", "--min-defectors", "1")
+    assert floor.exit_code == 2 and "error[config_invalid]" in floor.stderr
+    result = run("train", str(gold), "--db", str(db), "--no-reviews", "--from-scratch")
     assert result.exit_code == 2
     assert "error[too_few_labels]" in result.stderr
     assert "brutality, has 1" in result.stderr or "join_social, has 1" in result.stderr
@@ -278,21 +281,22 @@ def test_train_refuses_labels_too_few_for_any_code(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
-    """Models live next to the database; each `train` adds a version; the newest is used."""
+    """Models live next to the database; each `train` adds a version (the first adapting
+    the built-in classifier, the second from scratch); the newest is used."""
     from exitlens.coding.classifier import ClassifierCoder
     from exitlens.pipeline import PipelineContext
     from exitlens.project import Project
 
     gold = _gold_file(tmp_path)
     db = tmp_path / "study.db"
-    # one labelled defector is below the classifier's floor: asked for all the same
-    first = run("train", str(gold), "--db", str(db), "--no-reviews", "--min-defectors", "1",
-                "-f", "json")
+    first = run("train", str(gold), "--db", str(db), "--no-reviews", "-f", "json")
     assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["adapted"] is True
     with Project.open(str(db)) as project:
         before = project.analysis_fingerprint()
-    second = run("train", str(gold), "--db", str(db), "--no-reviews", "--min-defectors", "1",
-                 "-f", "json")
+    # one labelled defector is below the classifier's floor: asked for all the same
+    second = run("train", str(gold), "--db", str(db), "--no-reviews", "--from-scratch",
+                 "--min-defectors", "1", "-f", "json")
     assert second.exit_code == 0, second.output
     with Project.open(str(db)) as project:  # a new model version makes documents due again
         assert project.analysis_fingerprint() != before

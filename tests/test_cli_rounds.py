@@ -105,7 +105,10 @@ def test_agreement_of_automatic_coders_with_reviewers(db_url: str) -> None:
 
 def test_train_reviewed_refuses_too_few(db_url: str) -> None:
     db, _ = make_db(db_url)
-    res = run("train", "--reviewed", "--db", db)
+    res = run("train", "--reviewed", "--db", db)  # nothing accepted yet: nothing to adapt to
     assert res.exit_code == 2
-    assert "error[too_few_reviews]" in res.output
-    assert "needs at least 10 defectors" in res.output
+    assert "error[too_few_reviews]" in res.output and "no accepted coding" in res.output
+    scratch = run("train", "--reviewed", "--from-scratch", "--db", db)
+    assert scratch.exit_code == 2
+    assert "error[too_few_reviews]" in scratch.output
+    assert "needs at least 10 defectors" in scratch.output

@@ -49,18 +49,37 @@ def test_reviewed_units_scope_rejections_to_their_code(tmp_project: Project) -> 
     assert reviewed_defectors(readings, codebook) == {"corruption": 2}
 
 
-def test_train_from_reviews_refuses_below_the_floor(tmp_project: Project) -> None:
+def test_train_from_reviews_from_scratch_refuses_below_the_floor(tmp_project: Project
+                                                                 ) -> None:
     reviewed_project(tmp_project, 3)
+    with pytest.raises(ExitlensError) as err:
+        tmp_project.train_from_reviews(from_scratch=True)
+    assert err.value.code == "too_few_reviews"
+    assert "corruption, has 3" in err.value.message
+
+
+def test_train_from_reviews_refuses_before_any_acceptance(tmp_project: Project) -> None:
+    reviewed_project(tmp_project, 0)
     with pytest.raises(ExitlensError) as err:
         tmp_project.train_from_reviews()
     assert err.value.code == "too_few_reviews"
-    assert "corruption, has 3" in err.value.message
+    assert "no accepted coding" in err.value.message
+
+
+def test_train_from_reviews_adapts_the_builtin_classifier(tmp_project: Project) -> None:
+    """Three reviewed defectors are below the from-scratch floor, but enough to adapt."""
+    reviewed_project(tmp_project, 3)
+    report = tmp_project.train_from_reviews(name="adapted")
+    assert report["adapted"] and "corruption" in report["codes_adapted"]
+    assert report["reviewed"]["accepted"] == 3
+    assert report["meta"]["reviewed_defectors"] == {"corruption": 3}
+    assert any(v["name"] == "adapted" and v["active"] for v in tmp_project.model_versions())
 
 
 @pytest.mark.slow
 def test_train_from_reviews_fits_a_version_that_codes(tmp_project: Project) -> None:
     reviewed_project(tmp_project, 10)
-    report = tmp_project.train_from_reviews(name="from-reviews")
+    report = tmp_project.train_from_reviews(name="from-reviews", from_scratch=True)
     meta = report["meta"]
     assert report["version"] == "from-reviews"
     assert report["reviewed"]["codes_learned"] == ["corruption"]

@@ -185,10 +185,13 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         return with_model_dir(self.settings, self.url)
 
     def train(self, gold_paths: Sequence[str | Path], *, from_reviews: bool = True,
-              name: str | None = None, min_defectors: int | None = None) -> dict[str, Any]:
-        """Train a new classifier version (and thresholds) into :attr:`model_dir`; refused
-        (``too_few_labels``) unless one code has ``min_defectors`` (default 10, the
-        classifier's floor) labelled or reviewed defectors."""
+              name: str | None = None, min_defectors: int | None = None,
+              from_scratch: bool = False) -> dict[str, Any]:
+        """Save a new classifier version into :attr:`model_dir`: the built-in classifier
+        adapted to the labelled files and (``from_reviews``) the reviewed codings, or with
+        ``from_scratch`` one trained on them alone (with calibrated thresholds; refused,
+        ``too_few_labels``, unless one code has ``min_defectors``, default 10, labelled or
+        reviewed defectors). :func:`exitlens.coding.training.train_from_gold`."""
         from .coding.training import train_from_gold
 
         readings = self.reviewed_readings() if from_reviews else []
@@ -199,11 +202,12 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
             )
         report = train_from_gold(gold_paths, self.pipeline_settings(), readings,
                                  codebook=self.codebook(), name=name,
-                                 min_defectors=min_defectors)
+                                 min_defectors=min_defectors, from_scratch=from_scratch)
         self._pipeline = None  # the next analysis loads the new version
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="models.train", entity="model",
                                  payload={"version": report["version"],
+                                          "adapted": report["adapted"],
                                           "training_units": report["meta"]["training_units"]}))
         return report
 

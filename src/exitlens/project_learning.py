@@ -1,6 +1,7 @@
 """Learning from review: the :class:`exitlens.Project` methods that compare the automatic
-coders with the reviewers (``exitlens agreement``) and fit the next classifier version
-from reviewed codings (``exitlens train --reviewed``). Mixed into ``Project``.
+coders with the reviewers (``exitlens agreement``) and learn the next classifier version
+from reviewed codings (``exitlens train --reviewed``: the built-in classifier adapted to
+them, or one trained on them alone). Mixed into ``Project``.
 
 The reviewers' decisions are the codings a person accepted (present) or rejected (absent),
 including round adjudications. Each unit is one (document, defector, code) a person
@@ -58,8 +59,8 @@ class LearningMethods:
         def pipeline_settings(self) -> Settings: ...
         def reviewed_readings(self) -> list[DocumentReading]: ...
         def train(self, gold_paths: Sequence[str | Path], *, from_reviews: bool = True,
-                  name: str | None = None, min_defectors: int | None = None
-                  ) -> dict[str, Any]: ...
+                  name: str | None = None, min_defectors: int | None = None,
+                  from_scratch: bool = False) -> dict[str, Any]: ...
 
     def review_decisions(self, coders: Sequence[str] | None = None, *,
                          floor: float = 0.5) -> pd.DataFrame:
@@ -150,12 +151,15 @@ class LearningMethods:
         return out
 
     def train_from_reviews(self, *, name: str | None = None,
-                           min_defectors: int | None = None) -> dict[str, Any]:
-        """Fit the next classifier version from accepted (positive) and rejected (negative
-        for that code) codings alone, no gold file needed. Refuses (``too_few_reviews``)
-        unless at least one code has ``min_defectors`` (default: the classifier's
-        back-off floor, 10) reviewed defectors with it accepted: below that the version
-        would leave every code to the other coders."""
+                           min_defectors: int | None = None,
+                           from_scratch: bool = False) -> dict[str, Any]:
+        """Save the next classifier version learned from accepted (positive) and rejected
+        (negative for that code) codings alone, no gold file needed: by default the
+        built-in classifier adapted to them (refused, ``too_few_reviews``, before any
+        coding was accepted). ``from_scratch`` trains on the reviews alone and is refused
+        unless at least one code has ``min_defectors`` (default: the classifier's back-off
+        floor, 10) reviewed defectors with it accepted: below that the version would leave
+        every code to the other coders."""
         from .coding.classifier import MIN_DEFECTORS, reviewed_defectors
         from .coding.training import most_counted
 
@@ -165,14 +169,21 @@ class LearningMethods:
         n_accepted = sum(c.status == "accepted" for r in readings for c in r.codings)
         n_rejected = sum(c.status == "rejected" for r in readings for c in r.codings)
         ready = {c: n for c, n in counts.items() if n >= floor}
-        if not ready:
+        reviews = (f"{n_accepted} accepted and {n_rejected} rejected codings in "
+                   f"{len(readings)} documents")
+        if from_scratch and not ready:
             most = most_counted(counts, "reviewed")
             raise TooFewReviews(
-                f"training from reviews needs at least {floor} defectors with an accepted "
-                f"coding of one code; {most} ({n_accepted} accepted and {n_rejected} "
-                f"rejected codings in {len(readings)} documents). Review more suggestions, "
-                "or train from a labelled file: `exitlens train FILE.jsonl`")
-        report = self.train([], from_reviews=True, name=name, min_defectors=floor)
+                f"training from reviews from scratch needs at least {floor} defectors with "
+                f"an accepted coding of one code; {most} ({reviews}). Review more "
+                "suggestions, adapt the built-in classifier instead (without "
+                "--from-scratch), or train from a labelled file: `exitlens train FILE.jsonl`")
+        if not counts:
+            raise TooFewReviews(
+                f"no accepted coding to learn from yet ({reviews}): accept the suggestions "
+                "that are right (and reject the wrong ones) first")
+        report = self.train([], from_reviews=True, name=name, min_defectors=floor,
+                            from_scratch=from_scratch)
         report["reviewed"] = {"documents": len(readings), "accepted": n_accepted,
                               "rejected": n_rejected, "defectors_per_code": counts,
                               "codes_learned": sorted(ready)}

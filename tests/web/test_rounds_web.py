@@ -150,3 +150,20 @@ def test_bad_quote_and_train_button_refusal(web_project: Project, signed_in: Sig
     assert wrong.status_code == 400 and "not in document 1" in wrong.text
     refused = admin.post("/train-reviewed", data={"csrf_token": atoken})
     assert refused.status_code == 400 and "too_few_reviews" in refused.text
+
+
+def test_train_button_adapts_the_builtin_classifier(web_project: Project,
+                                                   signed_in: Signed) -> None:
+    from sqlalchemy import update
+
+    from exitlens.store.schema import CodingRow
+
+    seed(web_project)
+    with web_project.db.session() as session:
+        session.execute(update(CodingRow).where(CodingRow.code == "corruption")
+                        .values(status="accepted", user="ada"))
+    admin, atoken = signed_in("ada")
+    page = admin.post("/train-reviewed", data={"csrf_token": atoken})
+    assert page.status_code == 200, page.text
+    assert "The built-in classifier adapted to them; codes it moved: corruption" in page.text
+    assert "Learned from 2 accepted and 0 rejected codings in 2 documents" in page.text

@@ -3,10 +3,12 @@
 ``train_from_records`` is the one classifier recipe (evidence sentences of labelled
 defectors as positives, the other sentences as negatives, the codebook's definitions and
 example phrases as weighted positives, one fixed threshold, rare codes left to the other
-coders); ``train_from_gold`` fits a new version with it from SPEC §4 gold files (and/or
-human-reviewed codings) and calibrates the embedding coder's thresholds on the same
-defectors, writing both into a new version folder under ``coding.model_dir``
-(``Project.train`` fills that in: the project's model folder beside its database).
+coders); ``train_from_gold`` saves a new version learned from SPEC §4 gold files (and/or
+human-reviewed codings) into a version folder under ``coding.model_dir``
+(``Project.train`` fills that in: the project's model folder beside its database): by
+default the built-in classifier adapted to them (:mod:`exitlens.coding.adaptation`), or
+with ``from_scratch`` a model of that recipe trained on them alone, with the embedding
+coder's thresholds calibrated on the same defectors.
 ``oracle_items``, ``fold_coders`` and ``cross_validate`` give honest held-out figures:
 grouped folds (``gold.grouped_folds``), nothing scored on records its coders were fitted
 on. ``build_builtin`` rebuilds the defaults shipped in ``exitlens/data/coding`` from the
@@ -28,6 +30,7 @@ from ..errors import ExitlensError
 from ..gold import GoldRecord, grouped_folds, load_gold, oracle_reading
 from ..model import DocumentReading
 from ..pipeline import PipelineContext
+from .adaptation import adapt_classifier
 from .base import Coder, CodingItem, CodingResult, evidence_units
 from .classifier import (
     META_FILE,
@@ -39,6 +42,7 @@ from .classifier import (
     examples_from_codebook,
     examples_from_gold,
     examples_from_readings,
+    load_model,
     reviewed_defectors,
     save_model,
     train_classifier,
@@ -50,6 +54,7 @@ from .embedding import (
     EmbeddingCoder,
     calibrate,
     get_embedder,
+    load_thresholds,
     save_thresholds,
 )
 from .ensemble import combine
@@ -61,6 +66,7 @@ from .evaluate import (
 )
 from .gate import train_gate
 from .rules import RulesCoder
+from .versions import default_model_path
 
 DEFAULT_MODEL_DIR = "exitlens-models"
 
@@ -139,18 +145,26 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
                     readings: Sequence[DocumentReading] = (), *,
                     codebook: Codebook | None = None, name: str | None = None,
                     calibrate_thresholds: bool = True,
-                    min_defectors: int | None = None) -> dict[str, Any]:
-    """Train a classifier version (and thresholds) from gold files and reviewed codings.
+                    min_defectors: int | None = None,
+                    from_scratch: bool = False) -> dict[str, Any]:
+    """Save a new classifier version learned from gold files and reviewed codings.
 
-    Refused (:class:`TooFewLabels`, nothing saved) unless at least one code has
-    ``min_defectors`` (default: the back-off floor, :data:`MIN_DEFECTORS`) labelled or
-    reviewed defectors: a version below it for every code leaves every code to the other
-    coders, yet as the newest version it would replace the built-in classifier (measured
-    once, 5 grouped folds, with each later real set as a project's own labels: 10 labelled
-    English documents, or all of a fold's training documents (about 30), reached the floor
-    for no code, and such a version lowered the oracle-attribution exit / join micro-F1 on
-    the project's held-out pages from 0.40 / 0.38 to 0.35 / 0.14 on dev_b3 and left
-    dev_b2's unchanged).
+    By default the built-in classifier is *adapted* to them
+    (:func:`~exitlens.coding.adaptation.adapt_classifier`): each code's weights are refitted
+    on the project's sentences near the built-in ones, and the version keeps the built-in
+    reason gate and embedding thresholds. Refused (:class:`TooFewLabels`) when the labels
+    and reviews hold no evidence of any code the built-in classifier knows.
+
+    ``from_scratch`` trains on the project's labels and reviews alone (the recipe of the
+    built-in model, with the embedding thresholds calibrated on the same defectors when
+    ``calibrate_thresholds``). It is refused unless at least one code has ``min_defectors``
+    (default: the back-off floor, :data:`MIN_DEFECTORS`) labelled or reviewed defectors:
+    below it for every code the version codes nothing itself yet, as the newest version,
+    replaces the built-in classifier (measured once, 5 grouped folds, each later real set
+    as a project's own labels: 10 labelled English documents, or all of a fold's training
+    documents (about 30), reached the floor for no code, and such a version lowered the
+    oracle-attribution exit / join micro-F1 on the project's held-out pages from 0.40 /
+    0.38 to 0.35 / 0.14 on dev_b3 and left dev_b2's unchanged).
     """
     cb = codebook or load_codebook(settings.coding.codebook)
     records = [r for p in gold_paths for r in load_gold(p)]
@@ -159,35 +173,65 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     reviewed = reviewed_defectors(readings, cb)
     counts = dict(sorted((Counter(positive_defectors(records, cb)) + Counter(reviewed))
                          .items()))
-    floor = MIN_DEFECTORS if min_defectors is None else min_defectors
-    if not any(n >= floor for n in counts.values()):
-        most = most_counted(counts, "labelled")
-        raise TooFewLabels(
-            f"a classifier version needs at least {floor} labelled defectors with one code "
-            f"(its floor: below it the version codes nothing itself and the rules and "
-            f"embedding coders do all the work); {most} in {len(records)} labelled "
-            f"documents and {len(readings)} reviewed ones. Label or review more, keep the "
-            "built-in classifier, or pass --min-defectors to train one anyway")
     context = PipelineContext(settings)
-    embedder = get_embedder(context)
-    model = train_from_records(records, cb, embedder, examples_from_readings(readings, cb),
-                               note=f"trained on {len(records)} gold documents and "
-                                  f"{len(readings)} reviewed readings")
-    model.meta["positive_defectors"] = counts
+    if from_scratch:
+        floor = MIN_DEFECTORS if min_defectors is None else min_defectors
+        if not any(n >= floor for n in counts.values()):
+            most = most_counted(counts, "labelled")
+            raise TooFewLabels(
+                f"a classifier version trained from scratch needs at least {floor} labelled "
+                f"defectors with one code (its floor: below it the version codes nothing "
+                f"itself and the rules and embedding coders do all the work); {most} in "
+                f"{len(records)} labelled documents and {len(readings)} reviewed ones. Label "
+                "or review more, adapt the built-in classifier instead (without "
+                "--from-scratch), or pass --min-defectors to train one anyway")
+        model = train_from_records(records, cb, get_embedder(context),
+                                   examples_from_readings(readings, cb),
+                                   note=f"trained from scratch on {len(records)} gold "
+                                        f"documents and {len(readings)} reviewed readings")
+        model.meta["positive_defectors"] = counts
+    else:
+        model = _adapted_builtin(records, readings, cb, context, counts)
     model.meta["reviewed_defectors"] = reviewed
+    model.meta["project_defectors"] = counts
     model.meta["training_documents"] = len(records) + len(readings)
     model.meta["gold_files"] = [str(p) for p in gold_paths]
     model_dir = settings.coding.model_dir or DEFAULT_MODEL_DIR
     path = save_model(model, model_dir, name=name)
     report: dict[str, Any] = {"classifier": str(path), "version": path.name,
-                              "meta": model.meta,
-                              "codes_learned": sorted(c for c, n in counts.items()
-                                                      if n >= MIN_DEFECTORS)}
-    if calibrate_thresholds and records:
-        data = calibrate(calibration_examples(records), cb, embedder)
+                              "meta": model.meta, "adapted": not from_scratch,
+                              "codes_learned": sorted(
+                                  c for c, n in model.meta["positive_defectors"].items()
+                                  if n >= MIN_DEFECTORS)}
+    if not from_scratch:
+        report["codes_adapted"] = model.meta["codes_adapted"]
+        # The built-in thresholds, saved inside the version: what was measured with it.
+        report["thresholds"] = str(save_thresholds(load_thresholds(None), path))
+    elif calibrate_thresholds and records:
+        data = calibrate(calibration_examples(records), cb, get_embedder(context))
         # Saved inside the version: a version is the classifier + its thresholds.
         report["thresholds"] = str(save_thresholds(data, path))
     return report
+
+
+def _adapted_builtin(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                     codebook: Codebook, context: PipelineContext,
+                     counts: dict[str, int]) -> ClassifierModel:
+    """The built-in classifier adapted to ``records``' labels and ``readings``' reviews
+    (:class:`TooFewLabels` when they hold no evidence of a code it knows)."""
+    base = load_model(default_model_path())
+    examples = [*examples_from_gold(records, codebook), *examples_from_readings(readings,
+                                                                              codebook)]
+    if not any(e.codes & set(base.estimators) for e in examples):
+        raise TooFewLabels(
+            f"nothing to adapt the built-in classifier to: {len(records)} labelled "
+            f"documents and {len(readings)} reviewed ones hold no labelled evidence quote "
+            "or accepted coding of any code it knows (its codes: "
+            f"{', '.join(sorted(base.estimators))})")
+    return adapt_classifier(base, examples, codebook, get_embedder(context),
+                            defectors=counts,
+                            note=f"the built-in classifier adapted to {len(records)} gold "
+                                 f"documents and {len(readings)} reviewed readings")
 
 
 REAL_SETS = ("dev.jsonl", "dev_b2.jsonl", "dev_b3.jsonl")

@@ -210,7 +210,8 @@ def adjudicate(request: Request, round_id: int, unit: str = Form(...), value: st
 @router.post("/train-reviewed", response_class=HTMLResponse)
 def train_reviewed(request: Request, user: User = Depends(require_writer("admin"))
                    ) -> HTMLResponse:
-    """Fit the next classifier version from accepted and rejected codings."""
+    """The next classifier version: the built-in one adapted to accepted and rejected
+    codings."""
     report = acting_project(request, user).train_from_reviews()
     get_project(request)._pipeline = None  # the next analysis loads the new version
     return render(request, "train_result.html", user=user, report=report)

@@ -1,0 +1,232 @@
+"""A project that labels or reviews its own documents: what does `exitlens train` give it?
+
+`exitlens train` adapts the built-in classifier to a project's labels
+(``coding/adaptation.py``: each code's weights refitted on the project's sentences near the
+built-in ones). This screen plays the project with each real labelled set in turn: the
+reading (role and profile models) and the "built-in" coders are fitted on the *other*
+sets (and the fictional sample labels) only, so the project's pages are unseen; its English
+documents are split into grouped folds, and the held-out documents are read and coded end
+to end by
+
+- **built-in**: the coders as a project gets them without training anything;
+- **labelled**: the built-in classifier adapted to the labelled training-fold documents
+  (at most 5, 10 or all of them; a seeded sample);
+- **reviewed**: adapted to *reviews* of the same documents instead of labels: the
+  built-in coders' suggestions on them, accepted where the person matches a labelled
+  defector carrying the code and rejected otherwise (a reviewer who adds no missed
+  code: ``examples_from_readings``, what ``train --reviewed`` learns from);
+- **labelled + roles**: the labelled recipe with the role model trained on the same
+  documents' people beside the built-in ones (``train-roles``, ``fit_with_builtin``).
+
+Printed per project and recipe: defector F1 and exit / join micro-F1 on the held-out
+English pages (counts summed over the fold assignments), and each recipe's paired
+difference from the built-in coders with a 95 % bootstrap interval over documents
+(``intervals.paired_difference``). Printed figures, not a test.
+
+    python benchmarks/bench_classifier_adapt.py [--folds 5] [--repeats 3] [--sets dev_b2.jsonl,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_real as br
+from intervals import document_counts, figure, paired_difference
+
+from exitlens.coding.adaptation import adapt_classifier
+from exitlens.coding.base import Coder
+from exitlens.coding.classifier import ClassifierCoder, examples_from_gold, examples_from_readings
+from exitlens.coding.codebook import Codebook, load_codebook
+from exitlens.coding.embedding import get_embedder
+from exitlens.coding.stage import CodeStage
+from exitlens.coding.training import fold_coders, positive_defectors, sample_records
+from exitlens.config import Settings
+from exitlens.gold import GoldRecord, match_defectors
+from exitlens.model import DocumentReading
+from exitlens.pipeline import PipelineContext
+from exitlens.reading.profile_training import field_examples
+from exitlens.reading.role_training import (
+    examples_from_readings as role_examples,
+)
+from exitlens.reading.role_training import (
+    fit_with_builtin,
+    save_role_model,
+)
+
+SIZES = (5, 10, None)
+RECIPES = [("built-in", None)] + [(kind, n) for kind in ("labelled", "reviewed")
+                                  for n in SIZES] + [("labelled + roles", n)
+                                                     for n in (10, None)]
+MEASURES = ("defectors", "exit", "join")
+
+
+def simulated_reviews(record: GoldRecord, reading: DocumentReading,
+                      codebook: Codebook) -> DocumentReading:
+    """``reading``'s suggestions as a reviewer would leave them: accepted where the person
+    matches a labelled defector carrying the code (compared as top-level codes), rejected
+    otherwise."""
+    def roots(codes: set[str]) -> set[str]:
+        return {codebook.root(c) for c in codes if c in codebook}
+
+    gold_of = {pi: roots(record.defectors[gi].codes())
+               for gi, pi in match_defectors(record.defectors, reading.persons, record.text)}
+    for c in reading.codings:
+        codes = gold_of.get(c.person, set()) if c.person is not None else set()
+        c.status = ("accepted" if c.code in codebook and codebook.root(c.code) in codes
+                    else "rejected")
+    return reading
+
+
+def _label(kind: str, size: int | None) -> str:
+    return kind if kind == "built-in" else f"{kind}, {'all' if size is None else size}"
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=br.EVAL_DIR)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sets", default="dev_b2.jsonl,dev_b3.jsonl,dev.jsonl",
+                        help="the labelled sets to play as a project, in turn")
+    return parser.parse_args(argv)
+
+
+class Project:
+    """One labelled set played as a project: its English documents, and everything fitted
+    on the other sets."""
+
+    def __init__(self, name: str, records: Sequence[GoldRecord], origins: Sequence[str],
+                 parsed: Sequence[br.Parsed], people: Sequence[Any],
+                 fields: dict[str, list[Any]], settings: Settings, codebook: Codebook,
+                 context: PipelineContext, tmp: Path) -> None:
+        self.index = [i for i, (r, o) in enumerate(zip(records, origins, strict=True))
+                      if o == name and br.language_of(r.text) == "en"]
+        base = [i for i, o in enumerate(origins) if o != name]
+        self.records = [records[i] for i in self.index]
+        self.parsed = [parsed[i] for i in self.index]
+        mine = {r.id for r in self.records}
+        self.own_people = [e for e in people if e.document in mine]
+        base_ids = {records[i].id for i in base}
+        self.base_people = [e for e in people if e.document in base_ids]
+        self.settings, self.codebook, self.context, self.tmp = settings, codebook, context, tmp
+        role = br.fit_role_fold(list(records), list(people), base)
+        self.role_path = str(save_role_model(role, tmp / f"role_{name}.json"))
+        self.field_paths = br.fit_field_models(list(records), fields, base, tmp, name)
+        self.coders = fold_coders([records[i] for i in base] + sample_records(), codebook,
+                                  context)
+        # The built-in coders' suggestions on every document, reviewed by the labels.
+        self.reviewed = [simulated_reviews(r, br.snapshot(d), codebook) for r, d in
+                         zip(self.records, self.read(range(len(self.records)),
+                                                     self.role_path, self.coders),
+                             strict=True)]
+
+    def read(self, held: Sequence[int], role_path: str,
+             coders: Sequence[Coder]) -> list[DocumentReading]:
+        decided = br.decide([self.parsed[i] for i in held],
+                            br.with_role_model(self.settings, role_path, self.field_paths))
+        CodeStage(list(coders)).process(decided, self.context)
+        return [br.snapshot(r) for r in decided]
+
+    def fold_models(self, kind: str, own: Sequence[int], tag: str
+                    ) -> tuple[str, list[Coder]]:
+        """The role model path and coders of one recipe, from the training documents
+        ``own`` (indices into this project's documents)."""
+        if kind == "built-in":
+            return self.role_path, list(self.coders)
+        embedder = get_embedder(self.context)
+        base_model = self.coders[-1].model  # type: ignore[attr-defined]
+        labelled = [self.records[i] for i in own]
+        if kind == "reviewed":
+            readings = [self.reviewed[i] for i in own]
+            examples = examples_from_readings(readings, self.codebook)
+            counts: dict[str, int] = {}
+        else:
+            examples = examples_from_gold(labelled, self.codebook)
+            counts = positive_defectors(labelled, self.codebook)
+        model = adapt_classifier(base_model, examples, self.codebook, embedder,
+                                 defectors=counts)
+        coders = [*self.coders[:-1], ClassifierCoder(self.context, model)]
+        role_path = self.role_path
+        if kind == "labelled + roles":
+            ids = {r.id for r in labelled}
+            role = fit_with_builtin(self.base_people,
+                                    [e for e in self.own_people if e.document in ids])
+            role_path = str(save_role_model(role, self.tmp / f"role_{tag}.json"))
+        return role_path, coders
+
+
+def run(project: Project, folds: int, seeds: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
+    """Per recipe label: per-document counts summed over the fold assignments."""
+    summed: dict[str, dict[str, dict[str, Any]]] = {}
+    languages = ["en"] * len(project.records)
+    origins = [""] * len(project.records)
+    for seed in seeds:
+        plan = br.fold_plan(project.records, folds, seed)
+        for kind, size in RECIPES:
+            label = _label(kind, size)
+            done: list[DocumentReading | None] = [None] * len(project.records)
+            for j, (train, held) in enumerate(plan):
+                own = list(train)
+                if size is not None and size < len(own):
+                    own = random.Random(seed + len(own)).sample(own, size)
+                role_path, coders = project.fold_models(kind, own, f"s{seed}_f{j}")
+                for i, r in zip(held, project.read(held, role_path, coders), strict=True):
+                    done[i] = r
+            rows = document_counts(project.records, [r for r in done if r is not None],
+                                   project.codebook, origins, languages)
+            into = summed.setdefault(label, {})
+            for row in rows:
+                have = into.setdefault(row["id"], {"id": row["id"], **{m: [0, 0, 0]
+                                                                       for m in MEASURES}})
+                for m in MEASURES:
+                    have[m] = [a + b for a, b in zip(have[m], row[m], strict=True)]
+    return {label: list(rows.values()) for label, rows in summed.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = arguments(argv)
+    records, names, origins = br.load_real_sets(args.eval_dir)
+    wanted = [s for s in args.sets.split(",") if s in names]
+    if len(names) < 2 or not wanted:
+        print(f"skipped: needs two real labelled sets in {args.eval_dir}")
+        return 0
+    settings, codebook = Settings(), load_codebook()
+    context = PipelineContext(settings)
+    parsed = br.parse_all(records, settings)
+    rules = br.decide(parsed, br.with_role_model(settings, "none", "none"))
+    people = role_examples(records, rules, "real")
+    fields = {name: field_examples(spec, records, rules) for name, spec in br.FIELDS.items()}
+    seeds = [br.FOLD_SEED + r for r in range(args.repeats)]
+    print(f"grouped {args.folds}-fold CV inside each project set, {len(seeds)} assignments; "
+          "held-out English pages, counts summed over the assignments; reading and built-in "
+          "coders fitted on the other sets only")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in wanted:
+            project = Project(name, records, origins, parsed, people, fields, settings,
+                              codebook, context, Path(tmp))
+            gold = sum(len(r.defectors) for r in project.records)
+            print(f"\n## project = {name}: {len(project.records)} English documents, "
+                  f"{gold} labelled defectors")
+            rows = run(project, args.folds, seeds)
+            base = rows["built-in"]
+            print(f"{'recipe':<22}" + "".join(f"{m:>9}" for m in MEASURES) + "   "
+                  + "   ".join(f"{m} − built-in [95 %]" for m in MEASURES))
+            for label, mine in rows.items():
+                cells = "".join(f"{figure(mine, m):9.3f}" for m in MEASURES)
+                diffs = "" if label == "built-in" else "   ".join(
+                    "{:+.3f} [{:+.3f}, {:+.3f}]".format(*paired_difference(base, mine, m))
+                    for m in MEASURES)
+                print(f"{label:<22}{cells}   {diffs}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
