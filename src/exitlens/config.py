@@ -140,8 +140,9 @@ class CodingSettings(_Section):
     )
     classifier_model: str | None = Field(
         None,
-        description="Classifier version name or directory; default: the newest in model_dir, "
-        "else the built-in model (trained on the real labelled sets and the sample labels).",
+        description="Classifier version name or directory (\"classifier-builtin\": the "
+        "built-in model); default: the newest in model_dir, else the built-in model (trained "
+        "on the real labelled sets and the sample labels).",
     )
     min_confidence: float = Field(
         0.4, ge=0, le=1, description="Ensemble confidence below which no suggestion is made."

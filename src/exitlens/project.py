@@ -186,12 +186,14 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
 
     def train(self, gold_paths: Sequence[str | Path], *, from_reviews: bool = True,
               name: str | None = None, min_defectors: int | None = None,
-              from_scratch: bool = False) -> dict[str, Any]:
+              from_scratch: bool = False, held_out: bool = True) -> dict[str, Any]:
         """Save a new classifier version into :attr:`model_dir`: the built-in classifier
         adapted to the labelled files and (``from_reviews``) the reviewed codings, or with
         ``from_scratch`` one trained on them alone (with calibrated thresholds; refused,
         ``too_few_labels``, unless one code has ``min_defectors``, default 10, labelled or
-        reviewed defectors). :func:`exitlens.coding.training.train_from_gold`."""
+        reviewed defectors). ``held_out``: the report's ``held_out`` compares the built-in
+        coders with adapted versions on the labelled documents.
+        :func:`exitlens.coding.training.train_from_gold`."""
         from .coding.training import train_from_gold
 
         readings = self.reviewed_readings() if from_reviews else []
@@ -202,7 +204,8 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
             )
         report = train_from_gold(gold_paths, self.pipeline_settings(), readings,
                                  codebook=self.codebook(), name=name,
-                                 min_defectors=min_defectors, from_scratch=from_scratch)
+                                 min_defectors=min_defectors, from_scratch=from_scratch,
+                                 held_out=held_out)
         self._pipeline = None  # the next analysis loads the new version
         with self.db.session() as session:
             session.add(EventRow(actor=self.actor, action="models.train", entity="model",

@@ -159,6 +159,40 @@ def test_train_adapts_the_builtin_classifier_by_default(tmp_path: Path) -> None:
     saved = json.loads(Path(report["thresholds"]).read_text(encoding="utf-8"))
     shipped = json.loads(default_thresholds_path().read_text(encoding="utf-8"))
     assert saved["thresholds"] == shipped["thresholds"]
+    assert report["held_out"] is None  # one labelled document: nothing to hold out
+
+
+STORIES = [
+    ("Samir Haddad", "the emirs sold the seized wheat and kept the money", "corruption",
+     "He now drives a taxi."),
+    ("Yunus Kaya", "they whipped a shepherd in the square for missing prayers", "brutality",
+     "His village is near the hills."),
+    ("Idris Malik", "the commanders took the widows' allowance for their own houses",
+     "corruption", "He studies law now."),
+]
+
+
+def test_train_reports_the_recipe_held_out_on_the_labelled_documents(tmp_path: Path
+                                                                     ) -> None:
+    rows = []
+    for i, (name, quote, code, tail) in enumerate(STORIES):
+        text = f"{name}, a former fighter, said {quote}. He left in 2016. {tail}"
+        rows.append({"id": f"held-{i}", "text": text, "defectors": [{
+            "name": name, "exit_reasons": [code], "join_motives": [],
+            "evidence": [{"code": code, "quote": quote}]}]})
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    settings = Settings()
+    settings.coding.model_dir = str(tmp_path / "models")
+    report = train_from_gold([path], settings)
+    held = report["held_out"]
+    assert held["documents"] == 3 and held["folds"] == 3 and held["defectors"] == 3
+    for dim in ("exit", "join"):
+        assert set(held[dim]) == {"builtin", "adapted"}
+        assert all(0.0 <= v <= 1.0 for v in held[dim].values())
+    assert held["exit"]["builtin"] > 0  # the built-in coders find some of these reasons
+    skipped = train_from_gold([path], settings, held_out=False)
+    assert "held_out" not in skipped
 
 
 def test_train_refuses_labels_without_evidence(tmp_path: Path) -> None:

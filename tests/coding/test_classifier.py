@@ -23,6 +23,7 @@ from exitlens.coding.classifier import (
 )
 from exitlens.coding.codebook import Codebook
 from exitlens.coding.embedding import build_prototypes, get_embedder
+from exitlens.coding.versions import default_model_path
 from exitlens.config import Settings
 from exitlens.errors import ConfigError
 from exitlens.gold import GoldRecord, parse_gold_record
@@ -59,6 +60,8 @@ def test_train_save_load_version_round_trip(context: PipelineContext, codebook: 
     assert meta["version"] == second.name and "created" in meta
     assert resolve_model_path(tmp_path, None) == second
     assert resolve_model_path(tmp_path, first.name) == first
+    # the built-in model stays choosable by name while newer versions exist
+    assert resolve_model_path(tmp_path, "classifier-builtin") == default_model_path()
 
     text = "Karim said he watched a prisoner beheaded. He likes football."
     reading = reading_with(text, ["Karim said he watched a prisoner beheaded."])

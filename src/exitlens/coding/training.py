@@ -66,7 +66,7 @@ from .evaluate import (
 )
 from .gate import train_gate
 from .rules import RulesCoder
-from .versions import default_model_path
+from .versions import BUILTIN_NAME, default_model_path
 
 DEFAULT_MODEL_DIR = "exitlens-models"
 
@@ -146,14 +146,17 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
                     codebook: Codebook | None = None, name: str | None = None,
                     calibrate_thresholds: bool = True,
                     min_defectors: int | None = None,
-                    from_scratch: bool = False) -> dict[str, Any]:
+                    from_scratch: bool = False, held_out: bool = True) -> dict[str, Any]:
     """Save a new classifier version learned from gold files and reviewed codings.
 
     By default the built-in classifier is *adapted* to them
     (:func:`~exitlens.coding.adaptation.adapt_classifier`): each code's weights are refitted
     on the project's sentences near the built-in ones, and the version keeps the built-in
     reason gate and embedding thresholds. Refused (:class:`TooFewLabels`) when the labels
-    and reviews hold no evidence of any code the built-in classifier knows.
+    and reviews hold no evidence of any code the built-in classifier knows. With
+    ``held_out`` the report's ``held_out`` compares, on the labelled documents, the
+    built-in coders with versions adapted without each document
+    (:func:`adaptation_held_out`).
 
     ``from_scratch`` trains on the project's labels and reviews alone (the recipe of the
     built-in model, with the embedding thresholds calibrated on the same defectors when
@@ -205,6 +208,8 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
                                   if n >= MIN_DEFECTORS)}
     if not from_scratch:
         report["codes_adapted"] = model.meta["codes_adapted"]
+        if held_out:
+            report["held_out"] = adaptation_held_out(records, settings, cb)
         # The built-in thresholds, saved inside the version: what was measured with it.
         report["thresholds"] = str(save_thresholds(load_thresholds(None), path))
     elif calibrate_thresholds and records:
@@ -234,8 +239,42 @@ def _adapted_builtin(records: Sequence[GoldRecord], readings: Sequence[DocumentR
                                  f"documents and {len(readings)} reviewed readings")
 
 
+def adaptation_held_out(records: Sequence[GoldRecord], settings: Settings,
+                        codebook: Codebook, k: int = 5) -> dict[str, Any] | None:
+    """What adapting did on the labelled documents themselves: each document's labelled
+    defectors coded (oracle attribution: their evidence sentences) by the built-in coders
+    and by the same coders with the built-in classifier adapted to the *other* documents
+    (grouped folds, ``k`` at most), exit and join micro-F1 of the ensemble over every
+    top-level code of ``codebook``. None with fewer than two labelled documents holding a
+    defector."""
+    if sum(bool(r.defectors) for r in records) < 2:
+        return None
+    context = PipelineContext(settings)
+    embedder = get_embedder(context)
+    base = load_model(default_model_path())
+    builtin: list[Coder] = [RulesCoder(), EmbeddingCoder(context, load_thresholds(None)),
+                            ClassifierCoder(context, base)]
+
+    def adapted(train: Sequence[GoldRecord], cb: Codebook,
+                ctx: PipelineContext) -> list[Coder]:
+        model = adapt_classifier(base, examples_from_gold(train, cb), cb, embedder,
+                                 defectors=positive_defectors(train, cb))
+        return [*builtin[:2], ClassifierCoder(ctx, model)]
+
+    folds = min(k, len(records))
+    figures = {}
+    for name, builder in (("builtin", lambda *_: builtin), ("adapted", adapted)):
+        verdicts = cross_validated_verdicts(records, settings, k=folds, codebook=codebook,
+                                            builder=builder)
+        figures[name] = score_verdicts(verdicts, settings, codebook,
+                                       dev_labels=False)["ensemble"]
+    return {"documents": len(records), "folds": folds,
+            "defectors": sum(len(r.defectors) for r in records),
+            **{dim: {name: round(ev.micro[dim].f1, 4) for name, ev in figures.items()}
+               for dim in ("exit", "join")}}
+
+
 REAL_SETS = ("dev.jsonl", "dev_b2.jsonl", "dev_b3.jsonl")
-BUILTIN_NAME = "classifier-builtin"
 
 
 def real_gold_paths(eval_dir: Path | None = None) -> list[Path]:

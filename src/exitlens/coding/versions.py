@@ -17,6 +17,7 @@ from ..errors import ConfigError
 
 META_FILE = "meta.json"
 CLASSIFIER_DIR = "classifier"
+BUILTIN_NAME = "classifier-builtin"  # the built-in version's name, also a valid choice
 
 
 def _version_key(path: Path) -> tuple[Any, ...]:
@@ -54,13 +55,17 @@ def default_model_path() -> Path:
 
 
 def resolve_model_path(model_dir: str | Path | None, choice: str | None) -> Path | None:
-    """The configured version, else the newest in ``model_dir``, else the built-in model."""
+    """The configured version (a directory, a version name in ``model_dir``, or
+    :data:`BUILTIN_NAME` for the built-in model), else the newest in ``model_dir``, else
+    the built-in model."""
     if choice:
         direct = Path(choice)
         if (direct / META_FILE).is_file():
             return direct
         if model_dir and (Path(model_dir) / CLASSIFIER_DIR / choice / META_FILE).is_file():
             return Path(model_dir) / CLASSIFIER_DIR / choice
+        if choice == BUILTIN_NAME and (default_model_path() / META_FILE).is_file():
+            return default_model_path()
         raise ConfigError(f"no classifier version {choice!r}", code="model_missing")
     versions = list_versions(model_dir) if model_dir else []
     if versions:
