@@ -639,6 +639,11 @@ def train(
         out.print("the built-in classifier adapted to your labels; codes it moved: "
                   f"{escape(', '.join(adapted)) or 'none'} (the others keep the built-in "
                   "weights)")
+        unknown = report.get("codes_unknown_to_builtin") or []
+        if unknown:
+            out.print(f"[yellow]codes of your codebook the built-in classifier does not know "
+                      f"(left to the rules and embedding coders; --from-scratch can learn "
+                      f"them): {escape(', '.join(unknown))}[/]")
         held = report.get("held_out")
         if held:
             out.print(

@@ -147,6 +147,7 @@ def test_train_adapts_the_builtin_classifier_by_default(tmp_path: Path) -> None:
     settings.coding.model_dir = str(tmp_path / "models")
     report = train_from_gold([_gold(tmp_path)], settings, name="adapted")
     assert report["adapted"] and report["codes_adapted"] == ["corruption"]
+    assert report["codes_unknown_to_builtin"] == []  # the default codebook
     model = load_model(report["classifier"])
     builtin = load_model(default_model_path())
     assert model.meta["adapted_from"]["version"] == builtin.meta.get("version",
@@ -193,6 +194,18 @@ def test_train_reports_the_recipe_held_out_on_the_labelled_documents(tmp_path: P
     assert held["exit"]["builtin"] > 0  # the built-in coders find some of these reasons
     skipped = train_from_gold([path], settings, held_out=False)
     assert "held_out" not in skipped
+
+
+def test_train_names_the_codes_the_builtin_model_does_not_know(tmp_path: Path) -> None:
+    from exitlens.coding.codebook_edit import add_code
+
+    book = add_code(load_codebook(), "unpaid_wages", "Unpaid wages", under="daily_life",
+                    definition="The group stopped paying the person.")
+    settings = Settings()
+    settings.coding.model_dir = str(tmp_path / "models")
+    report = train_from_gold([_gold(tmp_path)], settings, codebook=book, held_out=False)
+    assert report["codes_unknown_to_builtin"] == ["unpaid_wages"]
+    assert report["codes_adapted"] == ["corruption"]
 
 
 def test_train_refuses_labels_without_evidence(tmp_path: Path) -> None:

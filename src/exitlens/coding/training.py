@@ -208,6 +208,10 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
                                   if n >= MIN_DEFECTORS)}
     if not from_scratch:
         report["codes_adapted"] = model.meta["codes_adapted"]
+        # A project's own codes (an edited codebook) are new to the built-in model: only a
+        # version trained from scratch can learn them.
+        report["codes_unknown_to_builtin"] = sorted(
+            set(cb.codes_in(top_level=True)) - set(model.codes))
         if held_out:
             report["held_out"] = adaptation_held_out(records, settings, cb)
         # The built-in thresholds, saved inside the version: what was measured with it.
