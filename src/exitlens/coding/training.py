@@ -199,14 +199,16 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     model.meta["project_defectors"] = counts
     model.meta["training_documents"] = len(records) + len(readings)
     model.meta["gold_files"] = [str(p) for p in gold_paths]
-    model_dir = settings.coding.model_dir or DEFAULT_MODEL_DIR
-    path = save_model(model, model_dir, name=name)
-    report: dict[str, Any] = {"classifier": str(path), "version": path.name,
-                              "meta": model.meta, "adapted": not from_scratch,
+    report: dict[str, Any] = {"meta": model.meta, "adapted": not from_scratch,
                               "codes_learned": sorted(
                                   c for c, n in model.meta["positive_defectors"].items()
                                   if n >= MIN_DEFECTORS)}
-    if not from_scratch:
+    # Everything slow is done before the version is written (a version is picked up as
+    # the newest as soon as it is saved): the held-out comparison and the thresholds.
+    if from_scratch:
+        thresholds = (calibrate(calibration_examples(records), cb, get_embedder(context))
+                      if calibrate_thresholds and records else None)
+    else:
         report["codes_adapted"] = model.meta["codes_adapted"]
         # A project's own codes (an edited codebook) are new to the built-in model: only a
         # version trained from scratch can learn them.
@@ -215,11 +217,12 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
         if held_out:
             report["held_out"] = adaptation_held_out(records, settings, cb)
         # The built-in thresholds, saved inside the version: what was measured with it.
-        report["thresholds"] = str(save_thresholds(load_thresholds(None), path))
-    elif calibrate_thresholds and records:
-        data = calibrate(calibration_examples(records), cb, get_embedder(context))
+        thresholds = load_thresholds(None)
+    path = save_model(model, settings.coding.model_dir or DEFAULT_MODEL_DIR, name=name)
+    report.update(classifier=str(path), version=path.name)
+    if thresholds is not None:
         # Saved inside the version: a version is the classifier + its thresholds.
-        report["thresholds"] = str(save_thresholds(data, path))
+        report["thresholds"] = str(save_thresholds(thresholds, path))
     return report
 
 
