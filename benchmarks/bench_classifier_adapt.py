@@ -15,6 +15,8 @@ to end by
   built-in coders' suggestions on them, accepted where the person matches a labelled
   defector carrying the code and rejected otherwise (a reviewer who adds no missed
   code: ``examples_from_readings``, what ``train --reviewed`` learns from);
+- **reviewed + added**: the same reviewer also adds, for each person the reading found,
+  the labelled codes no suggestion gave, on their labelled evidence quotes;
 - **labelled + roles**: the labelled recipe with the role model trained on the same
   documents' people beside the built-in ones (``train-roles``, ``fit_with_builtin``).
 
@@ -29,6 +31,7 @@ difference from the built-in coders with a 95 % bootstrap interval over document
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import sys
 import tempfile
@@ -49,8 +52,8 @@ from exitlens.coding.embedding import get_embedder
 from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, positive_defectors, sample_records
 from exitlens.config import Settings
-from exitlens.gold import GoldRecord, match_defectors
-from exitlens.model import DocumentReading
+from exitlens.gold import GoldRecord, find_all, match_defectors
+from exitlens.model import Coding, DocumentReading
 from exitlens.pipeline import PipelineContext
 from exitlens.reading.profile_training import field_examples
 from exitlens.reading.role_training import (
@@ -62,26 +65,38 @@ from exitlens.reading.role_training import (
 )
 
 SIZES = (5, 10, None)
-RECIPES = [("built-in", None)] + [(kind, n) for kind in ("labelled", "reviewed")
+RECIPES = [("built-in", None)] + [(kind, n) for kind in ("labelled", "reviewed",
+                                                        "reviewed + added")
                                   for n in SIZES] + [("labelled + roles", n)
                                                      for n in (10, None)]
 MEASURES = ("defectors", "exit", "join")
 
 
 def simulated_reviews(record: GoldRecord, reading: DocumentReading,
-                      codebook: Codebook) -> DocumentReading:
+                      codebook: Codebook, add_missed: bool = False) -> DocumentReading:
     """``reading``'s suggestions as a reviewer would leave them: accepted where the person
     matches a labelled defector carrying the code (compared as top-level codes), rejected
-    otherwise."""
+    otherwise. With ``add_missed`` the reviewer also adds, for each matched person, every
+    labelled code no suggestion gave, on its labelled evidence quotes."""
     def roots(codes: set[str]) -> set[str]:
         return {codebook.root(c) for c in codes if c in codebook}
 
-    gold_of = {pi: roots(record.defectors[gi].codes())
-               for gi, pi in match_defectors(record.defectors, reading.persons, record.text)}
+    pairs = match_defectors(record.defectors, reading.persons, record.text)
+    gold_of = {pi: roots(record.defectors[gi].codes()) for gi, pi in pairs}
     for c in reading.codings:
         codes = gold_of.get(c.person, set()) if c.person is not None else set()
         c.status = ("accepted" if c.code in codebook and codebook.root(c.code) in codes
                     else "rejected")
+    if add_missed:
+        for gi, pi in pairs:
+            found = {codebook.root(c.code) for c in reading.codings
+                     if c.person == pi and c.status == "accepted"}
+            for ev in record.defectors[gi].evidence:
+                if ev.code not in codebook or codebook.root(ev.code) in found:
+                    continue
+                reading.codings.extend(
+                    Coding(codebook.root(ev.code), span, "human:reviewer", 1.0, "accepted",
+                           person=pi) for span in find_all(record.text, ev.quote))
     return reading
 
 
@@ -123,10 +138,11 @@ class Project:
         self.coders = fold_coders([records[i] for i in base] + sample_records(), codebook,
                                   context)
         # The built-in coders' suggestions on every document, reviewed by the labels.
-        self.reviewed = [simulated_reviews(r, br.snapshot(d), codebook) for r, d in
-                         zip(self.records, self.read(range(len(self.records)),
-                                                     self.role_path, self.coders),
-                             strict=True)]
+        suggested = self.read(range(len(self.records)), self.role_path, self.coders)
+        self.reviewed = {
+            added: [simulated_reviews(r, copy.deepcopy(d), codebook, added)
+                    for r, d in zip(self.records, suggested, strict=True)]
+            for added in (False, True)}
 
     def read(self, held: Sequence[int], role_path: str,
              coders: Sequence[Coder]) -> list[DocumentReading]:
@@ -144,8 +160,8 @@ class Project:
         embedder = get_embedder(self.context)
         base_model = self.coders[-1].model  # type: ignore[attr-defined]
         labelled = [self.records[i] for i in own]
-        if kind == "reviewed":
-            readings = [self.reviewed[i] for i in own]
+        if kind.startswith("reviewed"):
+            readings = [self.reviewed[kind == "reviewed + added"][i] for i in own]
             examples = examples_from_readings(readings, self.codebook)
             counts: dict[str, int] = {}
         else:

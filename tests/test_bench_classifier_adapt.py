@@ -33,3 +33,23 @@ def test_simulated_reviews_accept_only_the_labelled_persons_codes() -> None:
                        Coding("brutality", sentence, "ensemble", 0.7, person=1)]
     reviewed = bench.simulated_reviews(record, reading, load_codebook())
     assert [c.status for c in reviewed.codings] == ["accepted", "rejected", "rejected"]
+
+
+def test_the_reviewer_who_adds_missed_codes_adds_them_on_the_labelled_quote() -> None:
+    bench = load_benchmark("bench_classifier_adapt")
+    record = parse_gold_record(
+        {"id": "sim-2", "text": TEXT, "defectors": [{
+            "name": "Karim Aziz", "exit_reasons": ["brutality"], "join_motives": [],
+            "evidence": [{"code": "brutality", "quote": "he saw prisoners whipped"}]}]},
+        "<test>")
+    karim = TEXT.index("Karim Aziz")
+    reading = DocumentReading(document=record.document())
+    reading.persons = [Person(name="Karim Aziz", role="defector",
+                              mentions=[Mention(Span(karim, karim + len("Karim Aziz")))])]
+    sentence = Span(0, TEXT.index(" Hassan"))
+    reading.codings = [Coding("corruption", sentence, "ensemble", 0.6, person=0)]
+    reviewed = bench.simulated_reviews(record, reading, load_codebook(), add_missed=True)
+    assert [(c.code, c.status) for c in reviewed.codings] == [
+        ("corruption", "rejected"), ("brutality", "accepted")]
+    added = reviewed.codings[1]
+    assert added.span.text_of(TEXT) == "he saw prisoners whipped" and added.person == 0
