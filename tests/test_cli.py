@@ -279,6 +279,25 @@ def test_train_from_scratch_refuses_labels_too_few_for_any_code(tmp_path: Path) 
     assert not list((tmp_path / "study.models").glob("classifier/*"))
 
 
+def test_train_adapts_and_prints_the_held_out_comparison(tmp_path: Path) -> None:
+    rows = []
+    for i, (name, quote, code) in enumerate([
+            ("Samir Haddad", "the emirs sold the seized wheat and kept the money", "corruption"),
+            ("Yunus Kaya", "they whipped a shepherd in the square", "brutality"),
+            ("Idris Malik", "the commanders took the widows' allowance", "corruption")]):
+        rows.append({"id": f"cli-held-{i}", "text": f"{name}, a former fighter, said {quote}. "
+                     "He left in 2016.", "defectors": [{
+                         "name": name, "exit_reasons": [code], "join_motives": [],
+                         "evidence": [{"code": code, "quote": quote}]}]})
+    gold = tmp_path / "labels.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = run("train", str(gold), "--db", str(tmp_path / "study.db"), "--no-reviews")
+    assert result.exit_code == 0, result.output
+    assert "the built-in classifier adapted to your labels" in result.stdout
+    assert "codes it moved: brutality, corruption" in result.stdout
+    assert "held out on your 3 labelled documents" in result.stdout
+
+
 @pytest.mark.slow
 def test_train_twice_makes_two_versions_newest_active(tmp_path: Path) -> None:
     """Models live next to the database; each `train` adds a version (the first adapting

@@ -26,6 +26,7 @@ join by at most −0.029.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -34,10 +35,13 @@ import numpy as np
 
 from .classifier import ClassifierModel, LabelledSentence, featurize, model_features
 from .embedding import build_prototypes
+from .versions import BUILTIN_NAME
 
 if TYPE_CHECKING:
     from .codebook import Codebook
     from .embedding import Embedder
+
+log = logging.getLogger(__name__)
 
 ADAPTATION = "L2 penalty centred on the built-in weights (MAP, Gaussian prior)"
 
@@ -46,7 +50,8 @@ def fit_near(x: np.ndarray, y: np.ndarray, weight: np.ndarray, coef: np.ndarray,
              intercept: float, c: float) -> tuple[np.ndarray, float]:
     """Weights and bias minimising ``c · Σ weightᵢ · logloss(xᵢ, yᵢ) + ½‖(w, b) − (coef,
     intercept)‖²``: a logistic regression pulled towards a prior model instead of towards
-    zero (with ``coef`` = 0 and an unpenalised bias it would be scikit-learn's fit)."""
+    zero (with a zero prior it is scikit-learn's fit with the bias penalised like a
+    weight)."""
     from scipy.optimize import minimize
     from scipy.special import expit
 
@@ -66,6 +71,9 @@ def fit_near(x: np.ndarray, y: np.ndarray, weight: np.ndarray, coef: np.ndarray,
 
     result = minimize(objective, prior.copy(), jac=True, method="L-BFGS-B",
                       options={"maxiter": 2000})
+    if not result.success:
+        log.warning("adapting a code's weights stopped before converging: %s",
+                    result.message)
     return result.x[:d], float(result.x[d])
 
 
@@ -85,9 +93,9 @@ def adapt_classifier(model: ClassifierModel, examples: Sequence[LabelledSentence
     """A new classifier version: ``model`` with each code's weights refitted on
     ``examples`` near its own (:func:`fit_near`; ``c`` defaults to the penalty ``model``
     was trained with). A code is refitted when the examples hold a positive unit for it
-    (units scoped to other codes do not count); the others,
-    the reason gate and the thresholds stay as they are. ``defectors``: the project's
-    labelled defectors per code, added to ``model``'s for the back-off floor."""
+    (units scoped to other codes do not count); the other codes, the reason gate and the
+    thresholds stay as they are. ``defectors``: the project's labelled defectors per code,
+    added to ``model``'s for the back-off floor."""
     strength = float(c if c is not None else model.meta.get("C", 0.5))
     features = model_features(model)
     protos = build_prototypes(embedder, codebook)
@@ -119,7 +127,7 @@ def adapt_classifier(model: ClassifierModel, examples: Sequence[LabelledSentence
         if k not in ("grouped_cv", "grouped_cv_setting", "version", "gate")}
     meta.update({
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "adapted_from": {"version": model.meta.get("version", "classifier-builtin"),
+        "adapted_from": {"version": model.meta.get("version", BUILTIN_NAME),
                          "trained_on": model.meta.get("trained_on", []),
                          "training_units": model.meta.get("training_units")},
         "adaptation": {"method": ADAPTATION, "C": strength, "units": len(examples),
