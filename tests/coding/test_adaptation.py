@@ -215,3 +215,24 @@ def test_train_refuses_labels_without_evidence(tmp_path: Path) -> None:
         train_from_gold([_gold(tmp_path, evidence=False)], settings)
     assert "nothing to adapt" in err.value.message
     assert not (tmp_path / "models").exists()
+
+
+class _OtherEmbedder:
+    """An embedding model of another width than the one the classifier was trained on."""
+
+    dim = 8
+    model_path = "other-model"
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+
+def test_adapting_refuses_a_project_embedding_of_another_width(
+        base_model) -> None:  # type: ignore[no-untyped-def]
+    from exitlens.errors import ConfigError
+
+    own = [LabelledSentence("The treasurer skimmed every payment.", {"corruption"}, "p"),
+           LabelledSentence("The road was closed.", set(), "p")]
+    with pytest.raises(ConfigError) as err:
+        adapt_classifier(base_model, own, load_codebook(), _OtherEmbedder())  # type: ignore[arg-type]
+    assert err.value.code == "model_invalid" and "--from-scratch" in err.value.message

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from .classifier import ClassifierModel, LabelledSentence, featurize, model_features
 from .embedding import build_prototypes
 from .versions import BUILTIN_NAME
@@ -101,6 +102,12 @@ def adapt_classifier(model: ClassifierModel, examples: Sequence[LabelledSentence
     protos = build_prototypes(embedder, codebook)
     x = featurize([e.text for e in examples], codebook, embedder, protos, model.codes,
                   features)
+    width = next((est.coef_.shape[1] for est in model.estimators.values()), x.shape[1])
+    if x.shape[1] != width:
+        raise ConfigError(
+            f"the classifier to adapt reads {width} features per sentence and this "
+            f"project's embedding model gives {x.shape[1]}: it was trained with another "
+            "coding.embedding_model; train --from-scratch instead", code="model_invalid")
     sample = np.array([e.weight for e in examples], dtype=np.float64)
     estimators = dict(model.estimators)
     adapted: dict[str, int] = {}
