@@ -114,7 +114,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-class Project:
+class PlayedProject:
     """One labelled set played as a project: its English documents, and everything fitted
     on the other sets."""
 
@@ -179,7 +179,8 @@ class Project:
         return role_path, coders
 
 
-def run(project: Project, folds: int, seeds: Sequence[int]) -> dict[str, list[dict[str, Any]]]:
+def run(project: PlayedProject, folds: int, seeds: Sequence[int]
+        ) -> dict[str, list[dict[str, Any]]]:
     """Per recipe label: per-document counts summed over the fold assignments."""
     summed: dict[str, dict[str, dict[str, Any]]] = {}
     languages = ["en"] * len(project.records)
@@ -226,8 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           "coders fitted on the other sets only")
     with tempfile.TemporaryDirectory() as tmp:
         for name in wanted:
-            project = Project(name, records, origins, parsed, people, fields, settings,
-                              codebook, context, Path(tmp))
+            project = PlayedProject(name, records, origins, parsed, people, fields,
+                                    settings, codebook, context, Path(tmp))
             gold = sum(len(r.defectors) for r in project.records)
             print(f"\n## project = {name}: {len(project.records)} English documents, "
                   f"{gold} labelled defectors")

@@ -177,6 +177,9 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
     counts = dict(sorted((Counter(positive_defectors(records, cb)) + Counter(reviewed))
                          .items()))
     context = PipelineContext(settings)
+    # Everything slow is done before the version is written (a version is picked up as
+    # the newest as soon as it is saved): the held-out comparison and the thresholds.
+    extra: dict[str, Any] = {}
     if from_scratch:
         floor = MIN_DEFECTORS if min_defectors is None else min_defectors
         if not any(n >= floor for n in counts.values()):
@@ -193,45 +196,41 @@ def train_from_gold(gold_paths: Sequence[str | Path], settings: Settings,
                                    note=f"trained from scratch on {len(records)} gold "
                                         f"documents and {len(readings)} reviewed readings")
         model.meta["positive_defectors"] = counts
+        thresholds = (calibrate(calibration_examples(records), cb, get_embedder(context))
+                      if calibrate_thresholds and records else None)
     else:
-        model = _adapted_builtin(records, readings, cb, context, counts)
+        base = load_model(default_model_path())
+        model = _adapted_builtin(base, records, readings, cb, context, counts)
+        # A project's own codes (an edited codebook) are new to the built-in model: only a
+        # version trained from scratch can learn them.
+        extra = {"codes_adapted": model.meta["codes_adapted"],
+                 "codes_unknown_to_builtin": sorted(set(cb.codes_in(top_level=True))
+                                                    - set(model.codes))}
+        if held_out:
+            extra["held_out"] = adaptation_held_out(records, settings, cb, base=base)
+        # The built-in thresholds, saved inside the version: what was measured with it.
+        thresholds = load_thresholds(None)
     model.meta["reviewed_defectors"] = reviewed
     model.meta["project_defectors"] = counts
     model.meta["training_documents"] = len(records) + len(readings)
     model.meta["gold_files"] = [str(p) for p in gold_paths]
-    report: dict[str, Any] = {"meta": model.meta, "adapted": not from_scratch,
+    path = save_model(model, settings.coding.model_dir or DEFAULT_MODEL_DIR, name=name)
+    report: dict[str, Any] = {"classifier": str(path), "version": path.name,
+                              "meta": model.meta, "adapted": not from_scratch,
                               "codes_learned": sorted(
                                   c for c, n in model.meta["positive_defectors"].items()
-                                  if n >= MIN_DEFECTORS)}
-    # Everything slow is done before the version is written (a version is picked up as
-    # the newest as soon as it is saved): the held-out comparison and the thresholds.
-    if from_scratch:
-        thresholds = (calibrate(calibration_examples(records), cb, get_embedder(context))
-                      if calibrate_thresholds and records else None)
-    else:
-        report["codes_adapted"] = model.meta["codes_adapted"]
-        # A project's own codes (an edited codebook) are new to the built-in model: only a
-        # version trained from scratch can learn them.
-        report["codes_unknown_to_builtin"] = sorted(
-            set(cb.codes_in(top_level=True)) - set(model.codes))
-        if held_out:
-            report["held_out"] = adaptation_held_out(records, settings, cb)
-        # The built-in thresholds, saved inside the version: what was measured with it.
-        thresholds = load_thresholds(None)
-    path = save_model(model, settings.coding.model_dir or DEFAULT_MODEL_DIR, name=name)
-    report.update(classifier=str(path), version=path.name)
+                                  if n >= MIN_DEFECTORS), **extra}
     if thresholds is not None:
         # Saved inside the version: a version is the classifier + its thresholds.
         report["thresholds"] = str(save_thresholds(thresholds, path))
     return report
 
 
-def _adapted_builtin(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
-                     codebook: Codebook, context: PipelineContext,
-                     counts: dict[str, int]) -> ClassifierModel:
-    """The built-in classifier adapted to ``records``' labels and ``readings``' reviews
-    (:class:`TooFewLabels` when they hold no evidence of a code it knows)."""
-    base = load_model(default_model_path())
+def _adapted_builtin(base: ClassifierModel, records: Sequence[GoldRecord],
+                     readings: Sequence[DocumentReading], codebook: Codebook,
+                     context: PipelineContext, counts: dict[str, int]) -> ClassifierModel:
+    """The built-in classifier ``base`` adapted to ``records``' labels and ``readings``'
+    reviews (:class:`TooFewLabels` when they hold no evidence of a code it knows)."""
     examples = [*examples_from_gold(records, codebook), *examples_from_readings(readings,
                                                                               codebook)]
     if not any(e.codes & set(base.estimators) for e in examples):
@@ -247,18 +246,20 @@ def _adapted_builtin(records: Sequence[GoldRecord], readings: Sequence[DocumentR
 
 
 def adaptation_held_out(records: Sequence[GoldRecord], settings: Settings,
-                        codebook: Codebook, k: int = 5) -> dict[str, Any] | None:
+                        codebook: Codebook, k: int = 5, *,
+                        base: ClassifierModel | None = None) -> dict[str, Any] | None:
     """What adapting did on the labelled documents themselves: each document's labelled
     defectors coded (oracle attribution: their evidence sentences) by the built-in coders
     and by the same coders with the built-in classifier adapted to the *other* documents
     (grouped folds, ``k`` at most), exit and join micro-F1 of the ensemble over every
     top-level code of ``codebook``. None with fewer than two labelled documents holding a
-    defector."""
+    defector. ``base``: the built-in classifier, when already loaded."""
     if sum(bool(r.defectors) for r in records) < 2:
         return None
     context = PipelineContext(settings)
     embedder = get_embedder(context)
-    base = load_model(default_model_path())
+    if base is None:
+        base = load_model(default_model_path())
     builtin: list[Coder] = [RulesCoder(), EmbeddingCoder(context, load_thresholds(None)),
                             ClassifierCoder(context, base)]
 
