@@ -147,6 +147,11 @@ class CodingSettings(_Section):
     min_confidence: float = Field(
         0.4, ge=0, le=1, description="Ensemble confidence below which no suggestion is made."
     )
+    near_misses: int = Field(
+        3, ge=0, le=20, description="Per defector, how many codes the classifier leaned "
+        "towards but did not suggest are kept for review (the review page's \"possible "
+        "missed codes\"; never counted). 0: none."
+    )
     reason_gate: bool = Field(
         True, description="Code join motives only from the evidence units the classifier "
         "version's reason gate passes (exitlens.coding.gate; measured by grouped "

@@ -267,6 +267,20 @@ class Coding:
 
 
 @dataclass
+class NearMiss:
+    """A code the coders leaned towards for a defector but did not suggest: the unit of
+    their evidence a model scored highest for it, and that score. Shown to reviewers as
+    "did the machine miss this?"; never counted, never exported as a coding."""
+
+    code: str
+    span: Span
+    score: float
+    coder: str = "classifier"
+    person: int | None = None  # index into DocumentReading.persons
+    id: int | None = None
+
+
+@dataclass
 class DocumentReading:
     """All a pipeline run learned about one document."""
 
@@ -275,6 +289,7 @@ class DocumentReading:
     quotes: list[Quote] = field(default_factory=list)
     persons: list[Person] = field(default_factory=list)
     codings: list[Coding] = field(default_factory=list)
+    near_misses: list[NearMiss] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things that could not be read, plainly
     # Transient per-run artefacts shared between stages (the spaCy Doc, paragraph
     # offsets…). Never stored, never serialised.

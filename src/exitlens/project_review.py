@@ -93,6 +93,36 @@ class ReviewMethods:
             return review_views.review_queue(session, limit=limit, offset=offset,
                                              document_id=document_id, total=total)
 
+    def _subtrees(self) -> dict[str, list[str]]:
+        """Top-level code → itself and every code below it (the current codebook)."""
+        codebook = self.codebook()
+        out: dict[str, list[str]] = {}
+        for code in codebook.codes:
+            out.setdefault(codebook.root(code), []).append(code)
+        return out
+
+    def near_miss_queue(self, *, limit: int = 50, offset: int = 0,
+                        document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
+        """Codes the coders leaned towards for a defector but did not suggest, strongest
+        first, each on the evidence unit it scored highest with the unit in context — the
+        reasons a reviewer may add (``decide_near_miss``); and how many are open. Near
+        misses already answered (a coding of that code, or one below it, exists for the
+        person) or on a person no longer taken for a defector are left out."""
+        with self.db.session() as session:
+            return review_views.near_miss_queue(session, self._subtrees(), limit=limit,
+                                                offset=offset, document_id=document_id)
+
+    def decide_near_miss(self, near_miss_id: int, present: bool) -> dict[str, Any]:
+        """Answer a near miss: the code applies to the person on that unit (``present``:
+        an accepted human coding, which counts and teaches ``train --reviewed``) or not
+        (a rejected one: never counted, a negative for that code when training). Both are
+        audit events, survive re-analysis and can be undone."""
+        subtrees = self._subtrees()
+        with self.db.session() as session:
+            row = review_store.decide_near_miss(session, self.actor, near_miss_id, present,
+                                                subtrees)
+            return review_views.coding_dict(row)
+
     def defector_queue(self, *, limit: int = 20) -> list[dict[str, Any]]:
         """Defectors of the current analyses, least certain first (verdicts to check)."""
         with self.db.session() as session:

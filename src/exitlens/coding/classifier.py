@@ -561,20 +561,24 @@ class ClassifierCoder:
             return None
         return self.model.gate.gate(items, self.embedder), self.model.gate.dimensions
 
-    def code(self, items: Sequence[CodingItem], codebook: Codebook) -> list[list[CodingResult]]:
-        if self.model.meta.get("codebook") != codebook.fingerprint():
-            log.info("classifier %s was trained on another codebook version; codes absent "
-                     "from the current codebook are ignored", self.model.meta.get("version"))
+    def unit_scores(self, items: Sequence[CodingItem], codebook: Codebook) -> list[np.ndarray]:
+        """Per item, [n_units, len(model.codes)] probabilities: per unit the best of the
+        whole unit and, for long units, each of its clauses."""
         protos = get_prototypes(self.context, codebook)
         pieces = [item.scoring_pieces() for item in items]
         texts = [t for item_texts, _ in pieces for t in item_texts]
         probs = predict_units(self.model, texts, codebook, self.embedder, protos)
+        return _per_unit_max(probs, items, pieces)
+
+    def code(self, items: Sequence[CodingItem], codebook: Codebook) -> list[list[CodingResult]]:
+        if self.model.meta.get("codebook") != codebook.fingerprint():
+            log.info("classifier %s was trained on another codebook version; codes absent "
+                     "from the current codebook are ignored", self.model.meta.get("version"))
         skip = backed_off_codes(self.model)
         results: list[list[CodingResult]] = []
-        for item, block in zip(items, _per_unit_max(probs, items, pieces), strict=True):
-            n = len(item.units)
+        for item, block in zip(items, self.unit_scores(items, codebook), strict=True):
             found: list[CodingResult] = []
-            if n:
+            if len(item.units):
                 best_unit = block.argmax(axis=0)
                 best = block.max(axis=0)
                 for j, code in enumerate(self.model.codes):
@@ -584,3 +588,24 @@ class ClassifierCoder:
                                                   float(best[j]), self.name))
             results.append(sorted(found, key=lambda r: -r.confidence))
         return results
+
+    def near_misses(self, items: Sequence[CodingItem], codebook: Codebook,
+                    given: Sequence[set[str]], k: int) -> list[list[CodingResult]]:
+        """Per item, the ``k`` (top-level) codes outside ``given`` (that item's suggested
+        codes, as top-level codes) the model scores highest on one of the item's units,
+        each on its best unit with that probability, best first — whatever the threshold
+        and back-off: a reviewer decides them (``exitlens.model.NearMiss``)."""
+        out: list[list[CodingResult]] = []
+        for item, block, taken in zip(items, self.unit_scores(items, codebook), given,
+                                      strict=True):
+            found: list[CodingResult] = []
+            if len(item.units) and k > 0:
+                best_unit = block.argmax(axis=0)
+                best = block.max(axis=0)
+                for j, code in enumerate(self.model.codes):
+                    if (code in codebook and code not in taken
+                            and self.model.estimators.get(code) is not None):
+                        found.append(CodingResult(code, item.units[int(best_unit[j])],
+                                                  float(best[j]), self.name))
+            out.append(sorted(found, key=lambda r: (-r.confidence, r.code))[:k])
+        return out

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from threadpoolctl import threadpool_limits
 
 from ..errors import ExitlensError
-from ..model import DocumentReading, Span
+from ..model import DocumentReading, NearMiss, Span
 from ..pipeline import PipelineContext
 from .base import Coder, CoderUnavailable, CodingItem, CodingResult, coders, items_for
 from .codebook import Codebook, load_codebook
@@ -158,6 +158,7 @@ class CodeStage:
             if context.settings.coding.reason_gate:
                 verdicts = _gated(active, items, verdicts, codebook)
         cfg = context.settings.coding
+        given: list[set[str]] = []
         for item, vs in zip(items, verdicts, strict=True):
             suggestions = combine(vs, cfg.coder_weights, cfg.min_confidence,
                                   codebook.dimension_of)
@@ -165,3 +166,24 @@ class CodeStage:
                                     if not (c.person == item.person_index
                                             and c.status == "suggested")]
             item.reading.codings.extend(to_codings(suggestions, item.person_index))
+            given.append({codebook.root(s.code) for s in suggestions})
+        _near_misses(active, items, given, codebook, cfg.near_misses)
+
+
+def _near_misses(active: Sequence[Coder], items: Sequence[CodingItem], given: list[set[str]],
+                 codebook: Codebook, k: int) -> None:
+    """Each defector's near misses (``reading.near_misses``): the ``k`` codes not suggested
+    that the first coder able to rank them (the classifier) scores highest on one of their
+    evidence units. Nothing when no coder can, or ``k`` is 0."""
+    for reading in {id(i.reading): i.reading for i in items}.values():
+        persons = {i.person_index for i in items if i.reading is reading}
+        reading.near_misses = [n for n in reading.near_misses if n.person not in persons]
+    finder = next((c for c in active if hasattr(c, "near_misses")), None)
+    if finder is None or k <= 0:
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = finder.near_misses(items, codebook, given, k)
+    for item, results in zip(items, found, strict=True):
+        item.reading.near_misses.extend(
+            NearMiss(r.code, r.span, r.confidence, r.coder, person=item.person_index)
+            for r in results)

@@ -29,7 +29,14 @@ from ..store.database import Database
 from ..store.readings import store_reading
 from ..store.schema import AnalysisRow
 from .run import MANIFEST, PLAN, ProcessError
-from .tables import TABLES, document_from_row, iter_rows, part_paths, reading_from_rows
+from .tables import (
+    OPTIONAL_TABLES,
+    TABLES,
+    document_from_row,
+    iter_rows,
+    part_paths,
+    reading_from_rows,
+)
 
 
 @dataclass
@@ -86,11 +93,11 @@ def load_output(db: Database, ingest_settings: IngestSettings, actor: str, out_d
     runner = IngestRunner(db, ingest_settings, actor)
     for name in manifest["partition_names"]:
         paths = part_paths(out, name)
-        missing = [t for t in TABLES if not paths[t].is_file()]
+        missing = [t for t in TABLES if not paths[t].is_file() and t not in OPTIONAL_TABLES]
         if missing:
             raise ProcessError(f"partition {name} has no {', '.join(missing)} table",
                                code="incomplete_output", where=str(out))
-        children = {t: _by_source(paths[t]) for t in ("persons", "quotes", "codings")}
+        children = {t: _by_source(paths[t]) for t in TABLES[1:] if paths[t].is_file()}
         for row in iter_rows(paths["documents"]):
             _load_document(db, runner, row, children, fingerprint, stage_names, actor, report)
         report.partitions += 1
@@ -133,7 +140,8 @@ def _load_document(db: Database, runner: IngestRunner, row: dict[str, Any],
             source = row["source"]
             reading = reading_from_rows(document, row, children["persons"].get(source, []),
                                         children["quotes"].get(source, []),
-                                        children["codings"].get(source, []))
+                                        children["codings"].get(source, []),
+                                        children.get("near_misses", {}).get(source, []))
             store_reading(session, reading, fingerprint, stage_names, actor,
                           extra_notes=json.loads(row["analysis_notes"] or "[]"))
             review_store.apply_decisions(session, doc_id)  # human decisions win

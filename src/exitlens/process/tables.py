@@ -30,13 +30,16 @@ from ..model import (
     Document,
     DocumentReading,
     Mention,
+    NearMiss,
     Person,
     Profile,
     Quote,
     Span,
 )
 
-TABLES = ("documents", "persons", "quotes", "codings")
+TABLES = ("documents", "persons", "quotes", "codings", "near_misses")
+# Tables a run of an older exitlens lacks: ``load`` reads them when present.
+OPTIONAL_TABLES = ("near_misses",)
 RECORDS_DIR = "records"  # per-partition extract.jsonl pieces (the done markers)
 OUTCOMES_DIR = "outcomes"  # per-partition summaries: problems, notes, counts
 TMP_MARK = ".tmp-"
@@ -65,6 +68,10 @@ SCHEMAS: dict[str, pa.Schema] = {
     "codings": pa.schema([
         ("source", _S), ("text_sha256", _S), ("person", _I), ("code", _S), ("start", _I),
         ("end", _I), ("coder", _S), ("confidence", _F), ("status", _S), ("user", _S),
+    ]),
+    "near_misses": pa.schema([
+        ("source", _S), ("text_sha256", _S), ("person", _I), ("code", _S), ("start", _I),
+        ("end", _I), ("score", _F), ("coder", _S),
     ]),
 }
 
@@ -114,6 +121,11 @@ def reading_rows(reading: DocumentReading, prepared: PreparedItem, partition: st
             "end": coding.span.end, "coder": coding.coder, "confidence": coding.confidence,
             "status": coding.status, "user": coding.user,
         })
+    for miss in reading.near_misses:
+        rows["near_misses"].append({
+            **key, "person": miss.person, "code": miss.code, "start": miss.span.start,
+            "end": miss.span.end, "score": miss.score, "coder": miss.coder,
+        })
     return rows
 
 
@@ -132,7 +144,8 @@ def document_from_row(row: dict[str, Any]) -> Document:
 
 def reading_from_rows(document: Document, doc_row: dict[str, Any],
                       persons: Iterable[dict[str, Any]], quotes: Iterable[dict[str, Any]],
-                      codings: Iterable[dict[str, Any]]) -> DocumentReading:
+                      codings: Iterable[dict[str, Any]],
+                      near_misses: Iterable[dict[str, Any]] = ()) -> DocumentReading:
     """The :class:`DocumentReading` the rows were written from (sentences and scratch data
     are not kept, as in the database)."""
     reading = DocumentReading(document=document,
@@ -159,6 +172,11 @@ def reading_from_rows(document: Document, doc_row: dict[str, Any],
             code=c["code"], span=Span(int(c["start"]), int(c["end"])), coder=c["coder"],
             confidence=float(c["confidence"]), status=c["status"],
             person=None if c["person"] is None else int(c["person"]), user=c["user"],
+        ))
+    for n in near_misses:
+        reading.near_misses.append(NearMiss(
+            code=n["code"], span=Span(int(n["start"]), int(n["end"])), score=float(n["score"]),
+            coder=n["coder"], person=None if n["person"] is None else int(n["person"]),
         ))
     return reading
 

@@ -26,6 +26,7 @@ from ..model import (
     Document,
     DocumentReading,
     Mention,
+    NearMiss,
     Person,
     Profile,
     Quote,
@@ -37,6 +38,7 @@ from .schema import (
     CodingRow,
     EventRow,
     MentionRow,
+    NearMissRow,
     PersonRow,
     QuoteRow,
 )
@@ -142,6 +144,20 @@ def store_reading(
                 user=coding.user,
             )
         )
+    session.add_all(
+        NearMissRow(
+            document_id=doc_id,
+            analysis_id=analysis.id,
+            person_id=person_ids[n.person],
+            code=n.code,
+            start=n.span.start,
+            end=n.span.end,
+            score=n.score,
+            coder=n.coder,
+        )
+        for n in reading.near_misses
+        if n.person is not None
+    )
     session.add(
         EventRow(
             actor=actor,
@@ -178,6 +194,7 @@ def _drop_superseded(session: Session, doc_id: int, fingerprint: str) -> None:
         person_ids = select(PersonRow.id).where(PersonRow.analysis_id.in_(stale))
         session.execute(delete(MentionRow).where(MentionRow.person_id.in_(person_ids)))
         session.execute(delete(CodingRow).where(CodingRow.analysis_id.in_(stale)))
+        session.execute(delete(NearMissRow).where(NearMissRow.analysis_id.in_(stale)))
         session.execute(delete(QuoteRow).where(QuoteRow.analysis_id.in_(stale)))
         session.execute(delete(PersonRow).where(PersonRow.analysis_id.in_(stale)))
         session.execute(delete(AnalysisRow).where(AnalysisRow.id.in_(stale)))
@@ -262,6 +279,21 @@ def load_reading(session: Session, document: Document) -> DocumentReading | None
                 status=c.status,
                 person=index_of.get(c.person_id) if c.person_id else None,
                 user=c.user,
+            )
+        )
+    for n in session.scalars(
+        select(NearMissRow)
+        .where(NearMissRow.analysis_id == analysis_id)
+        .order_by(NearMissRow.person_id, NearMissRow.score.desc(), NearMissRow.code)
+    ):
+        reading.near_misses.append(
+            NearMiss(
+                id=n.id,
+                code=n.code,
+                span=Span(n.start, n.end),
+                score=n.score,
+                coder=n.coder,
+                person=index_of.get(n.person_id),
             )
         )
     return reading

@@ -4,7 +4,8 @@ Every decision is a row of the append-only ``events`` table (``entity="document"
 ``entity_id`` = the document), with ``before`` and ``after`` states in its payload:
 
 * ``review.coding`` — accept, reject, change the code or adjust the span of a coding;
-* ``review.add`` — a coding a human added (by selecting text);
+* ``review.add`` — a coding a human added (by selecting text), or a near miss a human
+  decided (accepted: the code applies; rejected: it does not; ``origin`` names the near miss);
 * ``review.person`` — a defector / not-defector verdict on a person;
 * ``review.profile`` — a corrected profile field of a person;
 * ``review.undo`` — the compensating event of an undo (``undoes``: the event id);
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -39,7 +40,16 @@ from sqlalchemy.orm import Session
 
 from ..cases import normalize
 from ..errors import ConflictError, ExitlensError, NotFoundError
-from .schema import AnalysisRow, CodingRow, DocumentRow, EventRow, MentionRow, PersonRow, utcnow
+from .schema import (
+    AnalysisRow,
+    CodingRow,
+    DocumentRow,
+    EventRow,
+    MentionRow,
+    NearMissRow,
+    PersonRow,
+    utcnow,
+)
 from .sql import among
 
 CODING_ACTIONS = ("review.coding", "review.add", "codebook.recode")
@@ -221,8 +231,13 @@ def recode_codings(session: Session, actor: str, source: str, into: str,
 
 
 def add_coding(session: Session, actor: str, document_id: int, person_id: int | None,
-               code: str, start: int, end: int) -> CodingRow:
-    """A coding a human made by selecting text (status accepted, coder ``human``)."""
+               code: str, start: int, end: int, *, status: str = "accepted",
+               origin: dict[str, Any] | None = None) -> CodingRow:
+    """A coding a human made (coder ``human``): by selecting text (status accepted), or by
+    deciding a near miss — present (accepted) or "not this code" (rejected, which says the
+    code is absent there). ``origin`` (e.g. the near miss decided) goes into the event."""
+    if status not in ("accepted", "rejected"):
+        raise ReviewError(f"a human coding is accepted or rejected, not {status!r}")
     doc = _document(session, document_id)
     _check_span(doc, start, end)
     analysis_id = session.scalar(select(func.max(AnalysisRow.id))
@@ -235,16 +250,46 @@ def add_coding(session: Session, actor: str, document_id: int, person_id: int | 
         analysis_id = person.analysis_id
     row = CodingRow(document_id=document_id, person_id=person_id, analysis_id=analysis_id,
                     code=code, start=start, end=end, coder=HUMAN_CODER, confidence=1.0,
-                    status="accepted", user=actor, version=1,
+                    status=status, user=actor, version=1,
                     review_key=f"added:{uuid.uuid4().hex}")
     session.add(row)
     session.flush()
     key = _person_key_of(session, person) if person is not None else None
-    _event(session, actor, "review.add", document_id,
-           {"coding_id": row.id, "review_key": row.review_key, "sha": doc.text_sha256,
-            "person": key, "coder": HUMAN_CODER, "confidence": 1.0,
-            "before": None, "after": coding_state(row)})
+    payload = {"coding_id": row.id, "review_key": row.review_key, "sha": doc.text_sha256,
+               "person": key, "coder": HUMAN_CODER, "confidence": 1.0,
+               "before": None, "after": coding_state(row)}
+    if origin:
+        payload["origin"] = origin
+    _event(session, actor, "review.add", document_id, payload)
     return row
+
+
+def decide_near_miss(session: Session, actor: str, near_miss_id: int, present: bool,
+                     subtrees: Mapping[str, Sequence[str]]) -> CodingRow:
+    """A reviewer's answer to a near miss: the code applies (an accepted human coding on
+    its unit) or not (a rejected one: the code is absent there), recorded like any added
+    coding (``review.add``, replayed after re-analysis, undoable). ``subtrees``: each
+    top-level code with the codes below it — a decision on the near miss's code or one
+    below it for this person already answers it (:class:`ConflictError`)."""
+    miss = session.get(NearMissRow, near_miss_id)
+    if miss is None:
+        raise NotFoundError(f"no near miss with id {near_miss_id}")
+    if not _is_current(session, miss.analysis_id, miss.document_id):
+        raise ReviewError(f"near miss {near_miss_id} belongs to an older analysis of "
+                          f"document {miss.document_id}; reload the page",
+                          code="stale_analysis")
+    codes = list(subtrees.get(miss.code, [miss.code]))
+    decided = session.scalars(select(CodingRow).where(
+        CodingRow.person_id == miss.person_id, CodingRow.code.in_(codes))).first()
+    if decided is not None:
+        raise ConflictError(
+            f"{decided.code} was already {decided.status} for this person"
+            f"{' by ' + decided.user if decided.user else ''}; nothing was saved",
+            current={**coding_state(decided), "version": decided.version, "by": decided.user})
+    return add_coding(session, actor, miss.document_id, miss.person_id, miss.code,
+                      miss.start, miss.end, status="accepted" if present else "rejected",
+                      origin={"near_miss": {"code": miss.code, "score": miss.score,
+                                            "coder": miss.coder}})
 
 
 # ------------------------------------------------------------------ people

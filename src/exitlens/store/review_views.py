@@ -1,10 +1,10 @@
-"""Read-only queries behind the review pages: the review queue, the filtered document list,
-a document's codings with their versions. Everything here reads the *current* analysis of
-each document (its newest ``analyses`` row)."""
+"""Read-only queries behind the review pages: the review queue, the near misses to decide,
+the filtered document list, a document's codings with their versions. Everything here reads
+the *current* analysis of each document (its newest ``analyses`` row)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -16,11 +16,12 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session, aliased
 
-from .schema import AnalysisRow, CodingRow, DocumentRow, PersonRow
+from .schema import AnalysisRow, CodingRow, DocumentRow, NearMissRow, PersonRow
 from .sql import among
 
 UNCERTAINTY = func.abs(CodingRow.confidence - literal_column("0.5"))  # as in the index
@@ -99,6 +100,60 @@ def review_queue_total(session: Session, document_id: int | None = None) -> int:
     return session.scalar(select(func.count()).select_from(CodingRow).where(
         CodingRow.status == "suggested", _is_current_coding(),
         CodingRow.document_id == document_id)) or 0
+
+
+def _open_near_misses(subtrees: Mapping[str, Sequence[str]]) -> list[ColumnElement[bool]]:
+    """A near miss still open: of its document's current analysis, on a person still a
+    defector, and no coding of that person (any status, any coder) has its code or a code
+    below it (``subtrees``: code → itself and the codes below it)."""
+    newer = aliased(AnalysisRow)
+    same = [and_(NearMissRow.code == code, CodingRow.code.in_(list(codes)))
+            for code, codes in subtrees.items() if len(codes) > 1]
+    return [
+        ~exists().where(newer.document_id == NearMissRow.document_id,
+                        newer.id > NearMissRow.analysis_id),
+        PersonRow.role == "defector",  # the queries join the near miss's person
+        ~exists().where(CodingRow.person_id == NearMissRow.person_id,
+                        or_(CodingRow.code == NearMissRow.code, *same)),
+    ]
+
+
+def near_miss_queue(session: Session, subtrees: Mapping[str, Sequence[str]], *,
+                    limit: int = 50, offset: int = 0, document_id: int | None = None
+                    ) -> tuple[list[dict[str, Any]], int]:
+    """Open near misses (codes the coders leaned towards for a defector but did not
+    suggest), strongest first, each with its unit in context. Returns (rows, total)."""
+    conditions = _open_near_misses(subtrees)
+    if document_id is not None:
+        conditions.append(NearMissRow.document_id == document_id)
+    total = session.scalar(select(func.count()).select_from(NearMissRow)
+                           .join(PersonRow, PersonRow.id == NearMissRow.person_id)
+                           .where(*conditions)) or 0
+    start = case((NearMissRow.start > CONTEXT_CHARS, NearMissRow.start - CONTEXT_CHARS),
+                 else_=0)
+    query = (
+        select(NearMissRow, DocumentRow.title, DocumentRow.n_chars, PersonRow.name,
+               PersonRow.descriptor,
+               func.substr(DocumentRow.text, start + 1,
+                           NearMissRow.end + CONTEXT_CHARS - start).label("context"),
+               start.label("context_start"))
+        .join(DocumentRow, DocumentRow.id == NearMissRow.document_id)
+        .join(PersonRow, PersonRow.id == NearMissRow.person_id)
+        .where(*conditions)
+        .order_by(NearMissRow.score.desc(), NearMissRow.id).limit(limit).offset(offset))
+    rows = []
+    for miss, title, n_chars, name, descriptor, context, context_start in session.execute(
+            query):
+        pieces = split_context(context or "", int(context_start), miss.start, miss.end)
+        if context_start > 0:
+            pieces["before"] = "…" + pieces["before"]
+        if int(context_start) + len(context or "") < n_chars:
+            pieces["after"] += "…"
+        rows.append({"id": miss.id, "document_id": miss.document_id,
+                     "person_id": miss.person_id, "code": miss.code, "start": miss.start,
+                     "end": miss.end, "score": miss.score, "coder": miss.coder,
+                     "title": title, "person": name or descriptor, **pieces})
+    return rows, int(total)
 
 
 def split_context(context: str, context_start: int, start: int, end: int) -> dict[str, str]:

@@ -230,6 +230,32 @@ class CodingRow(Base):
     review_key: Mapped[str | None] = mapped_column(String(512))
 
 
+class NearMissRow(Base):
+    """A code the coders leaned towards for a defector but did not suggest (see
+    :class:`exitlens.model.NearMiss`): a prompt for reviewers, never a coding, never
+    counted. Replaced with its analysis, like codings."""
+
+    __tablename__ = "near_misses"
+    # the review page's queue: a project's near misses, strongest first (migration 0006)
+    __table_args__ = (Index("ix_near_misses_score", "score"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    coder: Mapped[str] = mapped_column(String(64))
+
+
 class EventRow(Base):
     """Append-only log of every change: the audit trail and the basis of undo."""
 
