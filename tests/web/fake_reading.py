@@ -1,6 +1,7 @@
 """A small fake reading stage for the review tests (no models): every sentence
 'Defector NAME NAME, CC, left in YYYY.' is a quoted defector with two suggested codings
-(brutality at 0.55, boredom at 0.9); 'Reporter NAME NAME wrote.' is a journalist."""
+(brutality at 0.55, boredom at 0.9) and two near misses (corruption at 0.45 on the
+sentence, family at 0.3 on the year); 'Reporter NAME NAME wrote.' is a journalist."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from pathlib import Path
 
 from exitlens import Project
 from exitlens.config import Settings
-from exitlens.model import Coding, DocumentReading, FieldValue, Mention, Person, Quote, Span
+from exitlens.model import (
+    Coding,
+    DocumentReading,
+    FieldValue,
+    Mention,
+    NearMiss,
+    Person,
+    Quote,
+    Span,
+)
 from exitlens.pipeline import PipelineContext, stages
 
 _DEFECTOR = re.compile(r"Defector (?P<name>[A-Z][a-z]+ [A-Z][a-z]+), (?P<nat>[A-Z]{2}), "
@@ -38,6 +48,11 @@ class FakeReviewStage:
                                               0.55, person=index))
                 reading.codings.append(Coding("boredom", Span(m.start("year"), m.end("year")),
                                               "rules", 0.9, person=index))
+                reading.near_misses.append(NearMiss("corruption", Span(m.start(), m.end()),
+                                                    0.45, person=index))
+                reading.near_misses.append(NearMiss("family",
+                                                    Span(m.start("year"), m.end("year")),
+                                                    0.3, person=index))
             for m in _REPORTER.finditer(text):
                 span = Span(m.start("name"), m.end("name"))
                 reading.persons.append(Person(name=m.group("name"),

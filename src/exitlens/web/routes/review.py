@@ -1,5 +1,7 @@
 """``/review``: suggested codings, most uncertain first; ``/codings/{id}/decide``: accept,
-reject, change the code or adjust the span of one coding (HTMX swaps only its row)."""
+reject, change the code or adjust the span of one coding (HTMX swaps only its row).
+``/review/missed``: near misses, the codes the coders leaned towards for a defector but did
+not suggest, strongest first; ``/near-misses/{id}/decide``: add the code or "not this code"."""
 
 from __future__ import annotations
 
@@ -81,3 +83,40 @@ def decide(request: Request, coding_id: int, version: int = Form(...),
     return render(request, "_coding_row_response.html", status_code=status_code, user=user,
                   r=_row(request, coding_id), views=code_views(request), message=message,
                   show_document=show_document == "1", next=safe_next(next))
+
+
+@router.get("/review/missed", response_class=HTMLResponse)
+def near_misses(request: Request, page: str = "1", document: str = "",
+                user: User = Depends(require_user("viewer"))) -> HTMLResponse:
+    project = get_project(request)
+    document_id = optional_int(document) if document.isdigit() else None
+    pager = Pager(page_number(page), page_size(request), 0)
+    rows, pager.total = project.near_miss_queue(limit=pager.size, offset=pager.offset,
+                                                document_id=document_id)
+    params = {"document": document_id} if document_id else {}
+    return render(request, "near_misses.html", user=user, rows=rows, pager=pager,
+                  views=code_views(request), next=str(request.url.path),
+                  page_link=lambda n: "/review/missed?" + urlencode({**params, "page": n}))
+
+
+@router.post("/near-misses/{near_miss_id}/decide")
+def decide_near_miss(request: Request, near_miss_id: int, action: str = Form(...),
+                     next: str = Form("/review/missed"),
+                     user: User = Depends(require_writer("coder"))) -> Response:
+    project = acting_project(request, user)
+    if action not in ("add", "dismiss"):
+        raise ExitlensError(f"unknown action {action!r}", code="bad_request")
+    coding = None
+    status_code, message = 200, None
+    try:
+        coding = project.decide_near_miss(near_miss_id, action == "add")
+    except (ConflictError, ExitlensError) as exc:
+        if not is_htmx(request):
+            raise
+        status_code = 409 if isinstance(exc, ConflictError) else 400
+        message = exc.message
+    if not is_htmx(request):
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "_near_miss_decided.html", status_code=status_code, user=user,
+                  coding=coding, near_miss_id=near_miss_id, views=code_views(request),
+                  message=message)

@@ -1,0 +1,65 @@
+"""The "Possible missed codes" page: near misses listed strongest first and escaped,
+answered by coders (HTMX swaps the row, a plain form redirects), refused when stale."""
+
+from __future__ import annotations
+
+from exitlens import Project
+
+
+def test_page_lists_near_misses_escaped_and_only_coders_decide(project: Project,
+                                                               as_user) -> None:
+    viewer, _ = as_user("vera")
+    page = viewer.get("/review/missed")
+    assert page.status_code == 200
+    assert "6 codes the classifier leaned towards" in page.text
+    assert page.text.count('id="near-miss-') == 6
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert 'value="dismiss"' not in page.text  # a viewer sees no buttons
+    cody, _ = as_user("cody")
+    assert 'value="dismiss"' in cody.get("/review/missed").text
+    assert 'href="/review/missed"' in cody.get("/review").text
+
+
+def test_htmx_add_swaps_the_row_and_a_second_answer_is_409(project: Project,
+                                                            as_user) -> None:
+    rows, _ = project.near_miss_queue()
+    first = rows[0]
+    cody, token = as_user("cody")
+    headers = {"HX-Request": "true", "X-CSRF-Token": token}
+    row = cody.post(f"/near-misses/{first['id']}/decide", headers=headers,
+                    data={"action": "add"})
+    assert row.status_code == 200
+    assert row.text.strip().startswith(f'<tr id="near-miss-{first["id"]}"')
+    assert "added for this person" in row.text and "<html" not in row.text
+    codings = project.document_codings(first["document_id"])
+    assert any(c["code"] == first["code"] and c["status"] == "accepted"
+               and c["user"] == "cody" for c in codings)
+    cora, token2 = as_user("cora")
+    again = cora.post(f"/near-misses/{first['id']}/decide",
+                      headers={"HX-Request": "true", "X-CSRF-Token": token2},
+                      data={"action": "dismiss"})
+    assert again.status_code == 409 and "already accepted" in again.text
+    refused = cora.post(f"/near-misses/{rows[1]['id']}/decide",
+                        headers={"HX-Request": "true", "X-CSRF-Token": "nope"},
+                        data={"action": "dismiss"})
+    assert refused.status_code == 403
+    assert project.near_miss_queue()[1] == 5
+
+
+def test_plain_form_dismiss_redirects_and_viewers_cannot_write(project: Project,
+                                                                as_user) -> None:
+    rows, _ = project.near_miss_queue()
+    cody, token = as_user("cody")
+    done = cody.post(f"/near-misses/{rows[-1]['id']}/decide",
+                     data={"action": "dismiss", "csrf_token": token,
+                           "next": "/review/missed?page=1"})
+    assert done.status_code == 303 and done.headers["location"] == "/review/missed?page=1"
+    codings = project.document_codings(rows[-1]["document_id"])
+    assert any(c["code"] == rows[-1]["code"] and c["status"] == "rejected" for c in codings)
+    vera, token3 = as_user("vera")
+    denied = vera.post(f"/near-misses/{rows[0]['id']}/decide",
+                       data={"action": "add", "csrf_token": token3})
+    assert denied.status_code == 403
+    bad = cody.post(f"/near-misses/{rows[0]['id']}/decide",
+                    data={"action": "maybe", "csrf_token": token})
+    assert bad.status_code == 400
