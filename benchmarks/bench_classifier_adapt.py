@@ -17,13 +17,19 @@ to end by
   code: ``examples_from_readings``, what ``train --reviewed`` learns from);
 - **reviewed + added**: the same reviewer also adds, for each person the reading found,
   the labelled codes no suggestion gave, on their labelled evidence quotes;
+- **reviewed + near misses**: the "reviewed" reviewer also answers every near miss the
+  built-in coders left (``coding.near_misses``, the "Possible missed codes" page): the code
+  is added on its unit where the person matches a labelled defector carrying it, "not this
+  code" (a rejected coding) otherwise — what a reviewer of that page teaches;
 - **labelled + roles**: the labelled recipe with the role model trained on the same
   documents' people beside the built-in ones (``train-roles``, ``fit_with_builtin``).
 
-Printed per project and recipe: defector F1 and exit / join micro-F1 on the held-out
-English pages (counts summed over the fold assignments), and each recipe's paired
-difference from the built-in coders with a 95 % bootstrap interval over documents
-(``intervals.paired_difference``). Printed figures, not a test.
+Printed first, per project: what the near-miss queue would put before a reviewer (of the
+labelled codes the suggestions missed on matched defectors, how many a near miss names, and
+how many near misses are right). Then, per project and recipe: defector F1 and exit / join
+micro-F1 on the held-out English pages (counts summed over the fold assignments), and each
+recipe's paired difference from the built-in coders with a 95 % bootstrap interval over
+documents (``intervals.paired_difference``). Printed figures, not a test.
 
     python benchmarks/bench_classifier_adapt.py [--folds 5] [--repeats 3] [--sets dev_b2.jsonl,...]
 """
@@ -65,24 +71,25 @@ from exitlens.reading.role_training import (
 )
 
 SIZES = (5, 10, None)
-RECIPES = [("built-in", None)] + [(kind, n) for kind in ("labelled", "reviewed",
-                                                        "reviewed + added")
+REVIEWED = ("reviewed", "reviewed + added", "reviewed + near misses")
+RECIPES = [("built-in", None)] + [(kind, n) for kind in ("labelled", *REVIEWED)
                                   for n in SIZES] + [("labelled + roles", n)
                                                      for n in (10, None)]
 MEASURES = ("defectors", "exit", "join")
 
 
 def simulated_reviews(record: GoldRecord, reading: DocumentReading,
-                      codebook: Codebook, add_missed: bool = False) -> DocumentReading:
+                      codebook: Codebook, add_missed: bool = False,
+                      near_misses: bool = False) -> DocumentReading:
     """``reading``'s suggestions as a reviewer would leave them: accepted where the person
     matches a labelled defector carrying the code (compared as top-level codes), rejected
     otherwise. With ``add_missed`` the reviewer also adds, for each matched person, every
-    labelled code no suggestion gave, on its labelled evidence quotes."""
-    def roots(codes: set[str]) -> set[str]:
-        return {codebook.root(c) for c in codes if c in codebook}
-
+    labelled code no suggestion gave, on its labelled evidence quotes. With
+    ``near_misses`` the reviewer answers each near miss instead: the code added on its unit
+    where the person matches a labelled defector carrying it, "not this code" (a rejected
+    human coding on the unit) otherwise."""
     pairs = match_defectors(record.defectors, reading.persons, record.text)
-    gold_of = {pi: roots(record.defectors[gi].codes()) for gi, pi in pairs}
+    gold_of = {pi: _roots(codebook, record.defectors[gi].codes()) for gi, pi in pairs}
     for c in reading.codings:
         codes = gold_of.get(c.person, set()) if c.person is not None else set()
         c.status = ("accepted" if c.code in codebook and codebook.root(c.code) in codes
@@ -97,7 +104,39 @@ def simulated_reviews(record: GoldRecord, reading: DocumentReading,
                 reading.codings.extend(
                     Coding(codebook.root(ev.code), span, "human:reviewer", 1.0, "accepted",
                            person=pi) for span in find_all(record.text, ev.quote))
+    if near_misses:
+        for miss in reading.near_misses:
+            right = miss.person is not None and miss.code in gold_of.get(miss.person, set())
+            reading.codings.append(Coding(miss.code, miss.span, "human:reviewer", 1.0,
+                                          "accepted" if right else "rejected",
+                                          person=miss.person))
     return reading
+
+
+def _roots(codebook: Codebook, codes: set[str]) -> set[str]:
+    return {codebook.root(c) for c in codes if c in codebook}
+
+
+def queue_yield(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                codebook: Codebook) -> dict[str, int]:
+    """What the near-miss queue shows on these readings: of the labelled codes the
+    suggestions missed on matched defectors (``missed``), how many a near miss names
+    (``named``); near misses in all (``shown``, on every predicted defector) and right
+    (``right``: a matched defector labelled with the code)."""
+    out = {"missed": 0, "named": 0, "shown": 0, "right": 0}
+    for record, reading in zip(records, readings, strict=True):
+        pairs = match_defectors(record.defectors, reading.persons, record.text)
+        gold_of = {pi: _roots(codebook, record.defectors[gi].codes()) for gi, pi in pairs}
+        for pi, gold in gold_of.items():
+            given = {codebook.root(c.code) for c in reading.codings
+                     if c.person == pi and c.code in codebook}
+            named = {n.code for n in reading.near_misses if n.person == pi}
+            out["missed"] += len(gold - given)
+            out["named"] += len((gold - given) & named)
+        out["shown"] += len(reading.near_misses)
+        out["right"] += sum(1 for n in reading.near_misses
+                            if n.person is not None and n.code in gold_of.get(n.person, set()))
+    return out
 
 
 def _label(kind: str, size: int | None) -> str:
@@ -139,10 +178,13 @@ class PlayedProject:
                                   context)
         # The built-in coders' suggestions on every document, reviewed by the labels.
         suggested = self.read(range(len(self.records)), self.role_path, self.coders)
+        self.queue = queue_yield(self.records, suggested, codebook)
         self.reviewed = {
-            added: [simulated_reviews(r, copy.deepcopy(d), codebook, added)
-                    for r, d in zip(self.records, suggested, strict=True)]
-            for added in (False, True)}
+            kind: [simulated_reviews(r, copy.deepcopy(d), codebook,
+                                     add_missed=kind == "reviewed + added",
+                                     near_misses=kind == "reviewed + near misses")
+                   for r, d in zip(self.records, suggested, strict=True)]
+            for kind in REVIEWED}
 
     def read(self, held: Sequence[int], role_path: str,
              coders: Sequence[Coder]) -> list[DocumentReading]:
@@ -161,7 +203,7 @@ class PlayedProject:
         base_model = self.coders[-1].model  # type: ignore[attr-defined]
         labelled = [self.records[i] for i in own]
         if kind.startswith("reviewed"):
-            readings = [self.reviewed[kind == "reviewed + added"][i] for i in own]
+            readings = [self.reviewed[kind][i] for i in own]
             examples = examples_from_readings(readings, self.codebook)
             counts: dict[str, int] = {}
         else:
@@ -232,6 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             gold = sum(len(r.defectors) for r in project.records)
             print(f"\n## project = {name}: {len(project.records)} English documents, "
                   f"{gold} labelled defectors")
+            q = project.queue
+            print(f"near-miss queue (coding.near_misses = {settings.coding.near_misses}): "
+                  f"names {q['named']} of the {q['missed']} labelled codes the suggestions "
+                  f"missed on matched defectors; {q['right']} of {q['shown']} near misses "
+                  "right")
             rows = run(project, args.folds, seeds)
             base = rows["built-in"]
             print(f"{'recipe':<22}" + "".join(f"{m:>9}" for m in MEASURES) + "   "

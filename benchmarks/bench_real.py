@@ -172,7 +172,8 @@ def snapshot(reading: DocumentReading) -> DocumentReading:
     return DocumentReading(document=reading.document, sentences=reading.sentences,
                            quotes=copy.deepcopy(reading.quotes),
                            persons=copy.deepcopy(reading.persons),
-                           codings=list(reading.codings))
+                           codings=list(reading.codings),
+                           near_misses=list(reading.near_misses))
 
 
 def with_role_model(settings: Settings, role_model: str,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from exitlens.coding.codebook import load_codebook
 from exitlens.gold import GoldRecord, parse_gold_record
-from exitlens.model import Coding, DocumentReading, Mention, Person, Span
+from exitlens.model import Coding, DocumentReading, Mention, NearMiss, Person, Span
 from tests.bench_modules import load_benchmark
 
 TEXT = ("Karim Aziz left the group after he saw prisoners whipped. "
@@ -53,3 +53,19 @@ def test_the_reviewer_who_adds_missed_codes_adds_them_on_the_labelled_quote() ->
         ("corruption", "rejected"), ("brutality", "accepted")]
     added = reviewed.codings[1]
     assert added.span.text_of(TEXT) == "he saw prisoners whipped" and added.person == 0
+
+
+def test_the_near_miss_reviewer_adds_right_codes_and_rejects_the_rest() -> None:
+    bench = load_benchmark("bench_classifier_adapt")
+    codebook = load_codebook()
+    record = _labelled()
+    reading = _read(record, ["Karim Aziz", "Hassan Bakr"], [])
+    reading.near_misses = [NearMiss("brutality", SENTENCE, 0.4, person=0),
+                           NearMiss("family", SENTENCE, 0.3, person=0),
+                           NearMiss("brutality", SENTENCE, 0.35, person=1)]
+    assert bench.queue_yield([record], [reading], codebook) == {
+        "missed": 1, "named": 1, "shown": 3, "right": 1}
+    reviewed = bench.simulated_reviews(record, reading, codebook, near_misses=True)
+    assert [(c.code, c.status, c.person) for c in reviewed.codings] == [
+        ("brutality", "accepted", 0), ("family", "rejected", 0), ("brutality", "rejected", 1)]
+    assert all(c.span == SENTENCE and c.coder.startswith("human") for c in reviewed.codings)

@@ -148,7 +148,7 @@ class CodingSettings(_Section):
         0.4, ge=0, le=1, description="Ensemble confidence below which no suggestion is made."
     )
     near_misses: int = Field(
-        3, ge=0, le=20, description="Per defector, how many codes the classifier leaned "
+        5, ge=0, le=20, description="Per defector, how many codes the classifier leaned "
         "towards but did not suggest are kept for review (the review page's \"possible "
         "missed codes\"; never counted). 0: none."
     )

@@ -63,3 +63,14 @@ def test_plain_form_dismiss_redirects_and_viewers_cannot_write(project: Project,
     bad = cody.post(f"/near-misses/{rows[0]['id']}/decide",
                     data={"action": "maybe", "csrf_token": token})
     assert bad.status_code == 400
+
+
+def test_a_document_page_links_its_open_near_misses(project: Project, as_user) -> None:
+    rows, _ = project.near_miss_queue()
+    doc = rows[0]["document_id"]
+    cody, _ = as_user("cody")
+    page = cody.get(f"/documents/{doc}")
+    assert f'href="/review/missed?document={doc}"' in page.text
+    assert "2 possible missed codes" in page.text
+    only = cody.get(f"/review/missed?document={doc}")
+    assert only.text.count('id="near-miss-') == 2

@@ -123,9 +123,12 @@ def document(request: Request, document_id: int,
     labels = {p["id"]: p["label"] for p in persons}
     rows = [{**c, **context(doc.text, c["start"], c["end"], 80),
              "person": labels.get(c["person_id"]), "title": doc.title} for c in codings]
+    near_misses = project.near_miss_queue(limit=0, document_id=document_id)[1] \
+        if reading is not None else 0
     return render(request, "document.html", user=user, doc=doc,
                   text=mark_up(doc.text, _layers(reading, codings, views)),
                   analysed=reading is not None, persons=persons, rows=rows, views=views,
+                  near_misses=near_misses,
                   profile_fields=Profile.SCALAR_FIELDS, next=f"/documents/{document_id}")
 
 
