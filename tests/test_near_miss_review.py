@@ -58,7 +58,7 @@ def test_add_and_dismiss_become_human_codings_with_an_audit_trail(project: Proje
     rows_after, total = project.near_miss_queue()
     assert total == 4 and not {corruption["id"], family["id"]} & {r["id"] for r in rows_after}
     # a second answer to the same near miss is refused, nothing written
-    with pytest.raises(ConflictError, match="already accepted .* by ana"):
+    with pytest.raises(ConflictError, match=r"already accepted .* by ana"):
         project.as_actor("ben").decide_near_miss(corruption["id"], False)
     log = project.history(document_id=sami)
     assert [e["action"] for e in log[:2]] == ["review.add", "review.add"]

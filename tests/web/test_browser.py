@@ -164,6 +164,27 @@ def test_accept_a_suggestion_swaps_the_row_without_reloading(browser: Any, serve
     page.close()
 
 
+def test_near_misses_are_answered_with_the_keyboard(browser: Any, server: str,
+                                                    project: Project) -> None:
+    page = sign_in(browser, server, "cody")
+    page.goto(f"{server}/review/missed")
+    first = page.locator("[data-review-row].selected")
+    first_id = first.get_attribute("id")
+    assert first_id and first_id.startswith("near-miss-")
+    page.keyboard.press("a")
+    page.locator(f"#{first_id} .status.accepted").wait_for(timeout=10_000)
+    page.wait_for_function(
+        "id => { const s = document.querySelector('[data-review-row].selected');"
+        " return s !== null && s.id !== id; }", arg=first_id, timeout=10_000)
+    next_id = page.locator("[data-review-row].selected").get_attribute("id")
+    page.keyboard.press("r")
+    page.locator(f"#{next_id} .status.rejected").wait_for(timeout=10_000)
+    answered = {(c["code"], c["status"]) for d in project.iter_documents()
+                for c in project.document_codings(d.id or 0) if c["user"] == "cody"}
+    assert ("corruption", "accepted") in answered and ("corruption", "rejected") in answered
+    page.close()
+
+
 def test_add_a_coding_by_selecting_text_after_an_emoji(browser: Any, server: str,
                                                        project: Project) -> None:
     doc_id = _doc_id(project, "Emoji first")
@@ -233,7 +254,8 @@ def test_screenshots_of_the_main_pages(browser: Any, server: str, project: Proje
     folder = screenshot_dir()
     pages = {"dashboard": "/", "documents": "/documents", "document": f"/documents/{doc_id}",
              "document-emoji": f"/documents/{emoji_doc}",
-             "review": "/review", "cases": "/cases", "case": f"/cases/{case_id}",
+             "review": "/review", "missed": "/review/missed", "cases": "/cases",
+             "case": f"/cases/{case_id}",
              "rounds": "/rounds", "round": f"/rounds/{rid}",
              "agreement": f"/rounds/{rid}/agreement",
              "disagreements": f"/rounds/{rid}/disagreements", "quotes": "/quotes",
