@@ -2,11 +2,12 @@
 
 Builds (once, then reused) a SQLite project of generated fictional rows — documents, one
 current analysis each, defectors and journalists with mentions and quotes, cases, codings in
-every review state — inserted in bulk with SQLAlchemy core (the pipeline is not run). Then
-times, through FastAPI's TestClient signed in as a viewer, the document list (unfiltered and
-each filter), a document view and the dashboard, and prints p50 / p95 over ``--repeat``
-requests each (target: p95 < 300 ms). The first dashboard request after a change of the
-analysis state builds the case frames (printed separately as "cold"); later ones reuse them.
+every review state, 5 near misses per defector — inserted in bulk with SQLAlchemy core (the
+pipeline is not run). Then times, through FastAPI's TestClient signed in as a viewer, the
+document list (unfiltered and each filter), a document view, the review queue, the possible
+missed codes and the dashboard, and prints p50 / p95 over ``--repeat`` requests each
+(target: p95 < 300 ms). The first dashboard request after a change of the analysis state
+builds the case frames (printed separately as "cold"); later ones reuse them.
 
     python benchmarks/bench_web.py [--documents 100000] [--codings 1000000] [--repeat 30]
                                    [--db PATH] [--rebuild]
@@ -40,6 +41,7 @@ from exitlens.store.schema import (  # noqa: E402
     CodingRow,
     DocumentRow,
     MentionRow,
+    NearMissRow,
     PersonRow,
     QuoteRow,
 )
@@ -90,6 +92,7 @@ def build(path: Path, n_docs: int, n_codings: int, seed: int = 7) -> None:
     quotes: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
     codings: list[dict[str, Any]] = []
+    near_misses: list[dict[str, Any]] = []
     pid = 0
     for d in range(1, n_docs + 1):
         names = [_name(rng) for _ in range(n_def[d - 1])]
@@ -144,6 +147,11 @@ def build(path: Path, n_docs: int, n_codings: int, seed: int = 7) -> None:
                                 "confidence": round(rng.uniform(0.3, 0.99), 3),
                                 "status": status, "version": 1,
                                 "user": None if status == "suggested" else "viewer"})
+            for code in rng.sample(codes, 5):  # the classifier's near misses
+                near_misses.append({"document_id": d, "analysis_id": d, "person_id": pid,
+                                    "code": code, "start": qs, "end": qe,
+                                    "score": round(rng.uniform(0.05, 0.6), 3),
+                                    "coder": "classifier"})
         pid += 1
         persons.append({"id": pid, "document_id": d, "analysis_id": d, "case_id": None,
                         "ordinal": len(names), "name": reporter, "descriptor": None,
@@ -155,7 +163,7 @@ def build(path: Path, n_docs: int, n_codings: int, seed: int = 7) -> None:
     with project.db.session() as session:
         for table, rows in ((DocumentRow, docs), (AnalysisRow, analyses), (CaseRow, cases),
                             (PersonRow, persons), (MentionRow, mentions), (QuoteRow, quotes),
-                            (CodingRow, codings)):
+                            (CodingRow, codings), (NearMissRow, near_misses)):
             for batch in _batches(iter(rows)):
                 session.execute(insert(table), batch)
     project.close()
@@ -192,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = Path(os.environ.get("EXITLENS_BENCH_DIR") or ROOT / ".benchmarks")
     folder.mkdir(parents=True, exist_ok=True)
-    path = args.db or folder / f"web_{args.documents}d_{args.codings}c.db"
+    # "_nm": built with near misses (5 per defector); an older cached file had none
+    path = args.db or folder / f"web_{args.documents}d_{args.codings}c_nm.db"
     if args.rebuild:
         path.unlink(missing_ok=True)
     if not path.exists():
@@ -219,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
          "/documents?status=in_progress&defectors=yes&page=50"),
         ("document view", f"/documents/{middle}"),
         ("review queue", "/review"),
+        ("possible missed codes", "/review/missed"),
+        ("possible missed codes page 100", "/review/missed?page=100"),
     ]
     print(f"{path.name}: first request, then p50 / p95 / max over {args.repeat} more (ms); "
           "target p95 < 300")

@@ -63,6 +63,13 @@ def test_plain_form_dismiss_redirects_and_viewers_cannot_write(project: Project,
     bad = cody.post(f"/near-misses/{rows[0]['id']}/decide",
                     data={"action": "maybe", "csrf_token": token})
     assert bad.status_code == 400
+    gone = cody.post("/near-misses/99999/decide", headers={"HX-Request": "true",
+                                                           "X-CSRF-Token": token},
+                     data={"action": "add"})
+    assert gone.status_code == 404 and "no near miss" in gone.text
+    # the form sends the reviewer back to the page (and filter) they were on
+    page = cody.get(f"/review/missed?document={rows[0]['document_id']}&page=1")
+    assert f'value="/review/missed?document={rows[0]["document_id"]}&amp;page=1"' in page.text
 
 
 def test_a_document_page_links_its_open_near_misses(project: Project, as_user) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ...errors import ConflictError, ExitlensError
+from ...errors import ConflictError, ExitlensError, NotFoundError
 from ...store.users import User
 from ..deps import acting_project, get_project, require_user, require_writer
 from ..markup import context
@@ -94,8 +94,9 @@ def near_misses(request: Request, page: str = "1", document: str = "",
     rows, pager.total = project.near_miss_queue(limit=pager.size, offset=pager.offset,
                                                 document_id=document_id)
     params = {"document": document_id} if document_id else {}
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return render(request, "near_misses.html", user=user, rows=rows, pager=pager,
-                  views=code_views(request), next=str(request.url.path),
+                  views=code_views(request), next=here,
                   page_link=lambda n: "/review/missed?" + urlencode({**params, "page": n}))
 
 
@@ -110,10 +111,11 @@ def decide_near_miss(request: Request, near_miss_id: int, action: str = Form(...
     status_code, message = 200, None
     try:
         coding = project.decide_near_miss(near_miss_id, action == "add")
-    except (ConflictError, ExitlensError) as exc:
+    except ExitlensError as exc:
         if not is_htmx(request):
             raise
-        status_code = 409 if isinstance(exc, ConflictError) else 400
+        status_code = (409 if isinstance(exc, ConflictError)
+                       else 404 if isinstance(exc, NotFoundError) else 400)
         message = exc.message
     if not is_htmx(request):
         return RedirectResponse(safe_next(next), status_code=303)
