@@ -108,9 +108,17 @@ class ReviewMethods:
         reasons a reviewer may add (``decide_near_miss``); and how many are open. Near
         misses already answered (a coding of that code, or one below it, exists for the
         person) or on a person no longer taken for a defector are left out."""
+        subtrees = self._subtrees()
+
+        def count() -> int:
+            with self.db.session() as session:
+                return review_views.near_miss_total(session, subtrees, document_id)
+
+        total = self._count_cached(("near_misses", document_id), count)
         with self.db.session() as session:
-            return review_views.near_miss_queue(session, self._subtrees(), limit=limit,
-                                                offset=offset, document_id=document_id)
+            return review_views.near_miss_queue(session, subtrees, limit=limit,
+                                                offset=offset, document_id=document_id,
+                                                total=total)
 
     def decide_near_miss(self, near_miss_id: int, present: bool) -> dict[str, Any]:
         """Answer a near miss: the code applies to the person on that unit (``present``:

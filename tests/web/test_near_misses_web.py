@@ -81,3 +81,12 @@ def test_a_document_page_links_its_open_near_misses(project: Project, as_user) -
     assert "2 possible missed codes" in page.text
     only = cody.get(f"/review/missed?document={doc}")
     assert only.text.count('id="near-miss-') == 2
+
+
+def test_the_dashboard_counts_open_near_misses(project: Project, as_user) -> None:
+    cody, token = as_user("cody")
+    assert "<strong>6</strong><a href=\"/review/missed\">" in cody.get("/").text
+    first = project.near_miss_queue()[0][0]
+    cody.post(f"/near-misses/{first['id']}/decide", data={"action": "add",
+                                                           "csrf_token": token})
+    assert "<strong>5</strong><a href=\"/review/missed\">" in cody.get("/").text

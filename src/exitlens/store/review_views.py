@@ -118,17 +118,27 @@ def _open_near_misses(subtrees: Mapping[str, Sequence[str]]) -> list[ColumnEleme
     ]
 
 
+def near_miss_total(session: Session, subtrees: Mapping[str, Sequence[str]],
+                    document_id: int | None = None) -> int:
+    """How many near misses are open (in one document, or in all)."""
+    conditions = _open_near_misses(subtrees)
+    if document_id is not None:
+        conditions.append(NearMissRow.document_id == document_id)
+    return int(session.scalar(select(func.count()).select_from(NearMissRow)
+                              .join(PersonRow, PersonRow.id == NearMissRow.person_id)
+                              .where(*conditions)) or 0)
+
+
 def near_miss_queue(session: Session, subtrees: Mapping[str, Sequence[str]], *,
-                    limit: int = 50, offset: int = 0, document_id: int | None = None
-                    ) -> tuple[list[dict[str, Any]], int]:
+                    limit: int = 50, offset: int = 0, document_id: int | None = None,
+                    total: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Open near misses (codes the coders leaned towards for a defector but did not
     suggest), strongest first, each with its unit in context. Returns (rows, total)."""
     conditions = _open_near_misses(subtrees)
     if document_id is not None:
         conditions.append(NearMissRow.document_id == document_id)
-    total = session.scalar(select(func.count()).select_from(NearMissRow)
-                           .join(PersonRow, PersonRow.id == NearMissRow.person_id)
-                           .where(*conditions)) or 0
+    if total is None:
+        total = near_miss_total(session, subtrees, document_id)
     start = case((NearMissRow.start > CONTEXT_CHARS, NearMissRow.start - CONTEXT_CHARS),
                  else_=0)
     query = (

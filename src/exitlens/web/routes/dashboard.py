@@ -48,6 +48,7 @@ def dashboard(request: Request, accepted_only: str = "",
     status = project.state_cached(("analysis_status", project.analysis_fingerprint()),
                                    project.analysis_status)
     queue_total = project.review_queue(limit=1)[1]
+    near_miss_total = project.near_miss_queue(limit=0)[1]
     blocks: list[dict[str, Any]] = []
     matrix: dict[str, Any] | None = None
     notice = None
@@ -68,8 +69,9 @@ def dashboard(request: Request, accepted_only: str = "",
     except ExitlensError as exc:
         notice = FRIENDLY.get(exc.code, f"{exc.code}: {exc.message}")
     return render(request, "dashboard.html", user=user, accepted_only=only, summary=summary,
-                  status=status, queue_total=queue_total, blocks=blocks, matrix=matrix,
-                  notice=notice, flag="1" if only else "0", measured_note=measured_note)
+                  status=status, queue_total=queue_total, near_miss_total=near_miss_total,
+                  blocks=blocks, matrix=matrix, notice=notice, flag="1" if only else "0",
+                  measured_note=measured_note)
 
 
 def _measured(project: Any) -> tuple[dict[str, dict[str, Any]], str]:
