@@ -135,3 +135,13 @@ def test_a_coding_of_a_code_below_answers_its_near_miss(project: Project) -> Non
         rows, total = review_views.near_miss_queue(
             session, {"corruption": ["corruption", "boredom"], "family": ["family"]})
     assert total == 3 and {r["code"] for r in rows} == {"family"}
+
+
+def test_the_open_count_stops_at_its_cap(project: Project) -> None:
+    with project.db.session() as session:
+        subtrees = {"corruption": ["corruption"], "family": ["family"]}
+        assert review_views.near_miss_total(session, subtrees) == 6
+        assert review_views.near_miss_total(session, subtrees, cap=4) == 4
+        # the page is the same whatever the count
+        rows, total = review_views.near_miss_queue(session, subtrees, total=4, limit=10)
+        assert total == 4 and len(rows) == 6

@@ -105,9 +105,10 @@ class ReviewMethods:
                         document_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
         """Codes the coders leaned towards for a defector but did not suggest, strongest
         first, each on the evidence unit it scored highest with the unit in context — the
-        reasons a reviewer may add (``decide_near_miss``); and how many are open. Near
-        misses already answered (a coding of that code, or one below it, exists for the
-        person) or on a person no longer taken for a defector are left out."""
+        reasons a reviewer may add (``decide_near_miss``); and how many are open, counted
+        up to ``review_views.NEAR_MISS_COUNT_CAP`` (10,000). Near misses already
+        answered (a coding of that code, or one below it, exists for the person) or on a
+        person no longer taken for a defector are left out."""
         subtrees = self._subtrees()
 
         def count() -> int:

@@ -90,3 +90,13 @@ def test_the_dashboard_counts_open_near_misses(project: Project, as_user) -> Non
     cody.post(f"/near-misses/{first['id']}/decide", data={"action": "add",
                                                            "csrf_token": token})
     assert "<strong>5</strong><a href=\"/review/missed\">" in cody.get("/").text
+
+
+def test_a_capped_count_reads_or_more_and_pages_on(project: Project, as_user,
+                                                   monkeypatch) -> None:
+    from exitlens.web.routes import review
+
+    monkeypatch.setattr(review, "NEAR_MISS_COUNT_CAP", 6)
+    cody, _ = as_user("cody")
+    page = cody.get("/review/missed")
+    assert "6 or more codes" in page.text

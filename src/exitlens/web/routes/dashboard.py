@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ...errors import ExitlensError
+from ...store.review_views import NEAR_MISS_COUNT_CAP
 from ...store.users import User
 from ..deps import get_project, require_user
 from ..views import render
@@ -48,7 +49,9 @@ def dashboard(request: Request, accepted_only: str = "",
     status = project.state_cached(("analysis_status", project.analysis_fingerprint()),
                                    project.analysis_status)
     queue_total = project.review_queue(limit=1)[1]
-    near_miss_total = project.near_miss_queue(limit=0)[1]
+    near_miss_total = project.near_miss_queue(limit=0)[1]  # counted up to a cap
+    near_misses = f"{near_miss_total:,}" + ("+" if near_miss_total >= NEAR_MISS_COUNT_CAP
+                                           else "")
     blocks: list[dict[str, Any]] = []
     matrix: dict[str, Any] | None = None
     notice = None
@@ -69,7 +72,7 @@ def dashboard(request: Request, accepted_only: str = "",
     except ExitlensError as exc:
         notice = FRIENDLY.get(exc.code, f"{exc.code}: {exc.message}")
     return render(request, "dashboard.html", user=user, accepted_only=only, summary=summary,
-                  status=status, queue_total=queue_total, near_miss_total=near_miss_total,
+                  status=status, queue_total=queue_total, near_misses=near_misses,
                   blocks=blocks, matrix=matrix, notice=notice, flag="1" if only else "0",
                   measured_note=measured_note)
 

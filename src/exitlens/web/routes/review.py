@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...errors import ConflictError, ExitlensError, NotFoundError
+from ...store.review_views import NEAR_MISS_COUNT_CAP
 from ...store.users import User
 from ..deps import acting_project, get_project, require_user, require_writer
 from ..markup import context
@@ -91,11 +92,15 @@ def near_misses(request: Request, page: str = "1", document: str = "",
     project = get_project(request)
     document_id = optional_int(document) if document.isdigit() else None
     pager = Pager(page_number(page), page_size(request), 0)
-    rows, pager.total = project.near_miss_queue(limit=pager.size, offset=pager.offset,
-                                                document_id=document_id)
+    rows, total = project.near_miss_queue(limit=pager.size, offset=pager.offset,
+                                          document_id=document_id)
+    capped = total >= NEAR_MISS_COUNT_CAP  # counted up to the cap: page on while pages fill
+    pager.total = max(total, pager.offset + len(rows) + (1 if len(rows) == pager.size else 0)) \
+        if capped else total
     params = {"document": document_id} if document_id else {}
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return render(request, "near_misses.html", user=user, rows=rows, pager=pager,
+                  total=total, capped=capped,
                   views=code_views(request), next=here,
                   page_link=lambda n: "/review/missed?" + urlencode({**params, "page": n}))
 
