@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,18 +104,22 @@ class BatchResult:
     failed: list[tuple[Document, str]] = field(default_factory=list)
 
 
-def read_batch(pipeline: Pipeline, documents: Sequence[Document]) -> BatchResult:
-    """The pipeline over one batch. An unexpected failure makes every document run alone, so
-    that only the culprit is lost; configuration errors (``ExitlensError``) still stop."""
+def read_batch(pipeline: Pipeline, documents: Sequence[Document],
+               verdicts: Mapping[int, list[dict[str, Any]]] | None = None) -> BatchResult:
+    """The pipeline over one batch (``verdicts``: the reviewers' standing verdicts per
+    document id, ``review_store.verdict_seeds``, honoured by the roles stage). An
+    unexpected failure makes every document run alone, so that only the culprit is lost;
+    configuration errors (``ExitlensError``) still stop."""
+    seeds = {doc_id: {"verdicts": v} for doc_id, v in (verdicts or {}).items()}
     try:
-        return BatchResult(pipeline.run_batch(documents))
+        return BatchResult(pipeline.run_batch(documents, seeds=seeds))
     except ExitlensError:
         raise
     except Exception:
         result = BatchResult()
         for doc in documents:  # find the culprit; the others still get analysed
             try:
-                result.readings.extend(pipeline.run_batch([doc]))
+                result.readings.extend(pipeline.run_batch([doc], seeds=seeds))
             except ExitlensError:
                 raise
             except Exception as exc:

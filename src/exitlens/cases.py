@@ -165,6 +165,31 @@ def normalize(text: str) -> str:
     return " ".join(plain.split())
 
 
+def person_key(name: str | None, descriptor: str | None, first_start: int | None
+               ) -> dict[str, Any]:
+    """How review decisions and case corrections name a person across re-analyses (which
+    replace ``persons`` rows): normalised name, else descriptor, and first mention start."""
+    return {"label": normalize(name or descriptor or ""), "start": first_start or 0}
+
+
+def match_person_key(key: dict[str, Any] | None, keys: Sequence[dict[str, Any]],
+                     mentions: Sequence[Sequence[tuple[int, int]]]) -> int | None:
+    """Index of the person (``keys[i]`` their key, ``mentions[i]`` their mention spans) a
+    stored key names: same label and first mention, else the same non-empty label, else
+    a mention covering the key's start; None when nobody matches."""
+    if not key:
+        return None
+    label, start = key.get("label"), key.get("start", 0)
+    tests = (lambda i: keys[i] == {"label": label, "start": start},
+             lambda i: bool(label) and keys[i]["label"] == label,
+             lambda i: any(s <= start < e for s, e in mentions[i]))
+    for test in tests:
+        found = [i for i in range(len(keys)) if test(i)]
+        if found:
+            return found[0]
+    return None
+
+
 @lru_cache(maxsize=65536)
 def name_tokens(name: str) -> tuple[str, ...]:
     tokens = normalize(name).split()

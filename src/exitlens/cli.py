@@ -237,8 +237,10 @@ def analyze(
             where = f" ({note['source']})" if note.get("source") else ""
             line = f"warning[{note['code']}] document {note['document_id']}{where}: "
             out.print(f"[yellow]{escape(line + note['message'])}[/yellow]")
+        again = (f", {len(report.reread)} read again after reviewers' verdicts on people"
+                 if report.reread else "")
         out.print(
-            f"analysed {len(report.analysed)} documents ({report.defectors} defectors); "
+            f"analysed {len(report.analysed)} documents{again} ({report.defectors} defectors); "
             f"{status['up_to_date']} of {status['documents']} documents are up to date; "
             f"{report.cases} cases"
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .config import Settings
@@ -73,12 +73,18 @@ class Pipeline:
         self.stage_names = list(stage_names)
         self.stages: list[Stage] = [stages.get(name)() for name in self.stage_names]
 
-    def run_batch(self, documents: Sequence[Document],
-                  keep: Collection[str] = ()) -> list[DocumentReading]:
-        """Run every stage over ``documents``. The stages' scratch data (parses, indexes)
-        is dropped afterwards to free memory, except the ``keep`` keys (for training and
-        inspection)."""
+    def run_batch(self, documents: Sequence[Document], keep: Collection[str] = (),
+                  seeds: Mapping[int, Mapping[str, Any]] | None = None
+                  ) -> list[DocumentReading]:
+        """Run every stage over ``documents``. ``seeds``: per document id, scratch entries
+        set before the stages run (the reviewers' verdicts, see ``RoleStage``). The
+        stages' scratch data (parses, indexes) is dropped afterwards to free memory, except
+        the ``keep`` keys (for training and inspection)."""
         readings = [DocumentReading(document=doc) for doc in documents]
+        for reading in readings:
+            seed = seeds.get(reading.document.id or 0) if seeds else None
+            if seed:
+                reading.scratch.update(seed)
         for stage in self.stages:
             stage.process(readings, self.context)
         for reading in readings:

@@ -42,7 +42,7 @@ from .project_learning import LearningMethods
 from .project_review import ReviewMethods
 from .project_rounds import RoundMethods
 from .records import reading_record
-from .store import Database, case_store
+from .store import Database, case_store, review_store
 from .store.codebooks import codebook_versions, latest_codebook, store_codebook
 from .store.documents import iter_stored_documents, row_to_document
 from .store.migrations.fulltext import fts5_query
@@ -102,6 +102,9 @@ class AnalyzeReport:
     failed: list[tuple[int, str]] = field(default_factory=list)
     defectors: int = 0
     cases: int = 0
+    # documents read again (settings unchanged) because reviewers' verdicts on people
+    # changed since they were read
+    reread: list[int] = field(default_factory=list)
     # Per-document notes of this run, e.g. {"document_id": 3, "source": "a.txt",
     # "code": "language_not_covered", "language": "de", "message": "German (de): …"}.
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -112,6 +115,7 @@ class AnalyzeReport:
             "analysed": len(self.analysed),
             "defectors": self.defectors,
             "cases": self.cases,
+            "reread_after_verdicts": len(self.reread),
             "failed": [{"document_id": d, "error": e} for d, e in self.failed],
             "notes": list(self.notes),
         }
@@ -414,7 +418,10 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         dask: str | None = None,
         partition_size: int = 200,
     ) -> AnalyzeReport:
-        """Run the pipeline over every document not yet analysed with the current settings.
+        """Run the pipeline over every document not yet analysed with the current settings,
+        and again over those whose reviewers' verdicts on people changed since they were
+        read (the roles stage honours the verdicts, so a person called a defector gets a
+        profile, evidence and suggestions; ``report.reread``).
 
         Each document's results commit atomically; a killed run resumes where it stopped.
         A document that makes the pipeline fail is reported and skipped, not fatal.
@@ -431,11 +438,14 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         fingerprint = self.analysis_fingerprint()
         with self.db.session() as session:
             pending = pending_document_ids(session, fingerprint)
+            reread = set(review_store.verdicts_since_analysis(session)) - set(pending)
+        pending = sorted(set(pending) | reread)
         if limit is not None:
             pending = pending[:limit]
         if on_planned:
             on_planned(len(pending))
-        report = AnalyzeReport(fingerprint=fingerprint)
+        report = AnalyzeReport(fingerprint=fingerprint,
+                               reread=[d for d in pending if d in reread])
         covered = covered_languages(self.settings)
         if dask:
             self._analyze_on_dask(dask, pending, partition_size, fingerprint, covered,
@@ -447,7 +457,9 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         for i in range(0, len(pending), batch_size):
             docs = list(self.iter_documents(pending[i : i + batch_size]))
             detected = analyze_steps.fill_languages(docs)
-            result = analyze_steps.read_batch(pipeline, docs)
+            with self.db.session() as session:
+                verdicts = review_store.verdict_seeds(session, [d.id or 0 for d in docs])
+            result = analyze_steps.read_batch(pipeline, docs, verdicts)
             report.failed.extend((doc.id or 0, error) for doc, error in result.failed)
             for reading in result.readings:
                 self._store_analysis(reading, fingerprint, pipeline.stage_names, covered,

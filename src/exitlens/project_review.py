@@ -227,6 +227,12 @@ class ReviewMethods:
             session.flush()
             case_store.resolve_cases(session, self.actor)
 
+    def awaits_rereading(self, document_id: int) -> bool:
+        """Whether reviewers' verdicts on this document's people changed since it was read
+        (the next ``analyze`` reads it again with them)."""
+        with self.db.session() as session:
+            return bool(review_store.verdicts_since_analysis(session, document_id))
+
     def undo_last(self) -> dict[str, Any]:
         """Revert this actor's most recent change — a review decision, or a case merge or
         split — by a compensating event (the log stays append-only)."""

@@ -100,3 +100,4 @@ def test_a_capped_count_reads_or_more_and_pages_on(project: Project, as_user,
     cody, _ = as_user("cody")
     page = cody.get("/review/missed")
     assert "6 or more codes" in page.text
+

@@ -321,3 +321,18 @@ def test_dashboard_says_what_suggestions_are_worth_or_why_not(project: Project, 
     assert note.startswith("Measured accuracy of suggestions: grouped")
     assert all(r["reading"] for r in rows.values())
     assert rows["brutality"]["support"] > 0
+
+
+def test_a_verdict_tells_the_document_page_it_awaits_rereading(project: Project,
+                                                               as_user) -> None:
+    doc = _doc_id(project, "Sami Aziz")
+    cody, token = as_user("cody")
+    assert "reads it again" not in cody.get(f"/documents/{doc}").text
+    reading = project.reading(doc)
+    assert reading is not None
+    person = next(p for p in reading.persons if p.role == "defector")
+    cody.post(f"/persons/{person.id}/verdict", data={"verdict": "not_defector",
+                                                     "seen": "defector", "csrf_token": token})
+    assert "reads it again" in cody.get(f"/documents/{doc}").text
+    project.analyze()
+    assert "reads it again" not in cody.get(f"/documents/{doc}").text

@@ -130,6 +130,7 @@ def read_stored(ids: Sequence[int], db_url: str, settings: Settings,
     """Read the stored documents ``ids`` from the database and run the pipeline over them
     (with the project's stored ``codebook``, if any) a batch at a time; nothing is written
     (the client stores the readings)."""
+    from ..store import review_store
     from ..store.database import Database
     from ..store.documents import iter_stored_documents
 
@@ -141,7 +142,9 @@ def read_stored(ids: Sequence[int], db_url: str, settings: Settings,
         for i in range(0, len(ids), size):
             docs = list(iter_stored_documents(db, ids[i : i + size]))
             out.detected |= fill_languages(docs)
-            result: BatchResult = read_batch(pipeline, docs)
+            with db.session() as session:
+                verdicts = review_store.verdict_seeds(session, [d.id or 0 for d in docs])
+            result: BatchResult = read_batch(pipeline, docs, verdicts)
             out.readings.extend(result.readings)
             out.failed.extend((doc.id or 0, error) for doc, error in result.failed)
     finally:

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cases import match_person_key, person_key
 from ..model import DocumentReading, Quote, Span
 from ..pipeline import PipelineContext
 from .cues import (
@@ -864,13 +865,34 @@ class _RoleReader:
             person.role_confidence = round(min(0.45 + 0.4 * p, 0.9), 3)
             person.role_cues = [s for s, _ in c.leave[:3]] + [s for s, _ in c.member[:2]] or [
                 m.span for m in person.mentions[:1]]
-            if idx in self._by_speaker or idx == writer:
-                person.source_voice = "self"
-            elif idx in self.voiced_by_relative:
-                person.source_voice = "relative"
-            else:
-                person.source_voice = "reported"
+            person.source_voice = self.voice(idx)
         self.reading.scratch["role_scores"] = scores
+
+    def voice(self, idx: int) -> str:
+        """Whose words carry a defector's account: their own, a relative's, or reported."""
+        if idx in self._by_speaker or idx == self.reading.scratch.get("writer"):
+            return "self"
+        return "relative" if idx in self.voiced_by_relative else "reported"
+
+    def reviewed(self) -> None:
+        """The reviewers' verdicts on this document (``scratch["verdicts"]``: person key +
+        role, from the review log via ``analyze``) win over the rules and the model, so the
+        later stages read a person a reviewer called a defector as one (profile, evidence,
+        suggested codes) and one they called no defector as none."""
+        verdicts = self.reading.scratch.get("verdicts") or []
+        if not verdicts:
+            return
+        persons = self.reading.persons
+        keys = [person_key(p.name, p.descriptor, min((m.span.start for m in p.mentions),
+                                                     default=0)) for p in persons]
+        mentions = [[(m.span.start, m.span.end) for m in p.mentions] for p in persons]
+        for verdict in verdicts:
+            idx = match_person_key(verdict, keys, mentions)
+            if idx is None or persons[idx].role == verdict["role"]:
+                continue
+            person = persons[idx]
+            person.role, person.role_confidence = verdict["role"], 1.0
+            person.source_voice = self.voice(idx) if person.role == "defector" else None
 
 
 class RoleStage:
@@ -878,7 +900,7 @@ class RoleStage:
 
     The rules decide first; the learned model (``reading.role_model``; the built-in
     one by default, ``"none"`` to switch it off) may then promote people the rules
-    left undecided.
+    left undecided; reviewers' verdicts (``scratch["verdicts"]``) win over both.
     """
 
     name = "roles"
@@ -894,6 +916,7 @@ class RoleStage:
             reader.quote_cues()
             reader.decide()
             reader.second_opinion(model)
+            reader.reviewed()
             reading.scratch["voiced_by"] = reader.voiced_by
             for person in reading.persons:
                 person.role_cues = sorted(set(person.role_cues))

@@ -178,13 +178,18 @@ def store_reading(
 
 
 def _drop_superseded(session: Session, doc_id: int, fingerprint: str) -> None:
+    """Before storing a new analysis: drop the document's analyses of other settings that
+    hold no human decision (those are kept as history), and its analysis of these same
+    settings, which the new one replaces (a document read again because reviewers' verdicts
+    changed; every human decision is in the event log and applied to the new one)."""
     reviewed = exists().where(
         CodingRow.analysis_id == AnalysisRow.id, CodingRow.status != "suggested"
     )
     stale = list(
         session.scalars(
             select(AnalysisRow.id).where(
-                AnalysisRow.document_id == doc_id, AnalysisRow.fingerprint != fingerprint, ~reviewed
+                AnalysisRow.document_id == doc_id,
+                (AnalysisRow.fingerprint == fingerprint) | ~reviewed,
             )
         )
     )

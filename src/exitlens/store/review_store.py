@@ -35,10 +35,10 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from ..cases import normalize
+from .. import cases
 from ..errors import ConflictError, ExitlensError, NotFoundError
 from .schema import (
     AnalysisRow,
@@ -85,7 +85,7 @@ def _first_starts(session: Session, person_ids: Iterable[int]) -> dict[int, int]
 
 
 def person_key(row: PersonRow, first_start: int | None) -> dict[str, Any]:
-    return {"label": normalize(row.name or row.descriptor or ""), "start": first_start or 0}
+    return cases.person_key(row.name, row.descriptor, first_start)
 
 
 def _person_key_of(session: Session, row: PersonRow) -> dict[str, Any]:
@@ -374,16 +374,9 @@ def _find_person(key: dict[str, Any] | None, persons: list[PersonRow],
                  ) -> PersonRow | None:
     """The person of the current analysis a stored person key names (None when gone):
     same label and first mention, else the same label, else a mention covering the start."""
-    if not key:
-        return None
-    label, start = key.get("label"), key.get("start", 0)
-    for test in (lambda p: keys[p.id] == {"label": label, "start": start},
-                 lambda p: keys[p.id]["label"] == label and bool(label),
-                 lambda p: any(s <= start < e for s, e in mentions.get(p.id, []))):
-        found = [p for p in persons if test(p)]
-        if found:
-            return found[0]
-    return None
+    index = cases.match_person_key(key, [keys[p.id] for p in persons],
+                                   [mentions.get(p.id, []) for p in persons])
+    return None if index is None else persons[index]
 
 
 def _latest(events: list[EventRow]) -> tuple[dict[str, EventRow], dict[str, EventRow],
@@ -409,6 +402,49 @@ def review_events(session: Session, document_id: int) -> list[EventRow]:
     return list(session.scalars(
         select(EventRow).where(EventRow.entity == "document", EventRow.entity_id == document_id,
                                EventRow.action.in_(REVIEW_ACTIONS)).order_by(EventRow.id)))
+
+
+VERDICT_ACTIONS = ("review.person", "review.undo")  # an undo may restore a verdict
+
+
+def verdict_seeds(session: Session, document_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per document, the reviewers' standing verdicts on people (``{"label", "start",
+    "role"}``: the person key and the role of the latest verdict, or of the undo that
+    restored one), for the roles stage to honour when the document is read again
+    (``reading.scratch["verdicts"]``): a person a reviewer calls a defector then gets a
+    profile, evidence and suggested codes, and one they call no defector none."""
+    ids = sorted(set(document_ids))
+    events: dict[int, list[EventRow]] = {}
+    for event in session.scalars(
+            select(EventRow).where(EventRow.entity == "document", among(EventRow.entity_id, ids),
+                                   EventRow.action.in_(REVIEW_ACTIONS)).order_by(EventRow.id)):
+        events.setdefault(event.entity_id or 0, []).append(event)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for doc_id, doc_events in events.items():
+        _, verdicts, _ = _latest(doc_events)
+        seeds = [{**event.payload["person"], "role": event.payload["after"]["role"]}
+                 for event in verdicts.values()
+                 if event.payload.get("person") and event.payload.get("after")]
+        if seeds:
+            out[doc_id] = seeds
+    return out
+
+
+def verdicts_since_analysis(session: Session, document_id: int | None = None) -> list[int]:
+    """Documents (all, or just ``document_id``) with a verdict on a person (or an undo)
+    newer than their current analysis: ``analyze`` reads them again so the pipeline sees
+    the verdicts (see :func:`verdict_seeds`)."""
+    analyses = select(AnalysisRow.document_id, func.max(AnalysisRow.id).label("aid"))
+    if document_id is not None:
+        analyses = analyses.where(AnalysisRow.document_id == document_id)
+    current = analyses.group_by(AnalysisRow.document_id).subquery("cur")
+    newer = exists().where(EventRow.entity == "document",
+                           EventRow.entity_id == current.c.document_id,
+                           EventRow.action.in_(VERDICT_ACTIONS),
+                           EventRow.at > AnalysisRow.created_at)
+    return list(session.scalars(
+        select(current.c.document_id).join(AnalysisRow, AnalysisRow.id == current.c.aid)
+        .where(newer).order_by(current.c.document_id)))
 
 
 def apply_decisions(session: Session, document_id: int) -> int:

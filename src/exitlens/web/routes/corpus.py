@@ -129,6 +129,7 @@ def document(request: Request, document_id: int,
                   text=mark_up(doc.text, _layers(reading, codings, views)),
                   analysed=reading is not None, persons=persons, rows=rows, views=views,
                   near_misses=near_misses,
+                  awaits_rereading=reading is not None and project.awaits_rereading(document_id),
                   profile_fields=Profile.SCALAR_FIELDS, next=f"/documents/{document_id}")
 
 
