@@ -123,9 +123,9 @@ def test_analyze_reads_the_database_a_batch_at_a_time(
     real_run_batch = Pipeline.run_batch
 
     def recording(self: Pipeline, documents: Sequence[Document],
-                  keep: Any = ()) -> list[DocumentReading]:
+                  keep: Any = (), seeds: Any = None) -> list[DocumentReading]:
         sizes.append(len(documents))
-        return real_run_batch(self, documents, keep)
+        return real_run_batch(self, documents, keep, seeds)
 
     monkeypatch.setattr(Pipeline, "run_batch", recording)
     with Project.open(make_db_url("s"), settings=light_settings(batch_size=3),
