@@ -83,11 +83,7 @@ def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
     rows = []
     for coding, title, n_chars, name, descriptor, context, context_start in session.execute(
             query):
-        pieces = split_context(context or "", int(context_start), coding.start, coding.end)
-        if context_start > 0:
-            pieces["before"] = "…" + pieces["before"]
-        if int(context_start) + len(context or "") < n_chars:
-            pieces["after"] += "…"
+        pieces = _in_context(context, int(context_start), n_chars, coding.start, coding.end)
         rows.append({**coding_dict(coding), "title": title, "person": name or descriptor,
                      **pieces})
     return rows, total
@@ -164,16 +160,24 @@ def near_miss_queue(session: Session, subtrees: Mapping[str, Sequence[str]], *,
     rows = []
     for miss, title, n_chars, name, descriptor, context, context_start in session.execute(
             query):
-        pieces = split_context(context or "", int(context_start), miss.start, miss.end)
-        if context_start > 0:
-            pieces["before"] = "…" + pieces["before"]
-        if int(context_start) + len(context or "") < n_chars:
-            pieces["after"] += "…"
+        pieces = _in_context(context, int(context_start), n_chars, miss.start, miss.end)
         rows.append({"id": miss.id, "document_id": miss.document_id,
                      "person_id": miss.person_id, "code": miss.code, "start": miss.start,
                      "end": miss.end, "score": miss.score, "coder": miss.coder,
                      "title": title, "person": name or descriptor, **pieces})
     return rows, int(total)
+
+
+def _in_context(context: str | None, context_start: int, n_chars: int, start: int,
+                end: int) -> dict[str, str]:
+    """before / evidence / after of a span in the context window the queries cut out of
+    its document, with "…" where the window does not reach the document's start or end."""
+    pieces = split_context(context or "", context_start, start, end)
+    if context_start > 0:
+        pieces["before"] = "…" + pieces["before"]
+    if context_start + len(context or "") < n_chars:
+        pieces["after"] += "…"
+    return pieces
 
 
 def split_context(context: str, context_start: int, start: int, end: int) -> dict[str, str]:
