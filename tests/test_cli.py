@@ -193,6 +193,8 @@ def test_demo_runs_on_sample_corpus(tmp_path: Path) -> None:
     for table in ("cases.csv", "prevalence_exit.csv", "promise_reality.csv", "comparison.csv"):
         assert (out / table).stat().st_size > 0
     assert f"report: {out / 'report.html'}" in flat
+    # what waits for a reviewer, near misses included
+    assert re.search(r"review: \d+ machine codings and [1-9]\d* possible missed codes", flat)
 
 
 # ------------------------------------------------------------------ eval / train / models
