@@ -404,13 +404,17 @@ def test_linear_time(context: PipelineContext) -> None:
             "and fled to Kilis in 2016, where he turned himself in. He said the emirs lied.\n\n")
     small = para * 50
     big = para * 400
-    t0 = time.perf_counter()
-    read(context, small, Who(("Rami Khalil",)), nlp=False)
-    t1 = time.perf_counter()
-    read(context, big, Who(("Rami Khalil",)), nlp=False)
-    t2 = time.perf_counter()
+
+    def best_of_three(text: str) -> float:  # the least disturbed run: a shared machine's
+        times = []                            # other work only ever adds time
+        for _ in range(3):
+            t0 = time.perf_counter()
+            read(context, text, Who(("Rami Khalil",)), nlp=False)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
     # 8x the text may cost at most ~20x (segmentation noise), never quadratic (64x)
-    assert (t2 - t1) < 20 * max(t1 - t0, 0.01)
+    assert best_of_three(big) < 20 * max(best_of_three(small), 0.01)
 
 
 # --- who did it: subjects, wishes, other people ---------------------------------------------
