@@ -220,3 +220,20 @@ def test_analyze_on_a_scheduler_stores_what_extract_emits(
     again = runner.invoke(app, ["analyze", "--db", db, "--dask", scheduler_pair,
                                 "--format", "json"])
     assert json.loads(again.stdout)["analysed"] == 0
+    # a reviewer's verdict reaches the workers' pipeline: the document is read again there
+    with Project.open(db, actor="ana") as project:
+        readings = [r for d in project.iter_documents()
+                    if (r := project.reading(d.id or 0)) is not None]
+        doc_id, person = next((r.document.id or 0, p) for r in readings for p in r.persons
+                              if p.role == "defector")
+        project.set_verdict(person.id or 0, "not_defector", seen="defector")
+    reread = runner.invoke(app, ["analyze", "--db", db, "--dask", scheduler_pair,
+                                 "--format", "json"])
+    assert json.loads(reread.stdout)["reread_after_verdicts"] == 1
+    with Project.open(db, actor="ana") as project:
+        reading = project.reading(doc_id)
+        assert reading is not None
+        index = next(i for i, p in enumerate(reading.persons) if p.name == person.name
+                     and p.descriptor == person.descriptor)
+        assert reading.persons[index].role == "other" and not reading.persons[index].evidence
+        assert not [c for c in reading.codings if c.person == index]
