@@ -1252,6 +1252,35 @@ def history(
     out.print(table)
 
 
+@app.command()
+def verdicts(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    fmt: Annotated[StatsFormat, typer.Option("--format", "-f", help="Output format.")]
+    = StatsFormat.table,
+) -> None:
+    """Reviewers' standing verdicts on people: whom they ruled out as defectors (and why,
+    where they said) and whom they called defectors the machine did not."""
+    with open_project(db, config) as project:
+        frame = project.person_verdicts()
+    frame = frame.assign(at=frame["at"].map(lambda t: t.isoformat(timespec="seconds")))
+    frame = frame.astype(object).where(frame.notna(), None)
+    if fmt is StatsFormat.json:
+        emit_json(frame.to_dict(orient="records"))
+    elif fmt is StatsFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        table = Table("document", "person", "machine", "reviewer's verdict", "why", "who",
+                      "when (UTC)")
+        for r in frame.to_dict(orient="records"):
+            table.add_row(str(r["document_id"]), escape(str(r["person"] or "")),
+                          r["machine"].replace("_", " "), r["verdict"].replace("_", " "),
+                          escape(r["reason_label"] or ""), escape(r["reviewer"]),
+                          r["at"].replace("T", " ")[:19])
+        out.print(table)
+        out.print(f"{len(frame)} verdicts")
+
+
 def _brief(state: Any) -> str:
     if state is None:
         return ""

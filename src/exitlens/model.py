@@ -40,6 +40,21 @@ PERSON_ROLES: tuple[str, ...] = (
     "other",
 )
 SourceVoice = Literal["self", "relative", "reported"]
+#: Why a reviewer ruled a person out as a defector: the exclusions of the definition (SPEC
+#: section 1) and of the labelling guide, recorded with the verdict so a study can say
+#: whom it left out and why. Ids are stable; the labels are what a reviewer reads.
+EXCLUSION_REASONS: dict[str, str] = {
+    "writer_or_analyst": "a journalist, analyst or researcher",
+    "official": "an official, prosecutor, judge, police officer or soldier",
+    "current_member": "still a member of the group",
+    "captured": "captured or arrested without having tried to leave",
+    "other_group": "a member of another group only",
+    "never_member": "never a member (a victim, a hostage, a recruit stopped on the way)",
+    "relative_or_witness": "a relative or witness telling someone else's story",
+    "no_own_account": "left, but no account of their own is reported",
+    "not_a_person": "not a person, or someone already listed under another name",
+    "other": "another reason",
+}
 EXIT_MODES: tuple[str, ...] = ("escaped", "surrendered", "captured", "smuggled", "deserted")
 OUTCOMES: tuple[str, ...] = (
     "prison",

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from .errors import NotFoundError
 from .store import case_store, review_store, review_views
 from .store import users as user_store
 from .store.review_store import ReviewError
+from .store.sql import among
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .coding.codebook import Codebook
     from .config import Settings
     from .store import Database
@@ -210,13 +215,49 @@ class ReviewMethods:
                                           start, end)
             return review_views.coding_dict(row)
 
-    def set_verdict(self, person_id: int, verdict: str, *, seen: str) -> None:
+    def set_verdict(self, person_id: int, verdict: str, *, seen: str,
+                    reason: str | None = None) -> None:
         """Defector (``defector``) or not (``not_defector``) for one person; ``seen`` is the
-        verdict the reviewer saw. Cases are rebuilt in the same transaction."""
+        verdict the reviewer saw; ``reason`` (with ``not_defector``) is why they are ruled
+        out, one of :data:`exitlens.model.EXCLUSION_REASONS`. Cases are rebuilt in the
+        same transaction."""
         with self.db.session() as session:
-            review_store.set_verdict(session, self.actor, person_id, verdict, seen)
+            review_store.set_verdict(session, self.actor, person_id, verdict, seen, reason)
             session.flush()
             case_store.resolve_cases(session, self.actor)
+
+    def verdict_reasons(self, document_id: int) -> dict[int, str]:
+        """Why reviewers ruled out people of the document's current analysis (person id →
+        reason id), for those where they said."""
+        with self.db.session() as session:
+            return {pid: info["reason"] for pid, info
+                    in review_store.verdict_reasons(session, document_id).items()}
+
+    def person_verdicts(self) -> pd.DataFrame:
+        """The reviewers' standing verdicts on people, oldest first: whom they ruled out as
+        defectors (and why, when they said) and whom they called defectors the machine did
+        not. Columns: document_id, title, person_id (current analysis; None when gone),
+        person, start (first mention), machine (the machine's verdict), verdict, reason,
+        reason_label, reviewer, at."""
+        import pandas as pd
+
+        from .model import EXCLUSION_REASONS
+        from .store.schema import DocumentRow
+
+        with self.db.session() as session:
+            rows = review_store.standing_verdicts(session)
+            ids = sorted({r["document_id"] for r in rows})
+            titles = dict(session.execute(select(DocumentRow.id, DocumentRow.title)
+                                          .where(among(DocumentRow.id, ids))).all())
+        return pd.DataFrame(
+            [{"document_id": r["document_id"], "title": titles.get(r["document_id"]),
+              "person_id": r["person_id"], "person": r["person"], "start": r["start"],
+              "machine": r["machine"],
+              "verdict": r["verdict"], "reason": r["reason"],
+              "reason_label": EXCLUSION_REASONS.get(r["reason"] or ""),
+              "reviewer": r["actor"], "at": r["at"]} for r in rows],
+            columns=["document_id", "title", "person_id", "person", "start", "machine", "verdict",
+                     "reason", "reason_label", "reviewer", "at"])
 
     def set_profile_field(self, person_id: int, field: str, value: Any, *,
                           span: tuple[int, int] | None = None, seen: Any = None) -> None:

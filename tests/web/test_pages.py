@@ -263,6 +263,26 @@ def test_review_page_lists_defector_verdicts_to_check(project: Project, as_user)
     assert all(p["label"] != "Sami Aziz" for p in project.defector_queue())
 
 
+def test_ruling_someone_out_with_a_reason_over_http(project: Project, as_user) -> None:
+    doc = _doc_id(project, "Sami Aziz")
+    cody, token = as_user("cody")
+    page = cody.get(f"/documents/{doc}").text
+    assert 'name="reason"' in page and '<option value="captured">' in page
+    assert 'name="reason"' in cody.get("/review").text
+    person = next(p for p in project.defector_queue() if p["label"] == "Sami Aziz")
+    bad = cody.post(f"/persons/{person['id']}/verdict", data={
+        "verdict": "not_defector", "seen": "defector", "reason": "bored", "csrf_token": token})
+    assert bad.status_code == 400 and "unknown reason" in bad.text
+    assert any(p["label"] == "Sami Aziz" for p in project.defector_queue())  # nothing saved
+    r = cody.post(f"/persons/{person['id']}/verdict", data={
+        "verdict": "not_defector", "seen": "defector", "reason": "other_group",
+        "next": f"/documents/{doc}", "csrf_token": token})
+    assert r.status_code == 303
+    page = cody.get(f"/documents/{doc}").text
+    assert "ruled out by a reviewer: a member of another group only" in page
+    assert project.verdict_reasons(doc) == {person["id"]: "other_group"}
+
+
 def test_serve_binds_localhost_by_default(project: Project, monkeypatch: pytest.MonkeyPatch
                                           ) -> None:
     import uvicorn

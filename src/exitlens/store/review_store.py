@@ -6,7 +6,8 @@ Every decision is a row of the append-only ``events`` table (``entity="document"
 * ``review.coding`` — accept, reject, change the code or adjust the span of a coding;
 * ``review.add`` — a coding a human added (by selecting text), or a near miss a human
   decided (accepted: the code applies; rejected: it does not; ``origin`` names the near miss);
-* ``review.person`` — a defector / not-defector verdict on a person;
+* ``review.person`` — a defector / not-defector verdict on a person (``after.reason``: why a
+  reviewer ruled them out, one of :data:`exitlens.model.EXCLUSION_REASONS`, when given);
 * ``review.profile`` — a corrected profile field of a person;
 * ``review.undo`` — the compensating event of an undo (``undoes``: the event id);
 * ``codebook.recode`` — a coding re-pointed to another code because an admin merged its code
@@ -35,11 +36,12 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import cases
 from ..errors import ConflictError, ExitlensError, NotFoundError
+from ..model import EXCLUSION_REASONS
 from .schema import (
     AnalysisRow,
     CodingRow,
@@ -307,23 +309,36 @@ def verdict_of(role: str) -> str:
 
 
 def set_verdict(session: Session, actor: str, person_id: int, verdict: str,
-                seen: str) -> PersonRow:
-    """Defector / not-defector decision on a person; ``seen`` is the verdict the writer saw."""
+                seen: str, reason: str | None = None) -> PersonRow:
+    """Defector / not-defector decision on a person; ``seen`` is the verdict the writer saw;
+    ``reason`` (not-defector only) says why they are ruled out. Giving a person already
+    ruled out a (new) reason is a decision too; the same verdict and reason again is none."""
     if verdict not in VERDICTS:
         raise ReviewError(f"unknown verdict {verdict!r}: use defector or not_defector")
+    if reason is not None:
+        if verdict != "not_defector":
+            raise ReviewError("a reason goes with a not_defector verdict only")
+        if reason not in EXCLUSION_REASONS:
+            raise ReviewError(f"unknown reason {reason!r}: use one of "
+                              f"{', '.join(EXCLUSION_REASONS)}")
     row = _person(session, person_id)
     if verdict_of(row.role) != seen:
         raise ConflictError(f"person {person_id} was changed since you loaded it; nothing "
                             "was saved", current={"verdict": verdict_of(row.role),
                                                   "role": row.role})
-    if verdict_of(row.role) == verdict:
+    same = verdict_of(row.role) == verdict
+    standing = verdict_reasons(session, row.document_id).get(row.id, {}).get("reason") \
+        if same else None
+    if same and (reason is None or reason == standing):
         return row
     doc = _document(session, row.document_id)
-    before = {"role": row.role}
-    row.role = VERDICTS[verdict]
+    before: dict[str, Any] = {"role": row.role, **({"reason": standing} if standing else {})}
+    if not same:
+        row.role = VERDICTS[verdict]
+    after: dict[str, Any] = {"role": row.role, **({"reason": reason} if reason else {})}
     _event(session, actor, "review.person", doc.id,
            {"person_id": row.id, "sha": doc.text_sha256, "person": _person_key_of(session, row),
-            "before": before, "after": {"role": row.role}})
+            "before": before, "after": after})
     return row
 
 
@@ -430,21 +445,91 @@ def verdict_seeds(session: Session, document_ids: Iterable[int]) -> dict[int, li
     return out
 
 
+def verdict_reasons(session: Session, document_id: int) -> dict[int, dict[str, Any]]:
+    """Per person of the document's current analysis, the reason of the standing reviewer
+    verdict ruling them out (``{"reason", "actor", "at"}``; people without one are absent)."""
+    events = review_events(session, document_id)
+    if not events:
+        return {}
+    _, verdicts, _ = _latest(events)
+    with_reason = [e for e in verdicts.values() if (e.payload.get("after") or {}).get("reason")]
+    if not with_reason:
+        return {}
+    analysis_id = session.scalar(select(func.max(AnalysisRow.id))
+                                 .where(AnalysisRow.document_id == document_id))
+    current = _current_persons(session, analysis_id)
+    out: dict[int, dict[str, Any]] = {}
+    for event in with_reason:
+        person = _find_person(event.payload.get("person"), *current)
+        if person is not None:
+            out[person.id] = {"reason": event.payload["after"]["reason"],
+                              "actor": event.actor, "at": event.at}
+    return out
+
+
+def standing_verdicts(session: Session) -> list[dict[str, Any]]:
+    """Every reviewer verdict on a person that still stands (the latest per person of each
+    document, undos included), oldest first: ``document_id``, ``person_id`` (in the current
+    analysis; None when the person is gone from it), ``person`` (their name or descriptor),
+    ``start`` (their first mention), ``verdict`` (defector / not_defector),
+    ``reason`` (None when not given), ``machine`` (the verdict before the first reviewer's),
+    ``actor``, ``at``. A person undone back to the machine's verdict has none. What the
+    report and ``Project.person_verdicts`` count."""
+    by_document: dict[int, list[EventRow]] = {}
+    for event in session.scalars(
+            select(EventRow).where(EventRow.entity == "document",
+                                   EventRow.action.in_(VERDICT_ACTIONS)).order_by(EventRow.id)):
+        by_document.setdefault(event.entity_id or 0, []).append(event)
+    rows: list[dict[str, Any]] = []
+    for document_id, events in by_document.items():
+        first: dict[str, EventRow] = {}
+        for event in events:
+            if event.action == "review.person":
+                first.setdefault(json.dumps(event.payload.get("person"), sort_keys=True), event)
+        _, verdicts, _ = _latest(events)
+        analysis_id = session.scalar(select(func.max(AnalysisRow.id))
+                                     .where(AnalysisRow.document_id == document_id))
+        current = _current_persons(session, analysis_id)
+        for key, event in verdicts.items():
+            after, person = event.payload.get("after") or {}, event.payload.get("person") or {}
+            row = _find_person(person, *current)
+            origin = first.get(key, event).payload.get("before") or {}
+            verdict, machine = verdict_of(after.get("role", "")), verdict_of(origin.get("role", ""))
+            if verdict == machine and not after.get("reason"):
+                continue  # undone back to what the machine said
+            rows.append({"document_id": document_id,
+                         "person_id": row.id if row is not None else None,
+                         "person": (row.name or row.descriptor) if row is not None
+                         else person.get("label"),
+                         "start": person.get("start"),
+                         "verdict": verdict, "reason": after.get("reason"),
+                         "machine": machine,
+                         "actor": event.actor, "at": event.at})
+    rows.sort(key=lambda r: (r["at"], r["document_id"]))
+    return rows
+
+
 def verdicts_since_analysis(session: Session, document_id: int | None = None) -> list[int]:
     """Documents (all, or just ``document_id``) with a verdict on a person (or an undo)
-    newer than their current analysis: ``analyze`` reads them again so the pipeline sees
-    the verdicts (see :func:`verdict_seeds`)."""
+    newer than their current analysis that changed someone's role: ``analyze`` reads them
+    again so the pipeline sees the verdicts (see :func:`verdict_seeds`). A reason given to
+    someone already ruled out changes no role and asks for no re-read."""
     analyses = select(AnalysisRow.document_id, func.max(AnalysisRow.id).label("aid"))
     if document_id is not None:
         analyses = analyses.where(AnalysisRow.document_id == document_id)
     current = analyses.group_by(AnalysisRow.document_id).subquery("cur")
-    newer = exists().where(EventRow.entity == "document",
-                           EventRow.entity_id == current.c.document_id,
-                           EventRow.action.in_(VERDICT_ACTIONS),
-                           EventRow.at > AnalysisRow.created_at)
-    return list(session.scalars(
-        select(current.c.document_id).join(AnalysisRow, AnalysisRow.id == current.c.aid)
-        .where(newer).order_by(current.c.document_id)))
+    newer = (select(EventRow.entity_id, EventRow.payload)
+             .join(current, current.c.document_id == EventRow.entity_id)
+             .join(AnalysisRow, AnalysisRow.id == current.c.aid)
+             .where(EventRow.entity == "document", EventRow.action.in_(VERDICT_ACTIONS),
+                    EventRow.at > AnalysisRow.created_at))
+    due = set()
+    for doc_id, payload in session.execute(newer):
+        before, after = (payload or {}).get("before"), (payload or {}).get("after")
+        if isinstance(before, dict) and isinstance(after, dict) and "role" in after \
+                and before.get("role") != after.get("role"):
+            due.add(int(doc_id))
+    return sorted(due)
 
 
 def apply_decisions(session: Session, document_id: int) -> int:
@@ -455,16 +540,7 @@ def apply_decisions(session: Session, document_id: int) -> int:
         return 0
     analysis_id = session.scalar(select(func.max(AnalysisRow.id))
                                  .where(AnalysisRow.document_id == document_id))
-    persons = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis_id)
-                                   .order_by(PersonRow.ordinal)))
-    mentions: dict[int, list[tuple[int, int]]] = {}
-    for pid, start, end in session.execute(
-            select(MentionRow.person_id, MentionRow.start, MentionRow.end)
-            .where(among(MentionRow.person_id, [p.id for p in persons]))
-            .order_by(MentionRow.start, MentionRow.id)):
-        mentions.setdefault(pid, []).append((start, end))
-    keys = {p.id: person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))
-            for p in persons}
+    persons, keys, mentions = _current_persons(session, analysis_id)
     codings, verdicts, profiles = _latest(events)
     applied = 0
     for event in verdicts.values():
@@ -574,10 +650,9 @@ def undo_last(session: Session, actor: str) -> EventRow:
             raise ConflictError("the person of this action is no longer in the document's "
                                 "current analysis; nothing was undone")
         if last.action == "review.person":
-            current: Any = {"role": person.role}
-            if current != payload["after"]:
+            if person.role != payload["after"]["role"]:
                 raise ConflictError("this verdict was changed again since your action; "
-                                    "nothing was undone", current=current)
+                                    "nothing was undone", current={"role": person.role})
             person.role = payload["before"]["role"]
         else:
             field = payload["field"]
@@ -594,8 +669,11 @@ def undo_last(session: Session, actor: str) -> EventRow:
                    "before": payload["after"], "after": payload["before"]})
 
 
-def _current_person(session: Session, analysis_id: int | None, key: dict[str, Any] | None
-                    ) -> PersonRow | None:
+def _current_persons(session: Session, analysis_id: int | None
+                     ) -> tuple[list[PersonRow], dict[int, dict[str, Any]],
+                                dict[int, list[tuple[int, int]]]]:
+    """The persons of an analysis with their person keys and mention spans (what
+    :func:`_find_person` matches stored keys against)."""
     persons = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis_id)
                                    .order_by(PersonRow.ordinal)))
     mentions: dict[int, list[tuple[int, int]]] = {}
@@ -606,7 +684,12 @@ def _current_person(session: Session, analysis_id: int | None, key: dict[str, An
         mentions.setdefault(pid, []).append((start, end))
     keys = {p.id: person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))
             for p in persons}
-    return _find_person(key, persons, keys, mentions)
+    return persons, keys, mentions
+
+
+def _current_person(session: Session, analysis_id: int | None, key: dict[str, Any] | None
+                    ) -> PersonRow | None:
+    return _find_person(key, *_current_persons(session, analysis_id))
 
 
 # ------------------------------------------------------------------ history

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from ..model import EXCLUSION_REASONS
 from .csrf import FIELD, session_token
 
 _env = jinja2.Environment(
@@ -18,6 +19,7 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals["exclusion_reasons"] = EXCLUSION_REASONS  # the "Not a defector" forms
 
 
 def environment() -> jinja2.Environment:

@@ -111,6 +111,7 @@ def document(request: Request, document_id: int,
     codings = project.document_codings(document_id)
     views = code_views(request)
     persons = []
+    reasons = project.verdict_reasons(document_id) if reading is not None else {}
     if reading is not None:
         for person in reading.persons:
             if person.role == "defector" or person.mentions:
@@ -118,6 +119,7 @@ def document(request: Request, document_id: int,
                                 "role": person.role,
                                 "verdict": "defector" if person.role == "defector"
                                 else "not_defector",
+                                "reason": reasons.get(person.id or 0),
                                 "profile": _profile_rows(person, doc.text)
                                 if person.role == "defector" else []})
     labels = {p["id"]: p["label"] for p in persons}
@@ -148,8 +150,10 @@ def add_coding(request: Request, document_id: int, code: str = Form(...),
 
 @router.post("/persons/{person_id}/verdict")
 def verdict(request: Request, person_id: int, verdict: str = Form(...), seen: str = Form(...),
-            next: str = Form("/"), user: User = Depends(require_writer("coder"))) -> Response:
-    acting_project(request, user).set_verdict(person_id, verdict, seen=seen)
+            reason: str = Form(""), next: str = Form("/"),
+            user: User = Depends(require_writer("coder"))) -> Response:
+    acting_project(request, user).set_verdict(person_id, verdict, seen=seen,
+                                              reason=reason.strip() or None)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
