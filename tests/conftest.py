@@ -69,6 +69,20 @@ def tmp_project(db_url: str) -> Iterator[Project]:
 
 
 @pytest.fixture
+def fake_analysed(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    """The three fictional pages of ``tests/web/fake_reading.py`` ingested and analysed with
+    its fake stage (fixed persons, codings and near misses; no models), on the test's
+    backend; closed after the test. The review tests' project."""
+    from tests.web.fake_reading import analysed_project
+
+    project = analysed_project(tmp_path, url=db_url)
+    try:
+        yield project
+    finally:
+        project.close()
+
+
+@pytest.fixture
 def make_project(make_db_url: Callable[..., str]) -> Iterator[Callable[..., Project]]:
     """Factory for extra projects (own settings; each call its own database on the test's
     backend); all are closed after the test."""

@@ -17,12 +17,8 @@ from tests.web.fake_reading import analysed_project, fake_settings
 
 
 @pytest.fixture
-def project(tmp_path: Path, db_url: str):
-    project = analysed_project(tmp_path, url=db_url)
-    try:
-        yield project
-    finally:
-        project.close()
+def project(fake_analysed: Project) -> Project:
+    return fake_analysed
 
 
 def _doc_id(project: Project, needle: str) -> int:

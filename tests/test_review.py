@@ -25,12 +25,8 @@ def _codings(project: Project, doc_id: int) -> dict[str, dict]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, db_url: str):
-    project = analysed_project(tmp_path, url=db_url)
-    try:
-        yield project
-    finally:
-        project.close()
+def project(fake_analysed: Project) -> Project:
+    return fake_analysed
 
 
 def test_queue_is_ordered_by_uncertainty_with_context(project: Project) -> None:

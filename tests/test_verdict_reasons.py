@@ -14,12 +14,8 @@ from tests.web.fake_reading import analysed_project, fake_settings
 
 
 @pytest.fixture
-def project(tmp_path: Path, db_url: str):
-    project = analysed_project(tmp_path, url=db_url)
-    try:
-        yield project
-    finally:
-        project.close()
+def project(fake_analysed: Project) -> Project:
+    return fake_analysed
 
 
 def _people(project: Project) -> tuple[int, int, int]:
