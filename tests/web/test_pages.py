@@ -280,7 +280,15 @@ def test_ruling_someone_out_with_a_reason_over_http(project: Project, as_user) -
     assert r.status_code == 303
     page = cody.get(f"/documents/{doc}").text
     assert "ruled out by a reviewer: a member of another group only" in page
+    assert '<option value="other_group" selected>' in page  # the standing reason, preselected
     assert project.verdict_reasons(doc) == {person["id"]: "other_group"}
+    # someone already ruled out gets a reason, or another one, from the "Other people" list
+    r = cody.post(f"/persons/{person['id']}/verdict", data={
+        "verdict": "not_defector", "seen": "not_defector", "reason": "current_member",
+        "next": f"/documents/{doc}", "csrf_token": token})
+    assert r.status_code == 303
+    assert project.verdict_reasons(doc) == {person["id"]: "current_member"}
+    assert "Save the reason" in cody.get(f"/documents/{doc}").text
 
 
 def test_serve_binds_localhost_by_default(project: Project, monkeypatch: pytest.MonkeyPatch
