@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .errors import NotFoundError
+from .model import EXCLUSION_REASONS
 from .store import case_store, review_store, review_views
 from .store import users as user_store
 from .store.review_store import ReviewError
+from .store.schema import DocumentRow
 from .store.sql import among
 
 if TYPE_CHECKING:
@@ -240,9 +242,6 @@ class ReviewMethods:
         person, start (first mention), machine (the machine's verdict), verdict, reason,
         reason_label, reviewer, at."""
         import pandas as pd
-
-        from .model import EXCLUSION_REASONS
-        from .store.schema import DocumentRow
 
         with self.db.session() as session:
             rows = review_store.standing_verdicts(session)

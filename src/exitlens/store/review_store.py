@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from .. import cases
 from ..errors import ConflictError, ExitlensError, NotFoundError
 from ..model import EXCLUSION_REASONS
+from .readings import current_analysis_id
 from .schema import (
     AnalysisRow,
     CodingRow,
@@ -120,8 +121,7 @@ def _event_on(session: Session, actor: str, action: str, entity: str, entity_id:
 
 
 def _is_current(session: Session, analysis_id: int | None, document_id: int) -> bool:
-    newest = session.scalar(select(func.max(AnalysisRow.id))
-                            .where(AnalysisRow.document_id == document_id))
+    newest = current_analysis_id(session, document_id)
     return analysis_id is not None and analysis_id == newest
 
 
@@ -242,8 +242,7 @@ def add_coding(session: Session, actor: str, document_id: int, person_id: int | 
         raise ReviewError(f"a human coding is accepted or rejected, not {status!r}")
     doc = _document(session, document_id)
     _check_span(doc, start, end)
-    analysis_id = session.scalar(select(func.max(AnalysisRow.id))
-                                 .where(AnalysisRow.document_id == document_id))
+    analysis_id = current_analysis_id(session, document_id)
     person = None
     if person_id is not None:
         person = session.get(PersonRow, person_id)
@@ -455,8 +454,7 @@ def verdict_reasons(session: Session, document_id: int) -> dict[int, dict[str, A
     with_reason = [e for e in verdicts.values() if (e.payload.get("after") or {}).get("reason")]
     if not with_reason:
         return {}
-    analysis_id = session.scalar(select(func.max(AnalysisRow.id))
-                                 .where(AnalysisRow.document_id == document_id))
+    analysis_id = current_analysis_id(session, document_id)
     current = _current_persons(session, analysis_id)
     out: dict[int, dict[str, Any]] = {}
     for event in with_reason:
@@ -487,8 +485,7 @@ def standing_verdicts(session: Session) -> list[dict[str, Any]]:
             if event.action == "review.person":
                 first.setdefault(json.dumps(event.payload.get("person"), sort_keys=True), event)
         _, verdicts, _ = _latest(events)
-        analysis_id = session.scalar(select(func.max(AnalysisRow.id))
-                                     .where(AnalysisRow.document_id == document_id))
+        analysis_id = current_analysis_id(session, document_id)
         current = _current_persons(session, analysis_id)
         for key, event in verdicts.items():
             after, person = event.payload.get("after") or {}, event.payload.get("person") or {}
@@ -538,8 +535,7 @@ def apply_decisions(session: Session, document_id: int) -> int:
     events = review_events(session, document_id)
     if not events:
         return 0
-    analysis_id = session.scalar(select(func.max(AnalysisRow.id))
-                                 .where(AnalysisRow.document_id == document_id))
+    analysis_id = current_analysis_id(session, document_id)
     persons, keys, mentions = _current_persons(session, analysis_id)
     codings, verdicts, profiles = _latest(events)
     applied = 0
@@ -629,8 +625,7 @@ def undo_last(session: Session, actor: str) -> EventRow:
         return _event_on(session, actor, "case.undo", "case", last.entity_id,
                          {**payload, "undoes": last.id, "kind": last.action})
     document_id = int(last.entity_id or 0)
-    analysis_id = session.scalar(select(func.max(AnalysisRow.id))
-                                 .where(AnalysisRow.document_id == document_id))
+    analysis_id = current_analysis_id(session, document_id)
     if last.action in CODING_ACTIONS:
         row = session.scalar(select(CodingRow).where(
             CodingRow.analysis_id == analysis_id, CodingRow.review_key == payload["review_key"]))
