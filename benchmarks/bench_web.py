@@ -2,10 +2,11 @@
 
 Builds (once, then reused) a SQLite project of generated fictional rows — documents, one
 current analysis each, defectors and journalists with mentions and quotes, cases, codings in
-every review state, 5 near misses per defector — inserted in bulk with SQLAlchemy core (the
-pipeline is not run). Then times, through FastAPI's TestClient signed in as a viewer, the
-document list (unfiltered and each filter), a document view, the review queue, the possible
-missed codes and the dashboard, and prints p50 / p95 over ``--repeat`` requests each
+every review state, 5 near misses per defector, every person's defector score — inserted in
+bulk with SQLAlchemy core (the pipeline is not run). Then times, through FastAPI's
+TestClient signed in as a viewer, the document list (unfiltered and each filter), a
+document view, the review queue, the possible missed codes, the people to check and the
+dashboard, and prints p50 / p95 over ``--repeat`` requests each
 (target: p95 < 300 ms). The first dashboard request after a change of the analysis state
 builds the case frames (printed separately as "cold"); later ones reuse them.
 
@@ -125,6 +126,7 @@ def build(path: Path, n_docs: int, n_codings: int, seed: int = 7) -> None:
             persons.append({"id": pid, "document_id": d, "analysis_id": d, "case_id": pid,
                             "ordinal": ordinal, "name": name, "descriptor": None,
                             "role": "defector", "role_confidence": rng.uniform(0.5, 1.0),
+                            "defector_score": round(rng.uniform(0.3, 1.0), 4),
                             "role_cues": [], "source_voice": "self",
                             "profile": {"nationality": {"value": rng.choice(
                                 ["SY", "IQ", "TN", "FR", "GB", "DE"]), "span": None}},
@@ -155,7 +157,8 @@ def build(path: Path, n_docs: int, n_codings: int, seed: int = 7) -> None:
         pid += 1
         persons.append({"id": pid, "document_id": d, "analysis_id": d, "case_id": None,
                         "ordinal": len(names), "name": reporter, "descriptor": None,
-                        "role": "journalist", "role_confidence": 0.8, "role_cues": [],
+                        "role": "journalist", "role_confidence": 0.8,
+                        "defector_score": round(rng.uniform(0.0, 0.6), 4), "role_cues": [],
                         "source_voice": None, "profile": {}, "evidence": []})
         start = text.index(reporter)
         mentions.append({"person_id": pid, "start": start, "end": start + len(reporter),
@@ -200,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = Path(os.environ.get("EXITLENS_BENCH_DIR") or ROOT / ".benchmarks")
     folder.mkdir(parents=True, exist_ok=True)
-    # "_nm": built with near misses (5 per defector); an older cached file had none
-    path = args.db or folder / f"web_{args.documents}d_{args.codings}c_nm.db"
+    # "_nm": built with near misses (5 per defector); "_ds": with every person's defector
+    # score (the people to check); older cached files had neither
+    path = args.db or folder / f"web_{args.documents}d_{args.codings}c_nm_ds.db"
     if args.rebuild:
         path.unlink(missing_ok=True)
     if not path.exists():
@@ -230,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         ("review queue", "/review"),
         ("possible missed codes", "/review/missed"),
         ("possible missed codes page 100", "/review/missed?page=100"),
+        ("people to check", "/review/people"),
+        ("people to check, pages 100 / 100", "/review/people?page=100&possible_page=100"),
     ]
     print(f"{path.name}: first request, then p50 / p95 / max over {args.repeat} more (ms); "
           "target p95 < 300")

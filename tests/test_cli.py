@@ -193,8 +193,10 @@ def test_demo_runs_on_sample_corpus(tmp_path: Path) -> None:
     for table in ("cases.csv", "prevalence_exit.csv", "promise_reality.csv", "comparison.csv"):
         assert (out / table).stat().st_size > 0
     assert f"report: {out / 'report.html'}" in flat
-    # what waits for a reviewer, near misses included
-    assert re.search(r"review: \d+ machine codings and [1-9]\d* possible missed codes", flat)
+    # what waits for a reviewer: near misses and the people to check included (the
+    # built-in role model scores every person, so possible defectors are listed)
+    assert re.search(r"review: \d+ machine codings, [1-9]\d* possible missed codes", flat)
+    assert re.search(r"[1-9]\d* defectors and [1-9]\d* possible defectors to check", flat)
 
 
 # ------------------------------------------------------------------ eval / train / models

@@ -1260,7 +1260,8 @@ def verdicts(
     = StatsFormat.table,
 ) -> None:
     """Reviewers' standing verdicts on people: whom they ruled out as defectors (and why,
-    where they said) and whom they called defectors the machine did not."""
+    where they said), whom they called defectors the machine did not, and where they
+    agreed with the machine."""
     with open_project(db, config) as project:
         frame = project.person_verdicts()
     frame = frame.assign(at=frame["at"].map(lambda t: t.isoformat(timespec="seconds")))

@@ -77,6 +77,8 @@ def run_demo(
                                      title="exitlens demo: the fictional sample corpus")
         codings = project.case_codings()
         open_near_misses = project.near_miss_queue(limit=0)[1]
+        to_check = project.defector_queue(limit=0)[1]
+        possible = project.possible_defectors(limit=0)[1]
     out.print(documents_table(docs, title="Corpus summary"))
     by_fmt = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_format"].items()))
     by_kind = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_kind"].items()))
@@ -112,9 +114,11 @@ def run_demo(
     out.print(f"tables: {escape(', '.join(tables))} in {escape(str(out_dir))}")
     out.print(f"[bold]report:[/bold] {escape(str(report_path))} (open it in a browser; "
               f"it prints as it looks). Demo took {time.perf_counter() - started:.1f} s.")
-    out.print(f"review: {len(codings)} machine codings and {open_near_misses} possible "
-              "missed codes (codes the classifier leaned towards without suggesting them) "
-              "wait for a reviewer in the web app (`exitlens serve`, see the README).")
+    out.print(f"review: {len(codings)} machine codings, {open_near_misses} possible "
+              "missed codes (codes the classifier leaned towards without suggesting them), "
+              f"{to_check} defectors and {possible} possible defectors to check (per "
+              "document, the likeliest person not called one) wait for a reviewer in the "
+              "web app (`exitlens serve`, see the README).")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:

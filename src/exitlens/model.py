@@ -257,6 +257,10 @@ class Person:
     source_voice: str | None = None  # self | relative | reported, for defectors
     profile: Profile = field(default_factory=Profile)
     evidence: list[Span] = field(default_factory=list)  # spans carrying their own account
+    # The role model's probability that this person is a defector, whatever the role
+    # decided (None when no role model ran): what ranks the people the machine did not call
+    # defectors for a reviewer ("possible defectors").
+    defector_score: float | None = None
     id: int | None = None
 
     @property

@@ -907,19 +907,23 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
 
     def _verdict_summary(self) -> dict[str, str]:
         """The overview's account of reviewers' verdicts on people: how many the machine
-        took for defectors they ruled out (by reason) and how many they added."""
+        took for defectors they confirmed, how many they ruled out (by reason) and how many
+        they added."""
         verdicts = self.person_verdicts()
         if verdicts.empty:
             return {}
         out = verdicts[(verdicts["verdict"] == "not_defector")
                        & (verdicts["machine"] == "defector")]
+        kept = int(((verdicts["verdict"] == "defector")
+                    & (verdicts["machine"] == "defector")).sum())
         added = int(((verdicts["verdict"] == "defector")
                      & (verdicts["machine"] == "not_defector")).sum())
         reasons = out["reason"].fillna("").value_counts()
         parts = [f"{(r or 'no reason given').replace('_', ' ')} {n}"
                  for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0] == "",
                                                                       kv[0]))]
-        return {"taken for defectors by the machine, ruled out by reviewers":
+        return {"taken for defectors by the machine, confirmed by reviewers": str(kept),
+                "taken for defectors by the machine, ruled out by reviewers":
                 f"{len(out)}" + (f" ({', '.join(parts)})" if parts else ""),
                 "called defectors by reviewers where the machine did not": str(added)}
 

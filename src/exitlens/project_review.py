@@ -139,10 +139,26 @@ class ReviewMethods:
                                                 subtrees)
             return review_views.coding_dict(row)
 
-    def defector_queue(self, *, limit: int = 20) -> list[dict[str, Any]]:
-        """Defectors of the current analyses, least certain first (verdicts to check)."""
+    def defector_queue(self, *, limit: int = 20, offset: int = 0
+                       ) -> tuple[list[dict[str, Any]], int]:
+        """Defectors of the current analyses no reviewer has checked, least certain first,
+        and how many there are (each: id, document_id, title, label, role, confidence —
+        the role's — and score, the role model's probability)."""
         with self.db.session() as session:
-            return review_views.defector_queue(session, limit=limit)
+            checked = review_store.checked_person_ids(session)
+            return review_views.defector_queue(session, checked, limit=limit, offset=offset)
+
+    def possible_defectors(self, *, limit: int = 20, offset: int = 0
+                           ) -> tuple[list[dict[str, Any]], int]:
+        """Per document, the person the machine did not call a defector whom its role
+        model rated highest, among those no reviewer has checked, strongest first; and how
+        many documents have one. A verdict on the person (``set_verdict``, agreeing with
+        the machine included) takes them off the list. Measured on unseen labelled pages
+        (``benchmarks/bench_review_effort.py``)."""
+        with self.db.session() as session:
+            checked = review_store.checked_person_ids(session)
+            return review_views.possible_defectors(session, checked, limit=limit,
+                                                   offset=offset)
 
     def document_page(self, *, ids: Sequence[int] | None = None, outlet: str | None = None,
                       kind: str | None = None, has_defectors: bool | None = None,
@@ -221,8 +237,9 @@ class ReviewMethods:
                     reason: str | None = None) -> None:
         """Defector (``defector``) or not (``not_defector``) for one person; ``seen`` is the
         verdict the reviewer saw; ``reason`` (with ``not_defector``) is why they are ruled
-        out, one of :data:`exitlens.model.EXCLUSION_REASONS`. Cases are rebuilt in the
-        same transaction."""
+        out, one of :data:`exitlens.model.EXCLUSION_REASONS`. Agreeing with the machine
+        records that the person was checked (it takes them off ``defector_queue`` and
+        ``possible_defectors``). Cases are rebuilt in the same transaction."""
         with self.db.session() as session:
             review_store.set_verdict(session, self.actor, person_id, verdict, seen, reason)
             session.flush()
@@ -237,8 +254,9 @@ class ReviewMethods:
 
     def person_verdicts(self) -> pd.DataFrame:
         """The reviewers' standing verdicts on people, oldest first: whom they ruled out as
-        defectors (and why, when they said) and whom they called defectors the machine did
-        not. Columns: document_id, title, person_id (current analysis; None when gone),
+        defectors (and why, when they said), whom they called defectors the machine did
+        not, and where they agreed with the machine (``verdict`` equal to ``machine``).
+        Columns: document_id, title, person_id (current analysis; None when gone),
         person, start (first mention), machine (the machine's verdict), verdict, reason,
         reason_label, reviewer, at."""
         import pandas as pd

@@ -339,6 +339,9 @@ def test_trained_model_round_trips_and_promotes(tmp_path: Path) -> None:
     samira = person_named(reading, "Samira")
     score = reading.scratch["role_scores"][samira]
     assert score > 0.5  # quoted like the training defectors
+    # every person keeps the model's score, defector or not (the "possible defectors" list)
+    assert [p.defector_score for p in reading.persons] == [
+        round(reading.scratch["role_scores"][i], 4) for i in range(len(reading.persons))]
     assert (reading.persons[samira].role == "defector") == (score >= loaded.threshold)
     # the same weights at a lower threshold promote her; the silent reporter never
     lower = save_role_model(replace(model, threshold=0.5), tmp_path / "lower.json")

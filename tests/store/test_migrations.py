@@ -96,6 +96,28 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
         db.close()
 
 
+def test_the_last_migration_both_ways_keeps_the_readings(fake_analysed: Project) -> None:
+    """0007 adds and drops ``persons.defector_score`` in place: the readings (people and
+    what hangs on them: mentions, codings, near misses) survive a downgrade and upgrade."""
+    tables = ("persons", "mentions", "codings", "near_misses", "quotes")
+
+    def counts() -> list[int]:
+        with fake_analysed.db.engine.connect() as conn:
+            return [conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                    for t in tables]
+
+    before = counts()
+    assert all(before)
+    with fake_analysed.db.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0006")
+    assert counts() == before
+    with fake_analysed.db.engine.connect() as conn:
+        assert "defector_score" not in {c["name"] for c in inspect(conn).get_columns("persons")}
+    with fake_analysed.db.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    assert counts() == before and _diff(fake_analysed.db) == []
+
+
 def test_reopen_is_a_noop_migration(tmp_path: Path, db_url: str) -> None:
     """Opening an up-to-date database again keeps its data (migrate is idempotent)."""
     story = tmp_path / "s.txt"

@@ -1,7 +1,9 @@
 """A small fake reading stage for the review tests (no models): every sentence
 'Defector NAME NAME, CC, left in YYYY.' is a quoted defector with two suggested codings
 (brutality at 0.55, boredom at 0.9) and two near misses (corruption at 0.45 on the
-sentence, family at 0.3 on the year); 'Reporter NAME NAME wrote.' is a journalist."""
+sentence, family at 0.3 on the year); 'Reporter NAME NAME wrote.' is a journalist. The
+role model's defector score is 0.85 for defectors and 0.2 for journalists, so each reporter
+is a possible defector."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ class FakeReviewStage:
                 span = Span(m.start("name"), m.end("name"))
                 person = Person(name=m.group("name"), mentions=[Mention(span, "name")],
                                 role="defector", role_confidence=0.9, source_voice="self",
-                                evidence=[Span(m.start(), m.end())])
+                                evidence=[Span(m.start(), m.end())], defector_score=0.85)
                 person.profile.nationality = FieldValue(m.group("nat"),
                                                         Span(m.start("nat"), m.end("nat")))
                 reading.persons.append(person)
@@ -57,7 +59,8 @@ class FakeReviewStage:
                 span = Span(m.start("name"), m.end("name"))
                 reading.persons.append(Person(name=m.group("name"),
                                               mentions=[Mention(span, "name")],
-                                              role="journalist", role_confidence=0.8))
+                                              role="journalist", role_confidence=0.8,
+                                              defector_score=0.2))
 
 
 def register() -> None:

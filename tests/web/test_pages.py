@@ -252,15 +252,47 @@ def test_empty_project_dashboard_is_friendly(make_db_url: Callable[..., str]) ->
         assert csrf_of(page.text)
 
 
-def test_review_page_lists_defector_verdicts_to_check(project: Project, as_user) -> None:
+def test_people_to_check_lists_unchecked_defectors_and_possible_ones(project: Project,
+                                                                     as_user) -> None:
     cody, token = as_user("cody")
-    page = cody.get("/review").text
-    assert "Defectors, least certain first" in page and "Sami Aziz" in page
-    person = next(p for p in project.defector_queue() if p["label"] == "Sami Aziz")
-    r = cody.post(f"/persons/{person['id']}/verdict", data={
-        "verdict": "not_defector", "seen": "defector", "next": "/review", "csrf_token": token})
-    assert r.status_code == 303 and r.headers["location"] == "/review"
-    assert all(p["label"] != "Sami Aziz" for p in project.defector_queue())
+    assert 'href="/review/people"' in cody.get("/review").text
+    page = cody.get("/review/people").text
+    assert "Defectors not yet checked" in page and "Sami Aziz" in page
+    assert "3 defectors no reviewer has checked" in page
+    assert "Possible defectors" in page and "Noor Malik" in page and "0.20" in page
+    people, total = project.defector_queue()
+    assert total == 3 and {p["label"] for p in people} == {"Sami Aziz", "Lina Haddad",
+                                                            "Omar Farid"}
+    sami = next(p for p in people if p["label"] == "Sami Aziz")
+    # agreeing with the machine is a verdict: Sami is checked and leaves the list
+    r = cody.post(f"/persons/{sami['id']}/verdict", data={
+        "verdict": "defector", "seen": "defector", "next": "/review/people",
+        "csrf_token": token})
+    assert r.status_code == 303 and r.headers["location"] == "/review/people"
+    people, total = project.defector_queue()
+    assert total == 2 and all(p["label"] != "Sami Aziz" for p in people)
+    verdicts = project.person_verdicts()
+    assert verdicts[["person", "machine", "verdict"]].values.tolist() == [
+        ["Sami Aziz", "defector", "defector"]]
+    assert project.overview()["taken for defectors by the machine, confirmed by reviewers"] \
+        == "1"
+    # the reporter, not a defector, is checked too: off the possible list, role unchanged
+    noor = next(p for p in project.possible_defectors()[0] if p["label"] == "Noor Malik")
+    assert noor["role"] == "journalist" and noor["score"] == pytest.approx(0.2)
+    r = cody.post(f"/persons/{noor['id']}/verdict", data={
+        "verdict": "not_defector", "seen": "not_defector", "next": "/review/people",
+        "csrf_token": token})
+    assert r.status_code == 303
+    assert project.possible_defectors() == ([], 0)
+    assert "None: every document" in cody.get("/review/people").text
+    doc = project.reading(noor["document_id"])
+    assert doc is not None and [p.role for p in doc.persons if p.name == "Noor Malik"] == [
+        "journalist"]
+    # a defector ruled out leaves the defector list as well
+    lina = next(p for p in project.defector_queue()[0] if p["label"] == "Lina Haddad")
+    cody.post(f"/persons/{lina['id']}/verdict", data={
+        "verdict": "not_defector", "seen": "defector", "csrf_token": token})
+    assert [p["label"] for p in project.defector_queue()[0]] == ["Omar Farid"]
 
 
 def test_ruling_someone_out_with_a_reason_over_http(project: Project, as_user) -> None:
@@ -268,12 +300,12 @@ def test_ruling_someone_out_with_a_reason_over_http(project: Project, as_user) -
     cody, token = as_user("cody")
     page = cody.get(f"/documents/{doc}").text
     assert 'name="reason"' in page and '<option value="captured">' in page
-    assert 'name="reason"' in cody.get("/review").text
-    person = next(p for p in project.defector_queue() if p["label"] == "Sami Aziz")
+    assert 'name="reason"' in cody.get("/review/people").text
+    person = next(p for p in project.defector_queue()[0] if p["label"] == "Sami Aziz")
     bad = cody.post(f"/persons/{person['id']}/verdict", data={
         "verdict": "not_defector", "seen": "defector", "reason": "bored", "csrf_token": token})
     assert bad.status_code == 400 and "unknown reason" in bad.text
-    assert any(p["label"] == "Sami Aziz" for p in project.defector_queue())  # nothing saved
+    assert any(p["label"] == "Sami Aziz" for p in project.defector_queue()[0])  # nothing saved
     r = cody.post(f"/persons/{person['id']}/verdict", data={
         "verdict": "not_defector", "seen": "defector", "reason": "other_group",
         "next": f"/documents/{doc}", "csrf_token": token})

@@ -58,7 +58,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("source", _S), ("text_sha256", _S), ("ordinal", _I), ("name", _S),
         ("descriptor", _S), ("role", _S), ("role_confidence", _F), ("source_voice", _S),
         ("is_defector", _B), ("mentions", _S), ("role_cues", _S), ("profile", _S),
-        ("evidence", _S),
+        ("evidence", _S), ("defector_score", _F),
     ]),
     "quotes": pa.schema([
         ("source", _S), ("text_sha256", _S), ("start", _I), ("end", _I), ("kind", _S),
@@ -105,6 +105,7 @@ def reading_rows(reading: DocumentReading, prepared: PreparedItem, partition: st
             "role_cues": _json([s.as_list() for s in person.role_cues]),
             "profile": _json(person.profile.to_json()),
             "evidence": _json([s.as_list() for s in person.evidence]),
+            "defector_score": person.defector_score,
         })
     for quote in reading.quotes:
         rows["quotes"].append({
@@ -127,6 +128,10 @@ def reading_rows(reading: DocumentReading, prepared: PreparedItem, partition: st
             "end": miss.span.end, "score": miss.score, "coder": miss.coder,
         })
     return rows
+
+
+def _optional_float(value: Any) -> float | None:
+    return float(value) if value is not None else None
 
 
 def _span(start: Any, end: Any) -> Span | None:
@@ -159,6 +164,7 @@ def reading_from_rows(document: Document, doc_row: dict[str, Any],
             source_voice=p["source_voice"],
             profile=Profile.from_json(json.loads(p["profile"])),
             evidence=[Span(*s) for s in json.loads(p["evidence"])],
+            defector_score=_optional_float(p.get("defector_score")),
         ))
     for q in quotes:
         reading.quotes.append(Quote(

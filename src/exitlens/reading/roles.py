@@ -857,6 +857,7 @@ class _RoleReader:
         for idx, person in enumerate(self.reading.persons):
             p = model.probability(features[idx])
             scores[idx] = p
+            person.defector_score = round(p, 4)
             if p < model.threshold or not may_promote(features[idx], person.role,
                                                       idx == writer):
                 continue

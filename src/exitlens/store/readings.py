@@ -106,6 +106,7 @@ def store_reading(
             source_voice=person.source_voice,
             profile=person.profile.to_json(),
             evidence=[s.as_list() for s in person.evidence],
+            defector_score=person.defector_score,
         )
         session.add(row)
         session.flush()
@@ -255,6 +256,7 @@ def load_reading(session: Session, document: Document) -> DocumentReading | None
                 source_voice=row.source_voice,
                 profile=Profile.from_json(row.profile or {}),
                 evidence=[Span(*s) for s in row.evidence or []],
+                defector_score=row.defector_score,
             )
         )
     for q in session.scalars(

@@ -7,7 +7,9 @@ Every decision is a row of the append-only ``events`` table (``entity="document"
 * ``review.add`` — a coding a human added (by selecting text), or a near miss a human
   decided (accepted: the code applies; rejected: it does not; ``origin`` names the near miss);
 * ``review.person`` — a defector / not-defector verdict on a person (``after.reason``: why a
-  reviewer ruled them out, one of :data:`exitlens.model.EXCLUSION_REASONS`, when given);
+  reviewer ruled them out, one of :data:`exitlens.model.EXCLUSION_REASONS`, when given); a
+  reviewer agreeing with the machine is one too (``before`` and ``after`` the same role): the
+  person has been checked, and leaves the review page's lists of people to check;
 * ``review.profile`` — a corrected profile field of a person;
 * ``review.undo`` — the compensating event of an undo (``undoes``: the event id);
 * ``codebook.recode`` — a coding re-pointed to another code because an admin merged its code
@@ -310,8 +312,9 @@ def verdict_of(role: str) -> str:
 def set_verdict(session: Session, actor: str, person_id: int, verdict: str,
                 seen: str, reason: str | None = None) -> PersonRow:
     """Defector / not-defector decision on a person; ``seen`` is the verdict the writer saw;
-    ``reason`` (not-defector only) says why they are ruled out. Giving a person already
-    ruled out a (new) reason is a decision too; the same verdict and reason again is none."""
+    ``reason`` (not-defector only) says why they are ruled out. Agreeing with the machine is
+    a decision (the person is checked), and so is giving a person already ruled out a (new)
+    reason; the verdict and reason that already stand, again, are none."""
     if verdict not in VERDICTS:
         raise ReviewError(f"unknown verdict {verdict!r}: use defector or not_defector")
     if reason is not None:
@@ -326,10 +329,10 @@ def set_verdict(session: Session, actor: str, person_id: int, verdict: str,
                             "was saved", current={"verdict": verdict_of(row.role),
                                                   "role": row.role})
     same = verdict_of(row.role) == verdict
-    standing = verdict_reasons(session, row.document_id).get(row.id, {}).get("reason") \
-        if same else None
-    if same and (reason is None or reason == standing):
-        return row
+    event = standing_verdict_events(session, row.document_id).get(row.id) if same else None
+    standing = ((event.payload.get("after") or {}).get("reason")) if event else None
+    if event is not None and (reason is None or reason == standing):
+        return row  # the verdict that stands, again
     doc = _document(session, row.document_id)
     before: dict[str, Any] = {"role": row.role, **({"reason": standing} if standing else {})}
     if not same:
@@ -444,25 +447,53 @@ def verdict_seeds(session: Session, document_ids: Iterable[int]) -> dict[int, li
     return out
 
 
+def _standing(events: list[EventRow]) -> dict[str, EventRow]:
+    """Per person key, the verdict event that stands: the latest reviewer verdict (one
+    agreeing with the machine included), or an undo that restored an earlier one. An undo
+    of a person's first verdict leaves the machine's, and no reviewer's, standing."""
+    first: dict[str, int] = {}
+    for event in events:
+        if event.action == "review.person":
+            first.setdefault(json.dumps(event.payload.get("person"), sort_keys=True), event.id)
+    _, verdicts, _ = _latest(events)
+    return {key: event for key, event in verdicts.items()
+            if not (event.action == "review.undo"
+                    and event.payload.get("undoes") == first.get(key))}
+
+
+def standing_verdict_events(session: Session, document_id: int) -> dict[int, EventRow]:
+    """Per person of the document's current analysis, the reviewer verdict that stands on
+    them (:func:`_standing`); people no reviewer has checked are absent."""
+    events = [e for e in review_events(session, document_id) if e.action in VERDICT_ACTIONS]
+    standing = _standing(events) if events else {}
+    if not standing:
+        return {}
+    current = _current_persons(session, current_analysis_id(session, document_id))
+    out: dict[int, EventRow] = {}
+    for event in standing.values():
+        person = _find_person(event.payload.get("person"), *current)
+        if person is not None:
+            out[person.id] = event
+    return out
+
+
+def checked_person_ids(session: Session) -> set[int]:
+    """The people of the current analyses a reviewer's verdict stands on (of every
+    document with a verdict event): left out of the review page's people to check."""
+    documents = session.scalars(
+        select(EventRow.entity_id).where(EventRow.entity == "document",
+                                         EventRow.action == "review.person").distinct())
+    return {pid for doc_id in documents
+            for pid in standing_verdict_events(session, int(doc_id or 0))}
+
+
 def verdict_reasons(session: Session, document_id: int) -> dict[int, dict[str, Any]]:
     """Per person of the document's current analysis, the reason of the standing reviewer
     verdict ruling them out (``{"reason", "actor", "at"}``; people without one are absent)."""
-    events = review_events(session, document_id)
-    if not events:
-        return {}
-    _, verdicts, _ = _latest(events)
-    with_reason = [e for e in verdicts.values() if (e.payload.get("after") or {}).get("reason")]
-    if not with_reason:
-        return {}
-    analysis_id = current_analysis_id(session, document_id)
-    current = _current_persons(session, analysis_id)
-    out: dict[int, dict[str, Any]] = {}
-    for event in with_reason:
-        person = _find_person(event.payload.get("person"), *current)
-        if person is not None:
-            out[person.id] = {"reason": event.payload["after"]["reason"],
-                              "actor": event.actor, "at": event.at}
-    return out
+    return {pid: {"reason": event.payload["after"]["reason"], "actor": event.actor,
+                  "at": event.at}
+            for pid, event in standing_verdict_events(session, document_id).items()
+            if (event.payload.get("after") or {}).get("reason")}
 
 
 def standing_verdicts(session: Session) -> list[dict[str, Any]]:
@@ -470,9 +501,10 @@ def standing_verdicts(session: Session) -> list[dict[str, Any]]:
     document, undos included), oldest first: ``document_id``, ``person_id`` (in the current
     analysis; None when the person is gone from it), ``person`` (their name or descriptor),
     ``start`` (their first mention), ``verdict`` (defector / not_defector),
-    ``reason`` (None when not given), ``machine`` (the verdict before the first reviewer's),
-    ``actor``, ``at``. A person undone back to the machine's verdict has none. What the
-    report and ``Project.person_verdicts`` count."""
+    ``reason`` (None when not given), ``machine`` (the verdict before the first reviewer's;
+    the same as ``verdict`` when the reviewer agreed), ``actor``, ``at``. A person undone
+    back to the machine's verdict has none. What the report and ``Project.person_verdicts``
+    count."""
     by_document: dict[int, list[EventRow]] = {}
     for event in session.scalars(
             select(EventRow).where(EventRow.entity == "document",
@@ -484,16 +516,13 @@ def standing_verdicts(session: Session) -> list[dict[str, Any]]:
         for event in events:
             if event.action == "review.person":
                 first.setdefault(json.dumps(event.payload.get("person"), sort_keys=True), event)
-        _, verdicts, _ = _latest(events)
         analysis_id = current_analysis_id(session, document_id)
         current = _current_persons(session, analysis_id)
-        for key, event in verdicts.items():
+        for key, event in _standing(events).items():
             after, person = event.payload.get("after") or {}, event.payload.get("person") or {}
             row = _find_person(person, *current)
             origin = first.get(key, event).payload.get("before") or {}
             verdict, machine = verdict_of(after.get("role", "")), verdict_of(origin.get("role", ""))
-            if verdict == machine and not after.get("reason"):
-                continue  # undone back to what the machine said
             rows.append({"document_id": document_id,
                          "person_id": row.id if row is not None else None,
                          "person": (row.name or row.descriptor) if row is not None

@@ -1,5 +1,6 @@
 """Read-only queries behind the review pages: the review queue, the near misses to decide,
-the filtered document list, a document's codings with their versions. Everything here reads
+the people to check (defectors, possible defectors), the filtered document list, a
+document's codings with their versions. Everything here reads
 the *current* analysis of each document (its newest ``analyses`` row)."""
 
 from __future__ import annotations
@@ -328,24 +329,63 @@ def filter_options(session: Session) -> dict[str, list[str]]:
     }
 
 
-def defector_queue(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Defectors of the current analyses, least certain first, each with whether a human
-    has already given a verdict on them (a ``review.person`` event naming their document)."""
-    from .schema import EventRow
+_PERSON_COLUMNS = ("id", "document_id", "name", "descriptor", "role", "role_confidence",
+                   "defector_score")
 
+
+def _of_current_analysis() -> ColumnElement[bool]:
+    """The person belongs to their document's newest analysis."""
     newest = (select(func.max(AnalysisRow.id))
               .where(AnalysisRow.document_id == PersonRow.document_id)
               .correlate(PersonRow).scalar_subquery())
-    # walks ix_persons_role_confidence in order and stops after `limit` current defectors
-    rows = session.execute(
-        select(PersonRow.id, PersonRow.document_id, PersonRow.name, PersonRow.descriptor,
-               PersonRow.role, PersonRow.role_confidence, DocumentRow.title)
-        .join(DocumentRow, DocumentRow.id == PersonRow.document_id)
-        .where(PersonRow.role == "defector", PersonRow.analysis_id == newest)
-        .order_by(PersonRow.role_confidence, PersonRow.id).limit(limit)).all()
-    decided_docs = set(session.scalars(
-        select(EventRow.entity_id).where(EventRow.action == "review.person",
-                                         EventRow.entity_id.in_([r.document_id for r in rows]))))
-    return [{"id": r.id, "document_id": r.document_id, "label": r.name or r.descriptor,
-             "role": r.role, "confidence": r.role_confidence, "title": r.title,
-             "document_reviewed": r.document_id in decided_docs} for r in rows]
+    return PersonRow.analysis_id == newest
+
+
+def _person_dict(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "document_id": r.document_id, "label": r.name or r.descriptor,
+            "role": r.role, "confidence": r.role_confidence, "score": r.defector_score,
+            "title": r.title}
+
+
+def _people_page(session: Session, columns: Sequence[Any],
+                 conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int,
+                 offset: int) -> tuple[list[dict[str, Any]], int]:
+    """A page of people (``columns``: :data:`_PERSON_COLUMNS` of persons or of a subquery
+    over them) with their document's title, and how many there are in all."""
+    query = (select(*columns, DocumentRow.title)
+             .join(DocumentRow, DocumentRow.id == columns[1]).where(*conditions))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
+    return [_person_dict(r) for r in rows], int(total)
+
+
+def defector_queue(session: Session, checked: Sequence[int] | set[int] = (), *,
+                   limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Defectors of the current analyses no reviewer has checked (``checked``: person ids
+    a verdict stands on, :func:`~.review_store.checked_person_ids`), least certain first,
+    and how many there are. Measured in ``benchmarks/bench_review_effort.py``: checking
+    them all is the review that moves the defector figures most."""
+    conditions = [PersonRow.role == "defector", _of_current_analysis()]
+    if checked:
+        conditions.append(~among(PersonRow.id, checked))
+    # walks ix_persons_role_confidence in order
+    return _people_page(session, [getattr(PersonRow, c) for c in _PERSON_COLUMNS], conditions,
+                        (PersonRow.role_confidence, PersonRow.id), limit, offset)
+
+
+def possible_defectors(session: Session, checked: Sequence[int] | set[int] = (), *,
+                       limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Per document, the person of its current analysis the machine did not call a
+    defector whom the role model rated highest (``persons.defector_score``) among those no
+    reviewer has checked, strongest first, and how many documents have one: where the
+    defectors the machine missed are likeliest to be (``bench_review_effort.py``)."""
+    conditions = [PersonRow.role != "defector", _of_current_analysis(),
+                  PersonRow.defector_score.is_not(None)]
+    if checked:
+        conditions.append(~among(PersonRow.id, checked))
+    rank = func.row_number().over(partition_by=PersonRow.document_id,
+                                  order_by=(PersonRow.defector_score.desc(), PersonRow.ordinal))
+    ranked = (select(*(getattr(PersonRow, c) for c in _PERSON_COLUMNS), rank.label("rank"))
+              .where(*conditions).subquery("ranked"))
+    return _people_page(session, [ranked.c[c] for c in _PERSON_COLUMNS], [ranked.c.rank == 1],
+                        (ranked.c.defector_score.desc(), ranked.c.id), limit, offset)

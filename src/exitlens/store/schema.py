@@ -156,6 +156,8 @@ class PersonRow(Base):
     source_voice: Mapped[str | None] = mapped_column(String(16))
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the role model's probability of a defector (migration 0007): ranks possible defectors
+    defector_score: Mapped[float | None] = mapped_column(Float)
 
 
 class MentionRow(Base):

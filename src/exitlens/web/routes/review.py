@@ -1,7 +1,9 @@
 """``/review``: suggested codings, most uncertain first; ``/codings/{id}/decide``: accept,
 reject, change the code or adjust the span of one coding (HTMX swaps only its row).
 ``/review/missed``: near misses, the codes the coders leaned towards for a defector but did
-not suggest, strongest first; ``/near-misses/{id}/decide``: add the code or "not this code"."""
+not suggest, strongest first; ``/near-misses/{id}/decide``: add the code or "not this code".
+``/review/people``: the people to check — defectors no reviewer has checked, and possible
+defectors (verdicts go to ``/persons/{id}/verdict``)."""
 
 from __future__ import annotations
 
@@ -32,10 +34,33 @@ def review_queue(request: Request, page: str = "1", document: str = "",
     rows, pager.total = project.review_queue(limit=pager.size, offset=pager.offset,
                                              document_id=document_id)
     params = {"document": document_id} if document_id else {}
-    people = project.defector_queue(limit=20) if pager.page == 1 else []
-    return render(request, "review.html", user=user, rows=rows, pager=pager, people=people,
+    return render(request, "review.html", user=user, rows=rows, pager=pager,
                   views=code_views(request), show_document=True, next=request.url.path,
                   page_link=lambda n: "/review?" + urlencode({**params, "page": n}))
+
+
+@router.get("/review/people", response_class=HTMLResponse)
+def people_to_check(request: Request, page: str = "1", possible_page: str = "1",
+                    user: User = Depends(require_user("viewer"))) -> HTMLResponse:
+    """Defectors no reviewer has checked, least certain first, and per document the person
+    the machine did not call a defector whom its role model rated highest."""
+    project = get_project(request)
+    size = page_size(request)
+    defectors = Pager(page_number(page), size, 0)
+    possible = Pager(page_number(possible_page), size, 0)
+    d_rows, defectors.total = project.defector_queue(limit=defectors.size,
+                                                     offset=defectors.offset)
+    p_rows, possible.total = project.possible_defectors(limit=possible.size,
+                                                        offset=possible.offset)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+    def link(name: str) -> Any:
+        return lambda n: "/review/people?" + urlencode(
+            {"page": defectors.page, "possible_page": possible.page, name: n})
+
+    return render(request, "people_to_check.html", user=user, defectors=d_rows,
+                  possible=p_rows, defector_pager=defectors, possible_pager=possible,
+                  defector_link=link("page"), possible_link=link("possible_page"), next=here)
 
 
 def _row(request: Request, coding_id: int) -> dict[str, Any]:
