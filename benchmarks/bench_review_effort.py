@@ -72,14 +72,14 @@ def checkables(records: Sequence[GoldRecord], readings: Sequence[DocumentReading
 
 
 def defector_list(people: Sequence[Checkable]) -> list[Checkable]:
-    """The defectors, least certain first (``review_views.defector_queue``)."""
+    """The defectors, least certain first (``review_views.PEOPLE_LISTS["defectors"]``)."""
     return sorted((p for p in people if p.defector),
                   key=lambda p: (p.confidence, p.document, p.index))
 
 
 def possible_list(people: Sequence[Checkable]) -> list[Checkable]:
     """Per document the non-defector with the highest score, strongest first
-    (``review_views.possible_defectors``)."""
+    (``review_views.PEOPLE_LISTS["possible"]``)."""
     best: dict[int, Checkable] = {}
     for p in people:
         if p.defector or p.score is None:

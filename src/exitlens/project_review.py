@@ -139,26 +139,43 @@ class ReviewMethods:
                                                 subtrees)
             return review_views.coding_dict(row)
 
+    def _checked_people(self) -> set[int]:
+        """The people a reviewer's verdict stands on (kept while the state is unchanged)."""
+        def compute() -> set[int]:
+            with self.db.session() as session:
+                return review_store.checked_person_ids(session)
+
+        return set(self.state_cached(("checked_people",), compute))
+
+    def _people_to_check(self, which: str, limit: int, offset: int
+                         ) -> tuple[list[dict[str, Any]], int]:
+        checked = self._checked_people()
+
+        def count() -> int:
+            with self.db.session() as session:
+                return review_views.people_total(session, which, checked)
+
+        total = self._count_cached(("people_to_check", which), count)
+        with self.db.session() as session:
+            return review_views.people_to_check(session, which, checked, limit=limit,
+                                                offset=offset, total=total)
+
     def defector_queue(self, *, limit: int = 20, offset: int = 0
                        ) -> tuple[list[dict[str, Any]], int]:
         """Defectors of the current analyses no reviewer has checked, least certain first,
-        and how many there are (each: id, document_id, title, label, role, confidence —
-        the role's — and score, the role model's probability)."""
-        with self.db.session() as session:
-            checked = review_store.checked_person_ids(session)
-            return review_views.defector_queue(session, checked, limit=limit, offset=offset)
+        and how many there are, counted up to ``review_views.PEOPLE_COUNT_CAP`` (10,000)
+        (each: id, document_id, title, label, role, confidence — the role's — and score,
+        the role model's probability)."""
+        return self._people_to_check("defectors", limit, offset)
 
     def possible_defectors(self, *, limit: int = 20, offset: int = 0
                            ) -> tuple[list[dict[str, Any]], int]:
         """Per document, the person the machine did not call a defector whom its role
         model rated highest, among those no reviewer has checked, strongest first; and how
-        many documents have one. A verdict on the person (``set_verdict``, agreeing with
-        the machine included) takes them off the list. Measured on unseen labelled pages
-        (``benchmarks/bench_review_effort.py``)."""
-        with self.db.session() as session:
-            checked = review_store.checked_person_ids(session)
-            return review_views.possible_defectors(session, checked, limit=limit,
-                                                   offset=offset)
+        many documents have one (up to the cap). A verdict on the person
+        (``set_verdict``, agreeing with the machine included) takes them off the list.
+        Measured on unseen labelled pages (``benchmarks/bench_review_effort.py``)."""
+        return self._people_to_check("possible", limit, offset)
 
     def document_page(self, *, ids: Sequence[int] | None = None, outlet: str | None = None,
                       kind: str | None = None, has_defectors: bool | None = None,

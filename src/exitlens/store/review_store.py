@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -447,44 +448,63 @@ def verdict_seeds(session: Session, document_ids: Iterable[int]) -> dict[int, li
     return out
 
 
-def _standing(events: list[EventRow]) -> dict[str, EventRow]:
-    """Per person key, the verdict event that stands: the latest reviewer verdict (one
-    agreeing with the machine included), or an undo that restored an earlier one. An undo
-    of a person's first verdict leaves the machine's, and no reviewer's, standing."""
-    first: dict[str, int] = {}
+@dataclass
+class _Standing:
+    """A reviewer verdict that stands on a person: the event, the person's first verdict
+    event (whose ``before`` is the machine's), and the person in the document's current
+    analysis (None when they are gone from it)."""
+
+    document_id: int
+    event: EventRow
+    first: EventRow
+    person: PersonRow | None
+
+
+def _standing(events: list[EventRow]) -> dict[str, tuple[EventRow, EventRow]]:
+    """Per person key, the verdict event that stands and the person's first verdict event:
+    the latest reviewer verdict (one agreeing with the machine included), or an undo that
+    restored an earlier one. An undo of a person's first verdict leaves the machine's, and
+    no reviewer's, standing."""
+    first: dict[str, EventRow] = {}
     for event in events:
         if event.action == "review.person":
-            first.setdefault(json.dumps(event.payload.get("person"), sort_keys=True), event.id)
+            first.setdefault(json.dumps(event.payload.get("person"), sort_keys=True), event)
     _, verdicts, _ = _latest(events)
-    return {key: event for key, event in verdicts.items()
-            if not (event.action == "review.undo"
-                    and event.payload.get("undoes") == first.get(key))}
+    return {key: (event, first.get(key, event)) for key, event in verdicts.items()
+            if not (event.action == "review.undo" and key in first
+                    and event.payload.get("undoes") == first[key].id)}
+
+
+def _standing_verdicts(session: Session, document_ids: Sequence[int] | None = None
+                       ) -> list[_Standing]:
+    """Every standing reviewer verdict of the documents (all when None), in four queries
+    whatever the number of documents: the verdict events, then the current people (and
+    their mentions) of the documents that have one."""
+    query = (select(EventRow).where(EventRow.entity == "document",
+                                    EventRow.action.in_(VERDICT_ACTIONS)).order_by(EventRow.id))
+    if document_ids is not None:
+        query = query.where(among(EventRow.entity_id, document_ids))
+    by_document: dict[int, list[EventRow]] = {}
+    for event in session.scalars(query):
+        by_document.setdefault(int(event.entity_id or 0), []).append(event)
+    standing = {d: found for d, events in by_document.items() if (found := _standing(events))}
+    current = _current_persons_of(session, sorted(standing))
+    return [_Standing(d, event, first,
+                      _find_person(event.payload.get("person"), *current.get(d, ([], {}, {}))))
+            for d, found in standing.items() for event, first in found.values()]
 
 
 def standing_verdict_events(session: Session, document_id: int) -> dict[int, EventRow]:
     """Per person of the document's current analysis, the reviewer verdict that stands on
-    them (:func:`_standing`); people no reviewer has checked are absent."""
-    events = [e for e in review_events(session, document_id) if e.action in VERDICT_ACTIONS]
-    standing = _standing(events) if events else {}
-    if not standing:
-        return {}
-    current = _current_persons(session, current_analysis_id(session, document_id))
-    out: dict[int, EventRow] = {}
-    for event in standing.values():
-        person = _find_person(event.payload.get("person"), *current)
-        if person is not None:
-            out[person.id] = event
-    return out
+    them; people no reviewer has checked are absent."""
+    return {v.person.id: v.event for v in _standing_verdicts(session, [document_id])
+            if v.person is not None}
 
 
 def checked_person_ids(session: Session) -> set[int]:
-    """The people of the current analyses a reviewer's verdict stands on (of every
-    document with a verdict event): left out of the review page's people to check."""
-    documents = session.scalars(
-        select(EventRow.entity_id).where(EventRow.entity == "document",
-                                         EventRow.action == "review.person").distinct())
-    return {pid for doc_id in documents
-            for pid in standing_verdict_events(session, int(doc_id or 0))}
+    """The people of the current analyses a reviewer's verdict stands on: left out of the
+    review page's people to check."""
+    return {v.person.id for v in _standing_verdicts(session) if v.person is not None}
 
 
 def verdict_reasons(session: Session, document_id: int) -> dict[int, dict[str, Any]]:
@@ -505,32 +525,20 @@ def standing_verdicts(session: Session) -> list[dict[str, Any]]:
     the same as ``verdict`` when the reviewer agreed), ``actor``, ``at``. A person undone
     back to the machine's verdict has none. What the report and ``Project.person_verdicts``
     count."""
-    by_document: dict[int, list[EventRow]] = {}
-    for event in session.scalars(
-            select(EventRow).where(EventRow.entity == "document",
-                                   EventRow.action.in_(VERDICT_ACTIONS)).order_by(EventRow.id)):
-        by_document.setdefault(event.entity_id or 0, []).append(event)
     rows: list[dict[str, Any]] = []
-    for document_id, events in by_document.items():
-        first: dict[str, EventRow] = {}
-        for event in events:
-            if event.action == "review.person":
-                first.setdefault(json.dumps(event.payload.get("person"), sort_keys=True), event)
-        analysis_id = current_analysis_id(session, document_id)
-        current = _current_persons(session, analysis_id)
-        for key, event in _standing(events).items():
-            after, person = event.payload.get("after") or {}, event.payload.get("person") or {}
-            row = _find_person(person, *current)
-            origin = first.get(key, event).payload.get("before") or {}
-            verdict, machine = verdict_of(after.get("role", "")), verdict_of(origin.get("role", ""))
-            rows.append({"document_id": document_id,
-                         "person_id": row.id if row is not None else None,
-                         "person": (row.name or row.descriptor) if row is not None
-                         else person.get("label"),
-                         "start": person.get("start"),
-                         "verdict": verdict, "reason": after.get("reason"),
-                         "machine": machine,
-                         "actor": event.actor, "at": event.at})
+    for v in _standing_verdicts(session):
+        after = v.event.payload.get("after") or {}
+        key = v.event.payload.get("person") or {}
+        rows.append({"document_id": v.document_id,
+                     "person_id": v.person.id if v.person is not None else None,
+                     "person": (v.person.name or v.person.descriptor) if v.person is not None
+                     else key.get("label"),
+                     "start": key.get("start"),
+                     "verdict": verdict_of(after.get("role", "")),
+                     "reason": after.get("reason"),
+                     "machine": verdict_of((v.first.payload.get("before") or {})
+                                           .get("role", "")),
+                     "actor": v.event.actor, "at": v.event.at})
     rows.sort(key=lambda r: (r["at"], r["document_id"]))
     return rows
 
@@ -693,22 +701,47 @@ def undo_last(session: Session, actor: str) -> EventRow:
                    "before": payload["after"], "after": payload["before"]})
 
 
-def _current_persons(session: Session, analysis_id: int | None
-                     ) -> tuple[list[PersonRow], dict[int, dict[str, Any]],
-                                dict[int, list[tuple[int, int]]]]:
-    """The persons of an analysis with their person keys and mention spans (what
-    :func:`_find_person` matches stored keys against)."""
-    persons = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis_id)
-                                   .order_by(PersonRow.ordinal)))
+_Current = tuple[list[PersonRow], dict[int, dict[str, Any]], dict[int, list[tuple[int, int]]]]
+
+
+def _keyed(session: Session, persons: list[PersonRow]) -> dict[int, _Current]:
+    """Per document, its ``persons`` with their person keys and mention spans (what
+    :func:`_find_person` matches stored keys against), in one query for the mentions."""
     mentions: dict[int, list[tuple[int, int]]] = {}
     for pid, start, end in session.execute(
             select(MentionRow.person_id, MentionRow.start, MentionRow.end)
             .where(among(MentionRow.person_id, [p.id for p in persons]))
             .order_by(MentionRow.start, MentionRow.id)):
         mentions.setdefault(pid, []).append((start, end))
-    keys = {p.id: person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))
-            for p in persons}
-    return persons, keys, mentions
+    out: dict[int, _Current] = {}
+    for p in persons:
+        people, keys, spans = out.setdefault(p.document_id, ([], {}, {}))
+        people.append(p)
+        keys[p.id] = person_key(p, min((s for s, _ in mentions.get(p.id, [])), default=0))
+        if p.id in mentions:
+            spans[p.id] = mentions[p.id]
+    return out
+
+
+def _current_persons(session: Session, analysis_id: int | None) -> _Current:
+    """The persons of an analysis with their person keys and mention spans."""
+    persons = list(session.scalars(select(PersonRow).where(PersonRow.analysis_id == analysis_id)
+                                   .order_by(PersonRow.ordinal)))
+    return next(iter(_keyed(session, persons).values()), ([], {}, {}))
+
+
+def _current_persons_of(session: Session, document_ids: Sequence[int]) -> dict[int, _Current]:
+    """:func:`_current_persons` of each document's current analysis, in two queries."""
+    if not document_ids:
+        return {}
+    newest = (select(func.max(AnalysisRow.id))
+              .where(AnalysisRow.document_id == PersonRow.document_id)
+              .correlate(PersonRow).scalar_subquery())
+    persons = list(session.scalars(
+        select(PersonRow).where(among(PersonRow.document_id, document_ids),
+                                PersonRow.analysis_id == newest)
+        .order_by(PersonRow.document_id, PersonRow.ordinal)))
+    return _keyed(session, persons)
 
 
 def _current_person(session: Session, analysis_id: int | None, key: dict[str, Any] | None

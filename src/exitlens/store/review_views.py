@@ -5,7 +5,7 @@ the *current* analysis of each document (its newest ``analyses`` row)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from .schema import AnalysisRow, CodingRow, DocumentRow, NearMissRow, PersonRow
+from .schema import (
+    AnalysisRow,
+    CodingRow,
+    DocumentRow,
+    NearMissRow,
+    PersonRow,
+)
 from .sql import among
 
 UNCERTAINTY = func.abs(CodingRow.confidence - literal_column("0.5"))  # as in the index
@@ -329,63 +335,97 @@ def filter_options(session: Session) -> dict[str, list[str]]:
     }
 
 
-_PERSON_COLUMNS = ("id", "document_id", "name", "descriptor", "role", "role_confidence",
-                   "defector_score")
+PEOPLE_COUNT_CAP = 10_000  # people to check are counted up to this many
+# schema.NOT_A_DEFECTOR with the literal inline, not a bound parameter: so the planners of
+# both databases can tell that the partial index of possible defectors covers the query
+NOT_A_DEFECTOR_TERM = PersonRow.role != literal_column("'defector'")
 
 
 def _of_current_analysis() -> ColumnElement[bool]:
-    """The person belongs to their document's newest analysis."""
-    newest = (select(func.max(AnalysisRow.id))
-              .where(AnalysisRow.document_id == PersonRow.document_id)
-              .correlate(PersonRow).scalar_subquery())
-    return PersonRow.analysis_id == newest
+    """The person belongs to their document's newest analysis (no newer one exists)."""
+    newer = aliased(AnalysisRow)
+    return ~exists().where(newer.document_id == PersonRow.document_id,
+                           newer.id > PersonRow.analysis_id)
 
 
-def _person_dict(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "document_id": r.document_id, "label": r.name or r.descriptor,
-            "role": r.role, "confidence": r.role_confidence, "score": r.defector_score,
-            "title": r.title}
+def _unchecked(person: Any, checked: Collection[int]) -> list[ColumnElement[bool]]:
+    return [~among(person.id, checked)] if checked else []
 
 
-def _people_page(session: Session, columns: Sequence[Any],
-                 conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int,
-                 offset: int) -> tuple[list[dict[str, Any]], int]:
-    """A page of people (``columns``: :data:`_PERSON_COLUMNS` of persons or of a subquery
-    over them) with their document's title, and how many there are in all."""
-    query = (select(*columns, DocumentRow.title)
-             .join(DocumentRow, DocumentRow.id == columns[1]).where(*conditions))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
-    return [_person_dict(r) for r in rows], int(total)
+def _unchecked_defectors(checked: Collection[int]) -> list[ColumnElement[bool]]:
+    """A current defector no reviewer has checked (``checked``: the person ids a verdict
+    stands on, :func:`~.review_store.checked_person_ids`)."""
+    return [PersonRow.role == "defector", _of_current_analysis(),
+            *_unchecked(PersonRow, checked)]
 
 
-def defector_queue(session: Session, checked: Sequence[int] | set[int] = (), *,
-                   limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Defectors of the current analyses no reviewer has checked (``checked``: person ids
-    a verdict stands on, :func:`~.review_store.checked_person_ids`), least certain first,
-    and how many there are. Measured in ``benchmarks/bench_review_effort.py``: checking
-    them all is the review that moves the defector figures most."""
-    conditions = [PersonRow.role == "defector", _of_current_analysis()]
-    if checked:
-        conditions.append(~among(PersonRow.id, checked))
-    # walks ix_persons_role_confidence in order
-    return _people_page(session, [getattr(PersonRow, c) for c in _PERSON_COLUMNS], conditions,
-                        (PersonRow.role_confidence, PersonRow.id), limit, offset)
+def _likeliest_unchecked(checked: Collection[int]) -> list[ColumnElement[bool]]:
+    """A current non-defector with a score whom no reviewer has checked, and no other such
+    person of the same analysis scores higher (or as high, earlier in the document)."""
+    other = aliased(PersonRow)
+    better = or_(other.defector_score > PersonRow.defector_score,
+                 and_(other.defector_score == PersonRow.defector_score,
+                      other.ordinal < PersonRow.ordinal))
+    return [PersonRow.defector_score.is_not(None), NOT_A_DEFECTOR_TERM,
+            _of_current_analysis(), *_unchecked(PersonRow, checked),
+            ~exists().where(other.analysis_id == PersonRow.analysis_id,
+                            other.role != "defector", other.defector_score.is_not(None),
+                            better, *_unchecked(other, checked))]
 
 
-def possible_defectors(session: Session, checked: Sequence[int] | set[int] = (), *,
-                       limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Per document, the person of its current analysis the machine did not call a
-    defector whom the role model rated highest (``persons.defector_score``) among those no
-    reviewer has checked, strongest first, and how many documents have one: where the
-    defectors the machine missed are likeliest to be (``bench_review_effort.py``)."""
-    conditions = [PersonRow.role != "defector", _of_current_analysis(),
-                  PersonRow.defector_score.is_not(None)]
-    if checked:
-        conditions.append(~among(PersonRow.id, checked))
-    rank = func.row_number().over(partition_by=PersonRow.document_id,
-                                  order_by=(PersonRow.defector_score.desc(), PersonRow.ordinal))
-    ranked = (select(*(getattr(PersonRow, c) for c in _PERSON_COLUMNS), rank.label("rank"))
-              .where(*conditions).subquery("ranked"))
-    return _people_page(session, [ranked.c[c] for c in _PERSON_COLUMNS], [ranked.c.rank == 1],
-                        (ranked.c.defector_score.desc(), ranked.c.id), limit, offset)
+def _count_people(session: Session, conditions: Sequence[ColumnElement[bool]],
+                  cap: int = PEOPLE_COUNT_CAP) -> int:
+    found = select(PersonRow.id).where(*conditions).limit(cap).subquery("found")
+    return int(session.scalar(select(func.count()).select_from(found)) or 0)
+
+
+def _people_page(session: Session, conditions: Sequence[ColumnElement[bool]],
+                 order: Sequence[Any], limit: int, offset: int) -> list[dict[str, Any]]:
+    """A page of people with their document's title. Only ``persons`` is in the FROM
+    clause of the page's query, so it walks the index of ``order`` and stops at the page."""
+    page = (select(PersonRow.id).where(*conditions).order_by(*order)
+            .limit(limit).offset(offset)).subquery("page")
+    rows = session.execute(
+        select(PersonRow.id, PersonRow.document_id, PersonRow.name, PersonRow.descriptor,
+               PersonRow.role, PersonRow.role_confidence, PersonRow.defector_score,
+               DocumentRow.title)
+        .join(page, page.c.id == PersonRow.id)
+        .join(DocumentRow, DocumentRow.id == PersonRow.document_id)
+        .order_by(*order)).all()
+    return [{"id": r.id, "document_id": r.document_id, "label": r.name or r.descriptor,
+             "role": r.role, "confidence": r.role_confidence, "score": r.defector_score,
+             "title": r.title} for r in rows]
+
+
+# The review page's two lists of people to check: which people, in which order (the walk of
+# an index: ix_persons_role_confidence; the partial ix_persons_possible_defectors, which the
+# literal condition lets both planners use).
+PEOPLE_LISTS: dict[str, tuple[Callable[[Collection[int]], list[ColumnElement[bool]]],
+                              tuple[Any, ...]]] = {
+    # current defectors no reviewer has checked, least certain first: checking them all is
+    # the review that moves the defector figures most (bench_review_effort.py)
+    "defectors": (_unchecked_defectors, (PersonRow.role_confidence, PersonRow.id)),
+    # per document, the person the machine did not call a defector whom the role model
+    # rated highest among those no reviewer has checked, strongest first: where the
+    # defectors it missed are likeliest to be
+    "possible": (_likeliest_unchecked, (PersonRow.defector_score.desc(), PersonRow.id)),
+}
+
+
+def people_total(session: Session, which: str, checked: Collection[int] = ()) -> int:
+    """How many people :data:`PEOPLE_LISTS` ``which`` holds (``checked``: the person ids a
+    verdict stands on, :func:`~.review_store.checked_person_ids`), counted up to
+    :data:`PEOPLE_COUNT_CAP`."""
+    return _count_people(session, PEOPLE_LISTS[which][0](checked))
+
+
+def people_to_check(session: Session, which: str, checked: Collection[int] = (), *,
+                    limit: int = 20, offset: int = 0, total: int | None = None
+                    ) -> tuple[list[dict[str, Any]], int]:
+    """A page of :data:`PEOPLE_LISTS` ``which`` (each person: id, document_id, title,
+    label, role, confidence — the role's — and score, the role model's probability) and
+    how many there are, up to the cap."""
+    conditions, order = PEOPLE_LISTS[which]
+    if total is None:
+        total = people_total(session, which, checked)
+    return _people_page(session, conditions(checked), order, limit, offset), total

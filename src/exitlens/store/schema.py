@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     literal_column,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -130,12 +131,22 @@ class CaseRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# The condition of the partial index of possible defectors; a query that walks it states
+# it as a literal (review_views.NOT_A_DEFECTOR_TERM), so both planners can use the index.
+NOT_A_DEFECTOR = "role != 'defector'"
+
+
 class PersonRow(Base):
     __tablename__ = "persons"
     # the document list's "has defectors" filter and the review page's least certain
     # defectors (migration 0005)
     __table_args__ = (Index("ix_persons_analysis_role", "analysis_id", "role"),
-                      Index("ix_persons_role_confidence", "role", "role_confidence"))
+                      Index("ix_persons_role_confidence", "role", "role_confidence"),
+                      # the review page's possible defectors, strongest first (0007): the
+                      # people not called defectors only, so the walk skips the defectors
+                      Index("ix_persons_possible_defectors", "defector_score",
+                            sqlite_where=text(NOT_A_DEFECTOR),
+                            postgresql_where=text(NOT_A_DEFECTOR)))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(

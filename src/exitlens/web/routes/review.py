@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...errors import ConflictError, ExitlensError, NotFoundError
-from ...store.review_views import NEAR_MISS_COUNT_CAP
+from ...store.review_views import NEAR_MISS_COUNT_CAP, PEOPLE_COUNT_CAP
 from ...store.users import User
 from ..deps import acting_project, get_project, require_user, require_writer
 from ..markup import context
@@ -48,10 +48,10 @@ def people_to_check(request: Request, page: str = "1", possible_page: str = "1",
     size = page_size(request)
     defectors = Pager(page_number(page), size, 0)
     possible = Pager(page_number(possible_page), size, 0)
-    d_rows, defectors.total = project.defector_queue(limit=defectors.size,
-                                                     offset=defectors.offset)
-    p_rows, possible.total = project.possible_defectors(limit=possible.size,
-                                                        offset=possible.offset)
+    d_rows, d_total = project.defector_queue(limit=defectors.size, offset=defectors.offset)
+    p_rows, p_total = project.possible_defectors(limit=possible.size, offset=possible.offset)
+    for pager, rows, total in ((defectors, d_rows, d_total), (possible, p_rows, p_total)):
+        pager.total = _paged_total(pager, len(rows), total, PEOPLE_COUNT_CAP)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
     def link(name: str) -> Any:
@@ -60,7 +60,16 @@ def people_to_check(request: Request, page: str = "1", possible_page: str = "1",
 
     return render(request, "people_to_check.html", user=user, defectors=d_rows,
                   possible=p_rows, defector_pager=defectors, possible_pager=possible,
+                  defector_total=d_total, possible_total=p_total, cap=PEOPLE_COUNT_CAP,
                   defector_link=link("page"), possible_link=link("possible_page"), next=here)
+
+
+def _paged_total(pager: Pager, n_rows: int, total: int, cap: int) -> int:
+    """The total a pager shows for a count that stops at ``cap``: past it, page on while
+    pages fill."""
+    if total < cap:
+        return total
+    return max(total, pager.offset + n_rows + (1 if n_rows == pager.size else 0))
 
 
 def _row(request: Request, coding_id: int) -> dict[str, Any]:
@@ -119,9 +128,8 @@ def near_misses(request: Request, page: str = "1", document: str = "",
     pager = Pager(page_number(page), page_size(request), 0)
     rows, total = project.near_miss_queue(limit=pager.size, offset=pager.offset,
                                           document_id=document_id)
-    capped = total >= NEAR_MISS_COUNT_CAP  # counted up to the cap: page on while pages fill
-    pager.total = max(total, pager.offset + len(rows) + (1 if len(rows) == pager.size else 0)) \
-        if capped else total
+    capped = total >= NEAR_MISS_COUNT_CAP
+    pager.total = _paged_total(pager, len(rows), total, NEAR_MISS_COUNT_CAP)
     params = {"document": document_id} if document_id else {}
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return render(request, "near_misses.html", user=user, rows=rows, pager=pager,

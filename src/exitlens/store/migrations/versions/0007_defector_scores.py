@@ -5,8 +5,9 @@ Revises: 0006
 Create Date: 2026-12-07 15:00:00
 
 The review page's "possible defectors": per document, the person the machine did not call a
-defector whom its role model rated highest. Null for people read before this column existed
-or without a role model; ``analyze`` fills it for every document it reads.
+defector whom its role model rated highest, walked in score order (the index). Null for
+people read before this column existed or without a role model; ``analyze`` fills it for
+every document it reads.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("persons", sa.Column("defector_score", sa.Float(), nullable=True))
+    # people not called defectors only (the condition as in schema.NOT_A_DEFECTOR)
+    op.create_index("ix_persons_possible_defectors", "persons", ["defector_score"],
+                    sqlite_where=sa.text("role != 'defector'"),
+                    postgresql_where=sa.text("role != 'defector'"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_persons_possible_defectors", table_name="persons")
     op.drop_column("persons", "defector_score")
