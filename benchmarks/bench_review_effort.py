@@ -19,7 +19,10 @@ list, and how many of the possible list's first 10 / 20 / 50 were missed defecto
 against the share among all people the machine did not call defectors. Mean over fold
 assignments. Printed figures, not a test.
 
-    python benchmarks/bench_review_effort.py [--folds 5] [--repeats 4]
+    python benchmarks/bench_review_effort.py [--folds 5] [--repeats 4] [--lockbox FILE]
+
+``--lockbox FILE`` reads that file with the shipped role model (trained on every real
+labelled set) and prints the same figures for it, aggregates only.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_real as br
 
 from exitlens.config import Settings
-from exitlens.gold import GoldRecord, match_defectors
+from exitlens.gold import GoldRecord, load_gold, match_defectors
 from exitlens.model import DocumentReading
 from exitlens.reading.role_training import examples_from_readings, save_role_model
 
@@ -156,11 +159,49 @@ def cv_readings(records: Sequence[GoldRecord], parsed: Sequence[Any], settings: 
     return out
 
 
+def print_effort(name: str, rows: Sequence[dict[str, Any]]) -> None:
+    """One part's figures, averaged over fold assignments (``rows``)."""
+    avg = {key: mean(row[key] for row in rows) for key in rows[0]}
+    print(f"\n== {name}: {avg['documents']:.0f} documents, {avg['people']:.0f} people, "
+          f"{avg['defector list']:.1f} defectors to check, "
+          f"{avg['possible list']:.1f} possible defectors")
+    print(f"  {'people checked':34s}" + "".join(f"{k:>8d}" for k in STEPS))
+    for order in ORDERS:
+        print(f"  {order:34s}" + "".join(f"{avg[f'{order} @{k}']:8.3f}" for k in STEPS))
+    print(f"  whole defector list ({avg['defector list']:.0f} people): "
+          f"{avg['whole defector list']:.3f}")
+    both = avg["defector list"] + avg["possible list"]
+    print(f"  whole of both lists ({both:.0f} people, "
+          f"{both / max(avg['documents'], 1):.1f} a document): {avg['whole of both lists']:.3f}")
+    share = avg["missed defectors among the others"] / max(avg["others"], 1)
+    print(f"  missed defectors among the {avg['others']:.0f} others: "
+          f"{avg['missed defectors among the others']:.1f} ({share:.1%})")
+    for k in (10, 20, 50):
+        got = avg[f"missed defectors in the possible list's first {k}"]
+        print(f"  in the possible list's first {k}: {got:.1f} ({got / k:.0%})")
+
+
+def lockbox(path: Path, settings: Settings) -> None:
+    """The same figures on ``path`` read with the shipped role model (trained on every real
+    labelled set): aggregates only, its English pages and all of them."""
+    test = load_gold(path)
+    decided = br.decide(br.parse_all(test, settings),
+                        br.with_role_model(settings, settings.reading.role_model or "", "none"))
+    readings: list[DocumentReading | None] = [br.snapshot(r) for r in decided]
+    english = [i for i, r in enumerate(test) if br.language_of(r.text) == "en"]
+    print(f"\n### lockbox ({path.name}, shipped role model; aggregates only)")
+    print_effort("lockbox, English", [effort(test, readings, english)])
+    print_effort("lockbox, all languages", [effort(test, readings, range(len(test)))])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=br.EVAL_DIR)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=4)
+    ap.add_argument("--lockbox", type=Path, default=None,
+                    help="also read this labelled file with the shipped role model and "
+                         "print its aggregates (score it once, at the end)")
     args = ap.parse_args(argv)
     if not (args.eval_dir / "dev.jsonl").exists():
         print(f"no labelled sets in {args.eval_dir}: nothing to measure")
@@ -179,27 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"grouped {args.folds}-fold CV x {args.repeats} fold assignments; a reviewer "
           "answers each person checked correctly; mean over assignments")
     for name in ("later sets", "English", "dev.jsonl"):
-        rows = runs.get(name) or []
-        if not rows:
-            continue
-        avg = {key: mean(row[key] for row in rows) for key in rows[0]}
-        print(f"\n== {name}: {avg['documents']:.0f} documents, {avg['people']:.0f} people, "
-              f"{avg['defector list']:.1f} defectors to check, "
-              f"{avg['possible list']:.1f} possible defectors")
-        print(f"  {'people checked':34s}" + "".join(f"{k:>8d}" for k in STEPS))
-        for order in ORDERS:
-            print(f"  {order:34s}" + "".join(f"{avg[f'{order} @{k}']:8.3f}" for k in STEPS))
-        print(f"  whole defector list ({avg['defector list']:.0f} people): "
-              f"{avg['whole defector list']:.3f}")
-        both = avg["defector list"] + avg["possible list"]
-        print(f"  whole of both lists ({both:.0f} people, "
-              f"{both / avg['documents']:.1f} a document): {avg['whole of both lists']:.3f}")
-        share = avg["missed defectors among the others"] / max(avg["others"], 1)
-        print(f"  missed defectors among the {avg['others']:.0f} others: "
-              f"{avg['missed defectors among the others']:.1f} ({share:.1%})")
-        for k in (10, 20, 50):
-            got = avg[f"missed defectors in the possible list's first {k}"]
-            print(f"  in the possible list's first {k}: {got:.1f} ({got / k:.0%})")
+        if runs.get(name):
+            print_effort(name, runs[name])
+    if args.lockbox is not None:
+        lockbox(args.lockbox, settings)
     return 0
 
 
