@@ -256,6 +256,8 @@ def test_people_to_check_lists_unchecked_defectors_and_possible_ones(project: Pr
                                                                      as_user) -> None:
     cody, token = as_user("cody")
     assert 'href="/review/people"' in cody.get("/review").text
+    dashboard = cody.get("/").text
+    assert '<strong>3</strong><a href="/review/people">defectors to check</a>' in dashboard
     page = cody.get("/review/people").text
     assert "Defectors not yet checked" in page and "Sami Aziz" in page
     assert "3 defectors no reviewer has checked" in page
