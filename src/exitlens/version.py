@@ -2,4 +2,4 @@
 fingerprint) can read it without importing the package ``__init__`` (which imports
 :class:`~exitlens.project.Project`)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -258,6 +258,8 @@ def test_people_to_check_lists_unchecked_defectors_and_possible_ones(project: Pr
     assert 'href="/review/people"' in cody.get("/review").text
     dashboard = cody.get("/").text
     assert '<strong>3</strong><a href="/review/people">defectors to check</a>' in dashboard
+    doc_page = cody.get(f"/documents/{_doc_id(project, 'Noor Malik')}").text
+    assert "defector score 0.20" in doc_page  # beside the reporter under Other people
     page = cody.get("/review/people").text
     assert "Defectors not yet checked" in page and "Sami Aziz" in page
     assert "3 defectors no reviewer has checked" in page

@@ -120,6 +120,7 @@ def document(request: Request, document_id: int,
                                 "verdict": "defector" if person.role == "defector"
                                 else "not_defector",
                                 "reason": reasons.get(person.id or 0),
+                                "score": person.defector_score,
                                 "profile": _profile_rows(person, doc.text)
                                 if person.role == "defector" else []})
     labels = {p["id"]: p["label"] for p in persons}
