@@ -22,13 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from .schema import (
-    AnalysisRow,
-    CodingRow,
-    DocumentRow,
-    NearMissRow,
-    PersonRow,
-)
+from .schema import AnalysisRow, CodingRow, DocumentRow, NearMissRow, PersonRow
 from .sql import among
 
 UNCERTAINTY = func.abs(CodingRow.confidence - literal_column("0.5"))  # as in the index
@@ -43,11 +37,12 @@ def _current(doc_ids: Sequence[int] | None = None) -> Any:
     return query.group_by(AnalysisRow.document_id).subquery("cur")
 
 
-def _is_current_coding() -> ColumnElement[bool]:
-    """The coding belongs to its document's newest analysis (no newer one exists)."""
+def _in_current_analysis(row: Any) -> ColumnElement[bool]:
+    """The row (a coding, a near miss, a person: anything with ``document_id`` and
+    ``analysis_id``) belongs to its document's newest analysis (no newer one exists)."""
     newer = aliased(AnalysisRow)
-    return ~exists().where(newer.document_id == CodingRow.document_id,
-                           newer.id > CodingRow.analysis_id)
+    return ~exists().where(newer.document_id == row.document_id,
+                           newer.id > row.analysis_id)
 
 
 def _count_open(session: Session) -> int:
@@ -69,7 +64,7 @@ def review_queue(session: Session, *, limit: int = 50, offset: int = 0,
     """Suggested codings of the current analyses, most uncertain first (confidence nearest
     0.5; the ``ix_codings_uncertainty`` index serves this order), with the evidence span in
     its context. Returns (rows, total)."""
-    conditions = [CodingRow.status == "suggested", _is_current_coding()]
+    conditions = [CodingRow.status == "suggested", _in_current_analysis(CodingRow)]
     if document_id is not None:
         conditions.append(CodingRow.document_id == document_id)
     if total is None:
@@ -101,7 +96,7 @@ def review_queue_total(session: Session, document_id: int | None = None) -> int:
     if document_id is None:
         return _count_open(session)
     return session.scalar(select(func.count()).select_from(CodingRow).where(
-        CodingRow.status == "suggested", _is_current_coding(),
+        CodingRow.status == "suggested", _in_current_analysis(CodingRow),
         CodingRow.document_id == document_id)) or 0
 
 
@@ -114,13 +109,11 @@ def _open_near_misses(subtrees: Mapping[str, Sequence[str]]) -> list[ColumnEleme
     below it (``subtrees``: code → itself and the codes below it). Only ``near_misses`` is
     in the FROM clause, so a query walks it in the order it asks for (the score index)
     and stops at its limit."""
-    newer = aliased(AnalysisRow)
     person = aliased(PersonRow)
     same = [and_(NearMissRow.code == code, CodingRow.code.in_(list(codes)))
             for code, codes in subtrees.items() if len(codes) > 1]
     return [
-        ~exists().where(newer.document_id == NearMissRow.document_id,
-                        newer.id > NearMissRow.analysis_id),
+        _in_current_analysis(NearMissRow),
         exists().where(person.id == NearMissRow.person_id, person.role == "defector"),
         ~exists().where(CodingRow.person_id == NearMissRow.person_id,
                         or_(CodingRow.code == NearMissRow.code, *same)),
@@ -341,13 +334,6 @@ PEOPLE_COUNT_CAP = 10_000  # people to check are counted up to this many
 NOT_A_DEFECTOR_TERM = PersonRow.role != literal_column("'defector'")
 
 
-def _of_current_analysis() -> ColumnElement[bool]:
-    """The person belongs to their document's newest analysis (no newer one exists)."""
-    newer = aliased(AnalysisRow)
-    return ~exists().where(newer.document_id == PersonRow.document_id,
-                           newer.id > PersonRow.analysis_id)
-
-
 def _unchecked(person: Any, checked: Collection[int]) -> list[ColumnElement[bool]]:
     return [~among(person.id, checked)] if checked else []
 
@@ -355,7 +341,7 @@ def _unchecked(person: Any, checked: Collection[int]) -> list[ColumnElement[bool
 def _unchecked_defectors(checked: Collection[int]) -> list[ColumnElement[bool]]:
     """A current defector no reviewer has checked (``checked``: the person ids a verdict
     stands on, :func:`~.review_store.checked_person_ids`)."""
-    return [PersonRow.role == "defector", _of_current_analysis(),
+    return [PersonRow.role == "defector", _in_current_analysis(PersonRow),
             *_unchecked(PersonRow, checked)]
 
 
@@ -367,7 +353,7 @@ def _likeliest_unchecked(checked: Collection[int]) -> list[ColumnElement[bool]]:
                  and_(other.defector_score == PersonRow.defector_score,
                       other.ordinal < PersonRow.ordinal))
     return [PersonRow.defector_score.is_not(None), NOT_A_DEFECTOR_TERM,
-            _of_current_analysis(), *_unchecked(PersonRow, checked),
+            _in_current_analysis(PersonRow), *_unchecked(PersonRow, checked),
             ~exists().where(other.analysis_id == PersonRow.analysis_id,
                             other.role != "defector", other.defector_score.is_not(None),
                             better, *_unchecked(other, checked))]
