@@ -28,7 +28,8 @@ TEXT = "Defector Rami Saleh said the emirs kept the money. He went home in 2017.
 def test_reading_rows_round_trip_with_near_misses() -> None:
     doc = Document(text=TEXT, source_path="/in/a.txt")
     person = Person(name="Rami Saleh", mentions=[Mention(Span(9, 19), "name")],
-                    role="defector", role_confidence=0.9, evidence=[Span(0, 50)])
+                    role="defector", role_confidence=0.9, evidence=[Span(0, 50)],
+                    defector_score=0.93)
     reading = DocumentReading(document=doc, persons=[person])
     reading.codings.append(Coding("corruption", Span(0, 50), "ensemble", 0.8, person=0))
     reading.near_misses.append(NearMiss("family", Span(51, 72), 0.41, person=0))
@@ -39,6 +40,7 @@ def test_reading_rows_round_trip_with_near_misses() -> None:
                              rows["quotes"], rows["codings"], rows["near_misses"])
     assert back.near_misses == reading.near_misses
     assert back.codings == reading.codings and back.persons[0].name == "Rami Saleh"
+    assert back.persons[0].defector_score == 0.93  # the possible-defector ranking's input
 
 
 def test_load_reads_a_run_without_the_near_misses_table(tmp_path: Path, db_url: str) -> None:
