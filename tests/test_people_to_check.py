@@ -130,3 +130,27 @@ def test_the_next_likeliest_person_of_a_page_follows_a_checked_one(fake_analysed
     assert [r["id"] for r in project.possible_defectors()[0]] == [rami]
     project.as_actor("ana").set_verdict(rami, "not_defector", seen="not_defector")
     assert [r["id"] for r in project.possible_defectors()[0]] == [noor]
+
+
+def test_cli_lists_the_people_to_check(fake_analysed: Project) -> None:
+    import csv
+    import io
+    import json
+
+    from typer.testing import CliRunner
+
+    from exitlens.cli import app
+
+    runner = CliRunner()
+    table = runner.invoke(app, ["to-check", "--db", fake_analysed.url])
+    assert table.exit_code == 0, table.output
+    assert "Sami Aziz" in table.output and "3 of 3 defectors to check" in table.output
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(
+        app, ["to-check", "possible", "--db", fake_analysed.url, "--format", "csv"]).output)))
+    assert [(r["label"], r["role"], r["score"]) for r in rows] == [
+        ("Noor Malik", "journalist", "0.2")]
+    _, sami = _ids(fake_analysed, "Sami Aziz")
+    fake_analysed.as_actor("ana").set_verdict(sami, "defector", seen="defector")
+    records = json.loads(runner.invoke(
+        app, ["to-check", "--db", fake_analysed.url, "--format", "json"]).output)
+    assert len(records) == 2 and all(r["label"] != "Sami Aziz" for r in records)

@@ -1282,6 +1282,51 @@ def verdicts(
         out.print(f"{len(frame)} verdicts")
 
 
+class PeopleList(StrEnum):
+    defectors = "defectors"
+    possible = "possible"
+
+
+@app.command("to-check")
+def to_check(
+    which: Annotated[PeopleList, typer.Argument(
+        help="defectors: those no reviewer has checked, least certain first; possible: per "
+             "document the likeliest person not called a defector, strongest first.")]
+    = PeopleList.defectors,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(help="List at most this many.")] = 50,
+    fmt: Annotated[StatsFormat, typer.Option("--format", "-f", help="Output format.")]
+    = StatsFormat.table,
+) -> None:
+    """The people to check (the web app's /review/people, where verdicts are given): the
+    defectors no reviewer has checked, or the possible defectors."""
+    import pandas as pd
+
+    from .store.review_views import PEOPLE_COUNT_CAP
+
+    with open_project(db, config) as project:
+        listing = project.defector_queue if which is PeopleList.defectors \
+            else project.possible_defectors
+        rows, total = listing(limit=limit)
+    columns = ["document_id", "title", "id", "label", "role", "confidence", "score"]
+    frame = pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
+    if fmt is StatsFormat.json:
+        emit_json(frame.astype(object).where(frame.notna(), None).to_dict(orient="records"))
+    elif fmt is StatsFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        table = Table("document", "person", "read as", "confidence", "score")
+        for r in rows:
+            table.add_row(escape(f"{r['document_id']} {r['title'] or ''}".strip()),
+                          escape(str(r["label"] or "unnamed")), r["role"].replace("_", " "),
+                          f"{r['confidence']:.2f}",
+                          "" if r["score"] is None else f"{r['score']:.2f}")
+        out.print(table)
+        out.print(f"{len(rows)} of {total:,}{'+' if total >= PEOPLE_COUNT_CAP else ''} "
+                  f"{'defectors' if which is PeopleList.defectors else 'documents'} to check")
+
+
 def _brief(state: Any) -> str:
     if state is None:
         return ""
