@@ -39,7 +39,7 @@ from .model import Document, DocumentReading
 from .pipeline import Pipeline
 from .project_codebook import CodebookMethods
 from .project_learning import LearningMethods
-from .project_review import ReviewMethods
+from .project_review import ReviewMethods, code_checks_line, lopsided_review
 from .project_rounds import RoundMethods
 from .records import reading_record
 from .store import Database, case_store, review_store
@@ -903,7 +903,16 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
             "cases (one real person across documents)": len(cases),
             "cases told by several documents": int((cases["n_sources"] > 1).sum()),
             **self._verdict_summary(),
+            **self._code_check_summary(),
         }
+
+    def _code_check_summary(self) -> dict[str, str]:
+        """The overview's account of the codes reviewers checked, and the warning when
+        they took away more than they added while possible missed codes wait."""
+        counts = self.code_checks()
+        line, warning = code_checks_line(counts), lopsided_review(counts)
+        return {**({"codes checked by reviewers": line} if line else {}),
+                **({"shares may run low": warning} if warning else {})}
 
     def _verdict_summary(self) -> dict[str, str]:
         """The overview's account of reviewers' verdicts on people: how many the machine

@@ -101,3 +101,16 @@ def test_a_capped_count_reads_or_more_and_pages_on(project: Project, as_user,
     page = cody.get("/review/missed")
     assert "6 or more codes" in page.text
 
+
+
+def test_dashboard_warns_when_codes_were_taken_away_and_missed_ones_wait(
+        project: Project, as_user) -> None:
+    vera, _ = as_user("vera")
+    assert "Shares may run low" not in vera.get("/").text
+    rows, _ = project.review_queue(limit=50)
+    for row in rows[:2]:
+        project.decide_coding(row["id"], row["version"], status="rejected")
+    page = vera.get("/").text
+    assert "<strong>Shares may run low:</strong> reviewers have rejected 2 of the " \
+           "machine&#39;s suggestions and added 0 codes, and 6 possible missed codes" in page
+    assert 'href="/review/missed">possible missed codes</a>).' in page

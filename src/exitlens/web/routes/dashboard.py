@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ...errors import ExitlensError
+from ...project_review import lopsided_review
 from ...store.review_views import NEAR_MISS_COUNT_CAP, PEOPLE_COUNT_CAP
 from ...store.users import User
 from ..deps import get_project, require_user
@@ -54,6 +55,7 @@ def dashboard(request: Request, accepted_only: str = "",
                                            else "")
     to_check = project.defector_queue(limit=0)[1]  # counted up to a cap
     defectors_to_check = f"{to_check:,}" + ("+" if to_check >= PEOPLE_COUNT_CAP else "")
+    review_warning = lopsided_review(project.code_checks())
     blocks: list[dict[str, Any]] = []
     matrix: dict[str, Any] | None = None
     notice = None
@@ -75,7 +77,7 @@ def dashboard(request: Request, accepted_only: str = "",
         notice = FRIENDLY.get(exc.code, f"{exc.code}: {exc.message}")
     return render(request, "dashboard.html", user=user, accepted_only=only, summary=summary,
                   status=status, queue_total=queue_total, near_misses=near_misses,
-                  defectors_to_check=defectors_to_check,
+                  defectors_to_check=defectors_to_check, review_warning=review_warning,
                   blocks=blocks, matrix=matrix, notice=notice, flag="1" if only else "0",
                   measured_note=measured_note)
 
