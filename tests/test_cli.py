@@ -197,6 +197,8 @@ def test_demo_runs_on_sample_corpus(tmp_path: Path) -> None:
     # built-in role model scores every person, so possible defectors are listed)
     assert re.search(r"review: \d+ machine codings, [1-9]\d* possible missed codes", flat)
     assert re.search(r"[1-9]\d* defectors and [1-9]\d* possible defectors to check", flat)
+    assert "Answer both code lists: rejecting wrong suggestions alone makes the shares " \
+           "run low." in flat
 
 
 # ------------------------------------------------------------------ eval / train / models

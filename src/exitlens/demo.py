@@ -118,7 +118,8 @@ def run_demo(
               "missed codes (codes the classifier leaned towards without suggesting them), "
               f"{to_check} defectors and {possible} possible defectors to check (per "
               "document, the likeliest person not called one) wait for a reviewer in the "
-              "web app (`exitlens serve`, see the README).")
+              "web app (`exitlens serve`, see the README). Answer both code lists: "
+              "rejecting wrong suggestions alone makes the shares run low.")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
