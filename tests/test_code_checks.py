@@ -83,3 +83,22 @@ def test_the_report_says_how_far_codes_were_checked(project: Project, tmp_path) 
     assert "codes checked by reviewers" in html
     assert "3 of 6 machine suggestions (0 accepted, 3 rejected)" in html
     assert "shares may run low" in html
+
+
+def test_stats_warns_on_stderr_and_keeps_csv_clean(project: Project) -> None:
+    import csv
+    import io
+
+    from typer.testing import CliRunner
+
+    from exitlens.cli import app
+
+    runner = CliRunner()
+    quiet = runner.invoke(app, ["stats", "--db", project.url, "--format", "csv"])
+    assert quiet.exit_code == 0 and "Shares may run low" not in quiet.stderr
+    _reject_brutality(project)
+    result = runner.invoke(app, ["stats", "--db", project.url, "--format", "csv"])
+    assert result.exit_code == 0
+    assert "Shares may run low: reviewers have rejected 3" in " ".join(result.stderr.split())
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and "Shares" not in result.stdout

@@ -38,6 +38,7 @@ from .cli_base import (
 from .config import Settings, load_settings
 from .errors import ExitlensError
 from .project import Project
+from .project_review import lopsided_review
 from .render import (
     case_detail,
     cases_table,
@@ -988,6 +989,9 @@ def stats(
                 table, title=f"Prevalence by {by.value}"))
             if fmt is StatsFormat.table:
                 out.print(escape(counts_text(table)))
+        warning = lopsided_review(project.code_checks())
+        if warning:  # on stderr, so CSV and JSON output stays clean
+            err.print(f"[yellow]Shares may run low: {escape(warning)}.[/yellow]")
 
 
 def _cooccurrence_table(pairs: Any) -> Table:
