@@ -51,7 +51,7 @@ from exitlens.coding.evaluate import fold_codes, label_scheme
 from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, sample_records
 from exitlens.config import Settings
-from exitlens.evaluation import score_codes
+from exitlens.evaluation import code_scores
 from exitlens.gold import GoldRecord, load_gold, match_defectors
 from exitlens.model import Coding, DocumentReading, NearMiss
 from exitlens.pipeline import PipelineContext
@@ -92,7 +92,7 @@ class Scorer:
 
     def figures(self, records: Sequence[GoldRecord], readings: Sequence[DocumentReading]
                 ) -> dict[str, float]:
-        ev, _ = score_codes(records, readings, self.codebook)
+        ev = code_scores(records, readings, self.codebook)
         return {"exit": ev.micro["exit"].f1, "join": ev.micro["join"].f1,
                 "exit error": ev.prevalence_error.get("exit", (0.0, 0.0))[0],
                 "join error": ev.prevalence_error.get("join", (0.0, 0.0))[0]}

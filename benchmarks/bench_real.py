@@ -96,7 +96,13 @@ from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, sample_records
 from exitlens.coding.versions import default_model_path, read_meta
 from exitlens.config import Settings
-from exitlens.evaluation import ReadingEval, align_codes, score_codes, score_reading
+from exitlens.evaluation import (
+    ReadingEval,
+    align_codes,
+    code_scores,
+    score_codes,
+    score_reading,
+)
 from exitlens.gold import GoldRecord, find_all, grouped_folds, load_gold, match_defectors
 from exitlens.language import detect_language
 from exitlens.model import DocumentReading, Person, Span
@@ -433,8 +439,8 @@ def print_attribution(records: Sequence[GoldRecord], variants: dict[str, list[An
         for sub, idx in subsets.items():
             if not idx:
                 continue
-            codes, _ = score_codes([records[i] for i in idx], [readings[i] for i in idx],
-                                   codebook)
+            codes = code_scores([records[i] for i in idx], [readings[i] for i in idx],
+                                codebook)
             cells = []
             for dim in ("exit", "join"):
                 c = codes.micro[dim]

@@ -56,7 +56,7 @@ from exitlens.coding.codebook import Codebook, load_codebook
 from exitlens.coding.stage import CodeStage
 from exitlens.coding.training import fold_coders, sample_records
 from exitlens.config import Settings
-from exitlens.evaluation import score_codes
+from exitlens.evaluation import code_scores
 from exitlens.gold import GoldRecord, match_defectors
 from exitlens.model import DocumentReading, Profile
 from exitlens.pipeline import PipelineContext
@@ -258,7 +258,7 @@ def code_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentReadin
     out: dict[str, tuple[int, int, int]] = {}
     for part in ("dev", "later"):
         idx = [i for i, p in enumerate(parts) if p == part]
-        ev, _ = score_codes([records[i] for i in idx], [readings[i] for i in idx], codebook)
+        ev = code_scores([records[i] for i in idx], [readings[i] for i in idx], codebook)
         for dim in ("exit", "join"):
             c = ev.micro[dim]
             out[f"{part} {dim}"] = (c.tp, c.fp, c.fn)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.stats import bootstrap
 
 from exitlens.coding.codebook import Codebook
-from exitlens.evaluation import score_codes, score_reading
+from exitlens.evaluation import code_scores, score_reading
 from exitlens.gold import GoldRecord
 from exitlens.model import DocumentReading
 
@@ -57,7 +57,7 @@ def document_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
         if not coded:
             rows.append(row)
             continue
-        codes, _ = score_codes([rec], [reading], codebook)
+        codes = code_scores([rec], [reading], codebook)
         for dim in ("exit", "join"):
             c = codes.micro.get(dim)
             row[dim] = [c.tp, c.fp, c.fn] if c is not None else [0, 0, 0]
