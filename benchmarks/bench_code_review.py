@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_real as br
 import bench_review_effort as people
 
-from exitlens.cases import person_key
+from exitlens.cases import reading_person_key
 from exitlens.coding.codebook import Codebook, load_codebook
 from exitlens.coding.evaluate import fold_codes, label_scheme
 from exitlens.coding.stage import CodeStage
@@ -178,9 +178,8 @@ def people_verdicts(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
     out: list[list[dict[str, Any]]] = [[] for _ in records]
     for c in people.defector_list(checkables) + people.possible_list(checkables):
         p = readings[c.document].persons[c.index]
-        key = person_key(p.name, p.descriptor, min((m.span.start for m in p.mentions),
-                                                   default=0))
-        out[c.document].append({**key, "role": "defector" if c.truth else "other"})
+        out[c.document].append({**reading_person_key(p),
+                                "role": "defector" if c.truth else "other"})
     return out
 
 

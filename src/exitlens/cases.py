@@ -27,7 +27,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Person
 
 MERGE_AT = 0.6
 """A pair of named defectors merges from this score on."""
@@ -170,6 +173,12 @@ def person_key(name: str | None, descriptor: str | None, first_start: int | None
     """How review decisions and case corrections name a person across re-analyses (which
     replace ``persons`` rows): normalised name, else descriptor, and first mention start."""
     return {"label": normalize(name or descriptor or ""), "start": first_start or 0}
+
+
+def reading_person_key(person: Person) -> dict[str, Any]:
+    """:func:`person_key` of a person of a reading (their first mention's start)."""
+    return person_key(person.name, person.descriptor,
+                      min((m.span.start for m in person.mentions), default=0))
 
 
 def match_person_key(key: dict[str, Any] | None, keys: Sequence[dict[str, Any]],

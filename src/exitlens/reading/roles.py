@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..cases import match_person_key, person_key
+from ..cases import match_person_key, reading_person_key
 from ..model import DocumentReading, Quote, Span
 from ..pipeline import PipelineContext
 from .cues import (
@@ -884,8 +884,7 @@ class _RoleReader:
         if not verdicts:
             return
         persons = self.reading.persons
-        keys = [person_key(p.name, p.descriptor, min((m.span.start for m in p.mentions),
-                                                     default=0)) for p in persons]
+        keys = [reading_person_key(p) for p in persons]
         mentions = [[(m.span.start, m.span.end) for m in p.mentions] for p in persons]
         for verdict in verdicts:
             idx = match_person_key(verdict, keys, mentions)
