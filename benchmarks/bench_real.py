@@ -258,8 +258,8 @@ def score_zero_shot(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
 
 
 # --------------------------------------------------------------------------- report
-PROFILE_FIELDS = ("nationality", "gender", "age", "joined_year", "left_year", "exit_mode",
-                  "outcome", "role")
+PROFILE_FIELDS = ("nationality", "nationality_stated", "nationality_inferred", "gender",
+                  "age", "joined_year", "left_year", "exit_mode", "outcome", "role")
 
 
 @dataclass

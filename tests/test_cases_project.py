@@ -6,6 +6,7 @@ pipeline over the fictional documents in ``tests/data/cases`` (written for these
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,19 +22,29 @@ from exitlens.cases import CASE_CODING_COLUMNS, CASE_COLUMNS
 from exitlens.cli import app
 from exitlens.config import Settings
 from exitlens.errors import CaseError, NotFoundError
-from exitlens.model import Coding, DocumentReading, FieldValue, Mention, Person, Quote, Span
+from exitlens.model import (
+    PAGE_BASIS,
+    Coding,
+    DocumentReading,
+    FieldValue,
+    Mention,
+    Person,
+    Quote,
+    Span,
+)
 from exitlens.pipeline import PipelineContext, stages
 from exitlens.store.schema import CaseRow, EventRow, PersonRow
 from tests.conftest import copied_database, module_database
 
 DATA = Path(__file__).parent / "data" / "cases"
 
-_PERSON = re.compile(r"Defector (?P<name>[A-Z][a-z]+ [A-Z][a-z]+), (?P<nat>[A-Z]{2}), "
-                     r"left in (?P<year>\d{4})\.")
+_PERSON = re.compile(r"Defector (?P<name>[A-Z][a-z]+ [A-Z][a-z]+), (?P<nat>[A-Z]{2})"
+                     r"(?P<page>\?)?, left in (?P<year>\d{4})\.")
 
 
 class FakeCaseStage:
-    """Reads 'Defector Sami Aziz, SY, left in 2016.' as a quoted, coded defector."""
+    """Reads 'Defector Sami Aziz, SY, left in 2016.' as a quoted, coded defector ('SY?':
+    the nationality only inferred from the page)."""
 
     name = "fake_cases"
 
@@ -45,7 +56,8 @@ class FakeCaseStage:
                 person = Person(name=m.group("name"), mentions=[Mention(span, "name")],
                                 role="defector", role_confidence=0.9, source_voice="self",
                                 evidence=[Span(m.start(), m.end())])
-                person.profile.nationality = FieldValue(m.group("nat"), None)
+                person.profile.nationality = FieldValue(m.group("nat"), None,
+                                                        PAGE_BASIS if m.group("page") else None)
                 person.profile.left_year = FieldValue(int(m.group("year")), None)
                 reading.persons.append(person)
                 index = len(reading.persons) - 1
@@ -169,8 +181,8 @@ def test_frames_exact_columns_and_values(tmp_path: Path, db_url: str) -> None:
     assert list(cases.columns) == [
         "case_id", "label", "n_sources", "document_ids", "person_ids", "names", "descriptor",
         "gender", "nationality", "origin_region", "age", "joined_year", "left_year", "role",
-        "exit_mode", "outcome", "outlets", "outlet_kind", "outlet_kinds", "first_published",
-        "flags", "flag_details", "merge_score", "merge_reasons",
+        "exit_mode", "outcome", "inferred_fields", "outlets", "outlet_kind", "outlet_kinds",
+        "first_published", "flags", "flag_details", "merge_score", "merge_reasons",
     ]
     assert list(codings.columns) == [
         "case_id", "coding_id", "person_id", "document_id", "code", "status", "coder",
@@ -217,6 +229,67 @@ def test_cli_cases_list_show_merge_split_resolve(tmp_path: Path, db_url: str) ->
     with Project.open(db, settings=fake_settings()) as project:
         actions = [e["action"] for e in project.events()]
     assert actions.count("case.merge") == 1 and actions.count("case.split") == 1
+
+
+INFERRED_DOCS = {
+    "a.txt": "Harbour notes, spring edition. Defector Sami Aziz, SY?, left in 2016. Rain fell.",
+    "b.txt": "A different outlet altogether writes: Defector Sami Aziz, FR, left in 2016.",
+    "c.txt": "Third report, unrelated. Defector Lina Haddad, LB?, left in 2017. Wind rose.",
+}
+
+
+def test_a_nationality_only_inferred_from_the_page(tmp_path: Path, db_url: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in INFERRED_DOCS.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    with Project.open(db_url, settings=fake_settings(), actor="t") as project:
+        project.ingest([folder])
+        project.analyze()
+        cases = project.cases().set_index("label")
+        # the page's SY neither keeps Sami Aziz's two accounts apart nor beats the stated FR
+        assert cases.loc["Sami Aziz", "n_sources"] == 2
+        assert cases.loc["Sami Aziz", "nationality"] == "FR"
+        assert cases.loc["Sami Aziz", "inferred_fields"] == []
+        assert cases.loc["Lina Haddad", "nationality"] == "LB"
+        assert cases.loc["Lina Haddad", "inferred_fields"] == ["nationality"]
+        assert project.overview()["nationality of cases"] == (
+            "1 stated in a text, 1 only inferred from the page's country (counted as unknown "
+            "in breakdowns; confirm or correct them on the document pages), 0 unknown")
+        table = project.prevalence(by="dimension", breakdown="nationality")
+        assert table.attrs["groups"] == {"FR": 1, "unknown": 1}
+        asked = project.prevalence(by="dimension", breakdown="nationality", inferred=True)
+        assert asked.attrs["groups"] == {"FR": 1, "LB": 1}
+        lina = next(p for p in project.reading(3).persons if p.name == "Lina Haddad")
+        # a reviewer confirming the value makes it stated
+        project.set_profile_field(lina.id, "nationality", "LB", seen="LB")
+        project.resolve_cases()
+        assert project.cases().set_index("label").loc["Lina Haddad", "inferred_fields"] == []
+        assert "nationality of cases" not in project.overview()
+    plain = _cli("stats", "--by", "dimension", "--breakdown", "nationality", "--db", db_url,
+                 "--format", "json")
+    assert plain.exit_code == 0, plain.output
+    listed = _cli("cases", "--db", db_url)
+    assert "(page)" not in listed.output
+
+
+def test_cli_stats_inferred_option(tmp_path: Path, db_url: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in INFERRED_DOCS.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    with Project.open(db_url, settings=fake_settings(), actor="t") as project:
+        project.ingest([folder])
+        project.analyze()
+    listed = _cli("cases", "--db", db_url)
+    assert "LB (page)" in listed.output
+    plain = _cli("stats", "--by", "dimension", "--breakdown", "nationality", "--db", db_url)
+    assert plain.exit_code == 0, plain.output
+    assert "only inferred from the page's country" in " ".join(plain.output.split())
+    groups = {row["group"] for row in json.loads(_cli(
+        "stats", "--by", "dimension", "--breakdown", "nationality", "--inferred", "--db",
+        db_url, "--format", "json").output)}
+    assert groups == {"FR", "LB"}
 
 
 def test_cli_escapes_document_text(tmp_path: Path, db_url: str) -> None:

@@ -10,7 +10,15 @@ import pytest
 from exitlens.config import Settings
 from exitlens.evaluation import MetricRow, evaluate_reading, score_reading
 from exitlens.gold import GoldError, load_gold, match_defectors
-from exitlens.model import Document, DocumentReading, FieldValue, Mention, Person, Span
+from exitlens.model import (
+    PAGE_BASIS,
+    Document,
+    DocumentReading,
+    FieldValue,
+    Mention,
+    Person,
+    Span,
+)
 
 TEXT = (
     "Selim Arslan, a former fighter from Konya, left the group in 2016. "
@@ -101,6 +109,22 @@ def test_matching_is_one_to_one_and_scores_fields(tmp_path: Path) -> None:
     assert ev.field_scores["left_year"] == (0, 1)  # labelled but not predicted
     assert ev.field_scores["age"] == (0, 0)  # null on both sides is not counted
     assert ev.field_accuracy("age") is None
+
+
+def test_nationality_is_also_scored_by_its_basis(tmp_path: Path) -> None:
+    records = load_gold(_write(tmp_path, [json.dumps(_record())]))
+    stated = _person(TEXT, "Selim Arslan", nationality="SY")
+    ev = score_reading(records, [DocumentReading(document=Document(text=TEXT),
+                                                 persons=[stated])])
+    assert ev.field_scores["nationality_stated"] == (0, 1)
+    assert ev.field_scores["nationality_inferred"] == (0, 0)
+    inferred = _person(TEXT, "Selim Arslan")
+    inferred.profile.nationality = FieldValue("TR", Span(0, 5), PAGE_BASIS)
+    ev = score_reading(records, [DocumentReading(document=Document(text=TEXT),
+                                                 persons=[inferred])])
+    assert ev.field_scores["nationality_inferred"] == (1, 1)
+    assert ev.field_scores["nationality_stated"] == (0, 0)
+    assert ev.field_scores["nationality"] == (1, 1)  # the headline figure counts both
 
 
 def test_report_formats_and_extra_rows(tmp_path: Path) -> None:

@@ -252,3 +252,16 @@ def test_breakdowns_over_machine_read_fields_say_how_often_they_were_right() -> 
     text = " ".join(visible_text(render_report(data)).split())
     assert text.count("Machine-read nationality, of the defectors found, was right for "
                       "0.70 on every English page (10 counted)") == 2  # nationality, region
+
+
+def test_a_nationality_only_inferred_from_the_page_is_marked_and_counted_as_unknown() -> None:
+    cases, codings = frames(
+        [case(1, nationality="FR"), case(2, nationality="SY", inferred_fields=["nationality"])],
+        [coding(1, "harsh"), coding(2, "harsh")])
+    data = build_report_data(cases, codings, tiny_codebook(), SUMMARY,
+                             breakdowns=("nationality",))
+    assert data.breakdowns["nationality"].attrs["groups"] == {"FR": 1, "unknown": 1}
+    text = " ".join(visible_text(render_report(data)).split())
+    assert "SY (only the page's country)" in text
+    assert ("1 case whose nationality is only inferred from the page's country (stated for "
+            "nobody in the text) counted as unknown") in text

@@ -177,6 +177,28 @@ def test_breakdown_has_per_group_denominators_and_an_unknown_group() -> None:
     assert (tn["k"], tn["n"]) == (1, 2)
 
 
+def test_a_nationality_only_inferred_from_the_page_counts_as_unknown() -> None:
+    cases, codings = frames(
+        [case(1, nationality="FR"), case(2, nationality="SY", inferred_fields=["nationality"]),
+         case(3, nationality="SY", inferred_fields=["nationality"]), case(4, nationality="SY")],
+        [coding(2, "harsh"), coding(4, "harsh")])
+    table = st.breakdown(cases, codings, tiny_codebook(), breakdown="nationality",
+                         by="dimension")
+    assert table.attrs["groups"] == {"FR": 1, "SY": 1, "unknown": 2}
+    assert table.attrs["inferred_cases"] == 2
+    assert "2 cases whose nationality is only inferred from the page's country" \
+        in table.attrs["denominator"]
+    region = st.breakdown(cases, codings, tiny_codebook(), breakdown="region", by="dimension")
+    assert region.attrs["groups"] == {"Middle East": 1, "Western Europe": 1, "unknown": 2}
+    asked = st.breakdown(cases, codings, tiny_codebook(), breakdown="nationality",
+                         by="dimension", inferred=True)
+    assert asked.attrs["groups"] == {"SY": 3, "FR": 1}
+    assert asked.attrs["inferred_cases"] == 0 and "inferred" not in asked.attrs["denominator"]
+    # other breakdowns are untouched
+    gender = st.breakdown(cases, codings, tiny_codebook(), breakdown="gender", by="dimension")
+    assert gender.attrs["groups"] == {"m": 4} and gender.attrs["inferred_cases"] == 0
+
+
 @pytest.mark.parametrize(("by", "groups"), [
     ("gender", {"m": 4, "f": 1, "unknown": 1}),
     ("year_left", {"2015": 4, "2016": 1, "unknown": 1}),

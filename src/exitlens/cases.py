@@ -66,10 +66,12 @@ AGE_CONFLICT = 5  # beyond this (after the years between publications) not the s
 CASE_COLUMNS = (
     "case_id", "label", "n_sources", "document_ids", "person_ids", "names", "descriptor",
     "gender", "nationality", "origin_region", "age", "joined_year", "left_year", "role",
-    "exit_mode", "outcome", "outlets", "outlet_kind", "outlet_kinds", "first_published",
-    "flags", "flag_details", "merge_score", "merge_reasons",
+    "exit_mode", "outcome", "inferred_fields", "outlets", "outlet_kind", "outlet_kinds",
+    "first_published", "flags", "flag_details", "merge_score", "merge_reasons",
 )
-"""Columns of ``Project.cases()`` (a contract: other code relies on these names)."""
+"""Columns of ``Project.cases()`` (a contract: other code relies on these names).
+``inferred_fields``: the profile columns whose value no source states for the person, only
+inferred from the page (``model.PAGE_BASIS``; breakdowns count them as unknown unless asked)."""
 PROFILE_COLUMNS = ("gender", "nationality", "origin_region", "age", "joined_year", "left_year",
                    "role", "exit_mode", "outcome")
 CASE_CODING_COLUMNS = (
@@ -93,6 +95,9 @@ class CasePerson:
     profile: dict[str, Any] = field(default_factory=dict)  # field -> plain value (lists for
     # places/route)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # field -> evidence span
+    # field -> value inferred from the page, not stated for the person (model.PAGE_BASIS);
+    # kept out of ``profile``: it neither joins nor separates cases
+    inferred: dict[str, Any] = field(default_factory=dict)
     position: int = 0  # index among the document's defectors
     mentions: list[tuple[int, int]] = field(default_factory=list)
     quotes: list[tuple[int, int]] = field(default_factory=list)

@@ -937,6 +937,10 @@ def stats(
         "--dimension", help="Only this codebook dimension (exit, join, barrier).")] = None,
     breakdown: Annotated[BreakdownChoice | None, typer.Option(
         "--breakdown", help="One block per group, each with its own n.")] = None,
+    inferred: Annotated[bool, typer.Option(
+        "--inferred", help="With --breakdown nationality or region: group cases by a "
+        "nationality only inferred from the page's country too (default: unknown).")]
+    = False,
     matrix: Annotated[bool, typer.Option(
         "--matrix", help="The promise-versus-reality table: join motive × exit reason.")]
     = False,
@@ -977,7 +981,8 @@ def stats(
                                  f"{table.attrs.get('interval', '')}"))
         elif breakdown:
             table = project.prevalence(by=by.value, dimension=dimension,
-                                       breakdown=breakdown.value, **options)
+                                       breakdown=breakdown.value, inferred=inferred,
+                                       **options)
             _emit_table(table, fmt, ["group", *SPEC_ROW], prevalence_table(
                 table, title=f"Prevalence by {by.value}, per {breakdown.value}", group=True))
             if fmt is StatsFormat.table:

@@ -18,7 +18,9 @@ accuracy is computed over the *matched* defectors for which the gold value or th
 predicted value is non-null: a pair counts as correct when both are equal (text
 fields compared case-insensitively). A field both sides leave null is not counted,
 so a pipeline cannot score by saying nothing, and a value the labels lack counts
-as an error. Nationality accuracy is that figure for ``nationality``.
+as an error. Nationality accuracy is that figure for ``nationality``; ``nationality_stated`` and
+``nationality_inferred`` split it by basis: of the values given stated for the person / only
+inferred from the page, the share right.
 
 Candidate recall. The share of gold defectors that :func:`match_defectors` pairs with
 *any* person the pipeline found (whatever role it gave them): what a perfect role
@@ -224,13 +226,20 @@ def _label(person: Person) -> str:
     return person.name or person.descriptor or "(unnamed)"
 
 
+BASIS_FIELDS = ("nationality_stated", "nationality_inferred")
+"""Nationality split by its basis (``model.PAGE_BASIS``): of the matched defectors given
+a nationality stated for them / only inferred from the page, how many are right (a value
+the labels lack is wrong)."""
+
+
 def score_reading(
     records: Sequence[GoldRecord], readings: Sequence[DocumentReading]
 ) -> ReadingEval:
     """Compare pipeline readings with the gold records (same order)."""
     tp = fp = fn = candidates = 0
     ev_found = ev_total = ev_chars = ev_hit = 0
-    fields: dict[str, list[int]] = {name: [0, 0] for name in (*FIELDS, "source_voice")}
+    fields: dict[str, list[int]] = {name: [0, 0] for name in (*FIELDS, "source_voice",
+                                                              *BASIS_FIELDS)}
     per_doc: list[DocumentResult] = []
     for record, reading in zip(records, readings, strict=True):
         predicted = [p for _, p in reading.defectors()]
@@ -252,6 +261,8 @@ def score_reading(
             ev_chars += sum(len(s) for s in p.evidence)
             ev_hit += _covered_chars(p.evidence, gold_spans)
             for name in fields:
+                if name in BASIS_FIELDS:
+                    continue
                 gv = g.values.get(name)
                 pv = p.source_voice if name == "source_voice" else p.profile.value(name)
                 if gv is None and pv is None:
@@ -259,6 +270,11 @@ def score_reading(
                 fields[name][1] += 1
                 if _norm(gv) == _norm(pv):
                     fields[name][0] += 1
+            nationality = p.profile.nationality
+            if nationality is not None and nationality.value is not None:
+                basis = BASIS_FIELDS[1 if nationality.inferred else 0]
+                fields[basis][1] += 1
+                fields[basis][0] += _norm(g.values.get("nationality")) == _norm(nationality.value)
         matched_g = {gi for gi, _ in pairs}
         matched_p = {pi for _, pi in pairs}
         per_doc.append(DocumentResult(

@@ -660,6 +660,7 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
             "names": record["names"],
             "descriptor": record["descriptor"],
             "profile": {name: record[name] for name in PROFILE_COLUMNS},
+            "inferred_fields": record["inferred_fields"],
             "sources": [
                 {"document_id": doc.id, "person_id": row.id, "title": doc.title,
                  "outlet": doc.outlet, "published": doc.published, "kind": doc.kind,
@@ -810,25 +811,29 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
         return cases, codings, codebook
 
     def prevalence(self, *, by: str = "code", dimension: str | None = None,
-                   breakdown: str | None = None, **options: Any) -> pd.DataFrame:
+                   breakdown: str | None = None, inferred: bool = False,
+                   **options: Any) -> pd.DataFrame:
         """k of n cases per code, family or dimension with Wilson 95 % intervals (SPEC §6
         columns ``key, label, k, n, share, ci_low, ci_high`` plus ``n_accepted``,
         ``n_suggested``); ``.attrs["denominator"]`` says what n counts. ``options``:
         ``denominator`` ("all" | "any_exit"), ``accepted_only``, ``include_flags``,
         ``exclude_flags``. With ``breakdown`` (nationality, region, gender, year_left,
-        outlet_kind) one block per group, each with its own n."""
+        outlet_kind) one block per group, each with its own n; a nationality only
+        inferred from the page counts as unknown there unless ``inferred``."""
         from . import statistics
 
         def count() -> pd.DataFrame:
             cases, codings, codebook = self.case_frames()
             if breakdown:
                 return statistics.breakdown(cases, codings, codebook, breakdown=breakdown,  # type: ignore[arg-type]
-                                            by=by, dimension=dimension, **options)  # type: ignore[arg-type]
+                                            by=by, dimension=dimension,  # type: ignore[arg-type]
+                                            inferred=inferred, **options)
             return statistics.prevalence(cases, codings, codebook, by=by,  # type: ignore[arg-type]
                                          dimension=dimension, **options)
 
         return self._cached_table("prevalence", count, {"by": by, "dimension": dimension,
-                                                        "breakdown": breakdown, **options})
+                                                        "breakdown": breakdown,
+                                                        "inferred": inferred, **options})
 
     def promise_reality(self, **options: Any) -> pd.DataFrame:
         """The join-motive × exit-reason table: of the cases with each motive, how many
@@ -902,6 +907,7 @@ class Project(ReviewMethods, RoundMethods, LearningMethods, CodebookMethods):
             "defectors found": int(sum(len(ids) for ids in cases["person_ids"])),
             "cases (one real person across documents)": len(cases),
             "cases told by several documents": int((cases["n_sources"] > 1).sum()),
+            **_nationality_summary(cases),
             **self._verdict_summary(),
             **self._code_check_summary(),
         }
@@ -1110,3 +1116,19 @@ def resolve_reference(reference: str | Path) -> Path:
 
         return sixty_narratives_path()
     return Path(reference)
+
+
+def _nationality_summary(cases: pd.DataFrame) -> dict[str, str]:
+    """The overview's account of where cases' nationalities come from: stated in a text,
+    only inferred from the page's country (unknown in breakdowns), or unknown."""
+    if cases.empty:
+        return {}
+    guessed = cases["inferred_fields"].map(lambda v: "nationality" in (v or [])).astype(bool)
+    known = cases["nationality"].map(lambda v: bool(v) and v == v).astype(bool)
+    stated, inferred = int((known & ~guessed).sum()), int((known & guessed).sum())
+    if not inferred:
+        return {}
+    return {"nationality of cases": (
+        f"{stated} stated in a text, {inferred} only inferred from the page's country "
+        f"(counted as unknown in breakdowns; confirm or correct them on the document "
+        f"pages), {len(cases) - stated - inferred} unknown")}

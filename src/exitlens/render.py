@@ -118,6 +118,13 @@ def count_defectors(records: Sequence[dict[str, Any]]) -> int:
     return sum(len(r["defectors"]) for r in records)
 
 
+def _nationality(row: dict[str, Any]) -> Any:
+    """A case's nationality (else region); "SY (page)" when only inferred from the page."""
+    if row.get("nationality") and "nationality" in (row.get("inferred_fields") or []):
+        return f"{row['nationality']} (page)"
+    return row.get("nationality") or row.get("origin_region")
+
+
 def _cell(value: Any) -> str:
     """A table cell: None and NaN as empty, everything escaped."""
     if value is None or (isinstance(value, float) and value != value):
@@ -178,7 +185,7 @@ def cases_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Tab
             str(row["case_id"]),
             _cell((row["label"] or "")[:48]),
             str(row["n_sources"]),
-            _cell(row["nationality"] or row["origin_region"]),
+            _cell(_nationality(row)),
             _cell(row["gender"]),
             _cell(row["left_year"]),
             _cell(", ".join(row["flags"])),

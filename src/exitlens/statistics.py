@@ -317,7 +317,8 @@ def breakdown(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
               breakdown: BreakdownBy = "nationality", by: Level = "code",
               dimension: str | None = None, denominator: Denominator = "all",
               accepted_only: bool = False, include_flags: Iterable[str] | None = None,
-              exclude_flags: Iterable[str] | None = None) -> pd.DataFrame:
+              exclude_flags: Iterable[str] | None = None, inferred: bool = False
+              ) -> pd.DataFrame:
     """Prevalence per group of cases, each group with its own denominator (long form).
 
     Columns: ``group`` then the :func:`prevalence` columns. Groups: ISO nationality,
@@ -326,9 +327,16 @@ def breakdown(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
     size, then name; years in order). ``.attrs``: ``breakdown``, ``groups`` (group → n),
     ``denominators`` (group → sentence), ``denominator`` (one sentence for the whole
     table), plus the filter notes of :func:`prevalence`.
+
+    A nationality no source states for the person, only inferred from the page
+    (``inferred_fields``), puts the case in "unknown" for the nationality and region
+    breakdowns unless ``inferred``; the denominator sentence says how many
+    (``.attrs["inferred_cases"]``).
     """
     kept, notes = filter_cases(cases, include_flags, exclude_flags)
-    labels = group_labels(kept, breakdown)
+    labels = group_labels(kept, breakdown, inferred=inferred)
+    moved = 0 if inferred else int(
+        (labels != group_labels(kept, breakdown, inferred=True)).sum())
     groups = _group_order(labels, breakdown)
     tables = _tables_by_group(kept, labels, groups, codings, codebook, by=by,
                               dimension=dimension, denominator=denominator,
@@ -347,31 +355,42 @@ def breakdown(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, *,
         "defectors with at least one exit reason coded"
     text = (f"per {breakdown.replace('_', ' ')}: each group's n is its own defector cases "
             f"({who}; {what}); {len(kept)} {_cases(len(kept))} in {len(groups)} groups")
+    if moved:
+        text += (f"; {moved} {_cases(moved)} whose nationality is only inferred from the "
+                 "page's country (stated for nobody in the text) counted as unknown")
     if notes:
         text += "; " + "; ".join(notes)
     out.attrs.update(breakdown=breakdown, groups=sizes, denominators=denominators,
                      denominator=text, excluded_cases=len(cases) - len(kept),
+                     inferred_cases=moved,
                      exclusions=notes, accepted_only=accepted_only, by=by,
                      dimension=dimension, denominator_kind=denominator)
     return out
 
 
-def group_cases(cases: pd.DataFrame, breakdown: BreakdownBy) -> dict[str, pd.DataFrame]:
+def group_cases(cases: pd.DataFrame, breakdown: BreakdownBy, *, inferred: bool = False
+                ) -> dict[str, pd.DataFrame]:
     """Cases split by a profile value; missing values form the group "unknown" (last)."""
-    labels = group_labels(cases, breakdown)
+    labels = group_labels(cases, breakdown, inferred=inferred)
     return {g: cases[labels == g] for g in _group_order(labels, breakdown)}
 
 
-def group_labels(cases: pd.DataFrame, breakdown: BreakdownBy) -> pd.Series:
+def group_labels(cases: pd.DataFrame, breakdown: BreakdownBy, *, inferred: bool = False
+                 ) -> pd.Series:
     """Each case's group for a breakdown (aligned with ``cases``); "unknown" when the case
-    lacks the value."""
+    lacks the value, or has it only inferred from the page (``inferred_fields``) and
+    ``inferred`` is false."""
     if breakdown not in BREAKDOWNS:
         raise _unknown("breakdown", breakdown, list(BREAKDOWNS))
 
     def column(name: str) -> pd.Series:
-        if name in cases:
-            return cases[name].astype(object)
-        return pd.Series([None] * len(cases), index=cases.index, dtype=object)
+        if name not in cases:
+            return pd.Series([None] * len(cases), index=cases.index, dtype=object)
+        values = cases[name].astype(object)
+        if inferred or "inferred_fields" not in cases:
+            return values
+        guessed = cases["inferred_fields"].map(lambda v: name in _as_list(v))
+        return values.where(~guessed.astype(bool), None)
 
     if breakdown == "region":
         memo: dict[tuple[Any, Any], str] = {}

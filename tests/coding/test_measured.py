@@ -135,3 +135,15 @@ def test_profile_fields_are_told_in_a_sentence() -> None:
                            "0.50 on the unseen pages (5 counted) and 0.70 on every English "
                            "page (10 counted)")
     assert sample().field_text("left_year") == ""
+    assert "stated in the text" not in text  # no split measured: none told
+
+
+def test_nationality_by_basis_is_told_when_measured() -> None:
+    measured = sample()
+    measured.profile_unseen.update(
+        nationality_stated=FieldAccuracy("nationality_stated", 9, 10, 5),
+        nationality_inferred=FieldAccuracy("nationality_inferred", 3, 6, 3))
+    text = measured.field_text("nationality")
+    assert ("; stated in the text for the person it was right 0.90 on the unseen pages "
+            "(5 given), only inferred from the page's country 0.50 (3 given; unknown in this "
+            "breakdown); review profiles before citing this breakdown") in text

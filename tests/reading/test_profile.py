@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import pytest
 
 from exitlens.config import Settings
-from exitlens.model import Document, DocumentReading, Mention, Person, Profile, Span
+from exitlens.model import (
+    PAGE_BASIS,
+    Document,
+    DocumentReading,
+    Mention,
+    Person,
+    Profile,
+    Span,
+)
 from exitlens.pipeline import PipelineContext
 from exitlens.reading.nlp import NlpStage
 from exitlens.reading.profile import ProfileStage, profile_reading
@@ -175,6 +183,30 @@ def test_no_nationality_from_places_served_or_other_nouns(context: PipelineConte
 def test_never_from_a_name(context: PipelineContext) -> None:
     text = "Jordan Frenchman said he spent a year in Raqqa."
     assert profile(context, text, "Jordan Frenchman").value("nationality") is None
+
+
+def test_stated_nationality_has_no_basis(context: PipelineContext) -> None:
+    prof = profile(context, "Faisal, a Belgian national, said he left after a year.", "Faisal")
+    assert prof.nationality is not None and prof.nationality.basis is None
+    assert not prof.nationality.inferred and prof.inferred_fields() == []
+
+
+def test_page_country_is_marked_as_inferred(context: PipelineContext) -> None:
+    # Fictional: no cue near Faisal states his nationality; the page names Tunisia most.
+    text = ("Tunisia has sent more recruits than most countries. In Tunis, families wait for "
+            "news of their sons. Faisal said he left after a year. Tunisian officials say few "
+            "return.")
+    reading = read(context, text, Who(("Faisal",)))
+    prof = reading.persons[0].profile
+    assert prof.value("nationality") == "TN"
+    assert prof.nationality is not None and prof.nationality.basis == PAGE_BASIS
+    assert prof.inferred_fields() == ["nationality"]
+    check_span(reading, prof)
+    stored = prof.to_json()
+    assert stored["nationality"]["basis"] == PAGE_BASIS
+    assert "basis" not in (stored["gender"] or {})
+    again = Profile.from_json(stored)
+    assert again.nationality == prof.nationality and again.to_json() == stored
 
 
 def test_region_only_origin(context: PipelineContext) -> None:

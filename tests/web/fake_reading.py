@@ -3,7 +3,7 @@
 (brutality at 0.55, boredom at 0.9) and two near misses (corruption at 0.45 on the
 sentence, family at 0.3 on the year); 'Reporter NAME NAME wrote.' is a journalist. The
 role model's defector score is 0.85 for defectors and 0.2 for journalists, so each reporter
-is a possible defector."""
+is a possible defector. 'CC?' marks the nationality as only inferred from the page."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from exitlens import Project
 from exitlens.config import Settings
 from exitlens.model import (
+    PAGE_BASIS,
     Coding,
     DocumentReading,
     FieldValue,
@@ -25,8 +26,8 @@ from exitlens.model import (
 )
 from exitlens.pipeline import PipelineContext, stages
 
-_DEFECTOR = re.compile(r"Defector (?P<name>[A-Z][a-z]+ [A-Z][a-z]+), (?P<nat>[A-Z]{2}), "
-                       r"left in (?P<year>\d{4})\.")
+_DEFECTOR = re.compile(r"Defector (?P<name>[A-Z][a-z]+ [A-Z][a-z]+), (?P<nat>[A-Z]{2})"
+                       r"(?P<page>\?)?, left in (?P<year>\d{4})\.")
 _REPORTER = re.compile(r"Reporter (?P<name>[A-Z][a-z]+ [A-Z][a-z]+) wrote\.")
 
 
@@ -42,7 +43,8 @@ class FakeReviewStage:
                                 role="defector", role_confidence=0.9, source_voice="self",
                                 evidence=[Span(m.start(), m.end())], defector_score=0.85)
                 person.profile.nationality = FieldValue(m.group("nat"),
-                                                        Span(m.start("nat"), m.end("nat")))
+                                                        Span(m.start("nat"), m.end("nat")),
+                                                        PAGE_BASIS if m.group("page") else None)
                 reading.persons.append(person)
                 index = len(reading.persons) - 1
                 reading.quotes.append(Quote(Span(m.start(), m.end()), "direct", speaker=index))

@@ -400,3 +400,33 @@ def test_a_verdict_tells_the_document_page_it_awaits_rereading(project: Project,
     assert "reads it again" in cody.get(f"/documents/{doc}").text
     project.analyze()
     assert "reads it again" not in cody.get(f"/documents/{doc}").text
+
+
+def test_a_nationality_only_inferred_from_the_page_is_marked(project: Project, as_user,
+                                                              tmp_path: Path) -> None:
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "d.txt").write_text("Quiet valley. Defector Rami Saleh, IQ?, left in 2018.\n",
+                                  encoding="utf-8")
+    project.ingest([folder])
+    project.analyze()
+    client, token = as_user("cody")
+    listing = client.get("/cases").text
+    assert "1 case has a nationality only inferred from the page" in listing
+    assert 'href="/cases?inferred=1"' in listing
+    only = client.get("/cases?inferred=1").text
+    assert "Rami Saleh" in only and "Sami Aziz" not in only
+    case_id = next(int(r.case_id) for r in project.cases().itertuples()
+                   if r.label == "Rami Saleh")
+    assert "(only the page's country)" in client.get(f"/cases/{case_id}").text
+    doc = _doc_id(project, "Rami Saleh")
+    page = client.get(f"/documents/{doc}").text
+    assert "(only the page's country)" in page
+    rami = next(p for p in project.reading(doc).persons if p.name == "Rami Saleh")
+    saved = client.post(f"/persons/{rami.id}/profile", data={
+        "field": "nationality", "value": "IQ", "seen": "IQ", "csrf_token": token,
+        "next": f"/documents/{doc}"})
+    assert saved.status_code == 303
+    assert "only the page" not in client.get(f"/documents/{doc}").text
+    assert "inferred from the page" not in client.get("/cases").text
+

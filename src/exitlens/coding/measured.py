@@ -164,8 +164,17 @@ class MeasuredAccuracy:
                 parts.append(f"{acc.accuracy:.2f} {label} ({acc.per_assignment} counted)")
         if not parts:
             return ""
-        return (f"Machine-read {name.replace('_', ' ')}, of the defectors found, was right "
-                "for " + " and ".join(parts) + "; review profiles before citing this breakdown")
+        text = (f"Machine-read {name.replace('_', ' ')}, of the defectors found, was right "
+                "for " + " and ".join(parts))
+        stated, guessed = (self.profile_unseen.get(f"{name}_{basis}")
+                           for basis in ("stated", "inferred"))
+        if stated is not None and guessed is not None and stated.accuracy is not None \
+                and guessed.accuracy is not None:
+            text += (f"; stated in the text for the person it was right {stated.accuracy:.2f}"
+                     f" on the unseen pages ({stated.per_assignment} given), only inferred "
+                     f"from the page's country {guessed.accuracy:.2f} "
+                     f"({guessed.per_assignment} given; unknown in this breakdown)")
+        return text + "; review profiles before citing this breakdown"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -320,5 +329,6 @@ def measured_frame(settings: Settings, codebook: Codebook,
                        defectors=dict(measured.defectors),
                        defectors_text=measured.defectors_text(), not_applicable=reason,
                        profile={name: measured.field_text(name)
-                                for name in {*measured.profile, *measured.profile_unseen}})
+                                for name in {*measured.profile, *measured.profile_unseen}
+                                if not name.endswith(("_stated", "_inferred"))})
     return frame

@@ -85,18 +85,26 @@ def _year(published: str | None) -> int | None:
     return None
 
 
-def _plain_profile(profile: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+def _plain_profile(profile: dict[str, Any]
+                   ) -> tuple[dict[str, Any], dict[str, tuple[int, int]], dict[str, Any]]:
+    """(stated values, their spans, inferred values) of a stored profile: a value with a
+    ``basis`` (the page's country, not stated for the person) is kept apart, so it neither
+    joins nor separates cases and a stated value from another source wins over it."""
     values: dict[str, Any] = {}
     spans: dict[str, tuple[int, int]] = {}
+    inferred: dict[str, Any] = {}
     for name, item in (profile or {}).items():
         if isinstance(item, list):
             values[name] = [fv.get("value") for fv in item if isinstance(fv, dict)]
         elif isinstance(item, dict):
+            if item.get("basis"):
+                inferred[name] = item.get("value")
+                continue
             values[name] = item.get("value")
             span = item.get("span")
             if span:
                 spans[name] = (int(span[0]), int(span[1]))
-    return values, spans
+    return values, spans, inferred
 
 
 def person_key(person: CasePerson, doc: DocInfo) -> dict[str, Any]:
@@ -141,7 +149,7 @@ def load_defectors(session: Session, *, with_text: bool = True,
     for row in rows:
         position = positions.get(row.document_id, 0)
         positions[row.document_id] = position + 1
-        values, spans = _plain_profile(row.profile)
+        values, spans, inferred = _plain_profile(row.profile)
         persons.append(
             CasePerson(
                 person_id=row.id,
@@ -150,6 +158,7 @@ def load_defectors(session: Session, *, with_text: bool = True,
                 descriptor=row.descriptor,
                 profile=values,
                 spans=spans,
+                inferred=inferred,
                 position=position,
                 mentions=mentions.get(row.id, []),
                 quotes=quotes.get(row.id, []),
@@ -368,7 +377,7 @@ def _case_record(case: Any, rows: list[Any], docs: dict[int, DocInfo]) -> dict[s
 
     meta = case.meta or {}
     sources = sorted({r.document_id for r in rows}, key=lambda d: docs[d].order)
-    profiles = [(docs[r.document_id].order, _plain_profile(r.profile)[0]) for r in rows]
+    profiles = [(docs[r.document_id].order, _plain_profile(r.profile)) for r in rows]
     names = list(dict.fromkeys(r.name for r in rows if r.name))
     descriptors = [r.descriptor for r in rows if r.descriptor]
     first = docs[sources[0]]
@@ -383,8 +392,15 @@ def _case_record(case: Any, rows: list[Any], docs: dict[int, DocInfo]) -> dict[s
         "names": names,
         "descriptor": merged_value([(docs[r.document_id].order, r.descriptor) for r in rows]),
     }
+    inferred_fields = []
     for name in PROFILE_COLUMNS:
-        record[name] = merged_value([(order, values.get(name)) for order, values in profiles])
+        record[name] = merged_value([(order, plain[0].get(name)) for order, plain in profiles])
+        if record[name] is None:  # no source states it: the pages' inference, marked
+            record[name] = merged_value([(order, plain[2].get(name))
+                                         for order, plain in profiles])
+            if record[name] is not None:
+                inferred_fields.append(name)
+    record["inferred_fields"] = inferred_fields
     record.update({
         "outlets": list(dict.fromkeys(docs[d].outlet for d in sources if docs[d].outlet)),
         "outlet_kind": first.kind,

@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from ...model import DocumentReading, FieldValue, Span
+from ...model import PAGE_BASIS, DocumentReading, FieldValue, Span
 from ...pipeline import PipelineContext
 from ..gazetteer import Gazetteer, load_gazetteer
 from ..profile_models import (
@@ -147,7 +147,7 @@ def profile_reading(reading: DocumentReading, gazetteer: Gazetteer | None = None
         _finish(reading.persons[pi], evidence[pi])
         prof = reading.persons[pi].profile
         if fallback is not None and prof.nationality is None and prof.origin_region is None:
-            prof.nationality = FieldValue(fallback[0], fallback[1])
+            prof.nationality = FieldValue(fallback[0], fallback[1], basis=PAGE_BASIS)
 
 
 def _document_country(text: str, gazetteer: Gazetteer,

@@ -27,10 +27,15 @@ def _plain(value: Any) -> Any:
 
 
 @router.get("/cases", response_class=HTMLResponse)
-def cases(request: Request, user: User = Depends(require_user("viewer"))) -> HTMLResponse:
+def cases(request: Request, inferred: str = "",
+          user: User = Depends(require_user("viewer"))) -> HTMLResponse:
+    """Every case; ``?inferred=1``: only those whose nationality no source states (the page's
+    country, unknown in breakdowns) — the ones to confirm or correct."""
     frame = get_project(request).cases()
     rows = [{k: _plain(v) for k, v in record.items()} for record in frame.to_dict("records")]
-    return render(request, "cases.html", user=user, rows=rows)
+    guessed = [r for r in rows if "nationality" in (r.get("inferred_fields") or [])]
+    return render(request, "cases.html", user=user, rows=guessed if inferred else rows,
+                  n_all=len(rows), n_inferred=len(guessed), only_inferred=bool(inferred))
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

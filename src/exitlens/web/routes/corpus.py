@@ -97,6 +97,7 @@ def _profile_rows(person: Any, text: str) -> list[dict[str, Any]]:
     for name in Profile.SCALAR_FIELDS:
         fv = getattr(person.profile, name)
         rows.append({"field": name, "value": fv.value if fv else None,
+                     "inferred": bool(fv and fv.inferred),
                      "span": [fv.span.start, fv.span.end] if fv and fv.span else None,
                      "evidence": text[fv.span.start:fv.span.end] if fv and fv.span else ""})
     return rows
