@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -65,3 +66,31 @@ def test_reviewed_codings_of_older_analyses_are_kept(open_shared: Callable[[], P
     # the current analysis' suggestions are there once more, the superseded ones are not
     assert (bundle.codings["status"] == "suggested").sum() == 4
     assert check_spans(bundle) == []
+
+
+def test_a_nationality_only_inferred_from_the_page_is_exported_as_such(tmp_path: Path) -> None:
+    import zipfile
+
+    from tests.web.fake_reading import analysed_project
+
+    project = analysed_project(tmp_path)
+    try:
+        more = tmp_path / "more"
+        more.mkdir()
+        (more / "d.txt").write_text("Quiet valley. Defector Rami Saleh, IQ?, left in 2018.\n",
+                                    encoding="utf-8")
+        project.ingest([more])
+        project.analyze()
+        bundle = project.export_bundle()
+        persons = bundle.persons.set_index("name")
+        assert persons.at["Rami Saleh", "profile_nationality"] == "IQ"
+        assert persons.at["Rami Saleh", "profile_inferred"] == "nationality"
+        assert persons.at["Sami Aziz", "profile_inferred"] is None
+        cases = bundle.cases.set_index("label")
+        assert list(cases.at["Rami Saleh", "inferred_fields"]) == ["nationality"]
+        project.export(tmp_path / "out.qdpx", format="qdpx")
+        with zipfile.ZipFile(tmp_path / "out.qdpx") as z:
+            qde = z.read("project.qde").decode("utf-8")
+        assert 'name="inferred_fields"' in qde and "<TextValue>nationality</TextValue>" in qde
+    finally:
+        project.close()

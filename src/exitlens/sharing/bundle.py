@@ -48,10 +48,12 @@ SOURCE_COLUMNS = ("id", "document_id", "locator", "content_sha256", "fmt", "inge
 PROFILE_FIELDS = ("gender", "age", "nationality", "origin_region", "occupation", "joined_year",
                   "left_year", "role", "route", "places", "exit_mode", "outcome")
 """Profile fields; each is a ``profile_<field>`` column of ``persons`` (lists joined by "; ").
-``n_evidence`` counts the spans of the person's own account (what coders may code)."""
+``n_evidence`` counts the spans of the person's own account (what coders may code);
+``profile_inferred`` names the fields whose value is only inferred from the page, not stated
+for the person (``model.PAGE_BASIS``; "; "-joined, empty when none)."""
 PERSON_COLUMNS = ("id", "document_id", "case_id", "ordinal", "name", "descriptor", "role",
                   "role_confidence", "source_voice", "n_evidence",
-                  *(f"profile_{name}" for name in PROFILE_FIELDS))
+                  *(f"profile_{name}" for name in PROFILE_FIELDS), "profile_inferred")
 MENTION_COLUMNS = ("id", "person_id", "document_id", "start", "end", "kind", "text")
 CODING_COLUMNS = ("id", "document_id", "person_id", "case_id", "code", "start", "end", "text",
                   "coder", "confidence", "status", "user", "created_at", "updated_at")
@@ -181,6 +183,9 @@ def load_bundle(session: Session, codebook: Codebook,
         profile = p.profile or {}
         for name in PROFILE_FIELDS:
             record[f"profile_{name}"] = _profile_value(profile.get(name))
+        record["profile_inferred"] = LIST_JOIN.join(
+            name for name in PROFILE_FIELDS
+            if isinstance(item := profile.get(name), dict) and item.get("basis")) or None
         person_records.append(record)
     mention_records = [
         {"id": m.id, "person_id": m.person_id, "document_id": person_doc[m.person_id],

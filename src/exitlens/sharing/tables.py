@@ -166,6 +166,9 @@ _COLUMN_DOCS: dict[str, dict[str, str]] = {
            for f in ("gender", "age", "nationality", "origin_region", "occupation",
                      "joined_year", "left_year", "role", "route", "places", "exit_mode",
                      "outcome")},
+        "profile_inferred": "profile fields whose value is only inferred from the page, not "
+        "stated for the person (the page's most-named country as nationality; right about "
+        "half the time on unseen pages, stated values far more often)",
     },
     "mentions": {
         "id": "mention id", "person_id": "person", "document_id": "document",

@@ -56,8 +56,9 @@ SOURCE_VARIABLES = ("outlet", "kind", "published", "author", "url", "language")
 """Document provenance written as variables of each TextSource (read back on import)."""
 CASE_VARIABLES = ("gender", "nationality", "origin_region", "age", "joined_year", "left_year",
                   "role", "exit_mode", "outcome", "n_sources", "outlet_kind",
-                  "first_published", "flags")
-"""Columns of ``Project.cases()`` written as case variables."""
+                  "first_published", "flags", "inferred_fields")
+"""Columns of ``Project.cases()`` written as case variables (``inferred_fields``: the profile
+fields only inferred from the page, e.g. a nationality no source states)."""
 DESCRIPTION_TAG = "exitlens:"
 
 
