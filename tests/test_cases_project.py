@@ -238,14 +238,20 @@ INFERRED_DOCS = {
 }
 
 
-def test_a_nationality_only_inferred_from_the_page(tmp_path: Path, db_url: str) -> None:
+def _inferred_project(tmp_path: Path, db_url: str) -> Project:
+    """INFERRED_DOCS analysed with the fake stage (the caller closes the project)."""
     folder = tmp_path / "in"
     folder.mkdir()
     for name, text in INFERRED_DOCS.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
-    with Project.open(db_url, settings=fake_settings(), actor="t") as project:
-        project.ingest([folder])
-        project.analyze()
+    project = Project.open(db_url, settings=fake_settings(), actor="t")
+    project.ingest([folder])
+    project.analyze()
+    return project
+
+
+def test_a_nationality_only_inferred_from_the_page(tmp_path: Path, db_url: str) -> None:
+    with _inferred_project(tmp_path, db_url) as project:
         cases = project.cases().set_index("label")
         # the page's SY neither keeps Sami Aziz's two accounts apart nor beats the stated FR
         assert cases.loc["Sami Aziz", "n_sources"] == 2
@@ -266,21 +272,12 @@ def test_a_nationality_only_inferred_from_the_page(tmp_path: Path, db_url: str) 
         project.resolve_cases()
         assert project.cases().set_index("label").loc["Lina Haddad", "inferred_fields"] == []
         assert "nationality of cases" not in project.overview()
-    plain = _cli("stats", "--by", "dimension", "--breakdown", "nationality", "--db", db_url,
-                 "--format", "json")
-    assert plain.exit_code == 0, plain.output
-    listed = _cli("cases", "--db", db_url)
-    assert "(page)" not in listed.output
+    assert "(page)" not in _cli("cases", "--db", db_url).output
 
 
-def test_cli_stats_inferred_option(tmp_path: Path, db_url: str) -> None:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, text in INFERRED_DOCS.items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    with Project.open(db_url, settings=fake_settings(), actor="t") as project:
-        project.ingest([folder])
-        project.analyze()
+def test_cli_marks_inferred_nationalities_and_groups_by_them_on_request(
+        tmp_path: Path, db_url: str) -> None:
+    _inferred_project(tmp_path, db_url).close()
     listed = _cli("cases", "--db", db_url)
     assert "LB (page)" in listed.output
     plain = _cli("stats", "--by", "dimension", "--breakdown", "nationality", "--db", db_url)
@@ -290,6 +287,9 @@ def test_cli_stats_inferred_option(tmp_path: Path, db_url: str) -> None:
         "stats", "--by", "dimension", "--breakdown", "nationality", "--inferred", "--db",
         db_url, "--format", "json").output)}
     assert groups == {"FR", "LB"}
+    misplaced = _cli("stats", "--breakdown", "gender", "--inferred", "--db", db_url)
+    assert misplaced.exit_code == 2 and "--inferred applies to --breakdown nationality" in \
+        " ".join(misplaced.output.split())
 
 
 def test_cli_escapes_document_text(tmp_path: Path, db_url: str) -> None:

@@ -961,6 +961,9 @@ def stats(
     from .render import comparison_table, matrix_table, prevalence_table
     from .statistics import SPEC_ROW, counts_text
 
+    if inferred and (breakdown is None or breakdown.value not in ("nationality", "region")):
+        raise ExitlensError("--inferred applies to --breakdown nationality or region (only a "
+                            "nationality is ever inferred from the page)", code="config_invalid")
     options = _count_options(accepted_only, denominator, flag, exclude_flag)
     with open_project(db, config) as project:
         if matrix:

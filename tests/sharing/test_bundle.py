@@ -71,16 +71,12 @@ def test_reviewed_codings_of_older_analyses_are_kept(open_shared: Callable[[], P
 def test_a_nationality_only_inferred_from_the_page_is_exported_as_such(tmp_path: Path) -> None:
     import zipfile
 
-    from tests.web.fake_reading import analysed_project
+    from tests.web.fake_reading import add_document, analysed_project
 
     project = analysed_project(tmp_path)
     try:
-        more = tmp_path / "more"
-        more.mkdir()
-        (more / "d.txt").write_text("Quiet valley. Defector Rami Saleh, IQ?, left in 2018.\n",
-                                    encoding="utf-8")
-        project.ingest([more])
-        project.analyze()
+        add_document(project, tmp_path / "more",
+                     "Quiet valley. Defector Rami Saleh, IQ?, left in 2018.")
         bundle = project.export_bundle()
         persons = bundle.persons.set_index("name")
         assert persons.at["Rami Saleh", "profile_nationality"] == "IQ"

@@ -85,6 +85,14 @@ DOCS = {
 }
 
 
+def add_document(project: Project, folder: Path, text: str, name: str = "d.txt") -> None:
+    """Ingest one more document written to ``folder`` and analyse it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text + "\n", encoding="utf-8")
+    project.ingest([folder])
+    project.analyze()
+
+
 def analysed_project(folder: Path, settings: Settings | None = None, actor: str = "test",
                      url: str | None = None) -> Project:
     """A project over the three DOCS, analysed with the fake stage (caller closes it)."""

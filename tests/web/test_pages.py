@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from exitlens import Project
 from exitlens.web import create_app
 from tests.web.conftest import PASSWORD, ROLES, csrf_of, login
+from tests.web.fake_reading import add_document
 
 
 def _doc_id(project: Project, needle: str) -> int:
@@ -404,12 +405,8 @@ def test_a_verdict_tells_the_document_page_it_awaits_rereading(project: Project,
 
 def test_a_nationality_only_inferred_from_the_page_is_marked(project: Project, as_user,
                                                               tmp_path: Path) -> None:
-    folder = tmp_path / "more"
-    folder.mkdir()
-    (folder / "d.txt").write_text("Quiet valley. Defector Rami Saleh, IQ?, left in 2018.\n",
-                                  encoding="utf-8")
-    project.ingest([folder])
-    project.analyze()
+    add_document(project, tmp_path / "more",
+                 "Quiet valley. Defector Rami Saleh, IQ?, left in 2018.")
     client, token = as_user("cody")
     listing = client.get("/cases").text
     assert "1 case has a nationality only inferred from the page" in listing
