@@ -737,6 +737,11 @@ def _field_counts(rows: Sequence[dict[str, Any]], repeats: int) -> dict[str, Fie
             for name, (right, counted) in _summed(rows, "fields").items() if counted}
 
 
+def _pair_counts(rows: Sequence[dict[str, Any]], repeats: int, name: str) -> CodeAccuracy:
+    tp, fp, fn = (sum(row.get("pairs", (0, 0, 0))[i] for row in rows) for i in range(3))
+    return CodeAccuracy(name, (tp + fn) // repeats, tp, fp, fn)
+
+
 def measured_accuracy(rows: Sequence[dict[str, Any]], repeats: int, folds: int
                       ) -> MeasuredAccuracy:
     """The per-code measurement the report shows beside machine shares
@@ -762,7 +767,9 @@ def measured_accuracy(rows: Sequence[dict[str, Any]], repeats: int, folds: int
                                if precision + recall else 0.0, 4),
                    "gold": (tp + fn) // repeats},
         codes=_code_counts(english, repeats), unseen=_code_counts(later, repeats),
-        profile=_field_counts(english, repeats), profile_unseen=_field_counts(later, repeats))
+        profile=_field_counts(english, repeats), profile_unseen=_field_counts(later, repeats),
+        pairs={"all": _pair_counts(english, repeats, "all"),
+               "unseen": _pair_counts(later, repeats, "unseen")})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

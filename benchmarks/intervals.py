@@ -19,11 +19,11 @@ import numpy as np
 from scipy.stats import bootstrap
 
 from exitlens.coding.codebook import Codebook
-from exitlens.evaluation import code_scores, score_reading
+from exitlens.evaluation import code_scores, pair_counts, score_reading
 from exitlens.gold import GoldRecord
 from exitlens.model import DocumentReading
 
-MEASURES = ("defectors", "exit", "join")
+MEASURES = ("defectors", "exit", "join", "pairs")  # pairs: promise-versus-reality cells
 # The reading rules and the lexicon were written with dev.jsonl in view (earlier
 # sessions); dev_b2/dev_b3 arrived later. Their English figures apart show how much of the
 # cross-validated figure the hand-written parts owe to having seen dev.jsonl. The one
@@ -43,7 +43,8 @@ def document_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
                     codebook: Codebook, origins: Sequence[str],
                     languages: Sequence[str], coded: bool = True) -> list[dict[str, Any]]:
     """Per document: id, origin, language and [tp, fp, fn] of defectors, exit and join
-    codes (the same matching and code scheme as the summed figures), and under ``codes``
+    codes and (join, exit) pairs — the promise-versus-reality cells, ``evaluation.pair_counts``
+— (the same matching and code scheme as the summed figures), and under ``codes``
     the [tp, fp, fn] of every top-level code found or labelled there; under ``fields`` the
     [right, counted] of every profile field of matched defectors; without ``coded`` (a
     run that did not code) the defectors and fields only."""
@@ -63,6 +64,8 @@ def document_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentRe
             row[dim] = [c.tp, c.fp, c.fn] if c is not None else [0, 0, 0]
         row["codes"] = {code: [c.tp, c.fp, c.fn] for code, c in sorted(codes.per_code.items())
                         if c.tp or c.fp or c.fn}
+        pairs = pair_counts([rec], [reading], codebook)
+        row["pairs"] = [pairs.tp, pairs.fp, pairs.fn]
         rows.append(row)
     return rows
 

@@ -98,7 +98,8 @@ def test_document_counts_score_each_document_like_the_summed_figures() -> None:
     assert rows == [{"id": "doc", "origin": "dev_b2.jsonl", "language": "en",
                      "defectors": [1, 0, 0], "fields": {}, "exit": [1, 1, 1],
                      "join": [0, 0, 0], "codes": {"brutality": [1, 0, 0], "corruption": [0, 1, 0],
-                               "family": [0, 0, 1]}}]
+                               "family": [0, 0, 1]},
+                     "pairs": [0, 0, 0]}]  # no join motive on either side: no pair
 
 
 def test_compare_runs_reads_two_json_files(tmp_path: Path,

@@ -141,6 +141,35 @@ def test_report_formats_and_extra_rows(tmp_path: Path) -> None:
     json.dumps(data)
 
 
+def test_promise_reality_pairs_are_scored_like_codes(tmp_path: Path) -> None:
+    from exitlens.coding.codebook import load_codebook
+    from exitlens.evaluation import pair_counts
+    from exitlens.model import Coding
+
+    labelled = _record(defectors=[{
+        "ref": "d1", "name": "Selim Arslan", "descriptor": "a former fighter from Konya",
+        "exit_reasons": ["corruption", "hypocrisy"], "join_motives": ["join_religion"],
+        "evidence": [{"code": "corruption", "quote": "The emirs lived well while we starved"}],
+    }])
+    records = load_gold(_write(tmp_path, [json.dumps(labelled)]))
+    selim, other = _person(TEXT, "Selim Arslan"), _person(TEXT, "Konya")
+    span = Span(0, 5)
+    reading = DocumentReading(document=Document(text=TEXT), persons=[selim, other], codings=[
+        Coding("join_religion", span, "rules", 0.8, person=0),
+        Coding("corruption", span, "rules", 0.8, person=0),
+        Coding("brutality", span, "rules", 0.8, person=0),
+        Coding("boredom", span, "rules", 0.8, person=0, status="rejected"),
+        # a false defector's pair is wrong however right its codes would be
+        Coding("join_religion", span, "rules", 0.8, person=1),
+        Coding("hypocrisy", span, "rules", 0.8, person=1),
+    ])
+    counts = pair_counts(records, [reading], load_codebook())
+    # labelled (religion, corruption) and (religion, hypocrisy); machine (religion,
+    # corruption) right, (religion, brutality) wrong, the rejected boredom not counted,
+    # and the false defector's (religion, hypocrisy) wrong
+    assert (counts.tp, counts.fp, counts.fn) == (1, 2, 1)
+
+
 def test_evaluate_reading_runs_the_pipeline(tmp_path: Path) -> None:
     negative = _record(
         "doc-2",

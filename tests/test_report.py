@@ -265,3 +265,25 @@ def test_a_nationality_only_inferred_from_the_page_is_marked_and_counted_as_unkn
     assert "SY (only the page's country)" in text
     assert ("1 case whose nationality is only inferred from the page's country (stated for "
             "nobody in the text) counted as unknown") in text
+
+
+def test_the_matrix_says_how_often_machine_pairs_were_right() -> None:
+    from exitlens.coding.measured import CodeAccuracy, MeasuredAccuracy
+
+    codebook = tiny_codebook()
+    measured = MeasuredAccuracy(
+        setting="x", measured="2026-01-01", documents=5, assignments=1,
+        classifier_created=None,
+        pairs={"unseen": CodeAccuracy("unseen", 8, tp=6, fp=40, fn=26)})
+    frame = measured.frame(codebook)
+    frame.attrs["pairs"] = measured.pairs_text()
+    cases, codings = corpus()
+    text = " ".join(visible_text(render_report(build_report_data(
+        cases, codings, tiny_codebook(), SUMMARY, measured=frame, measured_note="m"))).split())
+    assert ("Measured: The machine's (join motive, exit reason) pairs, which this table "
+            "counts, need both codes right: precision 0.13 and recall 0.19 on the unseen "
+            "pages") in text
+    accepted = " ".join(visible_text(render_report(build_report_data(
+        cases, codings, tiny_codebook(), SUMMARY, measured=frame, measured_note="m",
+        accepted_only=True))).split())
+    assert "which this table counts" not in accepted

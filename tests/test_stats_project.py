@@ -209,6 +209,22 @@ def test_stats_cli_breakdown_matrix_cooccurrence_and_reference(analysed: str,
     assert compared["fighting_injustice"]["k"] == 1
 
 
+def test_stats_matrix_says_how_often_machine_pairs_were_right(analysed: str,
+                                                              tmp_path: Path) -> None:
+    # Without --config the settings are the built-in pipeline's: the measurement applies.
+    code, out, err = run("stats", "--db", analysed, "--matrix")
+    assert code == 0, err
+    assert ("Measured: The machine's (join motive, exit reason) pairs, which this table "
+            "counts, need both codes right: precision 0.") in " ".join(out.split())
+    code, out, _ = run("stats", "--db", analysed, "--matrix", "--accepted-only")
+    assert code == 0 and "which this table counts" not in " ".join(out.split())
+    code, out, _ = run("stats", "--db", analysed, "--matrix", "--config",
+                       str(_config(tmp_path)))  # other stages: the measurement does not apply
+    assert code == 0 and "which this table counts" not in " ".join(out.split())
+    code, out, _ = run("stats", "--db", analysed, "--matrix", "--format", "json")
+    assert code == 0 and "Measured" not in out
+
+
 def test_report_cli_writes_a_complete_file(analysed: str, tmp_path: Path) -> None:
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()

@@ -57,6 +57,7 @@ from .coding.evaluate import (
     CodeEvaluation,
     Counts,
     evaluate_codes,
+    fold_codes,
     keyword_baseline,
     label_scheme,
     predicted_codes,
@@ -347,6 +348,31 @@ def code_scores(records: Sequence[GoldRecord], readings: Sequence[DocumentReadin
         pred.extend(p)
     labelled, fold = label_scheme(dev_labels)
     return evaluate_codes(gold, pred, codebook, labelled=labelled, fold=fold)
+
+
+def pair_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                codebook: Codebook, *, dev_labels: bool = True) -> Counts:
+    """The promise-versus-reality table's cells scored like codes: each defector's
+    (join motive, exit reason) pairs — every join code with every exit code it carries —
+    against the matched labelled defector's, rows aligned by :func:`align_codes` (a false
+    defector's pairs are all wrong, an unfound defector's all missed). A machine pair needs
+    both codes right, so its precision is roughly the product of the two dimensions'."""
+    labelled, fold = label_scheme(dev_labels)
+    dimension = {code.id: code.dimension for code in codebook}
+
+    def pairs(codes: set[str]) -> set[tuple[str, str]]:
+        kept = [c for c in fold_codes(codes, fold) if labelled is None or c in labelled]
+        joins = {c for c in kept if dimension.get(c) == "join"}
+        exits = {c for c in kept if dimension.get(c) == "exit"}
+        return {(j, e) for j in joins for e in exits}
+
+    total = Counts()
+    for record, reading in zip(records, readings, strict=True):
+        gold, pred, _ = align_codes(record, reading, predicted_codes(reading))
+        for g, p in zip(gold, pred, strict=True):
+            want, got = pairs(g), pairs(p)
+            total.add(Counts(len(want & got), len(got - want), len(want - got)))
+    return total
 
 
 def score_codes(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],

@@ -81,6 +81,7 @@ class ReportData:
     measured: pd.DataFrame | None = None
     measured_note: str = ""
     profile_notes: dict[str, str] = field(default_factory=dict)
+    pairs_note: str = ""  # how often the machine's (join, exit) pairs were right
 
 
 # --------------------------------------------------------------------------- computing
@@ -142,7 +143,9 @@ def build_report_data(cases: pd.DataFrame, codings: pd.DataFrame, codebook: Code
                        for f, label in dim.families.items()},
         title=title, generated=generated, codebook_name=codebook.name,
         accepted_only=accepted_only, exclusions=notes, measured=measured,
-        measured_note=measured_note, profile_notes=_profile_notes(measured, breakdowns))
+        measured_note=measured_note, profile_notes=_profile_notes(measured, breakdowns),
+        pairs_note=("" if measured is None or accepted_only
+                    else str(measured.attrs.get("pairs", ""))))
 
 
 # The profile field each breakdown groups cases by, when the machine reads it.

@@ -382,10 +382,23 @@ def test_dashboard_says_what_suggestions_are_worth_or_why_not(project: Project, 
     assert "Measured accuracy of suggestions not shown: the project reads with other " \
            "stages" in page
     with Project.open(str(tmp_path / "plain.db"), settings=Settings()) as plain:
-        rows, note = _measured(plain)  # default settings: the built-in pipeline
+        rows, note, pairs = _measured(plain)  # default settings: the built-in pipeline
     assert note.startswith("Measured accuracy of suggestions: grouped")
     assert all(r["reading"] for r in rows.values())
     assert rows["brutality"]["support"] > 0
+    assert pairs.startswith("The machine's (join motive, exit reason) pairs, which this "
+                            "table counts, need both codes right: precision 0.")
+
+
+def test_the_dashboard_matrix_says_how_often_machine_pairs_were_right(
+        project: Project, as_user, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exitlens.web.routes import dashboard
+
+    monkeypatch.setattr(dashboard, "_measured",
+                        lambda _project: ({}, "m", "pairs were <b>rarely</b> right"))
+    client, _ = as_user("vera")
+    assert "Measured: pairs were &lt;b&gt;rarely&lt;/b&gt; right." in client.get("/").text
+    assert "pairs were" not in client.get("/?accepted_only=1").text
 
 
 def test_a_verdict_tells_the_document_page_it_awaits_rereading(project: Project,

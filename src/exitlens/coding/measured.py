@@ -152,6 +152,27 @@ class MeasuredAccuracy:
     unseen: dict[str, CodeAccuracy] = field(default_factory=dict)
     profile: dict[str, FieldAccuracy] = field(default_factory=dict)
     profile_unseen: dict[str, FieldAccuracy] = field(default_factory=dict)
+    # The promise-versus-reality cells scored like codes (evaluation.pair_counts): "all"
+    # (every English page) and "unseen", each a CodeAccuracy named by its key.
+    pairs: dict[str, CodeAccuracy] = field(default_factory=dict)
+
+    def pairs_text(self) -> str:
+        """How often the machine's (join motive, exit reason) pairs — what the
+        promise-versus-reality table counts — were right, in a sentence ("" when not
+        measured)."""
+        parts = []
+        for key, label in (("unseen", "on the unseen pages"), ("all", "on every English page")):
+            acc = self.pairs.get(key)
+            if acc is not None and acc.tp + acc.fp and acc.tp + acc.fn:
+                parts.append(f"precision {acc.tp / (acc.tp + acc.fp):.2f} and recall "
+                             f"{acc.tp / (acc.tp + acc.fn):.2f} {label} ({acc.support} "
+                             "labelled pairs a run)")
+        if not parts:
+            return ""
+        return ("The machine's (join motive, exit reason) pairs, which this table counts, "
+                "need both codes right: " + "; ".join(parts) + ". A cell resting on "
+                "suggestions is mostly noise: review both dimensions and count accepted "
+                "codings only before citing it")
 
     def field_text(self, name: str) -> str:
         """How often the machine read profile field ``name`` right, in a sentence ("" when
@@ -184,6 +205,7 @@ class MeasuredAccuracy:
             "defectors": self.defectors, "codes": _codes_json(self.codes),
             "unseen": _codes_json(self.unseen), "profile": _fields_json(self.profile),
             "profile_unseen": _fields_json(self.profile_unseen),
+            "pairs": _codes_json(self.pairs),
         }
 
     @classmethod
@@ -201,11 +223,12 @@ class MeasuredAccuracy:
                       codes=_codes_from(data["codes"]),
                       unseen=_codes_from(data.get("unseen", {})),
                       profile=_fields_from(data.get("profile", {})),
-                      profile_unseen=_fields_from(data.get("profile_unseen", {})))
+                      profile_unseen=_fields_from(data.get("profile_unseen", {})),
+                      pairs=_codes_from(data.get("pairs", {})))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{name}: missing or malformed field ({exc})",
                               code="measured_invalid") from exc
-        counts = [*out.codes.values(), *out.unseen.values()]
+        counts = [*out.codes.values(), *out.unseen.values(), *out.pairs.values()]
         fields = [*out.profile.values(), *out.profile_unseen.values()]
         if any(min(a.support, a.tp, a.fp, a.fn) < 0 for a in counts) or any(
                 not 0 <= f.right <= f.counted for f in fields):
@@ -328,6 +351,7 @@ def measured_frame(settings: Settings, codebook: Codebook,
     frame.attrs.update(setting=f"{measured.setting} ({measured.measured})",
                        defectors=dict(measured.defectors),
                        defectors_text=measured.defectors_text(), not_applicable=reason,
+                       pairs=measured.pairs_text(),
                        profile={name: measured.field_text(name)
                                 for name in {*measured.profile, *measured.profile_unseen}
                                 if not name.endswith(("_stated", "_inferred"))})

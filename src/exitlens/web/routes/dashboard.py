@@ -59,7 +59,7 @@ def dashboard(request: Request, accepted_only: str = "",
     blocks: list[dict[str, Any]] = []
     matrix: dict[str, Any] | None = None
     notice = None
-    measured, measured_note = _measured(project)
+    measured, measured_note, pairs_note = _measured(project)
     try:
         book = project.codebook()
         for dim in DIMENSIONS:
@@ -79,19 +79,21 @@ def dashboard(request: Request, accepted_only: str = "",
                   status=status, queue_total=queue_total, near_misses=near_misses,
                   defectors_to_check=defectors_to_check, review_warning=review_warning,
                   blocks=blocks, matrix=matrix, notice=notice, flag="1" if only else "0",
-                  measured_note=measured_note)
+                  measured_note=measured_note, pairs_note="" if only else pairs_note)
 
 
-def _measured(project: Any) -> tuple[dict[str, dict[str, Any]], str]:
+def _measured(project: Any) -> tuple[dict[str, dict[str, Any]], str, str]:
     """Per code, what the built-in models' suggestions were measured to be worth
-    (:meth:`Project.measured_accuracy`), or nothing and the reason it does not apply."""
+    (:meth:`Project.measured_accuracy`), or nothing and the reason it does not apply; and
+    how often their (join motive, exit reason) pairs were right ("" when not measured)."""
     from ...coding.measured import measured_note
 
     frame = project.measured_accuracy()
     if frame.attrs["not_applicable"]:
-        return {}, f"Measured accuracy of suggestions {measured_note(frame)}."
+        return {}, f"Measured accuracy of suggestions {measured_note(frame)}.", ""
     return ({r["code"]: r for r in _records(frame)},
-            f"Measured accuracy of suggestions: {measured_note(frame)}.")
+            f"Measured accuracy of suggestions: {measured_note(frame)}.",
+            frame.attrs.get("pairs", ""))
 
 
 def _matrix(long: Any) -> dict[str, Any] | None:
