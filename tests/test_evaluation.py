@@ -211,3 +211,7 @@ def test_evaluate_one_run_reading_and_codes(tmp_path: Path) -> None:
     assert data["codes"]["micro"]["exit"]["fn"] == 1 and data["labels"] == "dev"
     json.dumps(data)
     assert "codes per defector" in report.format_table()
+    # the labelled defector has an exit reason but no join motive: no pair to find or miss
+    pairs = next(r for r in report.reading.to_rows()
+                 if r.name == "promise-reality pairs micro-F1")
+    assert (pairs.value, pairs.k, pairs.n) == (0.0, 0, 0)

@@ -485,6 +485,11 @@ def evaluate(records: Sequence[GoldRecord], settings: Settings | None = None, *,
     reading_eval = score_reading(records, readings)
     codes, baseline = score_codes(records, readings, cb, dev_labels=dev_labels)
     reading_eval.add_rows(code_rows(codes, baseline))
+    pairs = pair_counts(records, readings, cb, dev_labels=dev_labels)
+    reading_eval.add_rows([MetricRow(
+        "codes", "promise-reality pairs micro-F1", pairs.f1, pairs.tp, pairs.tp + pairs.fn,
+        f"P {pairs.precision:.3f} R {pairs.recall:.3f}; each defector's join motive x exit "
+        "reason pairs, the cells of the promise-versus-reality table")])
     models = describe_active_models(settings) if "code" in settings.reading.stages else {
         "coders": "none (the `code` stage is not configured)"}
     models["roles"] = describe_role_model(settings)
