@@ -367,6 +367,7 @@ def test_models_accuracy_shows_the_measured_worth_of_suggestions(tmp_path: Path)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["not_applicable"] is None and "cross-validation" in data["setting"]
+    assert data["pairs"].startswith("The machine's (join motive, exit reason) pairs")
     codes = {row["code"]: row for row in data["codes"]}
     assert {"brutality", "join_religion"} <= set(codes)
     assert all(row["reading"] for row in codes.values())
@@ -374,6 +375,7 @@ def test_models_accuracy_shows_the_measured_worth_of_suggestions(tmp_path: Path)
 
     table = run("models", "--accuracy", "--db", str(db))
     assert table.exit_code == 0 and "Measured:" in table.stdout and "brutality" in table.stdout
+    assert "need both codes right" in " ".join(table.stdout.split())
 
     cfg = tmp_path / "rules.yaml"
     cfg.write_text("coding:\n  coders: [rules]\n")

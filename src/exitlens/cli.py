@@ -803,7 +803,8 @@ def _measured_accuracy(db: str | None, config: Path | None, fmt: OutputFormat) -
         if fmt is OutputFormat.json:
             emit_json({"setting": frame.attrs["setting"], "not_applicable": reason,
                        "defectors": frame.attrs["defectors"],
-                       "profile": frame.attrs["profile"], "codes": rows})
+                       "profile": frame.attrs["profile"], "pairs": frame.attrs["pairs"],
+                       "codes": rows})
         else:
             emit_jsonl(rows)
         return
@@ -822,6 +823,8 @@ def _measured_accuracy(db: str | None, config: Path | None, fmt: OutputFormat) -
     out.print(escape(f"{frame.attrs['defectors_text']}."))
     for text in sorted(t for t in frame.attrs["profile"].values() if t):
         out.print(escape(f"{text}."))
+    if frame.attrs["pairs"]:
+        out.print(escape(f"{frame.attrs['pairs']}."))
     if reason:
         out.print(escape(f"These figures do not describe this project's suggestions: {reason}."))
 
