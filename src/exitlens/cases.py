@@ -72,6 +72,16 @@ CASE_COLUMNS = (
 """Columns of ``Project.cases()`` (a contract: other code relies on these names).
 ``inferred_fields``: the profile columns whose value no source states for the person, only
 inferred from the page (``model.PAGE_BASIS``; breakdowns count them as unknown unless asked)."""
+
+
+def is_inferred(inferred_fields: Any, name: str) -> bool:
+    """Whether a case's ``inferred_fields`` (a list; an array after a Parquet round trip;
+    None or NaN when missing) names profile column ``name``."""
+    if inferred_fields is None or isinstance(inferred_fields, float):
+        return False
+    return name in list(inferred_fields)
+
+
 PROFILE_COLUMNS = ("gender", "nationality", "origin_region", "age", "joined_year", "left_year",
                    "role", "exit_mode", "outcome")
 CASE_CODING_COLUMNS = (

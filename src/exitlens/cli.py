@@ -974,10 +974,10 @@ def stats(
             long = project.promise_reality(**options)
             _emit_table(long, fmt, None, matrix_table(
                 long, title="Promise versus reality: joined for (rows), left over (columns)"))
-            measured = project.measured_accuracy().attrs
-            if fmt is StatsFormat.table and not accepted_only and \
-                    not measured["not_applicable"] and measured.get("pairs"):
-                out.print(escape(f"Measured: {measured['pairs']}."))
+            if fmt is StatsFormat.table and not accepted_only:
+                measured = project.measured_accuracy().attrs
+                if not measured["not_applicable"] and measured.get("pairs"):
+                    out.print(escape(f"Measured: {measured['pairs']}."))
         elif cooccurrence:
             options.pop("denominator")
             pairs = project.cooccurrence(dimension=dimension or "exit", **options)

@@ -239,8 +239,8 @@ def score_reading(
     """Compare pipeline readings with the gold records (same order)."""
     tp = fp = fn = candidates = 0
     ev_found = ev_total = ev_chars = ev_hit = 0
-    fields: dict[str, list[int]] = {name: [0, 0] for name in (*FIELDS, "source_voice",
-                                                              *BASIS_FIELDS)}
+    scored = (*FIELDS, "source_voice")
+    fields: dict[str, list[int]] = {name: [0, 0] for name in (*scored, *BASIS_FIELDS)}
     per_doc: list[DocumentResult] = []
     for record, reading in zip(records, readings, strict=True):
         predicted = [p for _, p in reading.defectors()]
@@ -261,9 +261,7 @@ def score_reading(
                     ev_found += 1
             ev_chars += sum(len(s) for s in p.evidence)
             ev_hit += _covered_chars(p.evidence, gold_spans)
-            for name in fields:
-                if name in BASIS_FIELDS:
-                    continue
+            for name in scored:
                 gv = g.values.get(name)
                 pv = p.source_voice if name == "source_voice" else p.profile.value(name)
                 if gv is None and pv is None:
@@ -335,17 +333,25 @@ def align_codes(record: GoldRecord, reading: DocumentReading, predicted: dict[in
     return gold, pred, is_gold
 
 
-def code_scores(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
-                codebook: Codebook, *, dev_labels: bool = True) -> CodeEvaluation:
-    """Code scores of ``readings`` (their suggested/accepted codings) against the gold
-    records, rows aligned by :func:`align_codes` (``records[i]`` and ``readings[i]`` the
-    same document); :func:`score_codes` adds the keyword baseline."""
+def _aligned_rows(records: Sequence[GoldRecord], readings: Sequence[DocumentReading]
+                  ) -> tuple[list[set[str]], list[set[str]]]:
+    """(gold, predicted) code sets, one row per defector of every document
+    (:func:`align_codes` with the readings' suggested/accepted codings)."""
     gold: list[set[str]] = []
     pred: list[set[str]] = []
     for record, reading in zip(records, readings, strict=True):
         g, p, _ = align_codes(record, reading, predicted_codes(reading))
         gold.extend(g)
         pred.extend(p)
+    return gold, pred
+
+
+def code_scores(records: Sequence[GoldRecord], readings: Sequence[DocumentReading],
+                codebook: Codebook, *, dev_labels: bool = True) -> CodeEvaluation:
+    """Code scores of ``readings`` (their suggested/accepted codings) against the gold
+    records, rows aligned by :func:`align_codes` (``records[i]`` and ``readings[i]`` the
+    same document); :func:`score_codes` adds the keyword baseline."""
+    gold, pred = _aligned_rows(records, readings)
     labelled, fold = label_scheme(dev_labels)
     return evaluate_codes(gold, pred, codebook, labelled=labelled, fold=fold)
 
@@ -367,11 +373,9 @@ def pair_counts(records: Sequence[GoldRecord], readings: Sequence[DocumentReadin
         return {(j, e) for j in joins for e in exits}
 
     total = Counts()
-    for record, reading in zip(records, readings, strict=True):
-        gold, pred, _ = align_codes(record, reading, predicted_codes(reading))
-        for g, p in zip(gold, pred, strict=True):
-            want, got = pairs(g), pairs(p)
-            total.add(Counts(len(want & got), len(got - want), len(want - got)))
+    for g, p in zip(*_aligned_rows(records, readings), strict=True):
+        want, got = pairs(g), pairs(p)
+        total.add(Counts(len(want & got), len(got - want), len(want - got)))
     return total
 
 

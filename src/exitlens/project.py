@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
 from . import analyze_steps
-from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS
+from .cases import CASE_CODING_COLUMNS, CASE_COLUMNS, is_inferred
 from .coding.codebook import Codebook
 from .config import (
     Settings,
@@ -1123,7 +1123,7 @@ def _nationality_summary(cases: pd.DataFrame) -> dict[str, str]:
     only inferred from the page's country (unknown in breakdowns), or unknown."""
     if cases.empty:
         return {}
-    guessed = cases["inferred_fields"].map(lambda v: "nationality" in (v or [])).astype(bool)
+    guessed = cases["inferred_fields"].map(lambda v: is_inferred(v, "nationality")).astype(bool)
     known = cases["nationality"].map(lambda v: bool(v) and v == v).astype(bool)
     stated, inferred = int((known & ~guessed).sum()), int((known & guessed).sum())
     if not inferred:

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .cases import is_inferred
 from .project import DocumentSummary, SearchHit
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def count_defectors(records: Sequence[dict[str, Any]]) -> int:
 
 def _nationality(row: dict[str, Any]) -> Any:
     """A case's nationality (else region); "SY (page)" when only inferred from the page."""
-    if row.get("nationality") and "nationality" in (row.get("inferred_fields") or []):
+    if row.get("nationality") and is_inferred(row.get("inferred_fields"), "nationality"):
         return f"{row['nationality']} (page)"
     return row.get("nationality") or row.get("origin_region")
 

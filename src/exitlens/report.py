@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 
 from . import statistics as st
 from .atomic import write_atomically
+from .cases import is_inferred
 from .coding.codebook import Codebook
 from .coding.measured import MIN_SUPPORT
 from .errors import ExitlensError
@@ -460,9 +461,9 @@ def _case_views(data: ReportData, limit: int | None = None) -> list[dict[str, An
             ("gender", "gender"), ("nationality", "nationality"), ("region", "origin_region"),
             ("age", "age"), ("joined", "joined_year"), ("left", "left_year"),
             ("role", "role"), ("exit", "exit_mode"), ("outcome", "outcome"))]
-        guessed = st._as_list(row.get("inferred_fields"))
         profile = [(k, f"{v} (only the page's country)" if v and k == "nationality"
-                    and "nationality" in guessed else v) for k, v in profile]
+                    and is_inferred(row.get("inferred_fields"), "nationality") else v)
+                   for k, v in profile]
         details = [d for d in st._as_list(row.get("flag_details")) if isinstance(d, dict)]
         flags = [{"flag": d.get("flag", ""), "reason": d.get("reason", "")} for d in details]
         flagged = {f["flag"] for f in flags}

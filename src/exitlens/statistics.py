@@ -33,7 +33,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from .case_counts import citation_frame, counted_codings, resting_codings, share_rows
-from .cases import FLAG_IDS
+from .cases import FLAG_IDS, is_inferred
 from .coding.codebook import Codebook
 from .errors import ExitlensError
 
@@ -389,7 +389,7 @@ def group_labels(cases: pd.DataFrame, breakdown: BreakdownBy, *, inferred: bool 
         values = cases[name].astype(object)
         if inferred or "inferred_fields" not in cases:
             return values
-        guessed = cases["inferred_fields"].map(lambda v: name in _as_list(v))
+        guessed = cases["inferred_fields"].map(lambda v: is_inferred(v, name))
         return values.where(~guessed.astype(bool), None)
 
     if breakdown == "region":

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, defer
 
 from ..cases import CASE_COLUMNS
 from ..coding.codebook import Codebook
+from ..model import Profile
 from ..store import case_store
 from ..store.schema import (
     CodingRow,
@@ -184,8 +185,7 @@ def load_bundle(session: Session, codebook: Codebook,
         for name in PROFILE_FIELDS:
             record[f"profile_{name}"] = _profile_value(profile.get(name))
         record["profile_inferred"] = LIST_JOIN.join(
-            name for name in PROFILE_FIELDS
-            if isinstance(item := profile.get(name), dict) and item.get("basis")) or None
+            Profile.from_json(profile).inferred_fields()) or None
         person_records.append(record)
     mention_records = [
         {"id": m.id, "person_id": m.person_id, "document_id": person_doc[m.person_id],

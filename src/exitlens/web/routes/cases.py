@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ...cases import is_inferred
 from ...store.users import User
 from ..deps import acting_project, get_project, require_user, require_writer
 from ..views import render
@@ -33,7 +34,7 @@ def cases(request: Request, inferred: str = "",
     country, unknown in breakdowns) — the ones to confirm or correct."""
     frame = get_project(request).cases()
     rows = [{k: _plain(v) for k, v in record.items()} for record in frame.to_dict("records")]
-    guessed = [r for r in rows if "nationality" in (r.get("inferred_fields") or [])]
+    guessed = [r for r in rows if is_inferred(r.get("inferred_fields"), "nationality")]
     return render(request, "cases.html", user=user, rows=guessed if inferred else rows,
                   n_all=len(rows), n_inferred=len(guessed), only_inferred=bool(inferred))
 
