@@ -42,3 +42,19 @@ def test_quote_rows_are_shown_literally() -> None:
     assert "[bold]nothing[/bold] [match]" in shown and "[i]Abu X[/i]" in shown
     assert "[b]Daily[/b]" in shown
     assert "> He said [bold]nothing[/bold] [match]" in quotes_markdown([row])
+
+
+def test_uncoded_own_quote_is_labelled_in_the_status_column() -> None:
+    """A quote row shows "own quote" where a coding row shows its review status."""
+    from rich.console import Console
+
+    from exitlens.render import quotes_table
+
+    base = {"code": "family", "speaker": "A", "case_id": 1, "outlet": None, "title": "T",
+            "published": None, "confidence": None, "text": "I missed my mother"}
+    console = Console(width=200, record=True)
+    console.print(quotes_table([{**base, "kind": "coding", "status": "accepted"},
+                                {**base, "kind": "quote", "status": None}]))
+    lines = [ln for ln in console.export_text().splitlines() if "I missed my mother" in ln]
+    assert "accepted" in lines[0] and "own quote" not in lines[0]
+    assert "own quote" in lines[1]

@@ -143,7 +143,11 @@ def search_table(hits: Sequence[SearchHit], title: str | None = None) -> Table:
 
 
 def quotes_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:
-    """Quote bank rows: code, speaker, case, source and the quoted span (all escaped)."""
+    """Quote bank rows: code, speaker, case, source and the quoted span (all escaped).
+
+    A defector's own quote that carries no coding of its own says so in the status column,
+    so that it does not read as a coding whose status was lost beside the coded evidence
+    it overlaps."""
     table = Table("code", "speaker", "case", "source", "published", "status", "conf.", "text",
                   title=title)
     for r in rows:
@@ -151,7 +155,8 @@ def quotes_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Ta
         table.add_row(
             _cell(r.get("code")), _cell(r.get("speaker")), _cell(r.get("case_id")),
             _cell(" / ".join(str(x) for x in (r.get("outlet"), r.get("title")) if x)[:50]),
-            _cell(r.get("published")), _cell(r.get("status")),
+            _cell(r.get("published")),
+            _cell(r.get("status") or ("own quote" if r.get("kind") == "quote" else None)),
             "" if confidence is None or confidence != confidence else f"{confidence:.2f}",
             _cell(r.get("text")),
         )

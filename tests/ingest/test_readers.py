@@ -232,3 +232,17 @@ def test_jsonl_unknown_kind_is_dropped(tmp_path: Path) -> None:
 def test_reader_for_extension(suffix: str, reader: type) -> None:
     """Readers are chosen by extension, case-insensitively."""
     assert isinstance(reader_for(Path(f"file{suffix}")), reader)
+
+
+def test_html_published_date_never_guessed_from_body_years(tmp_path: Path) -> None:
+    """A year the story mentions is not the page's publication date; markup dates are kept."""
+    story = "<p>" + "She travelled to the camp in 2015 and stayed two winters. " * 8 + "</p>"
+    bare = tmp_path / "bare.html"
+    bare.write_text(f"<html><head><title>An account</title></head><body><article>{story}"
+                    "</article></body></html>", encoding="utf-8")
+    assert _read_one(HtmlReader(), bare).published is None
+    dated = tmp_path / "dated.html"
+    dated.write_text('<html><head><title>An account</title><meta property='
+                     '"article:published_time" content="2019-03-04T10:00:00Z"></head>'
+                     f"<body><article>{story}</article></body></html>", encoding="utf-8")
+    assert _read_one(HtmlReader(), dated).published == "2019-03-04"

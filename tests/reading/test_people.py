@@ -149,6 +149,20 @@ def test_pronoun_inside_a_noun_phrase_is_not_its_head(read_doc: Read) -> None:
     assert "his" in _mentions(r, tarek)
 
 
+def test_age_phrase_pronoun_is_the_phrase_own_person(read_doc: Read) -> None:
+    """ "a nurse in her thirties … said she": both pronouns are the nurse, not the woman
+    spoken of before her (whose account would otherwise take the nurse's words)."""
+    text = ("Hana Berisha, a teacher from Pristina, said she regretted the journey. "
+            "A second woman, a nurse in her thirties who gave no name, said she was "
+            "promised a hospital post.")
+    r = read_doc(text)
+    hana = person_named(r, "Hana Berisha")
+    assert _mentions(r, hana).count("she") == 1 and "her" not in _mentions(r, hana)
+    nurse = next(i for i, p in enumerate(r.persons)
+                 if p.descriptor and "second woman" in p.descriptor)
+    assert "her" in _mentions(r, nurse) and "she" in _mentions(r, nurse)
+
+
 def test_embedded_subject_is_not_the_next_antecedent(read_doc: Read) -> None:
     text = ("Amal Haddad moved to the city with her children, where a driver took them across "
             "the river at night. She said she stayed at home for months.")

@@ -181,6 +181,12 @@ def _strip_scripts(html: bytes) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
+# The publication date comes from the page's markup (meta tags, <time>, a dated byline or
+# URL), never from a year the text happens to mention: htmldate's extensive search would
+# turn "she married in 2015" into a published date of 2015-01-01, false provenance.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+
 class HtmlReader:
     """HTML pages: main text and metadata via trafilatura (scripts and boilerplate dropped)."""
 
@@ -197,7 +203,7 @@ class HtmlReader:
         try:
             result = trafilatura.bare_extraction(
                 data, with_metadata=True, include_comments=False, include_tables=True,
-                favor_recall=True,
+                favor_recall=True, date_extraction_params=_DATE_PARAMS,
             )
         except Exception as exc:  # trafilatura wraps many lxml errors; report plainly
             raise IngestError(f"HTML could not be parsed ({type(exc).__name__})",

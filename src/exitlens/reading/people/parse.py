@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..cues import SPEECH_VERBS
-from .patterns import _GENERIC_MODALS, _GENERIC_MODS, _GENERIC_PREDICATES, _QUANTIFIERS
+from .patterns import (
+    _AGE_DECADES,
+    _GENERIC_MODALS,
+    _GENERIC_MODS,
+    _GENERIC_PREDICATES,
+    _QUANTIFIERS,
+)
 
 
 def main_clause(verb: Any) -> bool:
@@ -73,7 +79,10 @@ def _enclosing_referents(pron: Any, by_head: dict[tuple[int, int], int]) -> froz
     """Persons a pronoun cannot refer to because it sits inside their own noun phrase:
     "an old imam from *his* village" (not the imam), "a woman *she* had met" (a relative
     clause whose subject is not the relative pronoun: not the woman). "A man who said *he*
-    had left" may be the man, so such clauses exclude nobody."""
+    had left" may be the man, so such clauses exclude nobody. An age ("a convert in *her*
+    twenties") describes the phrase's own person: it excludes nobody either."""
+    if pron.dep_ == "poss" and pron.head.lower_.lstrip("'’") in _AGE_DECADES:
+        return frozenset()
     out: set[int] = set()
     doc_id = id(pron.doc)
     node = pron

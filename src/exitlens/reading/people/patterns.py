@@ -88,6 +88,7 @@ _GENERIC_DETS = _set("generic_determiners")
 _QUANTIFIERS = _set("quantifiers")
 _GENERIC_MODS = _set("generic_modifiers")
 _GENERIC_MODALS = _set("generic_modals")
+_AGE_DECADES = _set("age_decades")
 _GENERIC_PREDICATES = _set("generic_predicates")
 _KUNYA_WORDS = {str(k): str(v) for k, v in WORDS["kunya_words"].items()}
 _SELF_INTRO = re.compile(r"\b(?:I'm|I’m|I am|my name is|this is|it's|it’s)\s+$",
