@@ -231,3 +231,31 @@ def test_noun_with_who_clause_is_a_person(read_doc: Read) -> None:
             "spoke of his family.")
     r = read_doc(text)
     assert any(p.descriptor and "lad" in p.descriptor for p in r.persons)
+
+
+def test_entity_running_past_an_initial_is_trimmed() -> None:
+    """The recogniser's "Jonas M. told" is the name "Jonas M."; a name never ends in a
+    lower-case word, while lower-case particles inside one stay."""
+    from exitlens.model import Span
+    from exitlens.reading.people.mentions import _clean_entity
+
+    text = "Jonas M. told the court"
+    assert _clean_entity(text, Span(0, 13)) == Span(0, 8)
+    text = "Abu Omar al-Shami said"
+    assert _clean_entity(text, Span(0, 16)) == Span(0, 16)
+
+
+def test_court_summary_with_initials_keeps_people_apart(read_doc: Read) -> None:
+    """Two defendants named by first name and initial, a sentence and a prosecutor: each
+    is one person under the bare name, and the prosecutor is nobody's mention."""
+    text = ("The defendant, Jonas M., 27, and his co-defendant, Samir K., 31, both travelled "
+            "from Bremen to Syria in 2014. Jonas M. told the court he deserted in 2015. "
+            "Samir K. stayed until he was captured in 2018.\n\n"
+            "The court sentenced Jonas M. to four years. The prosecutor said Samir K. had "
+            "shown no remorse.")
+    r = read_doc(text)
+    names = {p.name for p in r.persons if p.name}
+    assert {"Jonas M.", "Samir K."} <= names
+    assert not any(n.split()[-1][:1].islower() for n in names)
+    samir = person_named(r, "Samir K.")
+    assert "The prosecutor" not in _mentions(r, samir)

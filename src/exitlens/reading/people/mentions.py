@@ -117,6 +117,9 @@ def plausible_name(name: str) -> bool:
     )
 
 
+_LOWER_TAIL = re.compile(r"(?:[ \t]+[a-z\u00df-\u00ff][a-z\u00df-\u00ff'’]*)+$")
+
+
 def _clean_entity(text: str, span: Span) -> Span | None:
     """Trim possessives, line breaks and leading honorific-free junk from a PERSON entity."""
     start, end = span.start, span.end
@@ -133,6 +136,12 @@ def _clean_entity(text: str, span: Span) -> Span | None:
     seg_stripped = seg.rstrip(" ,;:")
     end -= len(seg) - len(seg_stripped)
     seg = seg_stripped
+    # a name never ends in a lower-case word: the recogniser runs on past an initial
+    # ("Jonas M. told the court", "sentenced Jonas M. to four years")
+    tail = _LOWER_TAIL.search(seg)
+    if tail is not None and tail.start() > 0:
+        end -= len(seg) - tail.start()
+        seg = seg[: tail.start()]
     if not seg or not seg[0].isupper():
         return None
     first = seg.split()[0].lower().strip(".")
