@@ -259,3 +259,31 @@ def test_court_summary_with_initials_keeps_people_apart(read_doc: Read) -> None:
     assert not any(n.split()[-1][:1].islower() for n in names)
     samir = person_named(r, "Samir K.")
     assert "The prosecutor" not in _mentions(r, samir)
+
+
+def test_another_respondent_is_not_the_one_described_before(read_doc: Read) -> None:
+    """A research note describes one unnamed respondent, then "another respondent, whom we
+    call X": the earlier description is not X, so the two accounts stay apart."""
+    text = ("Working note on exits\n\n"
+            "Respondent 2, a Kenyan in his thirties, joined in 2014 after losing his job. He "
+            "told us the group paid him a wage. He left in 2016 when the wages stopped and he "
+            "was beaten for questioning an emir.\n\n"
+            "Another respondent, whom we call Idris, described the killing of prisoners as "
+            "the moment he decided to leave. Idris escaped in 2017.")
+    r = read_doc(text)
+    idris = person_named(r, "Idris")
+    mentions = _mentions(r, idris)
+    assert "Another respondent" in mentions
+    assert "a Kenyan" not in mentions and "an emir" not in mentions
+
+
+def test_byline_reporter_is_not_the_headline_person(read_doc: Read) -> None:
+    """A headline's "a former fighter" and the byline's "Staff Reporter" are two people:
+    a journalist's title names a separate party unless the person was given it."""
+    text = ("Out of the caliphate: a former fighter speaks\n\nBy Staff Reporter\n\n"
+            "KILIS \u2014 Daniel Weber, a 29-year-old from Graz, travelled to Raqqa in 2014. He "
+            "says a friend told him it was his duty to go.\n\n\"I saw what they did to "
+            "prisoners,\" Weber said. He escaped in 2016.")
+    r = read_doc(text)
+    daniel = person_named(r, "Daniel Weber")
+    assert "Staff Reporter" not in _mentions(r, daniel)

@@ -70,6 +70,28 @@ def test_transcript_needs_recurring_labels() -> None:
     assert [label for _, _, label in lines] == ["Q", "A", "Q", "A"]
 
 
+def test_broadcast_labels_with_a_note_and_guests_heard_once() -> None:
+    """"ABU X (through interpreter):" is a label; in a transcript whose recurring labels are
+    capitals, a guest heard once ("UNIDENTIFIED MAN:", long as it is) is a speaker too."""
+    text = ("PRESENTER: Tonight two men who left.\n"
+            "SAMI HADDOURI (through interpreter): We were sent against other rebels.\n"
+            "PRESENTER: And the second man?\n"
+            "UNIDENTIFIED MAN (via translator): I ran when they jailed me.\n"
+            "Note: names have been changed.")
+    lines = find_transcript_lines(text)
+    assert [label for _, _, label in lines] == [
+        "PRESENTER", "SAMI HADDOURI", "PRESENTER", "UNIDENTIFIED MAN"]
+    body = lines[1][1]
+    assert text[body.start:body.end] == "We were sent against other rebels."
+
+
+def test_once_heard_labels_need_a_transcript_of_capitals() -> None:
+    """Mixed-case "Name: …" lines heard once stay prose, as before."""
+    text = ("Q: Where were you?\nA: In the east.\n"
+            "Update: the page was corrected.\nLater Reading: see below.")
+    assert [label for _, _, label in find_transcript_lines(text)] == ["Q", "A"]
+
+
 # -- attribution (with the parse) -------------------------------------------------------
 
 
@@ -149,6 +171,19 @@ def test_transcript_name_labels(read_doc: Read) -> None:
     rami = [q for q in r.quotes if q.kind == "transcript" and "winter" in q.span.text_of(text)]
     assert rami and rami[0].speaker is not None
     assert r.persons[rami[0].speaker].name == "RAMI"
+
+
+def test_unnamed_transcript_guest_is_a_described_person(read_doc: Read) -> None:
+    """"UNIDENTIFIED MAN:" is someone described, not a man named Unidentified; his first
+    person is his own, not the writer's."""
+    text = ("HOST: Two men spoke to us.\nHOST: The first asked not to be named.\n"
+            "UNIDENTIFIED MAN (through interpreter): I left because they jailed me.")
+    r = read_doc(text)
+    q = next(q for q in r.quotes if "jailed me" in q.span.text_of(text))
+    assert q.speaker is not None
+    person = r.persons[q.speaker]
+    assert person.name is None and person.descriptor == "unidentified man"
+    assert person.role != "journalist"
 
 
 def test_transcript_q_and_a(read_doc: Read) -> None:
@@ -256,3 +291,16 @@ def test_paragraph_of_quote_after_a_caption_is_not_the_captions_subject(read_doc
     r = read_doc(text)
     q = next(q for q in r.quotes if "liars" in q.span.text_of(text))
     assert q.speaker is None or "woman" not in (r.persons[q.speaker].descriptor or "")
+
+
+def test_paragraph_of_quote_continues_a_described_speaker(read_doc: Read) -> None:
+    """A paragraph of quote after "a young woman … said she had …" goes on in that
+    person's words, though they are known only by a description."""
+    text = ("A young woman from Leeds said she had travelled in 2015 because she wanted to "
+            "help the wounded.\n\n"
+            "\u201cThe first months were quiet. Then the punishments began in the square.\u201d\n\n"
+            "The rally ended at night.")
+    r = read_doc(text)
+    q = next(q for q in r.quotes if "punishments" in q.span.text_of(text))
+    assert q.speaker is not None
+    assert "young woman" in (r.persons[q.speaker].descriptor or "")

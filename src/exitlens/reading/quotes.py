@@ -56,10 +56,12 @@ _SINGLE_CLOSE = {"’", "›"}
 _OPEN_CONTEXT = set(" \t\n([{—–-/:;,") | {"\u00a0"}
 _CLOSE_FOLLOW = set(" \t\n)]}.,;:!?—–-…") | {"\u00a0"}
 
-# "NAME: text" / "Q: text" lines. The label is at most four capitalised words.
+# "NAME: text" / "Q: text" lines. The label is at most four capitalised words, perhaps
+# with a broadcast note after it ("ABU ALI (through interpreter): …").
 _TRANSCRIPT_LINE = re.compile(
     r"^[ \t]*(?P<label>Q|A|Question|Answer|Interviewer|"
     r"[A-Z][\w.'’-]*(?:[ \t]+(?:al-|el-|bin[ \t]+|ibn[ \t]+)?[A-Z][\w.'’-]*){0,3})"
+    r"(?:[ \t]*\([^()\n]{1,40}\))?"
     r"[ \t]*:[ \t]+(?P<body>\S[^\n]*)$",
     re.MULTILINE,
 )
@@ -211,8 +213,6 @@ def find_transcript_lines(text: str) -> list[tuple[Span, Span, str]]:
         label = m.group("label")
         if label.lower() in _NOT_LABELS or label.lower().rstrip(".") in _NOT_LABELS:
             continue
-        if len(label) > 1 and label.isupper() and len(label) > 12:
-            continue
         found.append((Span(m.start("label"), m.end("label")), Span(m.start("body"),
                                                                     m.end("body")), label))
     labels = [lab.lower() for _, _, lab in found]
@@ -222,10 +222,13 @@ def find_transcript_lines(text: str) -> list[tuple[Span, Span, str]]:
     repeated = {x for x in labels if labels.count(x) >= 2} if len(labels) < 500 else set(labels)
     if not has_qa and not repeated:
         return []
-    if has_qa:
-        return [f for f in found if f[2].lower() in _INTERVIEWER_LABELS | _INTERVIEWEE_LABELS
-                or f[2].lower() in repeated]
-    return [f for f in found if f[2].lower() in repeated]
+    # In a broadcast transcript whose recurring labels are capitals, a guest heard once
+    # ("UNIDENTIFIED MAN: …") is a speaker too.
+    capitals = any(lab.isupper() and len(lab) > 1 for _, _, lab in found
+                   if lab.lower() in repeated)
+    keep = repeated | (_INTERVIEWER_LABELS | _INTERVIEWEE_LABELS if has_qa else set())
+    return [f for f in found if f[2].lower() in keep
+            or (capitals and f[2].isupper() and len(f[2]) > 1)]
 
 
 def is_interviewer_label(label: str) -> bool:
@@ -395,8 +398,12 @@ class _Attributor:
                 if subj is not None and opens_paragraph and (
                         self.reading.sentences[si - 1].paragraph
                         != self.reading.sentences[si].paragraph) and not (
-                        subj.lower_ in THIRD_PRONOUNS or subj.pos_ == "PROPN"):
-                    subj = None  # across paragraphs only a known person ("he", a name)
+                        subj.lower_ in THIRD_PRONOUNS or subj.pos_ == "PROPN"
+                        or _is_speech_verb(subj.head)):
+                    # across paragraphs only a known person ("he", a name) or one whose
+                    # speech the paragraph before reports ("a former fighter … said he had
+                    # come …" / "“At first …”": the account goes on in their own words)
+                    subj = None
                 if subj is not None:
                     return speaker_mention_span(self.index, subj), None
         return None, None

@@ -251,9 +251,10 @@ class _Grouping(_Candidates):
         self.resolve_in_quotes(cands)
 
     def _other_party(self, idx: int, lemma: str) -> bool:
-        """"the judge", "the prosecutor": a definite title naming a separate party in the
-        story, not the person last spoken of, unless that person was already given it."""
-        if lemma not in _PARTY_NOUNS:
+        """"the judge", "the prosecutor", "the reporter": a definite title naming a separate
+        party in the story, not the person last spoken of, unless that person was already
+        given it."""
+        if lemma not in _PARTY_NOUNS and lemma not in JOURNALIST_NOUNS:
             return False
         # the mentions themselves and a title just before a name ("Judge X")
         said = " ".join(self.text[max(0, m.span.start - 16):m.span.end].lower()
@@ -355,6 +356,7 @@ class _Grouping(_Candidates):
         headline = paras[0] if paras and len(paras[0]) <= 160 else None
         first_named = named[0][0] if named else len(self.text)
         merges: dict[int, int] = {}
+        another_at = self._another_positions()
         phrase_owner: dict[str, int] = {}
         for i, b in enumerate(self.builds):
             if b.key and not b.is_writer:
@@ -388,6 +390,8 @@ class _Grouping(_Candidates):
                     target = same_head
             if target is None or first_pos[target] - desc_first > 1500:
                 continue
+            if any(desc_first < p <= first_pos[target] for p in another_at):
+                continue  # "… Another respondent, whom we call X": not anyone described before
             if not self.compatible(self.builds[target], b.gender):
                 continue
             merges[i] = target
@@ -400,6 +404,18 @@ class _Grouping(_Candidates):
         merges = {a: b for a, b in merges.items() if a != b}
         if merges:
             self._apply_merges(merges)
+
+    def _another_positions(self) -> list[int]:
+        """Where someone is described as besides those before ("another respondent",
+        "a second man")."""
+        out = []
+        for b in self.builds:
+            for m in b.person.mentions:
+                if m.kind == "descriptor" and any(
+                        w in _NEW_REFERENT or w == "another"
+                        for w in m.span.text_of(self.text).lower().split()[:-1]):
+                    out.append(m.span.start)
+        return out
 
     def _titled(self, build: _PersonBuild) -> bool:
         """Is this name introduced with an official's or journalist's title?"""

@@ -15,6 +15,18 @@ from .grouping import _Grouping
 from .mentions import _Cand, clip_phrase, name_key
 from .patterns import _GENERIC_LABELS, _GUEST_INTRO, _HOST_LABELS
 
+_UNNAMED_QUALIFIERS = frozenset({"unidentified", "unknown", "anonymous", "unnamed", "first",
+                                 "second", "third", "another", "former", "young", "male",
+                                 "female"})
+
+
+def _unnamed_label(label: str) -> bool:
+    """"UNIDENTIFIED MAN", "SECOND FIGHTER", "UNIDENTIFIED FEMALE": a described guest with
+    no name, not a name."""
+    words = label.split()
+    return len(words) > 1 and words[-1] in _GENERIC_LABELS | {"male", "female"} and all(
+        w in _UNNAMED_QUALIFIERS for w in words[:-1])
+
 
 class _Grouper(_Grouping):
     """Mentions grouped into persons, quotes linked to speakers: the people of one reading."""
@@ -37,11 +49,12 @@ class _Grouper(_Grouping):
                     idx = self.writer_index()
                 elif role_word in by_label:
                     idx = by_label[role_word]  # "SISTER:" again: the same person
-                elif role_word in KIN_NOUNS or role_word in _GENERIC_LABELS:
+                elif role_word in KIN_NOUNS or role_word in _GENERIC_LABELS or \
+                        _unnamed_label(role_word):
                     idx = self.new_person(None)
                     self.builds[idx].person.descriptor = role_word
                     self.builds[idx].has_intro = True
-                    self.builds[idx].gender = gender_of_word(role_word)
+                    self.builds[idx].gender = gender_of_word(role_word.split()[-1])
                     by_label[role_word] = idx
                     if role_word in KIN_NOUNS:
                         kin_labels[idx] = role_word
