@@ -286,6 +286,17 @@ def test_years_ago_uses_publication_date(context: PipelineContext) -> None:
     assert prof.value("nationality") == "GB"
 
 
+def test_year_of_a_relative_clause_dates_only_that_clause(context: PipelineContext) -> None:
+    """ "A woman who married in 2015, said she left after …": 2015 is the marriage, not
+    the leaving; a year the leaving verb itself takes still counts."""
+    text = ("Amira Saleh, a teacher who married a fighter in 2015, said she left after her "
+            "husband was killed.")
+    assert profile(context, text, "Amira Saleh").value("left_year") is None
+    text = ("Amira Saleh, a teacher who married a fighter in 2015, said she left in 2017 "
+            "after her husband was killed.")
+    assert profile(context, text, "Amira Saleh").value("left_year") == 2017
+
+
 def test_unrelated_years_are_ignored(context: PipelineContext) -> None:
     text = ("The war began in 2011. Tariq Nasser, cited in a 2017 report, said the group "
             "never paid him.")

@@ -239,13 +239,25 @@ class _Subjects:
     def governing_verb(self, pos: int) -> int | None:
         """Document offset of the verb a date at ``pos`` modifies ("handed himself over …
         last month" → handed), or None without a parse."""
+        token = self._governing_token(pos)
+        if token is None:
+            return None
+        chunk = self.chunks[bisect_right(self.starts, pos) - 1]
+        return int(chunk.offset + token.idx)
+
+    def in_relative_clause(self, pos: int) -> bool:
+        """Does the date at ``pos`` modify the verb of a relative clause ("a woman who
+        married in 2015, said she left …")? Such a clause tells its own event."""
+        token = self._governing_token(pos)
+        return token is not None and token.dep_ in ("relcl", "acl")
+
+    def _governing_token(self, pos: int) -> Any:
         token = self._token(pos)
         if token is None:
             return None
         for _ in range(4):
             if token.pos_ in ("VERB", "AUX"):
-                chunk = self.chunks[bisect_right(self.starts, pos) - 1]
-                return int(chunk.offset + token.idx)
+                return token
             if token.head is token:
                 return None
             token = token.head

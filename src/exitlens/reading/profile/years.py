@@ -112,6 +112,8 @@ def _year_cues(
                   and c[0] <= governing - s < c[1]]
         if parsed:  # the parse ties the date to a cue verb: take it whatever the distance
             cue, dist = parsed[0], 0
+        elif subjects.in_relative_clause(s + ys):
+            continue  # "a woman who married in 2015, said she left": the clause's own event
         else:
             cue = min(cues, key=lambda c: _year_distance(c[0], c[1], ys, ye))
             dist = _year_distance(cue[0], cue[1], ys, ye)
