@@ -38,12 +38,14 @@ def test_a_demonym_with_the_is_a_person(read_doc: Read) -> None:
 
 
 def test_transcript_guest_and_label_name(read_doc: Read) -> None:
-    r = read_doc(
-        "HOST: I'm Lena Varga. My guest this week is a former fighter who spent three years "
-        "with ISIS. He is twenty-eight now. Karim, welcome.\n"
-        "KARIM: Thank you. I went in 2014.\n"
-        "HOST: Why did you leave?\n"
-        "KARIM: They sent boys to die for nothing. I ran at night across the border.\n")
+    """The host's turns are narration: her "I" is hers, her "he" and "a former fighter"
+    are the guest who answers next."""
+    text = ("HOST: I'm Lena Varga. My guest this week is a former fighter who spent three "
+            "years with ISIS. He is twenty-eight now. Karim, welcome.\n"
+            "KARIM: Thank you. I went in 2014.\n"
+            "HOST: Why did you leave?\n"
+            "KARIM: They sent boys to die for nothing. I ran at night across the border.\n")
+    r = read_doc(text)
     karim = person_named(r, "Karim")
     person = r.persons[karim]
     kinds = {m.kind for m in person.mentions}
@@ -51,7 +53,11 @@ def test_transcript_guest_and_label_name(read_doc: Read) -> None:
     assert person.role == "defector"
     host = person_named(r, "Lena")
     assert r.persons[host].role != "defector"
-    assert not any(m.kind == "pronoun" for m in r.persons[host].mentions)
+    host_words = {m.span.text_of(text).lower() for m in r.persons[host].mentions
+                  if m.kind == "pronoun"}
+    assert not host_words & {"he", "him", "his"}
+    assert "He" in [m.span.text_of(text) for m in person.mentions]
+    assert len([p for p in r.persons if p.descriptor and "former fighter" in p.descriptor]) == 1
 
 
 def test_a_member_narrator_is_the_defector(read_doc: Read) -> None:

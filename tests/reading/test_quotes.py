@@ -304,3 +304,26 @@ def test_paragraph_of_quote_continues_a_described_speaker(read_doc: Read) -> Non
     q = next(q for q in r.quotes if "punishments" in q.span.text_of(text))
     assert q.speaker is not None
     assert "young woman" in (r.persons[q.speaker].descriptor or "")
+
+
+def test_host_and_correspondent_turns_are_narration(read_doc: Read) -> None:
+    """"NAME, HOST:" and a correspondent the host introduces speak for the programme: their
+    turns are read as the writer's prose, so what they tell of a guest ("X fought for the
+    Islamic State until last year") ties the guest to the group, while the guest's own
+    turn stays his quote."""
+    text = ("RITA OKAFOR, HOST: Our correspondent Jan Meyer met a man who left.\n"
+            "JAN MEYER, BYLINE: Khalil Aboud fought for the Islamic State until last year, "
+            "when he ran across the border.\n"
+            "KHALIL ABOUD (through interpreter): They made us shoot at other Muslims.\n"
+            "MEYER: Today he sells phones in a market.\n"
+            "OKAFOR: Jan Meyer reporting.")
+    r = read_doc(text)
+    lines = [q for q in r.quotes if q.kind == "transcript"]
+    assert len(lines) == 5
+    guest_line = next(q for q in lines if "other Muslims" in q.span.text_of(text))
+    assert guest_line.speaker is not None
+    khalil = r.persons[guest_line.speaker]
+    assert khalil.name is not None and "Aboud" in khalil.name
+    assert khalil.role == "defector"
+    assert {q.speaker for q in lines if q is not guest_line} != {guest_line.speaker}
+    assert not any(p.descriptor == "interpreter" for p in r.persons)

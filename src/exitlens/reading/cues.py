@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ..model import DocumentReading, Span
+from ..model import DocumentReading, Quote, Span
 
 # Verbs that introduce speech or a recounted account (lemmas).
 SPEECH_VERBS = frozenset(
@@ -166,6 +166,20 @@ def load_word_lists(name: str) -> dict[str, Any]:
     if not isinstance(words, dict):
         raise ValueError(f"{name}: expected a mapping of list names to word lists")
     return words
+
+
+def own_words(quote: Quote, reading: DocumentReading) -> bool:
+    """Is this quote someone's own words? A direct quote or a transcript line is, except a
+    line of the programme's host or correspondent (``transcript_hosts``, found by the
+    quote stage): the host's lines are the writer's narration, read like prose ("REPORTER:
+    X was a sniper until last spring" tells of X)."""
+    if quote.kind == "direct":
+        return True
+    if quote.kind != "transcript":
+        return False
+    label = quote.speaker_span
+    hosts = reading.scratch.get("transcript_hosts", ())
+    return label is None or (label.start, label.end) not in hosts
 
 
 class TokenIndex:

@@ -39,6 +39,7 @@ from .cues import (
     THIRD_PRONOUNS,
     SpanSet,
     TokenIndex,
+    own_words,
 )
 from .people import main_clause, person_at
 
@@ -123,7 +124,7 @@ class AccountFinder:
         self.text = reading.document.text
         self.index = TokenIndex.of(reading)
         self.quote_spans = sorted(
-            (q.span for q in reading.quotes if q.kind in ("direct", "transcript")),
+            (q.span for q in reading.quotes if own_words(q, reading)),
             key=lambda s: s.start,
         )
         self.quote_starts = [s.start for s in self.quote_spans]

@@ -28,6 +28,7 @@ a note). Everything here is linear in the length of the document.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from .cues import (
     THIRD_PRONOUNS,
     SpanSet,
     TokenIndex,
+    load_word_lists,
     sentence_at,
     sentence_index,
 )
@@ -57,14 +59,19 @@ _OPEN_CONTEXT = set(" \t\n([{—–-/:;,") | {"\u00a0"}
 _CLOSE_FOLLOW = set(" \t\n)]}.,;:!?—–-…") | {"\u00a0"}
 
 # "NAME: text" / "Q: text" lines. The label is at most four capitalised words, perhaps
-# with a broadcast note after it ("ABU ALI (through interpreter): …").
+# with a broadcast title and note after it ("MARY LEE, HOST:", "ABU ALI (through
+# interpreter):", "JOHN DOE, CORRESPONDENT (voice-over):").
 _TRANSCRIPT_LINE = re.compile(
     r"^[ \t]*(?P<label>Q|A|Question|Answer|Interviewer|"
     r"[A-Z][\w.'’-]*(?:[ \t]+(?:al-|el-|bin[ \t]+|ibn[ \t]+)?[A-Z][\w.'’-]*){0,3})"
+    r"(?:,[ \t]*(?P<title>[A-Z][A-Z0-9.&'’ -]{1,60}?))?"
     r"(?:[ \t]*\([^()\n]{1,40}\))?"
     r"[ \t]*:[ \t]+(?P<body>\S[^\n]*)$",
     re.MULTILINE,
 )
+# a label, or its title, naming the programme's side: the writer's narration
+_HOST_WORDS = frozenset(str(w) for w in load_word_lists("people_words.yaml")["host_labels"]) | {
+    "byline", "interviewer", "q", "question"}
 _NOT_LABELS = frozenset(
     {
         "note", "photo", "photos", "image", "images", "update", "updated", "source",
@@ -219,16 +226,44 @@ def find_transcript_lines(text: str) -> list[tuple[Span, Span, str]]:
     has_qa = any(x in _INTERVIEWER_LABELS for x in labels) and any(
         x in _INTERVIEWEE_LABELS for x in labels
     )
-    repeated = {x for x in labels if labels.count(x) >= 2} if len(labels) < 500 else set(labels)
+    # a speaker recurs under their full name or, after it, their surname ("MARY LEE", "LEE")
+    keys = [x.split()[-1] for x in labels]
+    counts = Counter(keys)
+    repeated = {k for k in keys if counts[k] >= 2} if len(keys) < 500 else set(keys)
     if not has_qa and not repeated:
         return []
     # In a broadcast transcript whose recurring labels are capitals, a guest heard once
     # ("UNIDENTIFIED MAN: …") is a speaker too.
     capitals = any(lab.isupper() and len(lab) > 1 for _, _, lab in found
-                   if lab.lower() in repeated)
+                   if lab.lower().split()[-1] in repeated)
     keep = repeated | (_INTERVIEWER_LABELS | _INTERVIEWEE_LABELS if has_qa else set())
-    return [f for f in found if f[2].lower() in keep
+    return [f for f in found if f[2].lower().split()[-1] in keep
             or (capitals and f[2].isupper() and len(f[2]) > 1)]
+
+
+def transcript_hosts(text: str, lines: Sequence[tuple[Span, Span, str]]) -> set[tuple[int, int]]:
+    """Label spans of the programme's host or correspondents: a label that is a host word
+    ("PRESENTER", "Q"), one titled so ("MARY LEE, HOST:"), one the text introduces with
+    such a word ("our correspondent Lisa Brandt", "Mary Lee, presenter"), and later short
+    forms of those names ("LEE:")."""
+    hosts: set[str] = set()
+    for m in _TRANSCRIPT_LINE.finditer(text):
+        label, title = m.group("label").lower(), (m.group("title") or "").lower()
+        if label in _HOST_WORDS or set(re.findall(r"[a-z]+", title)) & _HOST_WORDS:
+            hosts.add(label)
+    names = sorted({label.lower() for _, _, label in lines if len(label) > 1}, key=len,
+                   reverse=True)
+    if names:  # one pass over the text, whatever the number of labels
+        spelled = "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in names)
+        words = "|".join(sorted(_HOST_WORDS))
+        introduced = re.compile(  # "our correspondent X", "X, presenter;"
+            rf"\b(?:{words})\s+({spelled})\b|\b({spelled}),\s+(?:the\s+|our\s+)?(?:{words})\b",
+            re.IGNORECASE)
+        hosts.update(" ".join((m.group(1) or m.group(2)).lower().split())
+                     for m in introduced.finditer(text))
+    surnames = {h.split()[-1] for h in hosts if len(h.split()) > 1}
+    return {(ls.start, ls.end) for ls, _, label in lines
+            if label.lower() in hosts or label.lower() in surnames}
 
 
 def is_interviewer_label(label: str) -> bool:
@@ -592,6 +627,7 @@ class QuoteStage:
         reading.scratch["transcript_labels"] = {
             (ls.start, ls.end): label for ls, _, label in transcript
         }
+        reading.scratch["transcript_hosts"] = transcript_hosts(text, transcript)
 
 
 def _headline_quotes(

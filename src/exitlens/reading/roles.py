@@ -39,6 +39,7 @@ from .cues import (
     OFFICIAL_NOUNS,
     PERSON_NOUNS,
     TokenIndex,
+    own_words,
     sentence_at,
     sentence_index,
 )
@@ -207,7 +208,7 @@ class _RoleReader:
         self.silent: set[int] = set()  # people the text says have not given their account
         self._sentences: tuple[list[int], list[Span]] | None = None
         spoken = sorted((q.span.start, q.span.end, q.speaker) for q in reading.quotes
-                        if q.kind in ("direct", "transcript"))
+                        if own_words(q, reading))
         self._spoken = spoken
         self._spoken_starts = [a for a, _, _ in spoken]
         self._by_speaker: dict[int, list[Quote]] = {}

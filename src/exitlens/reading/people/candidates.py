@@ -206,7 +206,9 @@ class _Candidates(_Persons):
             # "HOST:", "SISTER:": speaker labels are linked with their quotes, not as mentions
             label_spans = _Covered(len(text))
             for a, b in labels:
-                label_spans.append(Span(a, b))
+                # the label with its title and note ("X, HOST (through interpreter):")
+                colon = text.find(":", b)
+                label_spans.append(Span(a, colon if colon >= b else b))
             cands = [c for c in cands if not label_spans.overlaps(c.span)]
         for c in cands:
             c.inside_quote = self.inside_quote(c.span.start)

@@ -437,7 +437,8 @@ class _Grouping(_Candidates):
                 return True
         return False
 
-    def _apply_merges(self, merges: dict[int, int]) -> None:
+    def _apply_merges(self, merges: dict[int, int]) -> dict[int, int]:
+        """Fold each ``src`` person into ``dst``; returns old index → new index."""
         for src, dst in merges.items():
             s, d = self.builds[src], self.builds[dst]
             first_s = min(m.span.start for m in s.person.mentions)
@@ -456,11 +457,15 @@ class _Grouping(_Candidates):
                     for k, (t, n) in self.kin.items()}
         if self.writer is not None:
             self.writer = new_index[self.writer]
+        for q in self.reading.quotes:  # speakers are set once quotes are linked
+            if q.speaker is not None:
+                q.speaker = new_index[q.speaker]
         recency: OrderedDict[int, None] = OrderedDict()
         for old in self.recency:
             recency[new_index[old]] = None
             recency.move_to_end(new_index[old])
         self.recency = recency
+        return new_index
 
     def _reciprocal(self, relative: int | None, noun: str) -> int | None:
         """If ``relative`` was introduced as someone's kin and ``noun`` is the converse

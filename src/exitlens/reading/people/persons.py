@@ -9,7 +9,7 @@ import bisect
 from collections import OrderedDict
 
 from ...model import DocumentReading, Mention, Person, Span
-from ..cues import TokenIndex
+from ..cues import TokenIndex, own_words
 from .mentions import _Cand, _PersonBuild, name_key
 from .parse import main_clause
 from .patterns import _SUBJECT_WINDOW
@@ -22,7 +22,7 @@ class _Persons:
         self.reading = reading
         self.text = reading.document.text
         self.index = TokenIndex.of(reading)
-        direct = [q.span for q in reading.quotes if q.kind in ("direct", "transcript")]
+        direct = [q.span for q in reading.quotes if own_words(q, reading)]
         self.quote_spans = sorted(direct, key=lambda s: s.start)
         self.quote_starts = [s.start for s in self.quote_spans]
         self.builds: list[_PersonBuild] = []

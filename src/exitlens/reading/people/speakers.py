@@ -35,6 +35,7 @@ class _Grouper(_Grouping):
         owners = sorted(self.span_owner.items())
         starts = [s for (s, _), _ in owners]
         labels: dict[tuple[int, int], str] = self.reading.scratch.get("transcript_labels", {})
+        hosts: set[tuple[int, int]] = self.reading.scratch.get("transcript_hosts", set())
         interviewee: int | None = None
         by_label: dict[str, int] = {}
         kin_labels: dict[int, str] = {}
@@ -45,7 +46,7 @@ class _Grouper(_Grouping):
             if key in labels:
                 label = labels[key]
                 role_word = label.strip().lower()
-                if is_interviewer_label(label) or role_word in _HOST_LABELS:
+                if is_interviewer_label(label) or role_word in _HOST_LABELS or key in hosts:
                     idx = self.writer_index()
                 elif role_word in by_label:
                     idx = by_label[role_word]  # "SISTER:" again: the same person
@@ -110,6 +111,7 @@ class _Grouper(_Grouping):
         """"My guest today is a former fighter from Homs …" in a host's turn: the phrase
         describes whoever speaks next under another label."""
         turns = [q for q in self.reading.quotes if q.kind == "transcript" and q.speaker is not None]
+        merges: dict[int, int] = {}
         for i, q in enumerate(turns):
             m = _GUEST_INTRO.search(self.text, q.span.start, q.span.end)
             if m is None:
@@ -122,6 +124,12 @@ class _Grouper(_Grouping):
             if cut is not None:  # "the mother of a young man who …": the man is someone else
                 span = Span(span.start, span.start + cut.start())
             if (span.start, span.end) in self.span_owner:
+                continue
+            # a host's turn read as narration already made the phrase someone: the guest
+            told = next((o for (a, _), o in self.span_owner.items() if a == span.start), None)
+            if told is not None and told not in (guest, self.writer) and \
+                    not self.builds[told].key:
+                merges[told] = guest
                 continue
             self.add(guest, _Cand(span, "descriptor"))
             person = self.builds[guest].person
@@ -137,6 +145,11 @@ class _Grouper(_Grouping):
                                           gender=g))
                     if self.builds[guest].gender is None:
                         self.builds[guest].gender = g
+        if merges:
+            new_index = self._apply_merges(merges)
+            interviewee = self.reading.scratch.get("interviewee")
+            if interviewee is not None:
+                self.reading.scratch["interviewee"] = new_index[interviewee]
 
     def _unnamed_kin(self, idx: int) -> int | None:
         """"BROTHER: He joined in 2015 …": a relative's answers about someone never named.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model import DocumentReading, Span
-from ..cues import SpanSet
+from ..cues import SpanSet, own_words
 from .patterns import (
     _NAME_PARTICLE,
     _NON_REFERRING,
@@ -82,7 +82,7 @@ def _quoted_regions(reading: DocumentReading, text: str) -> QuoteIndex:
     """Direct-speech regions with their speaker, from the quote stage and quotation marks."""
     regions: dict[Span, int | None] = {}
     for q in reading.quotes:
-        if q.kind in ("direct", "transcript"):
+        if own_words(q, reading):
             regions[q.span] = q.speaker
     # mark pairs never overlap one another (one regex pass), so each is compared only with
     # the quote stage's regions it overlaps, found by bisection: linear overall
