@@ -287,3 +287,19 @@ def test_byline_reporter_is_not_the_headline_person(read_doc: Read) -> None:
     r = read_doc(text)
     daniel = person_named(r, "Daniel Weber")
     assert "Staff Reporter" not in _mentions(r, daniel)
+
+
+def test_list_items_split_by_semicolons_are_different_people(read_doc: Read) -> None:
+    """"…: A, 24, from X; B, 31, an Afghan; and a teenager": three people, and "the
+    teenager" later is the one introduced as a teenager, not the person just named."""
+    text = ("Three men who fled the group spoke to us: Omar Bakri, 24, from Homs; Farid "
+            "Rahimi, 31, an Afghan who had lived in Iran; and a teenager who gave only his "
+            "age.\n\nRahimi said the Afghans were sent to the front first.\n\n"
+            "The teenager said he was taken from his school before he escaped.")
+    r = read_doc(text)
+    farid = person_named(r, "Farid Rahimi")
+    teen = next(i for i, p in enumerate(r.persons)
+                if p.descriptor and p.descriptor.startswith("a teenager"))
+    assert teen != farid
+    assert "The teenager" in _mentions(r, teen)
+    assert "The teenager" not in _mentions(r, farid)

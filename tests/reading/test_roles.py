@@ -154,3 +154,26 @@ def test_generic_singular_in_analysis_is_no_defector(read_doc: Read) -> None:
             "collapsed for him. One former fighter might leave for his family.")
     r = read_doc(text)
     assert r.defectors() == []
+
+
+def test_members_listed_after_a_group_that_fled(read_doc: Read) -> None:
+    """"Three men who fled the group spoke to us: A; B; and a teenager": each listed
+    person fled, not only the first one named."""
+    text = ("Three men who fled the group spoke to us in a safe house: Omar Bakri, 24, from "
+            "Homs; Farid Rahimi, 31, an Afghan who had lived in Iran; and a teenager who "
+            "gave only his age.\n\n"
+            "Bakri said he joined for the salary. \"The money was a fortune,\" he said.\n\n"
+            "Rahimi said the Afghans were always sent to the front first. \"They called us "
+            "donkeys,\" he said.")
+    r = read_doc(text)
+    assert r.persons[person_named(r, "Omar Bakri")].role == "defector"
+    assert r.persons[person_named(r, "Farid Rahimi")].role == "defector"
+
+
+def test_a_group_that_fled_without_a_list_gives_nobody_the_cue(read_doc: Read) -> None:
+    """A plural group with no one listed ("Many men who fled the group say …") makes the
+    next named person no defector by itself."""
+    text = ("Many men who fled the group say the pay stopped. Farid Rahimi, a trader in "
+            "Gaziantep, sells them phones.")
+    r = read_doc(text)
+    assert r.persons[person_named(r, "Farid Rahimi")].role != "defector"

@@ -508,6 +508,34 @@ class _RoleReader:
             break
         return None, None
 
+    def _listed_members(self, verb: Any) -> list[int]:
+        """People listed as members of a plural group that does ``verb``: "Three men who
+        fled the group spoke to us: A, 24; B, an Afghan; and a teenager", "two deserters,
+        A and B, said …". The list follows the plural noun after a colon or in apposition,
+        in the same sentence."""
+        group = self.agent(verb)
+        if group is None or group.tag_ not in ("NNS", "NNPS") or \
+                group.lemma_.lower() not in PERSON_NOUNS:
+            return []
+        sent_end = self.index.start_of(group.sent[-1]) + len(group.sent[-1].text)
+        after = self.index.start_of(group) + len(group.text)
+        colon = self.text.find(":", after, sent_end)
+        if colon >= 0:
+            region = Span(colon + 1, sent_end)
+        else:
+            appos = [c for c in group.children if c.dep_ == "appos"]
+            if not appos:
+                return []
+            sub = list(appos[0].subtree)
+            region = Span(self.index.start_of(sub[0]),
+                          self.index.start_of(sub[-1]) + len(sub[-1].text))
+        members = []
+        for i, person in enumerate(self.reading.persons):
+            if any(m.kind in ("name", "alias", "descriptor") and region.start <= m.span.start
+                   < region.end for m in person.mentions):
+                members.append(i)
+        return members if len(members) >= 2 else []
+
     def action_cues(self) -> None:
         finder = self.finder
         interesting = LEAVE_VERBS | JOIN_VERBS | {"turn", "hand", "capture", "travel", "go",
@@ -517,6 +545,11 @@ class _RoleReader:
             pos = self.index.start_of(tok)
             if (tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in interesting) or \
                     tok.lower_ in LEAVE_FORMS:
+                members = [] if finder.in_quote(pos) else self._listed_members(tok)
+                if members:  # a group that did it, its members listed by name
+                    for member in members:
+                        self.verb_cues(member, tok, None, 0.8)
+                    continue
                 who, agent = self.agent_person(tok)
                 if who is None:
                     continue

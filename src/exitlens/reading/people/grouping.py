@@ -57,7 +57,10 @@ class _Grouping(_Candidates):
             return owner(tok.head)
         # "X, a 34-year-old national from Y and a driver by trade": a second description
         # conjoined with an appositive one (the parser may hang it on the last noun)
-        if tok.dep_ == "conj":
+        if tok.dep_ == "conj" and ";" not in self.text[
+                self.index.start_of(tok.head):cand.span.start]:
+            # (items of a list split by semicolons are different people: "…: A, 24;
+            # B, 31, an Afghan; and a teenager")
             node = tok.head
             for _ in range(3):
                 if node.dep_ in ("appos", "attr") and owner(node) is not None:
@@ -134,6 +137,9 @@ class _Grouping(_Candidates):
         self.name_starts = {c.span.start: self.span_owner[(c.span.start, c.span.end)]
                             for c in cands if c.kind == "name"}
         seen_indef: dict[str, int] = {}
+        # head noun → persons introduced by an indefinite description with it ("a teenager"),
+        # so that "the teenager" later is that person when only one was so introduced
+        introduced_as: dict[str, set[int]] = {}
         # 2. everything else in document order
         for cand in cands:
             pos = cand.span.start
@@ -192,6 +198,8 @@ class _Grouping(_Candidates):
                 attached = seen_indef.get(cand.span.text_of(self.text).lower())
             lemma = cand.head.lemma_.lower() if cand.head is not None else ""
             if attached is not None:
+                if not cand.definite and cand.kind == "descriptor" and lemma:
+                    introduced_as.setdefault(lemma, set()).add(attached)
                 self.add(attached, cand)
                 self.touch(attached, pos, cand.span)
                 by_head[((id(cand.head.doc), cand.head.i))] = attached
@@ -231,7 +239,10 @@ class _Grouping(_Candidates):
             ordinal = cand.head is not None and any(
                 c.lower_ in _NEW_REFERENT for c in cand.head.children if c.dep_ == "amod")
             if cand.definite and not ordinal:
-                target = self.recent(pos, cand.gender)
+                named_so = introduced_as.get(lemma, set())
+                target = next(iter(named_so)) if len(named_so) == 1 else None
+                if target is None or not self._near(target, pos):
+                    target = self.recent(pos, cand.gender)
                 if target is not None and self._near(target, pos) and \
                         not self._other_party(target, lemma):
                     self.add(target, cand)
@@ -245,6 +256,8 @@ class _Grouping(_Candidates):
             by_head[((id(cand.head.doc), cand.head.i))] = idx
             if not cand.definite:
                 seen_indef[cand.span.text_of(self.text).lower()] = idx
+                if cand.kind == "descriptor" and lemma:
+                    introduced_as.setdefault(lemma, set()).add(idx)
         # names given only as an alias ("referred to here as X") are known only now: their
         # later bare occurrences ("X left in 2017") are that person too
         cands.extend(self.more_name_mentions(cands))
