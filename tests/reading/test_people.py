@@ -303,3 +303,18 @@ def test_list_items_split_by_semicolons_are_different_people(read_doc: Read) -> 
     assert teen != farid
     assert "The teenager" in _mentions(r, teen)
     assert "The teenager" not in _mentions(r, farid)
+
+
+def test_opening_phrase_then_subject_is_not_an_apposition(read_doc: Read) -> None:
+    """"According to his mother, Samir escaped": the mother is not Samir, and the
+    mother met twice ("His mother … his mother") is one person who tells his story."""
+    text = ("Samir Haddou grew up in Liege. His mother says he was recruited online and "
+            "left for Syria in 2014. \"He called me every week,\" she said.\n\n"
+            "According to his mother, Samir escaped in 2016 with the help of a smuggler.")
+    r = read_doc(text)
+    samir = person_named(r, "Samir Haddou")
+    assert not any("mother" in m for m in _mentions(r, samir))
+    mothers = [i for i, p in enumerate(r.persons)
+               if any("mother" in m for m in _mentions(r, i))]
+    assert len(mothers) == 1
+    assert r.persons[samir].source_voice == "relative"

@@ -43,3 +43,11 @@ def test_alias_inside_another_proper_noun_is_not_a_mention(read_doc: Read) -> No
     idx = person_named(r, "Hind")
     assert _mentions(r, idx).count("Hind") == 1
 
+
+
+def test_a_pseudonym_the_writer_will_call_without_who(read_doc: Read) -> None:
+    """"a fighter I will call Nadim": the writer's pseudonym, given without "whom"."""
+    r = read_doc("Take the case of a fighter I will call Nadim, who deserted in 2016. He said "
+                 "he could not forget the executions.")
+    idx = person_named(r, "Nadim")
+    assert "a fighter" in _mentions(r, idx)

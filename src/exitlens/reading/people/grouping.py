@@ -219,6 +219,10 @@ class _Grouping(_Candidates):
                 elif target is None and poss.lower_ in FIRST_PERSON:
                     target = self.writer
                 back = self._reciprocal(target, lemma)
+                if back is None and target is not None:
+                    # "his mother" again: the relative already met, not a second mother
+                    back = next((k for k, (owner, noun) in self.kin.items()
+                                 if owner == target and noun == lemma), None)
                 if back is not None:
                     # "X's uncle" … "his nephew": the nephew is X
                     self.add(back, cand)
@@ -347,8 +351,20 @@ class _Grouping(_Candidates):
                 return self.name_ends[end]
         for start in range(cand.span.end, min(cand.span.end + 3, len(text)) + 1):
             if start in self.name_starts and _FOLLOW_GAP.match(text, cand.span.end, start):
+                if self._phrase_then_subject(cand, start):
+                    return None
                 return self.name_starts[start]
         return None
+
+    def _phrase_then_subject(self, cand: _Cand, name_start: int) -> bool:
+        """"According to his mother, Yassin escaped": the description closes an opening
+        phrase and the name is the clause's subject — two people, not an apposition."""
+        head, name = cand.head, self.index.at(name_start)
+        if head is None or name is None or head.dep_ != "pobj":
+            return False
+        while name.dep_ in ("compound", "flat") and name.head.i != name.i:
+            name = name.head
+        return name.dep_ in ("nsubj", "nsubjpass")
 
     def merge_lede(self) -> None:
         """News ledes describe before they name ("An American fighter who surrendered …",

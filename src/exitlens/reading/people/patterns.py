@@ -30,7 +30,7 @@ _KUNYA = re.compile(
 _PSEUDONYM = re.compile(
     r"(?:(?:whom|who|that)[ \t]+(?:I|we)(?:'ll|’ll|[ \t]+will|[ \t]+shall|[ \t]+would|"
     r"[ \t]+will[ \t]+here)?[ \t]+call|"
-    r"(?:I|we)(?:'ll|’ll|[ \t]+will|[ \t]+shall)[ \t]+call[ \t]+(?:him|her)|"
+    r"(?:I|we)(?:'ll|’ll|[ \t]+will|[ \t]+shall)[ \t]+call(?:[ \t]+(?:him|her))?|"
     r"(?P<naming>identified|known|named|called|dubbed|nicknamed|referred[ \t]+to)"
     r"(?:[ \t]+(?:here|below|hereafter|in[ \t]+this[ \t]+(?:article|report|note)))?(?:[ \t]+only)?"
     r"(?:[ \t]+(?:as|by[ \t]+(?:the|his|her)[ \t]+(?:name|nom[ \t]+de[ \t]+guerre|kunya|alias|"
