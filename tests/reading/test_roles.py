@@ -177,3 +177,13 @@ def test_a_group_that_fled_without_a_list_gives_nobody_the_cue(read_doc: Read) -
             "Gaziantep, sells them phones.")
     r = read_doc(text)
     assert r.persons[person_named(r, "Farid Rahimi")].role != "defector"
+
+
+def test_a_list_that_does_not_match_the_count_is_not_the_group(read_doc: Read) -> None:
+    """"Two men who fled the group named their commanders: A, B and C": three names for
+    two men are not the men, so the commanders get no leaving cue."""
+    text = ("Two men who fled the group named their commanders to us: Karim Odeh, the "
+            "emir; Samir Lahlou, his deputy; and Jamal Turki, a judge.")
+    r = read_doc(text)
+    for name in ("Karim Odeh", "Samir Lahlou"):
+        assert r.persons[person_named(r, name)].role != "defector"

@@ -196,6 +196,10 @@ def _for_the_group(verb: Any) -> bool:
     return False
 
 
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "both": 2}
+
+
 class _RoleReader:
     def __init__(self, reading: DocumentReading):
         self.reading = reading
@@ -509,13 +513,18 @@ class _RoleReader:
         return None, None
 
     def _listed_members(self, verb: Any) -> list[int]:
-        """People listed as members of a plural group that does ``verb``: "Three men who
+        """People listed as members of a counted group that does ``verb``: "Three men who
         fled the group spoke to us: A, 24; B, an Afghan; and a teenager", "two deserters,
         A and B, said …". The list follows the plural noun after a colon or in apposition,
-        in the same sentence."""
+        in the same sentence, and names as many people as the group counts (so "defectors
+        who fled described the leaders: X and Y" gives the leaders nothing)."""
         group = self.agent(verb)
         if group is None or group.tag_ not in ("NNS", "NNPS") or \
                 group.lemma_.lower() not in PERSON_NOUNS:
+            return []
+        count = next((_COUNTS.get(c.lower_, int(c.text) if c.text.isdigit() else 0)
+                      for c in group.children if c.dep_ == "nummod"), 0)
+        if count < 2:
             return []
         sent_end = self.index.start_of(group.sent[-1]) + len(group.sent[-1].text)
         after = self.index.start_of(group) + len(group.text)
@@ -532,9 +541,10 @@ class _RoleReader:
         members = []
         for i, person in enumerate(self.reading.persons):
             if any(m.kind in ("name", "alias", "descriptor") and region.start <= m.span.start
-                   < region.end for m in person.mentions):
+                   < region.end and not self.finder.in_quote(m.span.start)
+                   for m in person.mentions):
                 members.append(i)
-        return members if len(members) >= 2 else []
+        return members if len(members) == count else []
 
     def action_cues(self) -> None:
         finder = self.finder
