@@ -168,6 +168,18 @@ def load_word_lists(name: str) -> dict[str, Any]:
     return words
 
 
+# Numbers written as words ("three years later", "three men who fled"), one table for every
+# stage (``data/reading/profile_words.yaml``).
+NUMBER_WORDS = {str(w): int(n)
+                for w, n in load_word_lists("profile_words.yaml")["number_words"].items()}
+
+
+def number_value(word: str) -> int:
+    """"3", "three", "a" → 3, 3, 1; 0 for a word that is no number."""
+    w = word.lower()
+    return int(w) if w.isdigit() else NUMBER_WORDS.get(w, 0)
+
+
 def own_words(quote: Quote, reading: DocumentReading) -> bool:
     """Is this quote someone's own words? A direct quote or a transcript line is, except a
     line of the programme's host or correspondent (``transcript_hosts``, found by the

@@ -246,11 +246,14 @@ def transcript_hosts(text: str, lines: Sequence[tuple[Span, Span, str]]) -> set[
     ("PRESENTER", "Q"), one titled so ("MARY LEE, HOST:"), one the text introduces with
     such a word ("our correspondent Lisa Brandt", "Mary Lee, presenter"), and later short
     forms of those names ("LEE:")."""
+    if not lines:
+        return set()
     hosts: set[str] = set()
-    for m in _TRANSCRIPT_LINE.finditer(text):
-        label, title = m.group("label").lower(), (m.group("title") or "").lower()
-        if label in _HOST_WORDS or set(re.findall(r"[a-z]+", title)) & _HOST_WORDS:
-            hosts.add(label)
+    for label_span, _, label in lines:  # the label line again, for its title
+        m = _TRANSCRIPT_LINE.match(text, text.rfind("\n", 0, label_span.start) + 1)
+        title = (m.group("title") or "").lower() if m is not None else ""
+        if label.lower() in _HOST_WORDS or set(re.findall(r"[a-z]+", title)) & _HOST_WORDS:
+            hosts.add(label.lower())
     names = sorted({label.lower() for _, _, label in lines if len(label) > 1}, key=len,
                    reverse=True)
     if names:  # one pass over the text, whatever the number of labels

@@ -39,6 +39,7 @@ from .cues import (
     OFFICIAL_NOUNS,
     PERSON_NOUNS,
     TokenIndex,
+    number_value,
     own_words,
     sentence_at,
     sentence_index,
@@ -194,10 +195,6 @@ def _for_the_group(verb: Any) -> bool:
         if words & {"isis", "isil", "daesh", "caliphate"} or words >= {"islamic", "state"}:
             return True
     return False
-
-
-_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10, "both": 2}
 
 
 class _RoleReader:
@@ -522,8 +519,7 @@ class _RoleReader:
         if group is None or group.tag_ not in ("NNS", "NNPS") or \
                 group.lemma_.lower() not in PERSON_NOUNS:
             return []
-        count = next((_COUNTS.get(c.lower_, int(c.text) if c.text.isdigit() else 0)
-                      for c in group.children if c.dep_ == "nummod"), 0)
+        count = next((number_value(c.text) for c in group.children if c.dep_ == "nummod"), 0)
         if count < 2:
             return []
         sent_end = self.index.start_of(group.sent[-1]) + len(group.sent[-1].text)

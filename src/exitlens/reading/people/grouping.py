@@ -441,8 +441,7 @@ class _Grouping(_Candidates):
         for b in self.builds:
             for m in b.person.mentions:
                 if m.kind == "descriptor" and any(
-                        w in _NEW_REFERENT or w == "another"
-                        for w in m.span.text_of(self.text).lower().split()[:-1]):
+                        w in _NEW_REFERENT for w in m.span.text_of(self.text).lower().split()[:-1]):
                     out.append(m.span.start)
         return out
 

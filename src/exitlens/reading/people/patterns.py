@@ -47,6 +47,7 @@ _NOT_INITIALS = _set("not_initials")
 # Transcript labels naming the programme's host, and labels for a guest with no name.
 _HOST_LABELS = _set("host_labels")
 _GENERIC_LABELS = _set("generic_labels")
+_UNNAMED_LABEL_WORDS = _set("unnamed_label_words")
 _NOT_REAL_NAME = re.compile(r"\((?:not (?:his|her|their) real name|a pseudonym|name changed)\)")
 _WRITER_PHRASE = re.compile(
     r"\b(?:the|this)[ \t]+(?:author|writer|reporter|correspondent|interviewer)\b|"

@@ -13,11 +13,7 @@ from ..cues import FEMALE_PRONOUNS, FIRST_PERSON, KIN_NOUNS, MALE_PRONOUNS, gend
 from ..quotes import is_interviewee_label, is_interviewer_label
 from .grouping import _Grouping
 from .mentions import _Cand, clip_phrase, name_key
-from .patterns import _GENERIC_LABELS, _GUEST_INTRO, _HOST_LABELS
-
-_UNNAMED_QUALIFIERS = frozenset({"unidentified", "unknown", "anonymous", "unnamed", "first",
-                                 "second", "third", "another", "former", "young", "male",
-                                 "female"})
+from .patterns import _GENERIC_LABELS, _GUEST_INTRO, _HOST_LABELS, _UNNAMED_LABEL_WORDS
 
 
 def _unnamed_label(label: str) -> bool:
@@ -25,7 +21,7 @@ def _unnamed_label(label: str) -> bool:
     no name, not a name."""
     words = label.split()
     return len(words) > 1 and words[-1] in _GENERIC_LABELS | {"male", "female"} and all(
-        w in _UNNAMED_QUALIFIERS for w in words[:-1])
+        w in _UNNAMED_LABEL_WORDS for w in words[:-1])
 
 
 class _Grouper(_Grouping):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..cues import load_word_lists
+from ..cues import NUMBER_WORDS, load_word_lists
 
 WORDS = load_word_lists("profile_words.yaml")
 
@@ -46,8 +46,7 @@ def _numbers(key: str) -> dict[str, int]:
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _YEAR = re.compile(r"\b(20[12]\d)\b")
-_NUM_WORDS = _numbers("number_words")  # "three years later"
-_NUM = r"(?:\d{1,2}|" + "|".join(_NUM_WORDS) + ")"
+_NUM = r"(?:\d{1,2}|" + "|".join(NUMBER_WORDS) + ")"  # "three years later"
 
 # --- the group, people, gender, demonyms ---------------------------------------------
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from ...model import Span
+from ..cues import number_value
 from .choice import P_SENTENCE, P_WEAK, Evidence
 from .patterns import (
     _ATTEMPT_BEFORE,
@@ -25,7 +26,6 @@ from .patterns import (
     _LEAVE_RE,
     _NOT_EVENT_YEAR_AFTER,
     _NOT_EVENT_YEAR_BEFORE,
-    _NUM_WORDS,
     _RECENT,
     _REL_AGO,
     _REL_LATER,
@@ -60,14 +60,14 @@ def _year_cues(
         years.append((m.start(), m.end(), int(m.group(1))))
     for m in _REL_AGO.finditer(sent):
         if published_year:
-            years.append((m.start(), m.end(), published_year - _num(m.group(1))))
+            years.append((m.start(), m.end(), published_year - number_value(m.group(1))))
     for m in _LAST_YEAR.finditer(sent):
         if published_year:
             delta = 1 if m.group(0).lower().startswith("last") else 0
             years.append((m.start(), m.end(), published_year - delta))
     for m in _RECENT.finditer(sent):
         if published_year:
-            back = _num(m.group("n")) if m.group("n") else 1
+            back = number_value(m.group("n")) if m.group("n") else 1
             year = published_year
             if published_month is not None and back >= published_month and "week" not in \
                     m.group(0).lower():
@@ -136,7 +136,7 @@ def _year_cues(
         for pi in actors(Span(s + cue[0], s + cue[1])):
             if pi not in last_year:
                 continue
-            y = last_year[pi] + _num(m.group(1))
+            y = last_year[pi] + number_value(m.group(1))
             if YEAR_MIN <= y <= YEAR_MAX:
                 field_name = "joined_year" if cue[2] == "join" else "left_year"
                 evidence[pi].add(field_name, y, Span(s + m.start(), s + m.end()), P_WEAK)
@@ -196,12 +196,6 @@ def _gap(a0: int, a1: int, b0: int, b1: int) -> int:
     if b1 <= a0:
         return a0 - b1
     return 0
-
-
-def _num(word: str) -> int:
-    """"3", "three", "a" → 3, 3, 1."""
-    w = word.lower()
-    return int(w) if w.isdigit() else _NUM_WORDS.get(w, 0)
 
 
 def _published_month(published: str | None) -> int | None:
