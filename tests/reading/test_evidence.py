@@ -154,3 +154,15 @@ def test_relatives_quotes_join_the_defectors_own_account(read_doc: Read) -> None
     r = read_doc(text)
     ev = _ev_text(r, "Yazan")
     assert "beat him for asking" in ev
+
+
+def test_the_prosecutions_case_is_not_the_defendants_account(read_doc: Read) -> None:
+    """In a court record, what the prosecution submits about the defendant's motives is the
+    other side's case; the accused's own statement is his account."""
+    r = read_doc("The accused, Omar Haddad, joined the Islamic State in 2014 and deserted in "
+                 "2015. He stated that he left because he was disgusted by the executions. "
+                 "The prosecution submits that the accused left only because he feared the "
+                 "bombing.")
+    evidence = " ".join(_evidence(r, "Omar Haddad"))
+    assert "disgusted by the executions" in evidence
+    assert "feared the bombing" not in evidence

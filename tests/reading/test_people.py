@@ -318,3 +318,13 @@ def test_opening_phrase_then_subject_is_not_an_apposition(read_doc: Read) -> Non
                if any("mother" in m for m in _mentions(r, i))]
     assert len(mothers) == 1
     assert r.persons[samir].source_voice == "relative"
+
+
+def test_a_name_the_recogniser_took_for_a_place_is_a_person(read_doc: Read) -> None:
+    """A two-word name labelled a place by the entity recogniser, as the subject of a verb
+    people do, and unknown to the gazetteer, is a person; a known place is not."""
+    r = read_doc("Karim Saleh spent three years with the Islamic State before escaping in "
+                 "the summer of 2017. \"I was a fool,\" he said.")
+    assert any(p.name == "Karim Saleh" for p in r.persons)
+    r = read_doc("New Delhi decided to send aid in 2017.")
+    assert all(p.name != "New Delhi" for p in r.persons)

@@ -51,3 +51,23 @@ def test_a_pseudonym_the_writer_will_call_without_who(read_doc: Read) -> None:
                  "he could not forget the executions.")
     idx = person_named(r, "Nadim")
     assert "a fighter" in _mentions(r, idx)
+
+
+def test_numbered_respondents_are_different_people(read_doc: Read) -> None:
+    """"Respondent 4" and "Respondent 8" are two people, each named by the number, not one
+    person called "Respondent"."""
+    r = read_doc("Respondent 4, a Syrian from Homs, said he left in 2016 because of the "
+                 "executions. Respondent 8, an Iraqi, deserted in 2017 when the pay stopped. "
+                 "Interviewee B refused to talk about the group.")
+    four, eight = person_named(r, "Respondent 4"), person_named(r, "Respondent 8")
+    assert four != eight
+    assert "a Syrian" in _mentions(r, four)
+    assert "an Iraqi" in _mentions(r, eight)
+    assert r.persons[person_named(r, "Interviewee B")].name == "Interviewee B"
+
+
+def test_the_accused_of_a_court_record_is_the_defendant(read_doc: Read) -> None:
+    """"The accused" (a participle used as a noun) is the defendant named beside it."""
+    r = read_doc("The accused, Karim Benali, was born in Lyon.\n\n"
+                 "The accused travelled to Syria in 2014 and joined the Islamic State.")
+    assert _mentions(r, person_named(r, "Karim Benali")).count("The accused") == 2

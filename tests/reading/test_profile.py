@@ -158,6 +158,7 @@ def test_age_of_a_child_is_not_the_parent_age(context: PipelineContext) -> None:
         ("Faisal locked up his house in Australia and flew to Turkey.", "AU"),
         ("Faisal, who has Danish citizenship, said he left after a year.", "DK"),
         ("Faisal, a Moroccan-born Belgian, said he left after a year.", "BE"),
+        ("Faisal, an ethnic Albanian from Kosovo, said he left after a year.", "XK"),
     ],
 )
 def test_nationality(context: PipelineContext, text: str, iso: str) -> None:
@@ -250,10 +251,19 @@ def test_role(context: PipelineContext, text: str, role: str) -> None:
     assert profile(context, text, "Omar Said").value("role") == role
 
 
-def test_role_wife_of_fighter(context: PipelineContext) -> None:
-    text = "Nour Haddad, the wife of an ISIS fighter, said she had no say in anything."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nour Haddad, the wife of an ISIS fighter, said she had no say in anything.",
+        "Nour Haddad, the widow of a Tunisian Islamic State militant, said she had no say.",
+        "Nour Haddad, a jihadist's widow, said she had no say in anything.",
+        "Nour Haddad, who married a French fighter in Raqqa, said she had no say.",
+    ],
+)
+def test_role_wife_of_fighter(context: PipelineContext, text: str) -> None:
+    """The labelled sets' name for the role ("wife of fighter"), from its usual phrasings."""
     prof = profile(context, text, "Nour Haddad")
-    assert prof.value("role") == "wife of a fighter"
+    assert prof.value("role") == "wife of fighter"
     assert prof.value("gender") == "f"
 
 
@@ -277,6 +287,13 @@ def test_relative_years(context: PipelineContext) -> None:
     prof = profile(context, text, "Tariq Nasser")
     assert prof.value("joined_year") == 2015
     assert prof.value("left_year") == 2018
+
+
+def test_years_after_joining_count_back_from_leaving(context: PipelineContext) -> None:
+    text = "Tariq Nasser fled the group in 2016, two years after joining it."
+    prof = profile(context, text, "Tariq Nasser")
+    assert prof.value("left_year") == 2016
+    assert prof.value("joined_year") == 2014
 
 
 def test_years_ago_uses_publication_date(context: PipelineContext) -> None:

@@ -327,3 +327,33 @@ def test_host_and_correspondent_turns_are_narration(read_doc: Read) -> None:
     assert khalil.role == "defector"
     assert {q.speaker for q in lines if q is not guest_line} != {guest_line.speaker}
     assert not any(p.descriptor == "interpreter" for p in r.persons)
+
+
+def test_a_citation_after_the_quote_names_its_speaker(read_doc: Read) -> None:
+    """A research write-up cites each quote's speaker in brackets after it; an acronym or a
+    year in brackets names nobody."""
+    r = read_doc("Several interviewees described the privileges of the foreign commanders.\n\n"
+                 "\"The Saudis had cars and good food. We were sent to the front with "
+                 "nothing.\" (Interviewee 5, Syrian, aged 24)\n\n"
+                 "\"They watched us all the time and we were afraid to speak.\" [Abu Karam, "
+                 "Gaziantep]\n\n"
+                 "\"Nobody trusted anybody in those months of the war.\" (ISIS)\n\n"
+                 "\"They stopped paying us and still expected us to die for them.\"\n"
+                 "— Respondent 22, Iraqi, aged 35")
+    assert speaker_name(r, "The Saudis had cars") == "Interviewee 5"
+    assert speaker_name(r, "They stopped paying us") == "Respondent 22"
+    assert speaker_name(r, "They watched us") == "Abu Karam"
+    assert all(p.name != "ISIS" for p in r.persons)
+
+
+def test_the_person_introducing_a_cited_quote_is_the_cited_speaker(read_doc: Read) -> None:
+    """"One respondent explained …: “…” (Interviewee 9)": one person, described and
+    labelled, not two."""
+    r = read_doc("One respondent, a former medic, explained that he decided to escape after "
+                 "his unit was ordered to attack a rival brigade: \"They told us they were "
+                 "apostates. They were our cousins.\" (Interviewee 9, Iraqi, aged 28)")
+    labelled = [p for p in r.persons if p.name == "Interviewee 9"]
+    assert len(labelled) == 1
+    mentions = [m.span.text_of(r.document.text) for m in labelled[0].mentions]
+    assert "One respondent" in mentions
+    assert speaker_name(r, "They told us") == "Interviewee 9"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from exitlens.model import DocumentReading
+from exitlens.model import Document, DocumentReading
+from exitlens.pipeline import Pipeline
 
 from .conftest import person_named
 
@@ -187,3 +188,41 @@ def test_a_list_that_does_not_match_the_count_is_not_the_group(read_doc: Read) -
     r = read_doc(text)
     for name in ("Karim Odeh", "Samir Lahlou"):
         assert r.persons[person_named(r, name)].role != "defector"
+
+
+def test_each_person_of_a_coordinated_subject_did_it(read_doc: Read) -> None:
+    """"A and B deserted the group": the second person named deserted too, not only the
+    first one the verb's subject points to."""
+    text = ("Nabil Saadi and Tarek Mansour deserted the Islamic State in 2016. \"We saw too "
+            "many executions,\" Mansour said. Saadi said he missed his mother.")
+    r = read_doc(text)
+    for name in ("Nabil Saadi", "Tarek Mansour"):
+        assert r.persons[person_named(r, name)].role == "defector"
+
+
+def test_leaving_because_forced_to_fight_is_leaving(pipeline: Pipeline) -> None:
+    """"left because the group forced his unit to fight": the fighting is the cause, not
+    the purpose ("left home to fight" is going to the group)."""
+    text = ("Hadi Karam joined the Islamic State in 2014. He told us he left because the group "
+            "forced his unit to fight other rebels. \"We were killing our neighbours,\" he said.")
+    r = pipeline.run_batch([Document(text=text)], keep=("role_features",))[0]
+    idx = person_named(r, "Hadi Karam")
+    assert r.persons[idx].role == "defector"
+    assert r.scratch["role_features"][idx]["leave_max"] >= 0.6  # "left" is a leaving cue
+
+
+def test_both_takes_up_the_pair_named_before(read_doc: Read) -> None:
+    """"A and B travelled to Syria together. Both deserted in 2016": each of the two."""
+    text = ("Nabil Saadi and Tarek Mansour travelled to Syria together in 2014. Both deserted "
+            "in 2016. \"We saw too many executions,\" Mansour said. Saadi said he missed his "
+            "mother.")
+    r = read_doc(text)
+    for name in ("Nabil Saadi", "Tarek Mansour"):
+        assert r.persons[person_named(r, name)].role == "defector"
+
+
+def test_both_with_no_pair_before_gives_nobody_the_cue(read_doc: Read) -> None:
+    text = ("Nabil Saadi travelled to Syria in 2014 with his cousins. Both deserted in 2016. "
+            "Saadi said he missed his mother.")
+    r = read_doc(text)
+    assert r.persons[person_named(r, "Nabil Saadi")].role != "defector"

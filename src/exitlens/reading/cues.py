@@ -13,6 +13,7 @@ stages can look at the parse of any span in O(log n).
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -172,6 +173,17 @@ def load_word_lists(name: str) -> dict[str, Any]:
 # stage (``data/reading/profile_words.yaml``).
 NUMBER_WORDS = {str(w): int(n)
                 for w, n in load_word_lists("profile_words.yaml")["number_words"].items()}
+
+
+# "Respondent 3", "Interviewee B", "Witness No. 2": an unnamed person's label in a research
+# write-up or a court record, one name with its number (``numbered_label_nouns`` of
+# ``data/reading/people_words.yaml``, capitalised, then a number or a capital letter); used
+# by the people stage (a name) and the quotes stage (a quote's citation).
+NUMBERED_LABEL = re.compile(
+    r"\b(?:" + "|".join(str(w).capitalize() for w in sorted(
+        load_word_lists("people_words.yaml")["numbered_label_nouns"]))
+    + r")[ \t]+(?:No\.?[ \t]*|#)?(?:\d{1,3}|[A-Z])(?![\w'’-])"
+)
 
 
 def number_value(word: str) -> int:

@@ -36,6 +36,7 @@ from .cues import (
     FEMALE_PRONOUNS,
     MALE_PRONOUNS,
     PERSON_NOUNS,
+    SPEECH_VERBS,
     THIRD_PRONOUNS,
     SpanSet,
     TokenIndex,
@@ -107,6 +108,10 @@ _NOT_OWN_SUBJECTS = frozenset(
      "homeland", "people", "community", "account", "story", "testimony", "claim", "version",
      "statement", "part", "case", "trial", "lawyer", "attorney", "sentence", "name"}
 )
+# The opposing party of a trial: what it says of the defendant's motives is its case, not
+# the defendant's account ("The prosecution submits that he left only because …").
+_OPPOSING_PARTY = frozenset({"prosecution", "prosecutor", "crown", "indictment"})
+_CLAIM_VERBS = SPEECH_VERBS | {"submit", "contend", "assert", "suggest", "believe"}
 _GENERIC_SUBJECT_DETS = frozenset({"many", "most", "some", "all", "few", "several", "other"})
 
 
@@ -167,6 +172,8 @@ class AccountFinder:
             if is_speculation(_outside_quotes(sent_text, span, self._quotes_in(span))):
                 continue
             toks = list(self.index.in_span(span))
+            if self._party_case(toks):
+                continue
             lemmas = {t.lemma_.lower() for t in toks if not self.in_quote(self.index.start_of(t))}
             accounted = bool(lemmas & ACCOUNT_LEMMAS)
             for tok in toks:
@@ -303,10 +310,18 @@ class AccountFinder:
             if self._quote_set.overlaps(nxt) or self._other_person_in(nxt, idx):
                 continue
             nxt_text = nxt.text_of(self.text)
-            if is_speculation(nxt_text) or _ANALYSIS.search(nxt_text):
+            if is_speculation(nxt_text) or _ANALYSIS.search(nxt_text) or \
+                    self._party_case(list(self.index.in_span(nxt))):
                 continue
             out.append(nxt)
         return out
+
+    @staticmethod
+    def _party_case(toks: Sequence[Any]) -> bool:
+        """Is the sentence the opposing party's case about the person ("The prosecution
+        submits that he left only because …"), not their account?"""
+        return any(t.dep_ == "nsubj" and t.lemma_.lower() in _OPPOSING_PARTY
+                   and t.head.lemma_.lower() in _CLAIM_VERBS for t in toks)
 
     def _other_person_in(self, span: Span, idx: int) -> bool:
         """Does the sentence have a subject that is a person other than ``idx``, a generic

@@ -38,6 +38,7 @@ from ..pipeline import PipelineContext
 from .cues import (
     ACCOUNT_VERBS,
     FIRST_PERSON,
+    NUMBERED_LABEL,
     PERSON_NOUNS,
     SPEECH_VERBS,
     THIRD_PRONOUNS,
@@ -96,6 +97,14 @@ _INVERTED = re.compile(
 )
 # "Islamic State defector: " before an opening mark (at most eight words, on one line)
 _LABEL = re.compile(r"[ \t]*(?P<label>[A-Z][^\n:]{0,80}?)[ \t]*:[ \t]*$")
+# A research write-up's citation right after a quote: "“…” (Interviewee 12, Syrian, 31)",
+# "“…” [Abu Omar, Gaziantep, 2019]", or a line "— Respondent 22, Iraqi" under a block
+# quote: its first item is the speaker.
+_CITATION = re.compile(
+    r"[ \t]*[(\[][ \t]*(?P<label>[A-Z][^()\[\],;\n]{1,60}?)[ \t]*[,;)\]]"
+    r"|[ \t]*\n?[ \t]*(?:[—–]|--)[ \t]*(?P<dashed>[A-Z][^()\[\],;\n]{1,60}?)[ \t]*(?:[,;]|$)",
+    re.MULTILINE,
+)
 _SPEAKER_PREP = frozenset({"about", "of", "on"})
 _MIN_UNATTRIBUTED_WORDS = 4
 
@@ -363,7 +372,19 @@ class _Attributor:
         return not any(q.start - 1 <= pos < q.end + 1 for q in quote_spans)
 
     def frame_cue(self, raw: _Raw, neighbours: Sequence[Span]) -> tuple[Span | None, Span | None]:
-        """Speaker and cue from the sentence(s) around a direct quote."""
+        """Speaker and cue from the sentence(s) around a direct quote. A citation in
+        brackets right after it ('"…" (Interviewee 12, …)') names the speaker; the person
+        the sentence introducing the quote names as well ("One respondent explained: "…"
+        (Interviewee 9)") is kept in ``scratch["cited_speakers"]`` as the same person."""
+        cited = self._citation_after(raw.close_end)
+        speaker, cue = self._frame(raw, neighbours)
+        if cited is None:
+            return speaker, cue
+        if speaker is not None and not speaker.overlaps(cited):
+            self.reading.scratch.setdefault("cited_speakers", []).append((cited, speaker))
+        return cited, cue
+
+    def _frame(self, raw: _Raw, neighbours: Sequence[Span]) -> tuple[Span | None, Span | None]:
         text = self.text
         # 1. inverted attribution right after the closing mark: ", said Abu Omar"
         after = text[raw.close_end : raw.close_end + 80]
@@ -455,6 +476,23 @@ class _Attributor:
             if _is_person_like(tok) and tok.dep_ not in ("poss", "compound", "pobj", "dobj"):
                 return tok
         return None
+
+    def _citation_after(self, pos: int) -> Span | None:
+        """The speaker a citation in brackets after a quote names: a name or a numbered
+        label ("Interviewee 12", "Abu Omar"), or a person noun ("a former fighter"); not an
+        acronym or a source ("(ISIS)", "(Reuters)", "(2019)")."""
+        m = _CITATION.match(self.text, pos)
+        if m is None:
+            return None
+        group = "label" if m.group("label") is not None else "dashed"
+        span = Span(m.start(group), m.end(group))
+        toks = [t for t in self.index.in_span(span) if not t.is_punct]
+        if not toks or toks[0].text.isupper() or all(t.like_num for t in toks):
+            return None
+        if NUMBERED_LABEL.fullmatch(span.text_of(self.text)):
+            return span
+        heads = [t for t in toks if _is_person_like(t) and t.lower_ not in FIRST_PERSON]
+        return speaker_mention_span(self.index, heads[-1]) if heads else None
 
     def _label_before(self, pos: int) -> Span | None:
         """'Descriptor or Name: “…”' on one line: the person the label names."""

@@ -175,6 +175,16 @@ def _across_border(verb: Any) -> bool:
         g.lemma_.lower() in _BORDER_WORDS for g in t.subtree) for t in verb.children)
 
 
+def _purpose_words(verb: Any) -> set[str]:
+    """Lemmas under ``verb`` outside the clauses giving its cause: "left home to fight"
+    holds "fight", "left because they forced him to fight" does not."""
+    causes = [c for c in verb.children if c.dep_ == "advcl" and any(
+        g.dep_ == "mark" and g.lower_ in ("because", "since", "as") for g in c.children)]
+    causes += [c for c in verb.children if c.dep_ == "prep" and c.lower_ == "because"]
+    skip = {t.i for c in causes for t in c.subtree} | {verb.i}
+    return {t.lemma_.lower() for t in verb.subtree if t.i not in skip}
+
+
 def _near_words(verb: Any) -> set[str]:
     """Lemmas of the verb's sentence and the one before it."""
     sent = verb.sent
@@ -351,7 +361,7 @@ class _RoleReader:
                 g for t in verb.children if t.dep_ == "prep" for g in t.children
                 if g.dep_ == "pobj"]
             obj_words = {o.lower_ for o in objs}
-            if sub & {"join", "fight"} and lemma in ("leave", "flee") and not (
+            if _purpose_words(verb) & {"join", "fight"} and lemma in ("leave", "flee") and not (
                     obj_words & GROUP_OBJECTS):
                 c.member.append((self.span(verb), 0.6))
                 return  # left home to join
@@ -542,6 +552,44 @@ class _RoleReader:
                 members.append(i)
         return members if len(members) == count else []
 
+    def _conjoined(self, agent: Any, who: int) -> list[tuple[int, Any]]:
+        """The other people of a coordinated subject ("A and B fled", "she and her husband
+        escaped"): each did what the verb says, not only the first named."""
+        if agent is None:
+            return []
+        out: list[tuple[int, Any]] = []
+        for conj in agent.conjuncts:
+            for cand in [conj, *(c for c in conj.children if c.dep_ in ("appos", "compound"))]:
+                other = person_at(self.reading, self.span(cand))
+                if other is not None:
+                    if other != who and all(other != o for o, _ in out):
+                        out.append((other, conj))
+                    break
+        return out
+
+    def _pair_before(self, verb: Any) -> list[tuple[int, Any]]:
+        """"A and B travelled to Syria together. Both left in 2016": a subject "both",
+        "they both", "the two (men)" or "both brothers" takes up the two people the
+        sentence before names together; nobody when it names no such pair."""
+        subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None:
+            return []
+        words = {c.lower_ for c in subj.children} | {subj.lower_}
+        plural = subj.tag_ in ("NNS", "NNPS") and subj.lemma_.lower() in PERSON_NOUNS
+        if not (subj.lower_ in ("both", "two") or (subj.lower_ == "they" and "both" in words)
+                or (plural and words & {"both", "two"})):
+            return []
+        before = [s for s in verb.doc.sents if s.end <= verb.sent.start][-1:]
+        for sent in before:
+            for tok in sent:
+                first = person_at(self.reading, self.span(tok))
+                if first is None or tok.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj"):
+                    continue
+                pair = [(first, tok), *self._conjoined(tok, first)]
+                if len(pair) == 2:
+                    return pair
+        return []
+
     def action_cues(self) -> None:
         finder = self.finder
         interesting = LEAVE_VERBS | JOIN_VERBS | {"turn", "hand", "capture", "travel", "go",
@@ -558,15 +606,22 @@ class _RoleReader:
                     continue
                 who, agent = self.agent_person(tok)
                 if who is None:
-                    continue
+                    pair = self._pair_before(tok)
+                    if len(pair) != 2:
+                        continue
+                    (who, agent), doers = pair[0], pair
+                else:
+                    doers = [(who, agent), *self._conjoined(agent, who)]
                 if finder.in_quote(pos):
                     # a speaker telling about someone else ("he left the organisation")
                     speaker = self.speaker_at(pos)
-                    if speaker is not None and speaker != who:
-                        self.verb_cues(who, tok, agent, 0.8)
-                        self.voiced_by.setdefault(who, set()).add(speaker)
+                    for doer, subj in doers:
+                        if speaker is not None and speaker != doer:
+                            self.verb_cues(doer, tok, subj, 0.8)
+                            self.voiced_by.setdefault(doer, set()).add(speaker)
                     continue
-                self.verb_cues(who, tok, agent, 1.0)
+                for doer, subj in doers:
+                    self.verb_cues(doer, tok, subj, 1.0)
             elif tok.lower_ == "still" and tok.dep_ == "advmod" and not finder.in_quote(pos) \
                     and tok.head.lemma_.lower() in ("be", "fight", "serve", "remain", "work"):
                 # "he is still with the group", "still fighting": a current member

@@ -17,6 +17,7 @@ from ..cues import (
     MALE_PRONOUNS,
     NAME_PARTICLES,
     NOT_PERSON_NAMES,
+    NUMBERED_LABEL,
     OFFICIAL_NOUNS,
     PERSON_NOUNS,
     SPEECH_VERBS,
@@ -76,6 +77,14 @@ class _Candidates(_Persons):
                 continue
             name_spans.append(span)
             cands.append(_Cand(span, "name", key=frozenset({m.group().replace(" ", "").lower()}),
+                               head=self.index.at(m.start())))
+        for m in NUMBERED_LABEL.finditer(text):
+            span = Span(m.start(), m.end())
+            if name_spans.overlaps(span):
+                continue
+            name_spans.append(span)  # one name: "Respondent 3" is never "Respondent 7"
+            label = " ".join(m.group().lower().replace("no.", "").replace("#", "").split())
+            cands.append(_Cand(span, "name", key=frozenset({label}),
                                head=self.index.at(m.start())))
         for m in _PSEUDONYM.finditer(text):
             raw = re.split(r"(?<=[a-z\u00e0-\u024f]{2})\.[ \t]", m.group("name"))[0]  # "X. He"
@@ -173,10 +182,14 @@ class _Candidates(_Persons):
                                            and tok.text[1:2].islower()
                                            and tok.lower_ not in PERSON_NOUNS):
                 continue
-            if not described and (tok.head.lemma_.lower() not in _HUMAN_VERBS
-                                  or tok.ent_type_ == "GPE"):
+            if not described and tok.head.lemma_.lower() not in _HUMAN_VERBS:
                 continue
             span = speaker_mention_span(self.index, tok)
+            if tok.ent_type_ == "GPE" and not described and (any(
+                    load_gazetteer().lookup(w) for w in [span.text_of(text),
+                                                         *span.text_of(text).split()])
+                    or not self._pronoun_near(tok)):
+                continue  # "Turkey left", "New Delhi decided": a place, unless he or she follows
             if tok.ent_type_ == "ORG" and not any(
                     s == span for s, lab in self.reading.scratch.get("entities", [])
                     if lab == "ORG" and s.start == span.start):
@@ -250,6 +263,16 @@ class _Candidates(_Persons):
             return True
         return any(c.dep_ == "appos" and c.lemma_.lower() in PERSON_NOUNS for c in tok.children)
 
+    @staticmethod
+    def _pronoun_near(tok: Any) -> bool:
+        """Is there "he", "she", "his" or "her" in the token's sentence or the next one?"""
+        sent = tok.sent
+        end = sent.end
+        if end < len(tok.doc):
+            end = tok.doc[end].sent.end
+        return any(t.lower_ in MALE_PRONOUNS | FEMALE_PRONOUNS
+                   for t in tok.doc[sent.start : end])
+
     def _person_word_near(self, span: Span) -> bool:
         """Initials used as a name: next to a person noun ("the defendant, M.K.", "M.K., a
         driver"), after a title, or as the subject of a verb people do."""
@@ -293,7 +316,11 @@ class _Candidates(_Persons):
             is_agent = tok.pos_ == "NOUN" and tok.tag_ == "NN" and _person_noun_like(tok) and (
                 (tok.dep_ == "conj" and tok.head.lemma_.lower() in PERSON_NOUNS)
                 or (tok.dep_ == "appos" and tok.head.pos_ == "PROPN"))
-            if not (is_noun or is_norp or is_who or is_agent):
+            # "the accused": a court record's participle used as a noun (tagged a verb)
+            is_accused = tok.lower_ == "accused" and tok.dep_ in (
+                "nsubj", "nsubjpass", "dobj", "pobj", "appos") and any(
+                c.dep_ == "det" and c.lower_ == "the" for c in tok.children)
+            if not (is_noun or is_norp or is_who or is_agent or is_accused):
                 continue
             if lemma in GENERIC_PERSON_NOUNS and not any(
                     c.dep_ in ("amod", "compound", "nummod") for c in tok.children):
@@ -337,7 +364,8 @@ class _Candidates(_Persons):
                 # bare noun: "deserter Abu Yahya" is handled as a name modifier
                 kind = "nominal"
             out.append(_Cand(span, kind, head=tok, definite=definite or not dets,
-                             gender=gender, possessor=possessor))
+                             gender=gender, possessor=possessor,
+                             describes=not is_accused))  # "the accused" tells nothing more
         return out
 
     def pronouns(self) -> list[_Cand]:

@@ -28,6 +28,7 @@ class _Cand:
     key: frozenset[str] = frozenset()
     inside_quote: bool = False
     possessor: Any = None  # for kin descriptors ("his mother"): the possessor token
+    describes: bool = True  # False for a bare reference ("the accused"): never the descriptor
 
 
 @dataclass

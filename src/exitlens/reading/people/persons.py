@@ -75,7 +75,7 @@ class _Persons:
                 build.person.name = name
         elif cand.kind in ("descriptor", "nominal"):
             build.has_intro = True
-            if build.person.descriptor is None and not build.is_writer:
+            if build.person.descriptor is None and not build.is_writer and cand.describes:
                 build.person.descriptor = self.descriptor_text(cand)
         if cand.gender and build.gender is None:
             build.gender = cand.gender

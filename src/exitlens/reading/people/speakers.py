@@ -82,6 +82,7 @@ class _Grouper(_Grouping):
             q.speaker = idx2
         self.reading.scratch["interviewee"] = interviewee
         self._introduced_guests()
+        self._cited_speakers()
         for idx, noun in kin_labels.items():
             target = self._talked_about(idx)
             if target is None:
@@ -141,6 +142,29 @@ class _Grouper(_Grouping):
                                           gender=g))
                     if self.builds[guest].gender is None:
                         self.builds[guest].gender = g
+        if merges:
+            new_index = self._apply_merges(merges)
+            interviewee = self.reading.scratch.get("interviewee")
+            if interviewee is not None:
+                self.reading.scratch["interviewee"] = new_index[interviewee]
+
+    def _cited_speakers(self) -> None:
+        """"One respondent explained: “…” (Interviewee 9, …)": the person the sentence
+        names and the one the citation names are one person (``scratch["cited_speakers"]``,
+        from the quotes stage)."""
+        pairs: list[tuple[Span, Span]] = self.reading.scratch.get("cited_speakers", [])
+        if not pairs:
+            return
+        owners = sorted(self.span_owner.items())
+        starts = [s for (s, _), _ in owners]
+        merges: dict[int, int] = {}
+        for cited, framed in pairs:
+            dst = self._owner_of(cited, owners, starts)
+            src = self._owner_of(framed, owners, starts)
+            if dst is None or src is None or src == dst or self.writer in (src, dst) or \
+                    src in merges or dst in merges or self.builds[src].key:
+                continue  # a named narrator is not folded into a label
+            merges[src] = dst
         if merges:
             new_index = self._apply_merges(merges)
             interviewee = self.reading.scratch.get("interviewee")

@@ -22,6 +22,7 @@ from .patterns import (
     _BORN_THEN,
     _CLAUSE_STOP,
     _COPULA_BEFORE,
+    _ETHNIC_BEFORE,
     _FORMER_HEAD,
     _FROM_BEFORE,
     _FROM_PLAIN,
@@ -228,8 +229,8 @@ def _nationality_from_match(
     if not country:
         return
     if entry.kind == "demonym":
-        if NON_PERSON_AFTER_DEMONYM.match(after):
-            return
+        if NON_PERSON_AFTER_DEMONYM.match(after) or _ETHNIC_BEFORE.search(before):
+            return  # "the Syrian regime"; "an ethnic Albanian from Kosovo": not a nationality
         born = _BORN_THEN.match(after)
         if born is not None and any(e.kind == "demonym" and e.country
                                     for e in load_gazetteer().lookup(born.group("next"))):

@@ -303,6 +303,9 @@ _SERVICE_VERB = re.compile(
 )
 _FOR_FIGHTERS = re.compile(r"\bfor\s+(?:the\s+)?(?:fighters|militants|mujahideen|emirs?)\b", re.I)
 _REL_LATER = re.compile(r"\b(" + _NUM + r")\s+years?\s+later\b", re.I)
+_REL_AFTER_JOINING = re.compile(
+    r"\b(" + _NUM + r")\s+years?\s+after\s+(?:joining|(?:he|she)\s+(?:had\s+)?joined|"
+    r"(?:his|her)\s+arrival|arriving)\b", re.I)
 _REL_AGO = re.compile(r"\b(" + _NUM + r")\s+years?\s+ago\b", re.I)
 _LAST_YEAR = re.compile(r"\b(?:last|this)\s+year\b", re.I)
 _RECENT = re.compile(
@@ -382,6 +385,8 @@ _COPULA_BEFORE = re.compile(
     r"(?:(?:former|young|\d{1,2}[-\s]years?[-\s]old|teenage|female|male)\s+)*$",
     re.I,
 )
+# "an ethnic Albanian", "ethnically Uzbek": an ethnicity, not the country of nationality
+_ETHNIC_BEFORE = re.compile(r"\bethnic(?:ally)?[ \t]+$", re.IGNORECASE)
 
 # --- noun phrases and names -------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from .patterns import (
     _NOT_EVENT_YEAR_AFTER,
     _NOT_EVENT_YEAR_BEFORE,
     _RECENT,
+    _REL_AFTER_JOINING,
     _REL_AGO,
     _REL_LATER,
     _SERVICE_VERB,
@@ -103,6 +104,7 @@ def _year_cues(
             if pi is not None and YEAR_MIN <= y <= YEAR_MAX:
                 last_year[pi] = y
         return
+    left_here: dict[int, int] = {}
     for ys, ye, y in years:
         if not YEAR_MIN <= y <= YEAR_MAX or _NOT_EVENT_YEAR_BEFORE.search(sent, 0, ys) or \
                 _NOT_EVENT_YEAR_AFTER.match(sent, ye):
@@ -129,6 +131,15 @@ def _year_cues(
         for pi in actors(Span(s + cue[0], s + cue[1])):
             evidence[pi].add(field_name, y, span, P_SENTENCE + dist // 30)
             last_year[pi] = y
+            if field_name == "left_year":
+                left_here[pi] = y
+    for m in _REL_AFTER_JOINING.finditer(sent):
+        # "fled in 2016, two years after joining": joined two years before leaving
+        for pi, y in left_here.items():
+            joined = y - number_value(m.group(1))
+            if YEAR_MIN <= joined <= YEAR_MAX:
+                evidence[pi].add("joined_year", joined, Span(s + m.start(), s + m.end()),
+                                 P_SENTENCE)
     for m in rel_later:
         cue = min(cues, key=lambda c: _gap(c[0], c[1], m.start(), m.end()))
         if _gap(cue[0], cue[1], m.start(), m.end()) > 90:
