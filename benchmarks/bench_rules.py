@@ -62,6 +62,7 @@ from exitlens.model import DocumentReading, Profile
 from exitlens.pipeline import PipelineContext
 from exitlens.reading import evidence as evidence_rules
 from exitlens.reading import profile as profile_rules
+from exitlens.reading import role_cues as role_words
 from exitlens.reading import roles as role_rules
 from exitlens.reading.gazetteer import load_gazetteer
 from exitlens.reading.role_training import examples_from_readings, save_role_model
@@ -210,12 +211,13 @@ def ablate_roles(records: Sequence[GoldRecord], parsed: Sequence[br.Parsed],
         return defector_counts(records, decide_folds(records, parsed, settings, tmp), parts)
 
     rows = [("(all rules)", run())]
-    for name, value in sorted(vars(role_rules).items()):
-        empty: Any = (NEVER if isinstance(value, re.Pattern) else frozenset()
-                      if isinstance(value, frozenset) else None)
-        if empty is not None and name.lstrip("_").isupper():
-            with switched_off(role_rules, name, empty):
-                rows.append((name, run()))
+    for module in (role_words, role_rules):
+        for name, value in sorted(vars(module).items()):
+            empty: Any = (NEVER if isinstance(value, re.Pattern) else frozenset()
+                          if isinstance(value, frozenset) else None)
+            if empty is not None and name.lstrip("_").isupper():
+                with switched_off(module, name, empty):
+                    rows.append((name, run()))
     for method in ROLE_METHODS:
         with switched_off(role_rules._RoleReader, method, lambda self, *a, **k: None):
             rows.append((f"{method}()", run()))

@@ -71,3 +71,14 @@ def test_the_accused_of_a_court_record_is_the_defendant(read_doc: Read) -> None:
     r = read_doc("The accused, Karim Benali, was born in Lyon.\n\n"
                  "The accused travelled to Syria in 2014 and joined the Islamic State.")
     assert _mentions(r, person_named(r, "Karim Benali")).count("The accused") == 2
+
+
+def test_a_description_with_its_own_name_is_not_the_last_person(read_doc: Read) -> None:
+    """"Others, like the Tunisian commander known as Abu Anas": the description the name
+    follows is someone new, not the person just spoken of."""
+    r = read_doc("Abu Yahya al-Masri was captured near Mosul in 2017. \"I would do it all "
+                 "again,\" he said. Others, like the Tunisian commander known as Abu Anas, are "
+                 "still fighting in the Sahel.")
+    masri, anas = person_named(r, "al-Masri"), person_named(r, "Abu Anas")
+    assert masri != anas
+    assert "the Tunisian commander" in _mentions(r, anas)

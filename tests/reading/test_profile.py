@@ -505,6 +505,8 @@ def test_wish_to_return_is_not_an_outcome(context: PipelineContext) -> None:
         ("Nabil Karimi remains detained in a facility run by the SDF.", "prison"),
         ("Nabil Karimi was flown back to Canada and now lives with his parents.",
          "returned_home"),
+        ("Nabil Karimi escaped by hiding in an ambulance and returned to Khartoum.",
+         "returned_home"),  # hiding on the way out is no outcome
     ],
 )
 def test_more_outcomes(context: PipelineContext, sentence: str, outcome: str) -> None:

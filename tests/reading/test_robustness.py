@@ -169,3 +169,20 @@ def test_time_grows_linearly_with_document_length() -> None:
     # a quadratic step there is not hidden by the parser's linear cost
     after = big_after / max(small_after, 0.2)
     assert after < 8, f"4x the text took {after:.1f}x the time after parsing"
+
+
+def test_hard_wrapped_text_reads_as_whole_sentences(read_all: Read) -> None:
+    """Plain text wrapped at 70-odd columns: the wraps are not sentence ends (the parser
+    and the sentence splitter read them as spaces; the stored text keeps its newlines),
+    while a short heading line and a speaker label line still end where they end."""
+    text = ("Exit pathways\n"
+            "Abdelrahman Idris, a medical student from Sudan, travelled to Syria in 2015 and\n"
+            "worked in a hospital. He told us that he became disillusioned when he saw\n"
+            "wounded prisoners denied treatment on the orders of a local emir.\n"
+            "HOST: Thank you for talking to us.")
+    r = read_all(text)
+    sentences = [s.span.text_of(text) for s in r.sentences]
+    assert "Exit pathways" in sentences
+    assert any(s.startswith("He told us") and s.endswith("local emir.") for s in sentences)
+    assert any(s.startswith("HOST:") for s in sentences)
+    assert r.document.text == text

@@ -85,10 +85,11 @@ class NlpStage:
         texts: list[str] = []
         for ri, reading in enumerate(readings):
             text = reading.document.text
+            parse_text = reading.scratch.get("parse_text", text)  # hard wraps as spaces
             for para in reading.scratch.get("paragraphs", []):
                 for chunk in bounded_chunks(text, para, max_chars):
                     jobs.append((ri, chunk.start))
-                    texts.append(chunk.text_of(text))
+                    texts.append(chunk.text_of(parse_text))
             reading.scratch["spacy"] = []
             reading.scratch["entities"] = []
         for (ri, offset), doc in zip(

@@ -27,13 +27,51 @@ _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0]*\n\s*")
 _SENT_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 
 
+# Plain text hard-wrapped at 60-100 columns (saved from a PDF or an e-mail): its line breaks
+# are not the ends of sentences. As `ingest.readers.unwrap_pdf_lines` does for PDF pages, a
+# break stays only after a clearly short line that ends a sentence, after a heading, before
+# a blank line, a speaker label, a list item or a citation line.
+_TERMINAL_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
+_KEEP_BREAK = re.compile(r"[ \t]*(?:$|[-–—•*]|\d+[.)][ \t]|[A-Z][A-Z .'’-]{0,40}:)")
+
+
+def for_parsing(text: str) -> str:
+    """``text`` as the sentence splitter and the parser read it: in a hard-wrapped text
+    (lines of at most about 100 characters, several ending mid-sentence) the wraps become
+    spaces. The same length, so every offset into it is an offset into the stored text."""
+    lines = text.split("\n")
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if len(lengths) < 3:
+        return text
+    typical = lengths[int(len(lengths) * 0.8)]
+    long_lines = [line.rstrip() for line in lines if len(line.rstrip()) >= 0.85 * typical]
+    open_ends = sum(1 for line in long_lines if not _TERMINAL_END.search(line))
+    if typical > 100 or open_ends < max(2, 0.3 * len(long_lines)):
+        return text  # lines are paragraphs (web text), or nothing is wrapped
+    out = list(text)
+    pos = 0
+    for line, nxt in zip(lines, lines[1:]):
+        end = pos + len(line)  # the "\n" after this line
+        pos = end + 1
+        stripped = line.strip()
+        if not stripped or _KEEP_BREAK.match(nxt):
+            continue
+        size = len(line.rstrip())
+        heading = size < 0.6 * typical and not stripped.endswith((",", ";", "-"))
+        if (size < 0.85 * typical and _TERMINAL_END.search(stripped)) or heading:
+            continue
+        out[end] = " "
+    return "".join(out)
+
+
 def paragraphs(text: str) -> list[Span]:
     """Paragraph spans: blocks separated by blank lines, or by single newlines when the
-    document has no blank lines at all (one paragraph per line). Whitespace is trimmed."""
+    document has no blank lines at all (one paragraph per line, a hard-wrapped line going
+    on in the next). Whitespace is trimmed."""
     if _BLANK_LINE.search(text):
         pieces = _split_keep_offsets(text, _BLANK_LINE)
-    else:
-        pieces = _split_keep_offsets(text, re.compile(r"\n+"))
+    else:  # one paragraph per line, hard-wrapped lines joined (same offsets)
+        pieces = _split_keep_offsets(for_parsing(text), re.compile(r"\n+"))
     return [span for span in (s.stripped(text) for s in pieces) if span is not None]
 
 
@@ -113,9 +151,11 @@ class SegmentStage:
         for reading in readings:
             text = reading.document.text
             paras = paragraphs(text)
+            parse_text = for_parsing(text)
             reading.scratch["paragraphs"] = paras
+            reading.scratch["parse_text"] = parse_text
             reading.sentences = [
                 Sentence(span=s, paragraph=i)
                 for i, para in enumerate(paras)
-                for s in splitter.split(text, para)
+                for s in splitter.split(parse_text, para)
             ]

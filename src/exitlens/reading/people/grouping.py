@@ -23,7 +23,7 @@ from ..cues import (
     gender_of_word,
 )
 from .candidates import _Candidates
-from .mentions import _Cand, _PersonBuild
+from .mentions import _Cand, _PersonBuild, name_key
 from .parse import _bound_by_quantifier, _enclosing_referents
 from .patterns import (
     _APPOS_GAP,
@@ -31,6 +31,7 @@ from .patterns import (
     _BYLINE_BEFORE,
     _CONVERSE,
     _FOLLOW_GAP,
+    _NAMED_AFTER,
     _NAMING_LEMMAS,
     _NEW_REFERENT,
     _PARTY_NOUNS,
@@ -242,6 +243,17 @@ class _Grouping(_Candidates):
                 continue
             ordinal = cand.head is not None and any(
                 c.lower_ in _NEW_REFERENT for c in cand.head.children if c.dep_ == "amod")
+            named = _NAMED_AFTER.match(self.text, cand.span.end)
+            if named is not None and cand.definite:
+                # "Others, like the Tunisian commander known as Abu Anas": the name says who
+                # the description is, not the person last spoken of
+                known = self.match_name(name_key(named.group("name")))
+                idx = known if known is not None else self.new_person(cand)
+                if known is not None:
+                    self.add(idx, cand)
+                self.touch(idx, pos, cand.span)
+                by_head[((id(cand.head.doc), cand.head.i))] = idx
+                continue
             if cand.definite and not ordinal:
                 named_so = introduced_as.get(lemma, set())
                 target = next(iter(named_so)) if len(named_so) == 1 else None

@@ -41,6 +41,11 @@ _PSEUDONYM = re.compile(
     r"(?:pseudonym|alias|nom[ \t]+de[ \t]+guerre|kunya)(?:[ \t]+of)?)"
     r"[ \t]+(?P<name>" + _NAME + ")"
 )
+# "the Tunisian commander known as Abu Anas": a description followed by the name it goes by
+_NAMED_AFTER = re.compile(
+    r"[ \t]*,?[ \t]*(?:(?:who[ \t]+is|also)[ \t]+)?(?:known|called|named|nicknamed|dubbed)"
+    r"(?:[ \t]+(?:only|simply))?(?:[ \t]+as)?[ \t]+(?P<name>" + _NAME + ")"
+)
 # Initials standing for a withheld name ("the defendant, M.K.,"), not abbreviations.
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t]?){1,2}[A-Z]\.(?![\w])")
 _NOT_INITIALS = _set("not_initials")
