@@ -186,3 +186,22 @@ def test_hard_wrapped_text_reads_as_whole_sentences(read_all: Read) -> None:
     assert any(s.startswith("He told us") and s.endswith("local emir.") for s in sentences)
     assert any(s.startswith("HOST:") for s in sentences)
     assert r.document.text == text
+
+
+def test_only_a_hard_wrapped_text_is_unwrapped_for_parsing() -> None:
+    """`for_parsing` keeps the length (offsets hold) and changes only wraps: a web page's
+    one-paragraph lines, however long, keep their breaks."""
+    from exitlens.reading.segment import for_parsing
+
+    wrapped = ("He told us that he became disillusioned when he saw wounded prisoners\n"
+               "denied treatment on the orders of a local emir, and that he decided then\n"
+               "to leave the group as soon as he could find a way across the border.\n"
+               "Short last line.")
+    unwrapped = for_parsing(wrapped)
+    assert len(unwrapped) == len(wrapped)
+    assert "\n" not in unwrapped  # a full-length line ending a sentence may be wrapped too
+    assert unwrapped.replace(" ", "") == wrapped.replace("\n", "").replace(" ", "")
+    web = ("A former fighter said he left in 2016 after seeing an execution in the square.\n"
+           "His brother, who stayed, was killed a year later in a strike near the river.\n"
+           "The family now lives in Gaziantep and does not want to be named here.")
+    assert for_parsing(web) == web
