@@ -357,3 +357,27 @@ def test_the_person_introducing_a_cited_quote_is_the_cited_speaker(read_doc: Rea
     mentions = [m.span.text_of(r.document.text) for m in labelled[0].mentions]
     assert "One respondent" in mentions
     assert speaker_name(r, "They told us") == "Interviewee 9"
+
+
+def test_an_interview_printed_without_labels_gives_the_answers_to_the_interviewee(
+        read_doc: Read) -> None:
+    """Questions as paragraphs of their own, answers as first-person paragraphs: the answers
+    are the words of the person the introduction presents, not the writer's."""
+    text = ("Nadia Rahimi, 33, from Brussels, spent three years in Raqqa. She escaped in "
+            "2017. She spoke to us in her lawyer's office.\n\n"
+            "Why did you go to Syria?\n\n"
+            "My husband wanted to go. I thought I would be a good wife if I followed him.\n\n"
+            "How did you leave?\n\n"
+            "I paid a smuggler with my gold. We walked for two nights to the border.")
+    r = read_doc(text)
+    assert speaker_name(r, "My husband wanted to go") == "Nadia Rahimi"
+    assert speaker_name(r, "I paid a smuggler") == "Nadia Rahimi"
+    assert all("Why did you go" not in q.span.text_of(text) for q in r.quotes)
+
+
+def test_one_rhetorical_question_makes_no_interview(read_doc: Read) -> None:
+    text = ("Why do young men still join?\n\n"
+            "I asked this of every official I met in Baghdad last year.\n\n"
+            "Nobody had an answer that satisfied me.")
+    r = read_doc(text)
+    assert all(q.kind != "transcript" for q in r.quotes)

@@ -659,6 +659,13 @@ class QuoteStage:
         for label_span, body, _label in transcript:
             quotes.append(Quote(span=body, kind="transcript", speaker_span=label_span,
                                 cue_span=label_span))
+        answers = [] if transcript else interview_answers(text, paras, direct_spans)
+        for question, answer in answers:
+            # an interview printed as questions and answers without labels: each answer is
+            # the interviewee's words (the people stage gives them to the person the
+            # introduction presents)
+            quotes.append(Quote(span=answer, kind="transcript", speaker_span=None,
+                                cue_span=question))
         if not transcript:
             quotes.extend(_headline_quotes(text, paras, index, direct_spans))
         quotes.extend(_indirect_quotes(reading, index, direct_spans + [
@@ -669,6 +676,39 @@ class QuoteStage:
             (ls.start, ls.end): label for ls, _, label in transcript
         }
         reading.scratch["transcript_hosts"] = transcript_hosts(text, transcript)
+        reading.scratch["interview_answers"] = [answer for _, answer in answers]
+
+
+_QUESTION_END = re.compile(r"\?[\"'”’»)]*$")
+_FIRST_PERSON_WORD = re.compile(r"\b(?:I|my|me|we|our|us)\b")
+
+
+def interview_answers(text: str, paras: Sequence[Span], direct: Sequence[Span]
+                      ) -> list[tuple[Span, Span]]:
+    """(question, answer) paragraph pairs of an interview printed without labels: a short
+    paragraph that is one question, then up to three paragraphs of first-person prose with
+    no quotation of their own, at least twice in the document."""
+    quoted = SpanSet(list(direct))
+    pairs: list[tuple[Span, Span]] = []
+    i = 0
+    while i < len(paras) - 1:
+        q = paras[i]
+        q_text = q.text_of(text)
+        if len(q_text) > 250 or not _QUESTION_END.search(q_text) or quoted.overlaps(q) or \
+                q_text.count("?") > 2:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(paras) and j - i <= 3:
+            a = paras[j]
+            a_text = a.text_of(text)
+            if _QUESTION_END.search(a_text) or quoted.overlaps(a) or (
+                    j == i + 1 and not _FIRST_PERSON_WORD.search(a_text)):
+                break
+            pairs.append((q, a))
+            j += 1
+        i = j if j > i + 1 else i + 1
+    return pairs if len({q for q, _ in pairs}) >= 2 else []
 
 
 def _headline_quotes(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 
 import pysbd
 
@@ -50,7 +51,7 @@ def for_parsing(text: str) -> str:
         return text  # lines are paragraphs (web text), or nothing is wrapped
     out = list(text)
     pos = 0
-    for line, nxt in zip(lines, lines[1:]):
+    for line, nxt in pairwise(lines):
         end = pos + len(line)  # the "\n" after this line
         pos = end + 1
         stripped = line.strip()

@@ -35,8 +35,16 @@ class _Grouper(_Grouping):
         interviewee: int | None = None
         by_label: dict[str, int] = {}
         kin_labels: dict[int, str] = {}
+        answers = set(self.reading.scratch.get("interview_answers", []))
         for q in self.reading.quotes:
             if q.speaker_span is None:
+                if q.span in answers:  # an unlabelled interview's answer
+                    if interviewee is None:
+                        interviewee = self._introduced_before(q.span.start)
+                    if interviewee is None:
+                        interviewee = self.new_person(None)
+                        self.builds[interviewee].person.descriptor = "the interviewee"
+                    q.speaker = interviewee
                 continue
             key = (q.speaker_span.start, q.speaker_span.end)
             if key in labels:
