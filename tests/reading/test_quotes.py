@@ -381,3 +381,21 @@ def test_one_rhetorical_question_makes_no_interview(read_doc: Read) -> None:
             "Nobody had an answer that satisfied me.")
     r = read_doc(text)
     assert all(q.kind != "transcript" for q in r.quotes)
+
+
+def test_a_cited_description_taken_for_the_person_before_goes_to_the_cited_one(
+        read_doc: Read) -> None:
+    """"… (Interviewee 5) / One respondent explained that he …: “…” (Interviewee 9)": the
+    description and its pronouns were first taken for Interviewee 5; the citation says
+    they are Interviewee 9, and so is what the description reports."""
+    text = ("\"The Saudis had cars and good food. We were sent to the front with nothing.\" "
+            "(Interviewee 5, Syrian, aged 24)\n\n"
+            "One respondent, a former medic, explained that he decided to escape after his "
+            "unit was ordered to attack a rival brigade: \"They told us they were apostates. "
+            "They were our cousins.\" (Interviewee 9, Iraqi, aged 28)")
+    r = read_doc(text)
+    five = next(p for p in r.persons if p.name == "Interviewee 5")
+    nine = next(p for p in r.persons if p.name == "Interviewee 9")
+    assert "One respondent" in [m.span.text_of(text) for m in nine.mentions]
+    assert "One respondent" not in [m.span.text_of(text) for m in five.mentions]
+    assert speaker_name(r, "that he decided to escape") == "Interviewee 9"

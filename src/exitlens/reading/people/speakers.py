@@ -170,14 +170,45 @@ class _Grouper(_Grouping):
             dst = self._owner_of(cited, owners, starts)
             src = self._owner_of(framed, owners, starts)
             if dst is None or src is None or src == dst or self.writer in (src, dst) or \
-                    src in merges or dst in merges or self.builds[src].key:
-                continue  # a named narrator is not folded into a label
+                    src in merges or dst in merges:
+                continue
+            if self.builds[src].key:
+                # the description was taken for someone named before it: the description
+                # and the pronouns after it, up to the citation, are the cited person's
+                self._move_mentions(src, dst, Span(framed.start, cited.start))
+                continue
             merges[src] = dst
         if merges:
             new_index = self._apply_merges(merges)
             interviewee = self.reading.scratch.get("interviewee")
             if interviewee is not None:
                 self.reading.scratch["interviewee"] = new_index[interviewee]
+
+    def _move_mentions(self, src: int, dst: int, region: Span) -> None:
+        """Give person ``dst`` the description and pronoun mentions of ``src`` inside
+        ``region`` (never its names)."""
+        moved = [m for m in self.builds[src].person.mentions
+                 if region.start <= m.span.start < region.end
+                 and m.kind in ("descriptor", "nominal", "pronoun")]
+        if not moved:
+            return
+        self.builds[src].person.mentions = [m for m in self.builds[src].person.mentions
+                                            if m not in moved]
+        self.builds[dst].person.mentions.extend(moved)
+        for m in moved:
+            self.span_owner[(m.span.start, m.span.end)] = dst
+        for q in self.reading.quotes:  # what the description said is the cited person's
+            if q.speaker == src and q.speaker_span is not None and \
+                    region.start <= q.speaker_span.start < region.end:
+                q.speaker = dst
+        src_person = self.builds[src].person
+        if src_person.descriptor is not None and any(
+                src_person.descriptor.startswith(m.span.text_of(self.text)) for m in moved):
+            if self.builds[dst].person.descriptor is None:
+                self.builds[dst].person.descriptor = src_person.descriptor
+            src_person.descriptor = next(
+                (m.span.text_of(self.text) for m in src_person.mentions
+                 if m.kind in ("descriptor", "nominal")), None)
 
     def _unnamed_kin(self, idx: int) -> int | None:
         """"BROTHER: He joined in 2015 …": a relative's answers about someone never named.
