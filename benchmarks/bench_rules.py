@@ -13,7 +13,8 @@ has no evidence behind it. This script measures all three, one rule at a time:
   empty is not counted, as in ``bench_real``) on the English documents of ``dev.jsonl``
   and of the later sets;
 - **role rules** — every module-level word set and regular expression of
-  :mod:`exitlens.reading.roles`, and each cue method of its reader, is emptied in turn;
+  :mod:`exitlens.reading.role_cues` and :mod:`exitlens.reading.roles` (a name both bind is
+  switched off in each apart), and each cue method of the reader, is emptied in turn;
   the role model is re-fitted per fold on the training folds (its features come from
   these cues) and the change in defector F1 is printed for the same two parts;
 - **coding rules** — the rules that shape what is coded after the defectors are found:
