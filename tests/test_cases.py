@@ -76,6 +76,16 @@ def test_kunya_and_full_name_with_the_same_nationality_merge() -> None:
     assert "nationality JO agrees" in result.reasons
 
 
+def test_a_numbered_label_names_nobody_across_documents() -> None:
+    """Two reports' "Respondent 3" are two people (each numbers its own), unless one page
+    reprints the other."""
+    a = person(1, "Respondent 3", nationality="SY", gender="m")
+    b = person(2, "Respondent 3", nationality="SY", gender="m")
+    assert not score_pair(a, b).merges
+    assert score_pair(a, b, reprint=True).merges
+    assert not score_pair(person(1, "Respondent 3"), person(2, "Respondent 7")).merges
+
+
 def test_a_bare_shared_kunya_is_not_enough() -> None:
     assert not score_pair(person(1, "Abu Hafs"), person(2, "Abu Hafs")).merges
     assert score_pair(person(1, "Abu Hafs", left_year=2016),

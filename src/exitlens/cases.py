@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .reading.cues import NUMBERED_LABEL
+
 if TYPE_CHECKING:
     from .model import Person
 
@@ -315,6 +317,12 @@ def compare_fields(a: CasePerson, b: CasePerson) -> tuple[list[str], list[str]]:
     return agree, differ
 
 
+def document_label(name: str | None) -> bool:
+    """Is ``name`` a write-up's own numbered label ("Respondent 3", "Interviewee B")? Each
+    document numbers its people afresh, so such a label names nobody across documents."""
+    return name is not None and NUMBERED_LABEL.fullmatch(name.strip()) is not None
+
+
 def conflicts(a: CasePerson, b: CasePerson) -> str | None:
     """Why two defectors cannot be one person (None when nothing forbids it)."""
     if a.document_id == b.document_id:
@@ -326,7 +334,7 @@ def conflicts(a: CasePerson, b: CasePerson) -> str | None:
     gap = _age_gap(a, b)
     if gap is not None and gap > AGE_CONFLICT:
         return f"ages differ by {gap} years"
-    if a.name and b.name:
+    if a.name and b.name and not (document_label(a.name) or document_label(b.name)):
         key, reason = name_relation(a.name, b.name)
         if key is None:
             return reason
@@ -356,8 +364,10 @@ def score_pair(a: CasePerson, b: CasePerson, *, reprint: bool = False) -> PairSc
             score += WEIGHTS["same_position"]
             reasons.append("same position in the reprint")
     name_key: str | None = None
-    if a.name and b.name:
-        name_key, reason = name_relation(a.name, b.name)
+    named = bool(a.name and b.name) and not (
+        not reprint and (document_label(a.name) or document_label(b.name)))
+    if named:
+        name_key, reason = name_relation(a.name or "", b.name or "")
         if name_key is not None:
             score += WEIGHTS[name_key]
             reasons.append(reason)
@@ -375,7 +385,7 @@ def score_pair(a: CasePerson, b: CasePerson, *, reprint: bool = False) -> PairSc
         reasons.append(_field_reason(name, a, b, False))
     score = max(0.0, min(1.0, score))
     if not reprint:
-        if not (a.name and b.name):
+        if not named:
             # Unnamed: the same descriptor and a non-trivial agreeing profile, or nothing.
             specific = [n for n in agree if n not in TRIVIAL_FIELDS]
             if not same_descriptor or len(specific) < MIN_UNNAMED_AGREEMENT:
