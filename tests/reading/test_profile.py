@@ -251,6 +251,13 @@ def test_role(context: PipelineContext, text: str, role: str) -> None:
     assert profile(context, text, "Omar Said").value("role") == role
 
 
+def test_a_post_of_those_who_did_something_to_the_person_is_not_theirs(
+        context: PipelineContext) -> None:
+    """"The women of the hisba beat her": the morality police is their post, not hers."""
+    text = "Omar Said said the women of the hisba beat his sister in the market."
+    assert profile(context, text, "Omar Said").value("role") is None
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -229,12 +229,22 @@ class _Subjects:
         return []
 
     def is_other_subject(self, cue: Span, allowed: Iterable[int]) -> bool:
-        """True when the word at ``cue`` is itself the subject of a clause and not a mention
-        of one of ``allowed`` ("the emir made him a guard": the emir is someone else)."""
+        """True when the word at ``cue`` is the subject of a clause, or inside its subject's
+        phrase, and not a mention of one of ``allowed`` ("the emir made him a guard", "the
+        women of the hisba beat me": someone else)."""
         token = self._token(cue.start)
-        if token is None or token.dep_ not in ("nsubj", "nsubjpass"):
+        if token is None:
             return False
-        return self._mention_at(cue) not in set(allowed)
+        for _ in range(3):  # "the women of [the hisba]": up to the phrase's head
+            if token.dep_ not in ("pobj", "prep", "compound") or token.head is token:
+                break
+            token = token.head
+        if token.dep_ not in ("nsubj", "nsubjpass"):
+            return False
+        offset = self.chunks[bisect_right(self.starts, cue.start) - 1].offset
+        head = Span(offset + token.idx, offset + token.idx + len(token.text))
+        return self._mention_at(cue) not in set(allowed) and \
+            self._mention_at(head) not in set(allowed)
 
     def governing_verb(self, pos: int) -> int | None:
         """Document offset of the verb a date at ``pos`` modifies ("handed himself over …
