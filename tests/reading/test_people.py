@@ -328,3 +328,12 @@ def test_a_name_the_recogniser_took_for_a_place_is_a_person(read_doc: Read) -> N
     assert any(p.name == "Karim Saleh" for p in r.persons)
     r = read_doc("New Delhi decided to send aid in 2017.")
     assert all(p.name != "New Delhi" for p in r.persons)
+
+
+def test_a_shared_surname_alone_is_the_person_introduced_first(read_doc: Read) -> None:
+    """"Ali Hassan … His brother, Omar Hassan, …": "Hassan said" is Ali (news style names
+    the main subject by the surname and the relative by the first name)."""
+    r = read_doc("Ali Hassan, 24, deserted the Islamic State in 2016. His brother, Omar Hassan, "
+                 "is still fighting with the group.\n\n"
+                 "\"I begged Omar to come with me,\" Hassan said.")
+    assert speaker_name(r, "I begged Omar") == "Ali Hassan"

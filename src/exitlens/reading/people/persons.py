@@ -148,13 +148,32 @@ class _Persons:
         return chosen
 
     def match_name(self, key: frozenset[str]) -> int | None:
+        """The person a name is: the one with exactly that name, else the latest whose name
+        contains it or is contained in it — but when it is the surname several share ("Ali
+        Hassan", then "his brother, Omar Hassan"), the first introduced, as news style
+        names the main subject by the surname and relatives by their first names."""
         if not key:
             return None
-        best: int | None = None
+        partial: list[int] = []
+        exact: int | None = None
         for i, b in enumerate(self.builds):
             if b.is_writer or not b.key:
                 continue
-            if key <= b.key or b.key <= key:
-                best = i
-        return best
+            if key == b.key:
+                exact = i
+            elif key <= b.key or b.key <= key:
+                partial.append(i)
+        if exact is not None:
+            return exact
+        if not partial:
+            return None
+        if len(partial) > 1 and len(key) == 1 and all(
+                _surname_key(self.builds[i].person.name) == key for i in partial):
+            return partial[0]  # a surname several share: the first introduced
+        return partial[-1]
 
+
+def _surname_key(name: str | None) -> frozenset[str]:
+    """The name key of a name's last word ("Omar Hassan" → {"hassan"})."""
+    words = (name or "").split()
+    return name_key(words[-1]) if words else frozenset()
