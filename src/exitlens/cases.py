@@ -364,8 +364,8 @@ def score_pair(a: CasePerson, b: CasePerson, *, reprint: bool = False) -> PairSc
             score += WEIGHTS["same_position"]
             reasons.append("same position in the reprint")
     name_key: str | None = None
-    named = bool(a.name and b.name) and not (
-        not reprint and (document_label(a.name) or document_label(b.name)))
+    named = bool(a.name and b.name) and (
+        reprint or not (document_label(a.name) or document_label(b.name)))
     if named:
         name_key, reason = name_relation(a.name or "", b.name or "")
         if name_key is not None:

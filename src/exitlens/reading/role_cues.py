@@ -204,9 +204,6 @@ class _CueReader:
                         if own_words(q, reading))
         self._spoken = spoken
         self._spoken_starts = [a for a, _, _ in spoken]
-        # what someone is reported as saying ("His mother says he left because …")
-        self._reported = sorted((q.span.start, q.span.end, q.speaker) for q in reading.quotes
-                                if q.kind == "indirect" and q.speaker is not None)
         self._by_speaker: dict[int, list[Quote]] = {}
         for q in reading.quotes:
             if q.speaker is not None:
@@ -219,13 +216,6 @@ class _CueReader:
         i = bisect.bisect_right(self._spoken_starts, pos) - 1
         if i >= 0 and self._spoken[i][0] <= pos < self._spoken[i][1]:
             return self._spoken[i][2]
-        return None
-
-    def reporter_at(self, pos: int) -> int | None:
-        """Whose reported speech holds ``pos`` ("His mother says [he left because …]")."""
-        for start, end, speaker in self._reported:
-            if start <= pos < end:
-                return speaker
         return None
 
     def speaks_of_kin(self, idx: int) -> bool:
@@ -573,15 +563,15 @@ class _CueReader:
         if not (subj.lower_ in ("both", "two") or (subj.lower_ == "they" and "both" in words)
                 or (plural and words & {"both", "two"})):
             return []
-        before = [s for s in verb.doc.sents if s.end <= verb.sent.start][-1:]
-        for sent in before:
-            for tok in sent:
-                first = person_at(self.reading, self.span(tok))
-                if first is None or tok.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj"):
-                    continue
-                pair = [(first, tok), *self._conjoined(tok, first)]
-                if len(pair) == 2:
-                    return pair
+        if verb.sent.start == 0:
+            return []
+        for tok in verb.doc[verb.sent.start - 1].sent:  # the sentence before
+            first = person_at(self.reading, self.span(tok))
+            if first is None or tok.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj"):
+                continue
+            pair = [(first, tok), *self._conjoined(tok, first)]
+            if len(pair) == 2:
+                return pair
         return []
 
     def action_cues(self) -> None:

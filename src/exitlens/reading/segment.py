@@ -65,14 +65,16 @@ def for_parsing(text: str) -> str:
     return "".join(out)
 
 
-def paragraphs(text: str) -> list[Span]:
+def paragraphs(text: str, parse_text: str | None = None) -> list[Span]:
     """Paragraph spans: blocks separated by blank lines, or by single newlines when the
     document has no blank lines at all (one paragraph per line, a hard-wrapped line going
-    on in the next). Whitespace is trimmed."""
+    on in the next; ``parse_text`` is :func:`for_parsing` of ``text`` when the caller has
+    it). Whitespace is trimmed."""
     if _BLANK_LINE.search(text):
         pieces = _split_keep_offsets(text, _BLANK_LINE)
     else:  # one paragraph per line, hard-wrapped lines joined (same offsets)
-        pieces = _split_keep_offsets(for_parsing(text), re.compile(r"\n+"))
+        unwrapped = for_parsing(text) if parse_text is None else parse_text
+        pieces = _split_keep_offsets(unwrapped, re.compile(r"\n+"))
     return [span for span in (s.stripped(text) for s in pieces) if span is not None]
 
 
@@ -151,8 +153,8 @@ class SegmentStage:
         )
         for reading in readings:
             text = reading.document.text
-            paras = paragraphs(text)
             parse_text = for_parsing(text)
+            paras = paragraphs(text, parse_text)
             reading.scratch["paragraphs"] = paras
             reading.scratch["parse_text"] = parse_text
             reading.sentences = [

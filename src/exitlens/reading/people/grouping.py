@@ -477,8 +477,9 @@ class _Grouping(_Candidates):
                 return True
         return False
 
-    def _apply_merges(self, merges: dict[int, int]) -> dict[int, int]:
-        """Fold each ``src`` person into ``dst``; returns old index → new index."""
+    def _apply_merges(self, merges: dict[int, int]) -> None:
+        """Fold each ``src`` person into ``dst``, and renumber everything that points at a
+        person (mentions' owners, kin, the writer, quote speakers, the interviewee)."""
         for src, dst in merges.items():
             s, d = self.builds[src], self.builds[dst]
             first_s = min(m.span.start for m in s.person.mentions)
@@ -500,12 +501,14 @@ class _Grouping(_Candidates):
         for q in self.reading.quotes:  # speakers are set once quotes are linked
             if q.speaker is not None:
                 q.speaker = new_index[q.speaker]
+        interviewee = self.reading.scratch.get("interviewee")
+        if interviewee is not None:
+            self.reading.scratch["interviewee"] = new_index[interviewee]
         recency: OrderedDict[int, None] = OrderedDict()
         for old in self.recency:
             recency[new_index[old]] = None
             recency.move_to_end(new_index[old])
         self.recency = recency
-        return new_index
 
     def _reciprocal(self, relative: int | None, noun: str) -> int | None:
         """If ``relative`` was introduced as someone's kin and ``noun`` is the converse

@@ -39,11 +39,7 @@ class _Grouper(_Grouping):
         for q in self.reading.quotes:
             if q.speaker_span is None:
                 if q.span in answers:  # an unlabelled interview's answer
-                    if interviewee is None:
-                        interviewee = self._introduced_before(q.span.start)
-                    if interviewee is None:
-                        interviewee = self.new_person(None)
-                        self.builds[interviewee].person.descriptor = "the interviewee"
+                    interviewee = self._interviewee(interviewee, q.span.start)
                     q.speaker = interviewee
                 continue
             key = (q.speaker_span.start, q.speaker_span.end)
@@ -64,11 +60,7 @@ class _Grouper(_Grouping):
                     if role_word in KIN_NOUNS:
                         kin_labels[idx] = role_word
                 elif is_interviewee_label(label):
-                    if interviewee is None:
-                        interviewee = self._introduced_before(q.speaker_span.start)
-                    if interviewee is None:
-                        interviewee = self.new_person(None)
-                        self.builds[interviewee].person.descriptor = "the interviewee"
+                    interviewee = self._interviewee(interviewee, q.speaker_span.start)
                     idx = interviewee
                 else:
                     lk = name_key(label)
@@ -96,6 +88,16 @@ class _Grouper(_Grouping):
             if target is None:
                 target = self._unnamed_kin(idx)
             self.kin[idx] = (target, noun)
+
+    def _interviewee(self, found: int | None, pos: int) -> int:
+        """The person an interview's answers belong to: ``found`` once known, else the one
+        its introduction presents, else a new person called "the interviewee"."""
+        if found is None:
+            found = self._introduced_before(pos)
+        if found is None:
+            found = self.new_person(None)
+            self.builds[found].person.descriptor = "the interviewee"
+        return found
 
     def _label_name_mentions(self, idx: int, label: str,
                              labels: dict[tuple[int, int], str]) -> None:
@@ -151,10 +153,7 @@ class _Grouper(_Grouping):
                     if self.builds[guest].gender is None:
                         self.builds[guest].gender = g
         if merges:
-            new_index = self._apply_merges(merges)
-            interviewee = self.reading.scratch.get("interviewee")
-            if interviewee is not None:
-                self.reading.scratch["interviewee"] = new_index[interviewee]
+            self._apply_merges(merges)
 
     def _cited_speakers(self) -> None:
         """"One respondent explained: “…” (Interviewee 9, …)": the person the sentence
@@ -179,10 +178,7 @@ class _Grouper(_Grouping):
                 continue
             merges[src] = dst
         if merges:
-            new_index = self._apply_merges(merges)
-            interviewee = self.reading.scratch.get("interviewee")
-            if interviewee is not None:
-                self.reading.scratch["interviewee"] = new_index[interviewee]
+            self._apply_merges(merges)
 
     def _move_mentions(self, src: int, dst: int, region: Span) -> None:
         """Give person ``dst`` the description and pronoun mentions of ``src`` inside
